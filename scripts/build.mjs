@@ -1,0 +1,23 @@
+// Bundles the CLI into dist/ with code splitting, so `mosaic --help` loads only the
+// argument parser and each command's code (and its dependencies) loads when it runs.
+import { build } from "esbuild";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+await build({
+  entryPoints: { cli: "src/cli/main.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  sourcemap: "linked",
+  legalComments: "none",
+  chunkNames: "chunks/[name]-[hash]",
+  define: { __MOSAIC_VERSION__: JSON.stringify(pkg.version) },
+  // Some dependencies ship CommonJS that requires Node built-ins.
+  banner: { js: "import { createRequire as __mosaicCreateRequire } from 'node:module'; const require = __mosaicCreateRequire(import.meta.url);" },
+  logLevel: "warning",
+});

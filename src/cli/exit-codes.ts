@@ -1,0 +1,16 @@
+// Exit codes of CONTRACT §3, named once.
+export const EXIT_OK = 0;
+/** Differences or conditions found; a send not accepted. */
+export const EXIT_FINDINGS = 1;
+/** Usage error, invalid roster, unknown agent, not a terminal. */
+export const EXIT_USAGE = 2;
+/** Pane dead or missing. */
+export const EXIT_PANE_GONE = 3;
+
+/** A user error: one sentence on stderr and an exit code, never a stack trace. */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT_USAGE) {
+    super(message);
+    this.name = "UserError";
+  }
+}

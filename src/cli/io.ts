@@ -1,0 +1,24 @@
+// What a command may touch of the outside world, passed in so tests can capture it.
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Whether stdout is a terminal (colour, in-place redraw). */
+  stdoutIsTTY: boolean;
+  /** Whether stdin is a terminal (watch/attach need one). */
+  stdinIsTTY: boolean;
+}
+
+/** The real process's io. */
+export function processIo(): Io {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+  };
+}

@@ -1,0 +1,113 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT_OK, EXIT_USAGE, UserError } from "./exit-codes.js";
+import { processIo, type Io } from "./io.js";
+
+// The CLI only wires the pipeline: it parses argv, then lazily loads the one command
+// that runs, so `mosaic --help` and `fleet ps` never pay for report or watch code.
+
+declare const __MOSAIC_VERSION__: string | undefined;
+const VERSION = typeof __MOSAIC_VERSION__ === "string" ? __MOSAIC_VERSION__ : "0.0.0-dev";
+
+/** Options every fleet/agent command shares (CONTRACT §3 "Common options"). */
+export interface CommonOptions {
+  roster?: string;
+  output?: string;
+  json?: boolean;
+  socket?: string;
+  color?: boolean;
+}
+
+type Action = (options: Record<string, unknown>, args: string[], io: Io) => Promise<number>;
+
+function withRoster(command: Command): Command {
+  return command
+    .option("-f, --roster <file>", "roster file (default: $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml)")
+    .option("--no-color", "no ANSI colour (also NO_COLOR)");
+}
+
+function withOutput(command: Command, formats: readonly string[]): Command {
+  return command
+    .addOption(new Option("-o, --output <format>", "output format").choices([...formats]))
+    .option("--json", "same as -o json")
+    .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET");
+}
+
+/** Build the command tree; `exitCode` receives the finished command's code. */
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("mosaic")
+    .description("The truth about a fleet of AI coding agents: systemd + tmux + process tree + heartbeats.")
+    .version(VERSION, "--version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.replace(/^error: /, "mosaic: ")),
+    })
+    .exitOverride();
+
+  const lazy = (load: () => Promise<{ run: Action }>) =>
+    async function (this: Command, ...received: unknown[]) {
+      const command = received[received.length - 1] as Command;
+      const args = command.args;
+      const module = await load();
+      setExit(await module.run(command.opts(), args, io));
+    };
+
+  const fleet = program.command("fleet").description("observe and check the whole fleet against its roster");
+  fleet.exitOverride();
+
+  withRoster(
+    fleet.command("validate").description("lint the roster only (no observation); exit 0 valid, 2 invalid"),
+  ).action(lazy(() => import("./commands/fleet-validate.js")));
+
+  fleet
+    .command("schema")
+    .description("print the roster's JSON Schema (draft 2020-12)")
+    .action(lazy(() => import("./commands/fleet-schema.js")));
+
+  for (const command of [program, fleet, ...fleet.commands]) {
+    command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+/** Run the CLI; resolves to the process exit code. Never throws for user errors. */
+export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      io.stderr(program.helpInformation());
+      return EXIT_USAGE;
+    }
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
+      // A group without a subcommand (`mosaic fleet`) printed its help: a usage error.
+      return EXIT_USAGE;
+    }
+    if (error instanceof UserError) {
+      io.stderr(`mosaic: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+/** Entry point for bin/mosaic. */
+export async function main(): Promise<void> {
+  try {
+    process.exitCode = await run(process.argv.slice(2));
+  } catch (error) {
+    // A bug, not a user error: say so in one line; the stack only when asked for.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mosaic: internal error: ${message}\n`);
+    if (process.env["MOSAIC_LOG_LEVEL"] === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 70;
+  }
+}

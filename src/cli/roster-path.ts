@@ -1,0 +1,22 @@
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Io } from "./io.js";
+
+/** `$MOSAIC_HOME`, else `~/.config/mosaic`. */
+export function mosaicHome(env: NodeJS.ProcessEnv): string {
+  const home = env["MOSAIC_HOME"];
+  if (home) return home;
+  const config = env["XDG_CONFIG_HOME"] || join(env["HOME"] || homedir(), ".config");
+  return join(config, "mosaic");
+}
+
+/** The roster to read: --roster, else $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml. */
+export function rosterPath(flag: string | undefined, io: Io): string {
+  const chosen = flag || io.env["MOSAIC_ROSTER"] || join(mosaicHome(io.env), "fleet", "roster.yaml");
+  return isAbsolute(chosen) ? chosen : resolve(io.cwd, chosen);
+}
+
+/** Show paths the way the operator typed them when they are under the cwd. */
+export function displayPath(file: string, io: Io): string {
+  return file.startsWith(io.cwd + "/") ? file.slice(io.cwd.length + 1) : file;
+}

@@ -1,0 +1,109 @@
+// Observed state: plain facts stamped by the observers. Observers never decide what is
+// wrong; the diff engine does. A failed observation is data (`ok: false` + a reason).
+
+/** Why a whole source could not be observed. */
+export type SourceUnavailableReason =
+  | "TmuxUnavailable"
+  | "TmuxTimeout"
+  | "SocketUnsafe"
+  | "SystemdUnavailable"
+  | "SystemdTimeout";
+
+export interface SourceUnavailable {
+  ok: false;
+  reason: SourceUnavailableReason;
+  message: string;
+}
+
+/** The first pane of one tmux session, as `list-panes -a` reports it. */
+export interface TmuxPane {
+  session: string;
+  /** `%N` pane id: a stable target. */
+  paneId: string;
+  windowIndex: number;
+  paneIndex: number;
+  pid: number;
+  dead: boolean;
+  /** Exit status of a dead pane's process, when tmux knows it. */
+  deadStatus: number | null;
+  currentCommand: string;
+  /** Unix seconds of the window's last activity. */
+  activity: number;
+  width: number;
+  height: number;
+  inMode: boolean;
+  inputOff: boolean;
+  synchronized: boolean;
+}
+
+export interface TmuxObservation {
+  ok: true;
+  socket: string;
+  socketPath: string;
+  /** session name → its first pane (lowest window index, then pane index). */
+  sessions: Map<string, TmuxPane>;
+}
+
+/** One systemd unit as its user manager sees it, in systemd's own words. */
+export interface UnitState {
+  name: string;
+  /** LoadState: loaded | not-found | masked | … */
+  load: string;
+  /** ActiveState: active | inactive | failed | activating | … */
+  active: string;
+  /** SubState: running | exited | dead | … */
+  sub: string;
+  /** UnitFileState: enabled | disabled | static | masked | enabled-runtime | … */
+  enabled: string;
+}
+
+export interface SystemdObservation {
+  ok: true;
+  units: Map<string, UnitState>;
+}
+
+/** One process read from /proc/PID. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Start time in clock ticks since boot (field 22 of /proc/PID/stat). */
+  startTicks: number;
+  /** Start time in unix milliseconds (boot time + startTicks). */
+  startedAtMs: number;
+  /** The kernel's short name (comm). */
+  comm: string;
+  /** argv from /proc/PID/cmdline; empty for kernel threads or unreadable entries. */
+  argv: string[];
+}
+
+/** A pane's process tree: the pane's root process first, then its descendants. */
+export interface ProcessTree {
+  root: ProcessInfo;
+  processes: ProcessInfo[];
+}
+
+/** A well-formed heartbeat line (protocol v1). */
+export interface HeartbeatRecord {
+  ts: number;
+  pid: number;
+  status: string;
+  seq?: number;
+  probe?: string;
+  ack?: string;
+  name?: string;
+  /** Every key=value pair, known or not. */
+  fields: Record<string, string>;
+}
+
+export type HeartbeatInvalidReason =
+  | "NotRegularFile"
+  | "Symlink"
+  | "TooLarge"
+  | "Malformed"
+  | "Untrusted"
+  | "ReadError";
+
+export type HeartbeatObservation =
+  | { state: "present"; record: HeartbeatRecord; mtimeMs: number }
+  | { state: "missing" }
+  | { state: "invalid"; reason: HeartbeatInvalidReason; message: string };

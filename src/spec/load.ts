@@ -1,0 +1,152 @@
+import { closeSync, fstatSync, openSync, readSync, constants } from "node:fs";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import type { RosterProblem } from "./problems.js";
+import { resolveFleet, machineFacts, type FleetSpec, type MachineFacts } from "./resolve.js";
+import { crossFieldProblems } from "./rules.js";
+import { runtimeCatalog } from "./runtimes.js";
+import { RosterSchema } from "./schema.js";
+import { problemsFromIssues } from "./schema-issues.js";
+import { locate } from "./yaml-position.js";
+
+// Reads a roster: file → YAML (positions kept) → schema → cross-field rules → the
+// resolved fleet. Every problem is collected; none is thrown.
+
+export const MAX_ROSTER_BYTES = 1024 * 1024;
+/** Aliases allowed before a document counts as an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
+/** Enough problems to fix a roster; more would bury the first ones. */
+export const MAX_PROBLEMS = 50;
+
+export type RosterResult =
+  | { ok: true; fleet: FleetSpec }
+  | { ok: false; problems: RosterProblem[] };
+
+function fileProblem(file: string, message: string, code: RosterProblem["code"] = "FileUnreadable"): RosterResult {
+  return { ok: false, problems: [{ code, file, line: 0, col: 0, message }] };
+}
+
+/** Read the roster text with a size cap; a directory, FIFO or missing path is a problem. */
+export function readRosterText(file: string): { ok: true; text: string } | { ok: false; result: RosterResult } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot open (${code ?? "error"})`;
+    return { ok: false, result: fileProblem(file, `${why}; give a roster with --roster FILE or MOSAIC_ROSTER`) };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return { ok: false, result: fileProblem(file, "is a directory, not a roster file") };
+    if (!stat.isFile()) return { ok: false, result: fileProblem(file, "is not a regular file") };
+    if (stat.size > MAX_ROSTER_BYTES) {
+      return { ok: false, result: fileProblem(file, `is ${stat.size} bytes; a roster may be at most ${MAX_ROSTER_BYTES} bytes`, "FileTooLarge") };
+    }
+    const buffer = Buffer.alloc(Math.min(stat.size, MAX_ROSTER_BYTES) + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    if (length > MAX_ROSTER_BYTES) {
+      return { ok: false, result: fileProblem(file, `is larger than ${MAX_ROSTER_BYTES} bytes`, "FileTooLarge") };
+    }
+    return { ok: true, text: buffer.subarray(0, length).toString("utf8") };
+  } catch (error) {
+    return { ok: false, result: fileProblem(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function yamlProblems(file: string, doc: Document, lineCounter: LineCounter): RosterProblem[] {
+  const seen = new Set<string>();
+  const problems: RosterProblem[] = [];
+  for (const error of doc.errors) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    const code = error.code === "DUPLICATE_KEY" ? "DuplicateKey" : error.code === "MULTIPLE_DOCS" ? "NotSingleDocument" : "YamlSyntax";
+    const first = error.message.split("\n")[0] ?? error.message;
+    const message =
+      code === "DuplicateKey" ? "duplicate key (each key may appear once per mapping)"
+      : code === "NotSingleDocument" ? "a roster is one YAML document; remove the second document (---)"
+      : error.code === "RESOURCE_EXHAUSTION" ? "YAML is nested too deeply"
+      : `YAML syntax error: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
+    // Deep nesting reports the same error hundreds of times; one is enough.
+    const key = `${code}:${message}`;
+    if (code === "YamlSyntax" && seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ code, file, line, col, message });
+  }
+  return problems;
+}
+
+/** Parse and validate roster text; `file` is only used to name positions. */
+export function parseRoster(file: string, source: string, facts: MachineFacts = machineFacts()): RosterResult {
+  const text = source.startsWith("\uFEFF") ? source.slice(1) : source;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    version: "1.2",
+    strict: true,
+  });
+  const syntax = yamlProblems(file, doc, lineCounter);
+  if (syntax.length > 0) return { ok: false, problems: syntax.slice(0, MAX_PROBLEMS) };
+
+  if (doc.contents === null) {
+    return { ok: false, problems: [{ code: "Schema", file, line: 1, col: 1, message: "roster is empty; expected a mapping with version: 1 and agents:" }] };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = (error as Error).message.includes("alias")
+      ? `too many aliases (over ${MAX_ALIAS_COUNT}); alias expansion this large is refused`
+      : `cannot be read as data: ${(error as Error).message}`;
+    return { ok: false, problems: [{ code: "YamlSyntax", file, line: 1, col: 1, message }] };
+  }
+
+  const parsed = RosterSchema.safeParse(value);
+  const problems = parsed.success ? [] : problemsFromIssues(parsed.error.issues, file, doc, lineCounter, text);
+
+  const declared = typeof value === "object" && value !== null && "runtimes" in value ? (value as { runtimes: unknown }).runtimes : undefined;
+  const runtimes = runtimeCatalog(isRuntimeRecord(declared) ? declared : {});
+  problems.push(...crossFieldProblems(value, runtimes, file, doc, lineCounter));
+
+  if (problems.length > 0 || !parsed.success) {
+    return { ok: false, problems: orderedUnique(problems).slice(0, MAX_PROBLEMS) };
+  }
+
+  const lines = parsed.data.agents.map((_, index) => {
+    const node = locate(doc, ["agents", index]).node;
+    return node?.range ? lineCounter.linePos(node.range[0]).line : 0;
+  });
+  return { ok: true, fleet: resolveFleet(file, parsed.data, runtimes, facts, lines) };
+}
+
+/** In file order, each (position, message) once: a refine can repeat a union's verdict. */
+function orderedUnique(problems: RosterProblem[]): RosterProblem[] {
+  const seen = new Set<string>();
+  return [...problems]
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .filter((p) => {
+      const key = `${p.line}:${p.col}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function isRuntimeRecord(value: unknown): value is Record<string, { match: string[] }> {
+  if (typeof value !== "object" || value === null) return false;
+  return Object.values(value).every(
+    (spec) => typeof spec === "object" && spec !== null && Array.isArray((spec as { match?: unknown }).match)
+      && (spec as { match: unknown[] }).match.every((m) => typeof m === "string"),
+  );
+}
+
+/** Read, parse and validate a roster file. */
+export function loadRoster(file: string, facts?: MachineFacts): RosterResult {
+  const read = readRosterText(file);
+  if (!read.ok) return read.result;
+  return parseRoster(file, read.text, facts);
+}

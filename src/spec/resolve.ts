@@ -1,0 +1,85 @@
+import { userInfo, hostname } from "node:os";
+import { parseDuration } from "./duration.js";
+import type { RuntimeSpec } from "./runtimes.js";
+import type { AgentEntry, RosterDocument } from "./schema.js";
+
+// Merges defaults into each agent: the fleet spec every later stage reads. Pure but for
+// the two facts of the machine it defaults to (invoking user, hostname), passed in.
+
+export const DEFAULT_SOCKET = "mosaic-factory";
+export const DEFAULT_UNIT = "mosaic-agent@{name}.service";
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 15;
+
+export interface AgentSpec {
+  name: string;
+  tenant: string;
+  host: string;
+  socket: string;
+  unit: string;
+  lifecycle: "core" | "ephemeral";
+  boot: "enabled" | "any";
+  heartbeat: { expected: boolean; intervalS: number };
+  runtime: RuntimeSpec;
+  /** Where the agent is declared, for messages. */
+  line: number;
+}
+
+export interface FleetSpec {
+  file: string;
+  fleet: string;
+  agents: AgentSpec[];
+  runtimes: Map<string, RuntimeSpec>;
+}
+
+export interface MachineFacts {
+  user: string;
+  hostname: string;
+}
+
+/** The invoking user and this host: the defaults for tenant and host. */
+export function machineFacts(): MachineFacts {
+  let user = process.env["USER"] ?? "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (containers): fall back to $USER.
+  }
+  return { user, hostname: hostname() };
+}
+
+function heartbeatOf(value: AgentEntry["heartbeat"], fallback: AgentSpec["heartbeat"]): AgentSpec["heartbeat"] {
+  if (value === undefined) return fallback;
+  if (typeof value === "boolean") return { expected: value, intervalS: fallback.intervalS };
+  const interval = value.interval === undefined ? fallback.intervalS : parseDuration(value.interval);
+  return { expected: true, intervalS: interval ?? fallback.intervalS };
+}
+
+/** The resolved fleet: every agent with every field decided. */
+export function resolveFleet(
+  file: string,
+  doc: RosterDocument,
+  runtimes: Map<string, RuntimeSpec>,
+  facts: MachineFacts,
+  lines: readonly number[],
+): FleetSpec {
+  const d = doc.defaults ?? {};
+  const baseHeartbeat = heartbeatOf(d.heartbeat, { expected: true, intervalS: DEFAULT_HEARTBEAT_INTERVAL_S });
+  const agents = doc.agents.map((entry, index): AgentSpec => {
+    const runtime = runtimes.get(entry.runtime);
+    if (!runtime) throw new Error(`resolveFleet: unknown runtime ${entry.runtime} passed validation`);
+    const unitTemplate = entry.unit ?? d.unit ?? DEFAULT_UNIT;
+    return {
+      name: entry.name,
+      tenant: entry.tenant ?? d.tenant ?? facts.user,
+      host: entry.host ?? d.host ?? facts.hostname,
+      socket: entry.socket ?? d.socket ?? DEFAULT_SOCKET,
+      unit: unitTemplate.replaceAll("{name}", entry.name),
+      lifecycle: entry.lifecycle ?? d.lifecycle ?? "core",
+      boot: entry.boot ?? d.boot ?? "enabled",
+      heartbeat: heartbeatOf(entry.heartbeat, baseHeartbeat),
+      runtime,
+      line: lines[index] ?? 0,
+    };
+  });
+  return { file, fleet: doc.fleet ?? d.socket ?? DEFAULT_SOCKET, agents, runtimes };
+}

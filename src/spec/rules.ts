@@ -1,0 +1,68 @@
+import { closest, distance } from "fastest-levenshtein";
+import type { Document, LineCounter } from "yaml";
+import type { RosterProblem } from "./problems.js";
+import type { RuntimeSpec } from "./runtimes.js";
+import { locate, positionOf } from "./yaml-position.js";
+
+// Cross-field rules the schema cannot express: unique names per (tenant, host), and
+// runtimes that exist. They run on the raw value so they report even when the schema
+// found other problems.
+
+interface RawAgent {
+  name?: unknown;
+  runtime?: unknown;
+  tenant?: unknown;
+  host?: unknown;
+}
+
+interface RawRoster {
+  defaults?: { tenant?: unknown; host?: unknown };
+  agents?: unknown;
+}
+
+/** Duplicate agent names and unknown runtimes, each positioned. */
+export function crossFieldProblems(
+  value: unknown,
+  runtimes: Map<string, RuntimeSpec>,
+  file: string,
+  doc: Document,
+  lineCounter: LineCounter,
+): RosterProblem[] {
+  const problems: RosterProblem[] = [];
+  if (typeof value !== "object" || value === null) return problems;
+  const roster = value as RawRoster;
+  if (!Array.isArray(roster.agents)) return problems;
+  const defaults = typeof roster.defaults === "object" && roster.defaults !== null ? roster.defaults : {};
+  const firstSeen = new Map<string, { line: number; col: number }>();
+
+  roster.agents.forEach((raw: unknown, index: number) => {
+    if (typeof raw !== "object" || raw === null) return;
+    const agent = raw as RawAgent;
+    if (typeof agent.name === "string") {
+      const tenant = String(agent.tenant ?? defaults.tenant ?? "");
+      const host = String(agent.host ?? defaults.host ?? "");
+      const identity = `${tenant}\u0000${host}\u0000${agent.name}`;
+      const here = positionOf(locate(doc, ["agents", index, "name"]).node, lineCounter);
+      const first = firstSeen.get(identity);
+      if (first) {
+        problems.push({
+          code: "DuplicateAgent", file, ...here,
+          message: `duplicate agent "${agent.name}" (also at line ${first.line}:${first.col}); names must be unique per tenant and host`,
+        });
+      } else {
+        firstSeen.set(identity, here);
+      }
+    }
+    if (typeof agent.runtime === "string" && !runtimes.has(agent.runtime)) {
+      const known = [...runtimes.keys()];
+      const hint = closest(agent.runtime, known);
+      const near = distance(agent.runtime, hint) <= 2 ? ` (did you mean "${hint}"?)` : "";
+      const here = positionOf(locate(doc, ["agents", index, "runtime"]).node, lineCounter);
+      problems.push({
+        code: "UnknownRuntime", file, ...here,
+        message: `unknown runtime "${agent.runtime}"${near}; known: ${known.join(", ")}; declare others under runtimes:`,
+      });
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,121 @@
+import { closest, distance } from "fastest-levenshtein";
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import type { z } from "zod";
+import type { RosterProblem } from "./problems.js";
+import { KNOWN_KEYS } from "./schema.js";
+import { locate, positionOf, sourceText, type PathSegment } from "./yaml-position.js";
+
+// Turns zod issues into positioned, operator-worded problems.
+
+type Issue = z.core.$ZodIssue;
+
+/** `agents[2].heartbeat.interval` */
+export function pathLabel(path: readonly PathSegment[]): string {
+  let label = "";
+  for (const segment of path) {
+    if (typeof segment === "number") label += `[${segment}]`;
+    else label += label === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return label || "roster";
+}
+
+function knownKeysFor(path: readonly PathSegment[]): readonly string[] {
+  const [first, , third] = path;
+  if (path.length === 0) return KNOWN_KEYS.roster;
+  if (first === "defaults" && path.length === 1) return KNOWN_KEYS.defaults;
+  if (first === "agents" && path.length === 2) return KNOWN_KEYS.agent;
+  if (first === "runtimes" && path.length === 2) return KNOWN_KEYS.runtime;
+  if (path[path.length - 1] === "heartbeat" || third === "heartbeat") return KNOWN_KEYS.heartbeat;
+  return [];
+}
+
+function describeNode(node: Node | null, text: string): string {
+  if (node === null) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const written = sourceText(node, text) ?? "";
+    const value = node.value;
+    if (value === null) return `null (written ${JSON.stringify(written || "")})`;
+    if (typeof value === "number") return `the number ${written}`;
+    if (typeof value === "boolean") return `the boolean ${written}`;
+    return `the string ${JSON.stringify(value)}`;
+  }
+  return "an unsupported value";
+}
+
+/** Pick the union branch that speaks to the value the operator wrote. */
+function flattenUnion(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union" || !("errors" in issue) || issue.errors.length === 0) return [issue];
+  const branches = issue.errors as Issue[][];
+  const typeOnly = (branch: Issue[]) =>
+    branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
+  const specific = branches.find((branch) => !typeOnly(branch));
+  if (!specific) return [issue];
+  return specific.flatMap((inner) => flattenUnion({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
+}
+
+/** One problem per issue (one per key for unknown keys), positioned in the YAML. */
+export function problemsFromIssues(
+  issues: readonly Issue[],
+  file: string,
+  doc: Document,
+  lineCounter: LineCounter,
+  text: string,
+): RosterProblem[] {
+  const problems: RosterProblem[] = [];
+  const at = (node: Node | null, message: string, code: RosterProblem["code"] = "Schema") => {
+    const { line, col } = positionOf(node, lineCounter);
+    problems.push({ code, file, line, col, message });
+  };
+
+  for (const raw of issues.flatMap(flattenUnion)) {
+    const path = raw.path as PathSegment[];
+    const found = locate(doc, path);
+    const label = pathLabel(path);
+
+    if (raw.code === "unrecognized_keys") {
+      const known = knownKeysFor(path);
+      for (const key of raw.keys) {
+        const keyNode = locate(doc, [...path, key]).key;
+        const hint = known.length > 0 ? closest(key, [...known]) : undefined;
+        const near = hint !== undefined && distanceOk(key, hint) ? `; did you mean "${hint}"?` : "";
+        const where = path.length === 0 ? "the roster" : label;
+        at(keyNode, `unknown key "${key}" in ${where}${near}`, "UnknownKey");
+      }
+      continue;
+    }
+
+    if (found.depth < path.length) {
+      // The value is absent: point at the mapping that should hold it.
+      const missing = String(path[found.depth] ?? "");
+      at(found.node, `${pathLabel(path.slice(0, found.depth))}: required key "${missing}" is missing`);
+      continue;
+    }
+
+    if (raw.code === "invalid_type") {
+      const expected = raw.expected === "int" ? "whole number" : raw.expected;
+      at(found.node, `${label} must be ${article(expected)} ${expected}, not ${describeNode(found.node, text)}${quoteHint(found.node, expected)}`);
+      continue;
+    }
+
+    const message = raw.message.replace(/^Invalid input: /, "");
+    const written = isScalar(found.node) ? ` (got ${sourceText(found.node, text) ?? "?"})` : "";
+    at(found.node, `${label}: ${message}${written}`);
+  }
+  return problems;
+}
+
+function distanceOk(typed: string, hint: string): boolean {
+  // Only suggest what is plausibly a typo: a few edits relative to the word's length.
+  return distance(typed.toLowerCase(), hint.toLowerCase()) <= Math.max(2, Math.floor(hint.length / 3));
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
+function quoteHint(node: Node | null, expected: string): string {
+  if (expected !== "string" || !isScalar(node) || node.value === undefined) return "";
+  return "; quote it to make it a string";
+}

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+// Roster v1 as a zod schema: the single source of the roster's types and of its JSON
+// Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
+
+/** Agent names are tmux targets and path components: no `.`, `:`, `/`, globs, shell. */
+export const AGENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+/** Linux user names (useradd's default rule). */
+export const TENANT_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** tmux -L socket names: a single safe path component. */
+export const SOCKET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?$/;
+/** A unit name template; `{name}` is replaced by the agent name. */
+export const UNIT_RE = /^[A-Za-z0-9:_.\\@{}-]+\.(service|scope)$/;
+export const RUNTIME_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const DURATION_MESSAGE = 'must be a positive duration such as "15s", "2m" or a whole number of seconds';
+const duration = z
+  .union([z.int().positive(DURATION_MESSAGE), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, DURATION_MESSAGE)], {
+    error: DURATION_MESSAGE,
+  })
+  .refine((v) => parseDuration(v) !== null, { message: DURATION_MESSAGE })
+  .meta({ description: 'A positive duration: "15s", "2m", "1h" or whole seconds', examples: ["15s", "2m", 30] });
+
+const heartbeat = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      interval: duration.optional(),
+    }),
+  ])
+  .meta({ description: "false: this agent writes no heartbeat; else its heartbeat settings" });
+
+const overridable = {
+  tenant: z.string().regex(TENANT_RE, "must be a Linux user name (lowercase, digits, _ or -)").optional()
+    .meta({ description: "tenant_id: the Linux user that owns these agents (default: the invoking user)" }),
+  host: z.string().regex(HOST_RE, "must be a host name").optional()
+    .meta({ description: "host the agent runs on (default: this machine's hostname)" }),
+  socket: z.string().regex(SOCKET_RE, "must be a tmux socket name (letters, digits, _ . -)").optional()
+    .meta({ description: "tmux -L socket name" }),
+  unit: z.string().regex(UNIT_RE, 'must be a systemd unit name such as "mosaic-agent@{name}.service"').optional()
+    .meta({ description: "systemd user unit; {name} is replaced by the agent name" }),
+  lifecycle: z.enum(["core", "ephemeral"]).optional()
+    .meta({ description: "core = always on; ephemeral = may be absent" }),
+  boot: z.enum(["enabled", "any"]).optional()
+    .meta({ description: "expected UnitFileState for core agents" }),
+  heartbeat: heartbeat.optional(),
+};
+
+export const AgentSchema = z.strictObject({
+  name: z.string().regex(AGENT_NAME_RE, "must match ^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$ (no . : / globs, spaces or shell characters)")
+    .meta({ description: "the agent's tmux session name" }),
+  runtime: z.string().regex(RUNTIME_NAME_RE, "must be a runtime name (lowercase letters, digits, _ or -)")
+    .meta({ description: "built in (claude, codex, pi, opencode, stub, shell) or declared under runtimes:" }),
+  ...overridable,
+});
+
+export const DefaultsSchema = z.strictObject(overridable);
+
+export const RuntimeSchema = z.strictObject({
+  match: z.array(z.string().min(1).regex(/^[^\s/]+$/, "must be a program basename")).min(1)
+    .meta({ description: "basenames of argv[0] (or argv[1] under an interpreter) that identify this runtime" }),
+  description: z.string().optional(),
+});
+
+export const RosterSchema = z
+  .strictObject({
+    version: z.literal(1, { error: "unsupported roster version; this mosaic reads version: 1" }).meta({ description: "roster format version; only 1 exists" }),
+    fleet: z.string().min(1).max(128).optional().meta({ description: "fleet name (default: the socket name)" }),
+    defaults: DefaultsSchema.optional(),
+    runtimes: z.record(z.string().regex(RUNTIME_NAME_RE, "must be a runtime name"), RuntimeSchema).optional(),
+    agents: z.array(AgentSchema),
+  })
+  .meta({
+    title: "mosaic fleet roster v1",
+    description: "The desired state of a fleet of AI agents in tmux panes under systemd user units.",
+  });
+
+export type RosterDocument = z.infer<typeof RosterSchema>;
+export type AgentEntry = z.infer<typeof AgentSchema>;
+export type RosterDefaults = z.infer<typeof DefaultsSchema>;
+
+/** Keys each object accepts, for did-you-mean hints on unknown keys. */
+export const KNOWN_KEYS = {
+  roster: Object.keys(RosterSchema.shape),
+  defaults: Object.keys(DefaultsSchema.shape),
+  agent: Object.keys(AgentSchema.shape),
+  runtime: Object.keys(RuntimeSchema.shape),
+  heartbeat: ["interval"],
+} as const;

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration tests spawn tmux servers and systemd managers; two cores here.
+    maxWorkers: 2,
+    pool: "forks",
+  },
+});
