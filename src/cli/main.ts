@@ -61,6 +61,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     fleet.command("validate").description("lint the roster only (no observation); exit 0 valid, 2 invalid"),
   ).action(lazy(() => import("./commands/fleet-validate.js")));
 
+  withOutput(
+    withRoster(fleet.command("ps").description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions")),
+    ["table", "wide", "json", "yaml"],
+  )
+    .option("--fix-plan", "also print the remediation plan (nothing is run)")
+    .action(lazy(() => import("./commands/fleet-ps.js")));
+
   fleet
     .command("schema")
     .description("print the roster's JSON Schema (draft 2020-12)")
@@ -88,11 +95,12 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
-      // A group without a subcommand (`mosaic fleet`) printed its help: a usage error.
+      // `mosaic help fleet` asked for help (0); `mosaic fleet` alone printed it as an error.
+      if (error.code === "commander.help") return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return EXIT_USAGE;
     }
     if (error instanceof UserError) {
-      io.stderr(`mosaic: ${error.message}\n`);
+      io.stderr(error.bare ? `${error.message}\n` : `mosaic: ${error.message}\n`);
       return error.exitCode;
     }
     throw error;

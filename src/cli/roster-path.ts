@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { UserError } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
 /** `$MOSAIC_HOME`, else `~/.config/mosaic`. */
@@ -12,6 +13,8 @@ export function mosaicHome(env: NodeJS.ProcessEnv): string {
 
 /** The roster to read: --roster, else $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml. */
 export function rosterPath(flag: string | undefined, io: Io): string {
+  // `-f "$UNSET"` must not quietly check some other roster.
+  if (flag !== undefined && flag.trim() === "") throw new UserError("--roster was given an empty path");
   const chosen = flag || io.env["MOSAIC_ROSTER"] || join(mosaicHome(io.env), "fleet", "roster.yaml");
   return isAbsolute(chosen) ? chosen : resolve(io.cwd, chosen);
 }

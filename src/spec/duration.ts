@@ -20,10 +20,9 @@ export function parseDuration(value: unknown): number | null {
   return seconds > 0 && Number.isFinite(seconds) ? seconds : null;
 }
 
-/** "15s", "2m", "1h30m"-free compact rendering for messages and tables. */
+/** Compact whole-unit rendering for messages and tables: "0s", "45s", "3m", "2h", "4d". */
 export function formatSeconds(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 120) return `${Math.max(0, Math.round(seconds))}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86_400)}d`;

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, constants } from "node:fs";
-import { LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument, visit, type Alias, type Document } from "yaml";
+import { expandedSize, MAX_EXPANDED_NODES } from "./alias-budget.js";
 import type { RosterProblem } from "./problems.js";
 import { resolveFleet, machineFacts, type FleetSpec, type MachineFacts } from "./resolve.js";
 import { crossFieldProblems } from "./rules.js";
@@ -12,8 +13,8 @@ import { locate } from "./yaml-position.js";
 // resolved fleet. Every problem is collected; none is thrown.
 
 export const MAX_ROSTER_BYTES = 1024 * 1024;
-/** Aliases allowed before a document counts as an alias bomb. */
-export const MAX_ALIAS_COUNT = 100;
+/** yaml's own per-alias guard; the real bound is MAX_EXPANDED_NODES (alias-budget.ts). */
+export const MAX_ALIAS_COUNT = 10_000;
 /** Enough problems to fix a roster; more would bury the first ones. */
 export const MAX_PROBLEMS = 50;
 
@@ -95,6 +96,12 @@ export function parseRoster(file: string, source: string, facts: MachineFacts = 
     return { ok: false, problems: [{ code: "Schema", file, line: 1, col: 1, message: "roster is empty; expected a mapping with version: 1 and agents:" }] };
   }
 
+  if (expandedSize(doc) > MAX_EXPANDED_NODES) {
+    const first = firstAlias(doc);
+    const { line, col } = first?.range ? lineCounter.linePos(first.range[0]) : { line: 1, col: 1 };
+    return { ok: false, problems: [{ code: "YamlSyntax", file, line, col, message: `aliases expand to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?); refused` }] };
+  }
+
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -106,11 +113,13 @@ export function parseRoster(file: string, source: string, facts: MachineFacts = 
   }
 
   const parsed = RosterSchema.safeParse(value);
-  const problems = parsed.success ? [] : problemsFromIssues(parsed.error.issues, file, doc, lineCounter, text);
+  // Positioning is per issue; past a screenful more would only bury the first ones.
+  const issues = parsed.success ? [] : parsed.error.issues.slice(0, MAX_PROBLEMS * 2);
+  const problems = problemsFromIssues(issues, file, doc, lineCounter, text);
 
   const declared = typeof value === "object" && value !== null && "runtimes" in value ? (value as { runtimes: unknown }).runtimes : undefined;
-  const runtimes = runtimeCatalog(isRuntimeRecord(declared) ? declared : {});
-  problems.push(...crossFieldProblems(value, runtimes, file, doc, lineCounter));
+  const runtimes = runtimeCatalog(validRuntimes(declared));
+  problems.push(...crossFieldProblems(value, runtimes, file, doc, lineCounter, facts));
 
   if (problems.length > 0 || !parsed.success) {
     return { ok: false, problems: orderedUnique(problems).slice(0, MAX_PROBLEMS) };
@@ -136,12 +145,22 @@ function orderedUnique(problems: RosterProblem[]): RosterProblem[] {
     });
 }
 
-function isRuntimeRecord(value: unknown): value is Record<string, { match: string[] }> {
-  if (typeof value !== "object" || value === null) return false;
-  return Object.values(value).every(
-    (spec) => typeof spec === "object" && spec !== null && Array.isArray((spec as { match?: unknown }).match)
-      && (spec as { match: unknown[] }).match.every((m) => typeof m === "string"),
-  );
+/** Declared runtimes usable for the catalog; a malformed one is reported by the schema, not here. */
+function validRuntimes(value: unknown): Record<string, { match: string[] }> {
+  const usable: Record<string, { match: string[] }> = {};
+  if (typeof value !== "object" || value === null) return usable;
+  for (const [name, spec] of Object.entries(value)) {
+    const match = typeof spec === "object" && spec !== null ? (spec as { match?: unknown }).match : undefined;
+    // Even a malformed entry declares the name: its agents are not "unknown runtime" too.
+    usable[name] = { match: Array.isArray(match) ? match.filter((m): m is string => typeof m === "string") : [] };
+  }
+  return usable;
+}
+
+function firstAlias(doc: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, { Alias(_key, node) { found = node; return visit.BREAK; } });
+  return found;
 }
 
 /** Read, parse and validate a roster file. */

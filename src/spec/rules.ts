@@ -1,6 +1,7 @@
 import { closest, distance } from "fastest-levenshtein";
-import type { Document, LineCounter } from "yaml";
+import { isAlias, type Document, type LineCounter } from "yaml";
 import type { RosterProblem } from "./problems.js";
+import type { MachineFacts } from "./resolve.js";
 import type { RuntimeSpec } from "./runtimes.js";
 import { locate, positionOf } from "./yaml-position.js";
 
@@ -27,6 +28,7 @@ export function crossFieldProblems(
   file: string,
   doc: Document,
   lineCounter: LineCounter,
+  facts: MachineFacts,
 ): RosterProblem[] {
   const problems: RosterProblem[] = [];
   if (typeof value !== "object" || value === null) return problems;
@@ -39,10 +41,13 @@ export function crossFieldProblems(
     if (typeof raw !== "object" || raw === null) return;
     const agent = raw as RawAgent;
     if (typeof agent.name === "string") {
-      const tenant = String(agent.tenant ?? defaults.tenant ?? "");
-      const host = String(agent.host ?? defaults.host ?? "");
+      // Resolve tenant and host as the fleet will, so spelling out a default still collides.
+      const tenant = String(agent.tenant ?? defaults.tenant ?? facts.user);
+      const host = String(agent.host ?? defaults.host ?? facts.hostname);
       const identity = `${tenant}\u0000${host}\u0000${agent.name}`;
-      const here = positionOf(locate(doc, ["agents", index, "name"]).node, lineCounter);
+      // An agent that is an alias (`- *x`) is reported where the alias is written.
+      const item = locate(doc, ["agents", index]).written;
+      const here = positionOf(isAlias(item) ? item : locate(doc, ["agents", index, "name"]).node, lineCounter);
       const first = firstSeen.get(identity);
       if (first) {
         problems.push({

@@ -1,3 +1,4 @@
+import { aliasResolver } from "./alias-budget.js";
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
 
 // Maps a path into the parsed roster (as zod reports it) back to the YAML node it came
@@ -13,12 +14,21 @@ export interface Located {
   key: Node | null;
   /** How many segments of the path were found. */
   depth: number;
+  /** The deepest node as written: an alias stays an alias (its own position). */
+  written: Node | null;
 }
 
+const resolvers = new WeakMap<Document, ReturnType<typeof aliasResolver>>();
+
 function deref(node: unknown, doc: Document): unknown {
+  let resolve = resolvers.get(doc);
+  if (!resolve) {
+    resolve = aliasResolver(doc);
+    resolvers.set(doc, resolve);
+  }
   let current = node;
   for (let hops = 0; isAlias(current) && hops < 64; hops += 1) {
-    current = current.resolve(doc);
+    current = resolve(current);
   }
   return current;
 }
@@ -77,7 +87,7 @@ export function locate(doc: Document, path: readonly PathSegment[]): Located {
     depth += 1;
   }
   const resolved = deref(node, doc);
-  return { node: (resolved ?? null) as Node | null, key, depth };
+  return { node: (resolved ?? null) as Node | null, key, depth, written: (node ?? null) as Node | null };
 }
 
 /** 1-based line and column of a node's start (1:1 when there is none). */

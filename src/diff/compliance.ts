@@ -1,0 +1,28 @@
+import type { FleetStatus } from "./types.js";
+
+// Compliance is strict: any True or Unknown condition, or zero agents observed, is not
+// compliant — a cron job that saw nothing must never report "all good".
+
+export interface ComplianceSummary {
+  agents: number;
+  compliant: number;
+  nonCompliant: number;
+  unknown: number;
+  /** "Compliant" only when every agent is observed and every condition is False. */
+  verdict: "COMPLIANT" | "NONCOMPLIANT" | "UNKNOWN";
+}
+
+/** Count agents by their worst condition status. */
+export function summarize(status: FleetStatus): ComplianceSummary {
+  let compliant = 0;
+  let nonCompliant = 0;
+  let unknown = 0;
+  for (const agent of status.agents) {
+    if (agent.conditions.some((c) => c.status === "True")) nonCompliant += 1;
+    else if (agent.conditions.some((c) => c.status === "Unknown")) unknown += 1;
+    else compliant += 1;
+  }
+  const agents = status.agents.length;
+  const verdict = nonCompliant > 0 ? "NONCOMPLIANT" : unknown > 0 || agents === 0 ? "UNKNOWN" : "COMPLIANT";
+  return { agents, compliant, nonCompliant, unknown, verdict };
+}

@@ -1,0 +1,25 @@
+import type { RuntimeSpec } from "../../spec/runtimes.js";
+import type { AgentSpec } from "../../spec/resolve.js";
+import type { AgentFacts, Condition, ConditionType } from "../types.js";
+
+/** What every condition check gets: the agent as desired, as observed, and the clock. */
+export interface CheckContext {
+  agent: AgentSpec;
+  facts: AgentFacts;
+  nowMs: number;
+  catalog: Map<string, RuntimeSpec>;
+}
+
+export type ConditionCheck = (ctx: CheckContext) => Condition;
+
+/** The Unknown every check returns for an agent that cannot be seen from here. */
+export function hiddenCondition(type: ConditionType, ctx: CheckContext): Condition | null {
+  const hidden = ctx.facts.hidden;
+  return hidden ? { type, status: "Unknown", reason: hidden.reason, message: hidden.message } : null;
+}
+
+/** True when an ephemeral agent is simply not running (not a problem). */
+export function notScheduled(ctx: CheckContext): boolean {
+  const { tmux } = ctx.facts;
+  return ctx.agent.lifecycle === "ephemeral" && tmux.ok && tmux.pane === null;
+}

@@ -1,0 +1,19 @@
+import type { ConditionType } from "../types.js";
+import { bootDisabled } from "./boot-disabled.js";
+import type { ConditionCheck } from "./check.js";
+import { drift } from "./drift.js";
+import { paneDead } from "./pane-dead.js";
+import { stale } from "./stale.js";
+import { unitDown } from "./unit-down.js";
+
+// Every condition check, in the order the contract lists them. Adding a condition is
+// one file here plus one line.
+export const CONDITION_CHECKS: ReadonlyArray<readonly [ConditionType, ConditionCheck]> = [
+  ["PaneDead", paneDead],
+  ["Stale", stale],
+  ["Drift", drift],
+  ["BootDisabled", bootDisabled],
+  ["UnitDown", unitDown],
+];
+
+export type { CheckContext, ConditionCheck } from "./check.js";

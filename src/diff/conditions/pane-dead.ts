@@ -1,0 +1,25 @@
+import type { Condition } from "../types.js";
+import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
+
+/** PaneDead: the agent's session/pane is missing, or its process exited. */
+export function paneDead(ctx: CheckContext): Condition {
+  const hidden = hiddenCondition("PaneDead", ctx);
+  if (hidden) return hidden;
+  const { tmux, tree } = ctx.facts;
+  if (!tmux.ok) return { type: "PaneDead", status: "Unknown", reason: tmux.reason, message: tmux.message };
+  if (notScheduled(ctx)) {
+    return { type: "PaneDead", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
+  }
+  const pane = tmux.pane;
+  if (pane === null) {
+    return { type: "PaneDead", status: "True", reason: "PaneMissing", message: `no tmux session "${ctx.agent.name}" on socket ${ctx.agent.socket}` };
+  }
+  if (pane.dead) {
+    const status = pane.deadStatus === null ? "" : ` with status ${pane.deadStatus}`;
+    return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} process exited${status}` };
+  }
+  if (tree === null) {
+    return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} pid ${pane.pid} is not running` };
+  }
+  return { type: "PaneDead", status: "False", reason: "PaneAlive", message: `pane ${pane.paneId} pid ${pane.pid} is running` };
+}

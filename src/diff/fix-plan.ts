@@ -1,0 +1,62 @@
+import type { AgentStatus, ConditionType, FixStep, FleetStatus } from "./types.js";
+
+// The remediation plan, terraform-plan style: argv steps a human could paste, the
+// harmless ones (enable, start) before anything that restarts or kills, at most one
+// restart per agent.
+
+function isTrue(agent: AgentStatus, type: ConditionType): boolean {
+  return agent.conditions.some((c) => c.type === type && c.status === "True");
+}
+
+function conditionMessage(agent: AgentStatus, type: ConditionType): string {
+  return agent.conditions.find((c) => c.type === type)?.message ?? "";
+}
+
+function systemctl(agent: AgentStatus, ...args: string[]): string[] {
+  return ["systemctl", "--user", ...args, agent.unit.name];
+}
+
+/** Steps for one agent, harmless first. */
+function stepsFor(agent: AgentStatus): FixStep[] {
+  const who = { agent: agent.name, tenant_id: agent.tenant_id, host: agent.host };
+  const steps: FixStep[] = [];
+  const unitMissing = agent.unit.load === "not-found";
+  if (unitMissing && (isTrue(agent, "UnitDown") || isTrue(agent, "BootDisabled"))) {
+    // Nothing systemctl can do until the unit file exists; say so instead of guessing.
+    steps.push({
+      ...who, condition: isTrue(agent, "UnitDown") ? "UnitDown" : "BootDisabled",
+      argv: ["systemctl", "--user", "cat", agent.unit.name], disruptive: false,
+      why: `${agent.unit.name} has no unit file: install contrib/systemd/ units into ~/.config/systemd/user/ and run systemctl --user daemon-reload`,
+    });
+    return steps;
+  }
+  if (isTrue(agent, "BootDisabled")) {
+    steps.push({ ...who, condition: "BootDisabled", argv: systemctl(agent, "enable"), disruptive: false, why: `${conditionMessage(agent, "BootDisabled")}; enabling makes it start at boot without touching the running agent` });
+  }
+  if (isTrue(agent, "UnitDown")) {
+    const enableToo = agent.lifecycle === "core" && agent.unit.enabled !== "enabled";
+    steps.push({
+      ...who, condition: "UnitDown",
+      argv: enableToo ? systemctl(agent, "enable", "--now") : systemctl(agent, "start"),
+      disruptive: false,
+      why: `${conditionMessage(agent, "UnitDown")}; start${enableToo ? " it and enable it at boot" : " it"}`,
+    });
+    return steps; // Starting the unit also recreates the pane.
+  }
+  const restartFor: ConditionType | undefined = (["PaneDead", "Drift", "Stale"] as const).find((type) => isTrue(agent, type));
+  if (restartFor) {
+    const why =
+      restartFor === "PaneDead"
+        ? `${conditionMessage(agent, "PaneDead")}; ${agent.unit.active === "active" ? "the unit is still active, so " : ""}restart the unit to recreate the pane`
+      : restartFor === "Drift" ? `${conditionMessage(agent, "Drift")}; restart so the unit starts the roster's runtime (check its MOSAIC_AGENT_COMMAND first)`
+      : `${conditionMessage(agent, "Stale")}; the agent looks wedged: restart it`;
+    steps.push({ ...who, condition: restartFor, argv: systemctl(agent, "restart"), disruptive: true, why });
+  }
+  return steps;
+}
+
+/** The whole fleet's plan: every non-disruptive step first, then the disruptive ones. */
+export function fixPlan(status: FleetStatus): FixStep[] {
+  const steps = status.agents.flatMap(stepsFor);
+  return [...steps.filter((s) => !s.disruptive), ...steps.filter((s) => s.disruptive)];
+}

@@ -1,0 +1,131 @@
+import type { FleetObservation } from "../observe/index.js";
+import type { SourceUnavailable, TmuxObservation } from "../observe/types.js";
+import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import { CONDITION_CHECKS } from "./conditions/index.js";
+import { heartbeatHealth } from "./heartbeat-health.js";
+import { identifyRuntime, shortCommand } from "./runtime-match.js";
+import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
+
+// Desired (roster) + actual (observation) → the one status object every format renders.
+// Pure: the clock comes in as `nowMs`.
+
+export interface StatusOptions {
+  nowMs: number;
+  socketOverride?: string;
+}
+
+function factsFor(agent: AgentSpec, socket: string, observation: FleetObservation): AgentFacts {
+  const hidden =
+    agent.host !== observation.host
+      ? { reason: "RemoteHost" as const, message: `agent runs on host ${agent.host}; this is ${observation.host}` }
+      : agent.tenant !== observation.user
+        ? { reason: "TenantNotVisible" as const, message: `agent belongs to tenant ${agent.tenant}; running as ${observation.user}` }
+        : null;
+  const tmuxObservation: TmuxObservation | SourceUnavailable | undefined = observation.tmux.get(socket);
+  const tmux: AgentFacts["tmux"] =
+    tmuxObservation === undefined
+      ? { ok: false, reason: "TmuxUnavailable", message: "tmux was not observed" }
+      : tmuxObservation.ok
+        ? { ok: true, pane: tmuxObservation.sessions.get(agent.name) ?? null }
+        : tmuxObservation;
+  const systemd: AgentFacts["systemd"] =
+    observation.systemd === null
+      ? { ok: false, reason: "SystemdUnavailable", message: "systemd was not observed" }
+      : observation.systemd.ok
+        ? { ok: true, unit: observation.systemd.units.get(agent.unit) ?? { name: agent.unit, load: "unknown", active: "unknown", sub: "unknown", enabled: "unknown" } }
+        : observation.systemd;
+  const pane = tmux.ok ? tmux.pane : null;
+  const tree = pane && !pane.dead ? (observation.trees.get(pane.pid) ?? null) : null;
+  const heartbeat = observation.heartbeats.get(agent.name) ?? { state: "missing" as const };
+  const heartbeatProcess = heartbeat.state === "present" ? (observation.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
+  return { hidden, tmux, systemd, tree, heartbeat, heartbeatProcess };
+}
+
+function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, nowMs: number): AgentStatus {
+  const conditions = CONDITION_CHECKS.map(([, check]) => check({ agent, facts, nowMs, catalog: fleet.runtimes }));
+  const visible = facts.hidden === null;
+  const pane = visible && facts.tmux.ok ? facts.tmux.pane : null;
+  const paneState = !visible || !facts.tmux.ok ? "unknown" : pane === null ? "missing" : pane.dead || facts.tree === null ? "dead" : "alive";
+  const found = facts.tree ? identifyRuntime(facts.tree, agent.runtime, fleet.runtimes) : null;
+  const unit = visible && facts.systemd.ok ? facts.systemd.unit : null;
+  const hbRecord = facts.heartbeat.state === "present" ? facts.heartbeat.record : null;
+  const health = visible && agent.heartbeat.expected ? heartbeatHealth(agent, facts, nowMs) : null;
+
+  return {
+    name: agent.name,
+    tenant_id: agent.tenant,
+    host: agent.host,
+    lifecycle: agent.lifecycle,
+    socket,
+    runtime: {
+      desired: agent.runtime.name,
+      actual: found ? (found.runtime ?? "unknown") : null,
+      command: found ? shortCommand(found.process) : null,
+    },
+    unit: {
+      name: agent.unit,
+      active: unit?.active ?? "unknown",
+      sub: unit?.sub ?? "unknown",
+      enabled: unit ? unit.enabled || "not-found" : "unknown",
+      load: unit?.load ?? "unknown",
+    },
+    pane: {
+      state: paneState,
+      target: pane?.paneId ?? null,
+      pid: pane?.pid ?? null,
+      command: pane?.currentCommand ?? null,
+      idle_s: pane ? Math.max(0, Math.round(nowMs / 1000 - pane.activity)) : null,
+      ...(pane?.dead ? { exit_status: pane.deadStatus } : {}),
+    },
+    heartbeat: {
+      state: health?.state ?? "unknown",
+      age_s: health?.ageS ?? null,
+      pid: hbRecord?.pid ?? null,
+      status: hbRecord?.status ?? null,
+      interval_s: agent.heartbeat.intervalS,
+      expected: agent.heartbeat.expected,
+      ...(hbRecord?.seq !== undefined ? { seq: hbRecord.seq } : {}),
+      ...(hbRecord?.ack !== undefined ? { ack: hbRecord.ack } : {}),
+    },
+    conditions,
+  };
+}
+
+/** Sessions on an observed socket that no roster agent (of this tenant and host) claims. */
+function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, socketOf: (a: AgentSpec) => string): UnmanagedSession[] {
+  const claimed = new Set(fleet.agents.filter((a) => a.host === observation.host && a.tenant === observation.user).map((a) => `${socketOf(a)}\u0000${a.name}`));
+  const unmanaged: UnmanagedSession[] = [];
+  for (const [socket, tmux] of observation.tmux) {
+    if (!tmux.ok) continue;
+    for (const session of [...tmux.sessions.keys()].sort()) {
+      if (!claimed.has(`${socket}\u0000${session}`)) {
+        unmanaged.push({ session, socket, tenant_id: observation.user, host: observation.host });
+      }
+    }
+  }
+  return unmanaged;
+}
+
+/** The fleet status object (CONTRACT §8), without the fix plan. */
+export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
+  const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
+  const agents = fleet.agents.map((agent) => agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options.nowMs));
+  const sources: FleetStatus["sources"] = [];
+  for (const [socket, tmux] of observation.tmux) {
+    if (!tmux.ok) sources.push({ source: `tmux:${socket}`, reason: tmux.reason as Reason, message: tmux.message });
+  }
+  if (observation.systemd && !observation.systemd.ok) {
+    sources.push({ source: "systemd", reason: observation.systemd.reason as Reason, message: observation.systemd.message });
+  }
+  return {
+    apiVersion: "mosaic.fleet/v1",
+    kind: "FleetStatus",
+    fleet: fleet.fleet,
+    roster: fleet.file,
+    observedAt: new Date(options.nowMs).toISOString(),
+    host: observation.host,
+    agents,
+    unmanaged: unmanagedSessions(fleet, observation, socketOf),
+    sources,
+  };
+}

@@ -1,0 +1,106 @@
+import type { HeartbeatObservation, ProcessInfo, ProcessTree, SourceUnavailable, TmuxPane, UnitState } from "../observe/types.js";
+
+// Conditions (Kubernetes style, abnormal-true): `True` means something is wrong.
+// Types and reasons are named constants so consumers can match on them.
+
+export const CONDITION_TYPES = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+/** Reasons that make a condition Unknown because the data is not available here. */
+export type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant";
+
+export type Reason =
+  | VisibilityReason
+  | "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe"
+  | "SystemdUnavailable" | "SystemdTimeout"
+  // PaneDead
+  | "PaneMissing" | "ProcessExited" | "PaneAlive" | "NotScheduled"
+  // Stale
+  | "HeartbeatExpired" | "HeartbeatPidGone" | "HeartbeatPidReused" | "HeartbeatFresh"
+  | "HeartbeatNotExpected" | "NoHeartbeat" | "HeartbeatMalformed" | "HeartbeatUntrusted"
+  | "HeartbeatUnreadable" | "ClockAnomaly"
+  // Drift
+  | "RuntimeMismatch" | "RuntimeMatches" | "NoProcess"
+  // BootDisabled
+  | "UnitNotEnabled" | "UnitEnabled" | "BootNotRequired" | "UnitNotActive" | "UnitNotFound"
+  // UnitDown
+  | "UnitInactive" | "UnitFailed" | "UnitActive" | "UnitActivating";
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: Reason;
+  message: string;
+}
+
+/** Everything observed about one agent, joined across the sources. */
+export interface AgentFacts {
+  /** Why this agent cannot be observed from here, if it cannot. */
+  hidden: { reason: VisibilityReason; message: string } | null;
+  tmux: { ok: true; pane: TmuxPane | null } | SourceUnavailable;
+  systemd: { ok: true; unit: UnitState } | SourceUnavailable;
+  /** The pane's process tree; null when the pane or its process is gone. */
+  tree: ProcessTree | null;
+  heartbeat: HeartbeatObservation;
+  /** The process the heartbeat's pid names now, if any. */
+  heartbeatProcess: ProcessInfo | null;
+}
+
+export type PaneState = "alive" | "dead" | "missing" | "unknown";
+export type HeartbeatState = "healthy" | "stale" | "unknown";
+
+/** One agent's row: the contract's JSON record (CONTRACT §8). */
+export interface AgentStatus {
+  name: string;
+  tenant_id: string;
+  host: string;
+  lifecycle: "core" | "ephemeral";
+  socket: string;
+  runtime: { desired: string; actual: string | null; command: string | null };
+  unit: { name: string; active: string; sub: string; enabled: string; load: string };
+  pane: { state: PaneState; target: string | null; pid: number | null; command: string | null; idle_s: number | null; exit_status?: number | null };
+  heartbeat: {
+    state: HeartbeatState;
+    age_s: number | null;
+    pid: number | null;
+    status: string | null;
+    interval_s: number;
+    expected: boolean;
+    seq?: number;
+    ack?: string;
+  };
+  conditions: Condition[];
+}
+
+export interface UnmanagedSession {
+  session: string;
+  socket: string;
+  tenant_id: string;
+  host: string;
+}
+
+export interface FixStep {
+  agent: string;
+  tenant_id: string;
+  host: string;
+  condition: ConditionType;
+  argv: string[];
+  disruptive: boolean;
+  why: string;
+}
+
+/** The one status object every format is rendered from (CONTRACT §8). */
+export interface FleetStatus {
+  apiVersion: "mosaic.fleet/v1";
+  kind: "FleetStatus";
+  fleet: string;
+  roster: string;
+  observedAt: string;
+  host: string;
+  agents: AgentStatus[];
+  unmanaged: UnmanagedSession[];
+  /** Whole-source problems (no tmux server, no user manager), for the footer. */
+  sources: { source: string; reason: Reason; message: string }[];
+  fixPlan?: FixStep[];
+}

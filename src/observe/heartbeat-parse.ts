@@ -1,0 +1,116 @@
+import type { HeartbeatRecord } from "./types.js";
+
+// Heartbeat protocol v1 (CONTRACT §6): one line `ts=… pid=… status=…` then optional
+// ` key=value` fields. The grammar is strict on purpose: a heartbeat that is even a
+// little wrong is reported as malformed, never guessed at, so it can never look healthy.
+
+export type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
+
+const MAX_TS_DIGITS = 12;
+const MAX_PID = 4_194_304; // Linux PID_MAX_LIMIT
+const KEY = /^[a-z][a-z0-9_]*$/;
+const DIGITS = /^[0-9]+$/;
+const STATUS = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
+const LEADING = ["ts", "pid", "status"] as const;
+
+type Pair = readonly [key: string, value: string];
+
+/** Parse one heartbeat file's text; pure, never throws, says what is wrong in one sentence. */
+export function parseHeartbeat(text: string): HeartbeatParseResult {
+  const line = text.endsWith("\n") ? text.slice(0, -1) : text;
+  if (!PRINTABLE_LINE.test(line)) return fail(describeBadByte(line));
+  if (line === "") return fail("heartbeat is empty");
+  const pairs = splitPairs(line);
+  if (typeof pairs === "string") return fail(pairs);
+  return assemble(pairs);
+}
+
+function fail(message: string): HeartbeatParseResult {
+  return { ok: false, message };
+}
+
+/** Only called when the line holds something other than printable ASCII. */
+function describeBadByte(line: string): string {
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (code === 0x00) return "heartbeat contains a NUL byte";
+    if (code === 0x0d) return "heartbeat contains a carriage return";
+    if (code === 0x0a) return "heartbeat has more than one line";
+    if (code < 0x20 || code === 0x7f) return "heartbeat contains a control byte";
+    if (code > 0x7e) return "heartbeat contains a non-ASCII character";
+  }
+  return "heartbeat contains an unexpected character";
+}
+
+/** Split on single spaces into key=value pairs; a string result is the error. */
+function splitPairs(line: string): Pair[] | string {
+  const pairs: Pair[] = [];
+  const seen = new Set<string>();
+  for (const [i, part] of line.split(" ").entries()) {
+    if (part === "") return "heartbeat has a leading, trailing or double space";
+    const eq = part.indexOf("=");
+    if (eq === -1) return `heartbeat field ${i + 1} is not key=value`;
+    const key = part.slice(0, eq);
+    const value = part.slice(eq + 1);
+    if (!KEY.test(key)) return `heartbeat field ${i + 1} has an invalid key`;
+    if (value === "") return `heartbeat ${key} is empty`;
+    if (value.includes("=")) return `heartbeat ${key} contains a second "="`;
+    if (seen.has(key)) return `heartbeat has ${key} twice`;
+    seen.add(key);
+    pairs.push([key, value]);
+  }
+  return pairs;
+}
+
+function assemble(pairs: readonly Pair[]): HeartbeatParseResult {
+  const fields: Record<string, string> = Object.fromEntries(pairs);
+  for (const key of LEADING) {
+    if (!Object.hasOwn(fields, key)) return fail(`heartbeat has no ${key}`);
+  }
+  if (LEADING.some((key, i) => pairs[i]?.[0] !== key)) {
+    return fail("heartbeat must start with ts, pid and status in that order");
+  }
+  const ts = parseTs(fields.ts ?? "");
+  if (typeof ts === "string") return fail(ts);
+  const pid = parsePid(fields.pid ?? "");
+  if (typeof pid === "string") return fail(pid);
+  const status = fields.status ?? "";
+  if (!STATUS.test(status)) return fail("heartbeat status is not a word of at most 32 characters");
+
+  const record: HeartbeatRecord = { ts, pid, status, fields };
+  if (fields.seq !== undefined) {
+    const seq = wholeNumber(fields.seq);
+    if (seq === undefined) return fail("heartbeat seq is not a non-negative integer");
+    record.seq = seq;
+  }
+  for (const key of ["probe", "ack", "name"] as const) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    if (!TOKEN.test(value)) return fail(`heartbeat ${key} is not a token of at most 128 characters`);
+    record[key] = value;
+  }
+  return { ok: true, record };
+}
+
+function parseTs(value: string): number | string {
+  if (value.startsWith("-")) return "heartbeat ts is negative";
+  if (value.startsWith("+")) return "heartbeat ts has a sign";
+  if (/^[0-9]*[.eE]/.test(value)) return "heartbeat ts is not a whole number of seconds";
+  if (!DIGITS.test(value)) return "heartbeat ts is not a decimal number";
+  if (value.length > MAX_TS_DIGITS) return `heartbeat ts has more than ${MAX_TS_DIGITS} digits`;
+  return wholeNumber(value) ?? "heartbeat ts is too large";
+}
+
+function parsePid(value: string): number | string {
+  const pid = DIGITS.test(value) && value.length <= 7 ? Number(value) : undefined;
+  if (pid === undefined || pid < 1 || pid > MAX_PID) return `heartbeat pid is not an integer from 1 to ${MAX_PID}`;
+  return pid;
+}
+
+function wholeNumber(value: string): number | undefined {
+  if (!DIGITS.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

@@ -1,0 +1,99 @@
+import { existsSync } from "node:fs";
+import { runCommand } from "./run-command.js";
+import { classifyUnitPath, indexUnitFiles, templateOf, unitFileState } from "./unit-files.js";
+import type { SourceUnavailable, SystemdObservation, UnitState } from "./types.js";
+
+// The invoking user's systemd manager in two calls whatever the fleet size:
+// `list-units --output=json` (flat, ~5 ms at 500) for ActiveState/SubState of the loaded
+// units, and `show -p UnitPath` for the search path from which UnitFileState is read
+// on disk (see unit-files.ts). A unit missing from list-units is not loaded: inactive.
+
+export interface SystemdObserveOptions {
+  env: NodeJS.ProcessEnv;
+  uid: number;
+  timeoutMs?: number;
+  systemctlBin?: string;
+}
+
+/** Where the user manager lives: $XDG_RUNTIME_DIR, else /run/user/UID (cron has no env). */
+export function userManagerEnv(env: NodeJS.ProcessEnv, uid: number): NodeJS.ProcessEnv | null {
+  const runtimeDir = env["XDG_RUNTIME_DIR"];
+  if (runtimeDir) return env;
+  const guess = `/run/user/${uid}`;
+  if (existsSync(`${guess}/systemd/private`) || existsSync(`${guess}/bus`)) return { ...env, XDG_RUNTIME_DIR: guess };
+  return null;
+}
+
+/** `mosaic-agent@a.service` → pattern `mosaic-agent@*.service`: one pattern per template. */
+export function listUnitsPatterns(units: readonly string[]): string[] {
+  const patterns = new Set<string>();
+  for (const unit of units) {
+    const template = templateOf(unit);
+    patterns.add(template ? template.replace("@.", "@*.") : unit);
+  }
+  return [...patterns].sort();
+}
+
+interface ListedUnit {
+  unit: string;
+  load: string;
+  active: string;
+  sub: string;
+}
+
+/** Parse `systemctl list-units --output=json`. */
+export function parseListUnits(stdout: string): Map<string, ListedUnit> {
+  const listed = new Map<string, ListedUnit>();
+  const parsed: unknown = JSON.parse(stdout || "[]");
+  if (!Array.isArray(parsed)) return listed;
+  for (const entry of parsed) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const { unit, load, active, sub } = entry as Record<string, unknown>;
+    if (typeof unit !== "string") continue;
+    listed.set(unit, { unit, load: String(load ?? ""), active: String(active ?? ""), sub: String(sub ?? "") });
+  }
+  return listed;
+}
+
+function unavailable(result: { timedOut: boolean; notFound: boolean; stderr: string; exitCode: number | null }, timeoutMs: number): SourceUnavailable {
+  if (result.timedOut) return { ok: false, reason: "SystemdTimeout", message: `systemctl --user did not answer within ${timeoutMs} ms` };
+  const why = result.notFound ? "systemctl is not installed" : result.stderr.trim().split("\n")[0] || `systemctl exited ${result.exitCode}`;
+  return { ok: false, reason: "SystemdUnavailable", message: `no systemd user manager: ${why}` };
+}
+
+/** ActiveState, SubState, UnitFileState and LoadState of every unit named. */
+export async function observeSystemd(units: readonly string[], options: SystemdObserveOptions): Promise<SystemdObservation | SourceUnavailable> {
+  const env = userManagerEnv(options.env, options.uid);
+  if (env === null) {
+    return { ok: false, reason: "SystemdUnavailable", message: "no systemd user manager: XDG_RUNTIME_DIR is not set and /run/user/UID has none" };
+  }
+  const timeoutMs = options.timeoutMs ?? 3_000;
+  const systemctl = options.systemctlBin ?? "systemctl";
+  const [listed, paths] = await Promise.all([
+    runCommand([systemctl, "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", ...listUnitsPatterns(units)], { env, timeoutMs }),
+    runCommand([systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }),
+  ]);
+  if (!listed.ok) return unavailable(listed, timeoutMs);
+  if (!paths.ok) return unavailable(paths, timeoutMs);
+
+  let loaded: Map<string, ListedUnit>;
+  try {
+    loaded = parseListUnits(listed.stdout);
+  } catch {
+    return { ok: false, reason: "SystemdUnavailable", message: "systemctl list-units printed something that is not JSON" };
+  }
+  const index = indexUnitFiles(classifyUnitPath(paths.stdout.trim().split(/\s+/).filter(Boolean), env["XDG_RUNTIME_DIR"]));
+  const states = new Map<string, UnitState>();
+  for (const name of units) {
+    const file = unitFileState(index, name);
+    const live = loaded.get(name);
+    states.set(name, {
+      name,
+      load: live?.load || file.load,
+      active: live?.active || "inactive",
+      sub: live?.sub || "dead",
+      enabled: file.state,
+    });
+  }
+  return { ok: true, units: states };
+}

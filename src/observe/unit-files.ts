@@ -1,0 +1,142 @@
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+
+// UnitFileState without asking systemd once per unit. `systemctl show` costs ~0.7 ms
+// per unit (364 ms at 500); systemd itself derives the state from the unit search path
+// (UnitPath): a `*.wants/`/`*.requires/`/`*.upholds/` symlink named after the unit
+// means enabled (enabled-runtime under /run or $XDG_RUNTIME_DIR, generated in a
+// generator dir), a symlink to /dev/null means masked, no [Install] section means
+// static. We read the same directories once for the whole fleet. The integration test
+// compares every state with `systemctl show -p UnitFileState`.
+
+export interface UnitPathDir {
+  path: string;
+  kind: "persistent" | "runtime" | "generator" | "transient";
+}
+
+/** Classify each UnitPath entry the way systemd's lookup paths do. */
+export function classifyUnitPath(entries: readonly string[], runtimeDir: string | undefined): UnitPathDir[] {
+  return entries.map((path) => {
+    if (/\/generator(\.early|\.late)?$/.test(path)) return { path, kind: "generator" as const };
+    if (path.endsWith("/transient")) return { path, kind: "transient" as const };
+    const underRuntime = path.startsWith("/run/") || (runtimeDir !== undefined && runtimeDir !== "" && path.startsWith(runtimeDir + "/"));
+    return { path, kind: underRuntime ? ("runtime" as const) : ("persistent" as const) };
+  });
+}
+
+interface WantedBy {
+  persistent: boolean;
+  runtime: boolean;
+  generator: boolean;
+}
+
+/** An index of the search path: which unit names are wanted, masked, or present as files. */
+export interface UnitFileIndex {
+  dirs: UnitPathDir[];
+  wanted: Map<string, WantedBy>;
+  /** name → dir kind of the first `/dev/null` symlink. */
+  masked: Map<string, UnitPathDir["kind"]>;
+}
+
+function safeReaddir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Read every dependency directory of the search path once. */
+export function indexUnitFiles(dirs: readonly UnitPathDir[]): UnitFileIndex {
+  const wanted = new Map<string, WantedBy>();
+  const masked = new Map<string, UnitPathDir["kind"]>();
+  for (const dir of dirs) {
+    for (const entry of safeReaddir(dir.path)) {
+      const full = join(dir.path, entry);
+      if (/\.(wants|requires|upholds)$/.test(entry)) {
+        for (const name of safeReaddir(full)) {
+          const mark = wanted.get(name) ?? { persistent: false, runtime: false, generator: false };
+          if (dir.kind === "generator") mark.generator = true;
+          else if (dir.kind === "runtime" || dir.kind === "transient") mark.runtime = true;
+          else mark.persistent = true;
+          wanted.set(name, mark);
+        }
+        continue;
+      }
+      if (!masked.has(entry) && entry.includes(".")) {
+        try {
+          if (lstatSync(full).isSymbolicLink() && readlinkSync(full) === "/dev/null") masked.set(entry, dir.kind);
+        } catch {
+          // Vanished between readdir and lstat: not masked.
+        }
+      }
+    }
+  }
+  return { dirs: [...dirs], wanted, masked };
+}
+
+/** `t@a.service` → `t@.service`; plain names have no template. */
+export function templateOf(unit: string): string | null {
+  const match = /^([^@]+)@[^.]+(\.[a-z]+)$/.exec(unit);
+  return match ? `${match[1]}@${match[2]}` : null;
+}
+
+function findUnitFile(index: UnitFileIndex, name: string): string | null {
+  for (const dir of index.dirs) {
+    const full = join(dir.path, name);
+    try {
+      const stat = lstatSync(full);
+      if (stat.isSymbolicLink() && readlinkSync(full) === "/dev/null") continue;
+      return full;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return null;
+}
+
+/** Install-section verbs that make a unit enable-able (else it is static). */
+function installKind(file: string): "installable" | "indirect" | "static" {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return "static";
+  }
+  let inInstall = false;
+  let also = false;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) {
+      inInstall = line === "[Install]";
+      continue;
+    }
+    if (!inInstall) continue;
+    if (/^(WantedBy|RequiredBy|UpheldBy|Alias)\s*=\s*\S/.test(line)) return "installable";
+    if (/^Also\s*=\s*\S/.test(line)) also = true;
+  }
+  return also ? "indirect" : "static";
+}
+
+export interface UnitFileFacts {
+  /** systemd's UnitFileState word, or "" when there is no unit file (LoadState not-found). */
+  state: string;
+  load: "loaded" | "not-found" | "masked";
+}
+
+/** The UnitFileState systemd would report for `unit`, from the index. */
+export function unitFileState(index: UnitFileIndex, unit: string): UnitFileFacts {
+  const template = templateOf(unit);
+  const maskKind = index.masked.get(unit) ?? (template ? index.masked.get(template) : undefined);
+  if (maskKind !== undefined) {
+    return { state: maskKind === "runtime" ? "masked-runtime" : "masked", load: "masked" };
+  }
+  const file = findUnitFile(index, unit) ?? (template ? findUnitFile(index, template) : null);
+  if (file === null) return { state: "", load: "not-found" };
+  const mark = index.wanted.get(unit);
+  if (mark?.persistent) return { state: "enabled", load: "loaded" };
+  if (mark?.runtime) return { state: "enabled-runtime", load: "loaded" };
+  if (mark?.generator) return { state: "generated", load: "loaded" };
+  const kind = installKind(file);
+  return { state: kind === "installable" ? "disabled" : kind, load: "loaded" };
+}

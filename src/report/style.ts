@@ -1,0 +1,29 @@
+import { styleText } from "node:util";
+
+// Colour only on a terminal, never with NO_COLOR or --no-color.
+
+export type Paint = (style: "red" | "green" | "yellow" | "dim" | "bold" | "cyan", text: string) => string;
+
+/** A painter that colours or passes text through unchanged. */
+export function painter(enabled: boolean): Paint {
+  return enabled ? (style, text) => styleText(style, text) : (_style, text) => text;
+}
+
+/** Whether to colour: a TTY, no NO_COLOR, no --no-color. */
+export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv, flag: boolean | undefined): boolean {
+  return isTTY && flag !== false && !env["NO_COLOR"] && env["TERM"] !== "dumb";
+}
+
+/**
+ * Terminal-safe text: control characters and escape sequences (OSC 52, title changes)
+ * from panes, session names or heartbeats are shown escaped, never interpreted.
+ */
+export function safeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** An argv as one line a human can paste into a POSIX shell (no needless escapes of `@`). */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(" ");
+}

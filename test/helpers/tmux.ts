@@ -1,0 +1,285 @@
+// A private tmux server per test: its own socket name AND its own TMUX_TMPDIR, so it can
+// collide neither with the operator's tmux nor with another test file running in
+// parallel, and kill() removes every trace of it (the server and the socket file).
+//
+//   const tmux = await startTmuxServer("observe-panes");
+//   await tmux.newSession("alpha", ["sleep", "600"]);
+//   const pid = await tmux.panePid("alpha");
+//   execa("node", ["bin/mosaic", "fleet", "ps", "--socket", tmux.socket], { env: tmux.childEnv() });
+//   await tmux.kill();                                        // in afterAll / finally
+//
+// tmux leaves its socket file behind after kill-server; kill() removes the whole
+// TMUX_TMPDIR, so nothing remains. The commands below never touch the default socket:
+// every call passes -L <socket> with TMUX unset and TMUX_TMPDIR pointing at our dir.
+
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir as osTmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { CommandResult } from "../../src/observe/run-command.js";
+
+export type { CommandResult };
+
+export interface StartTmuxServerOptions {
+  /**
+   * Start the server now (default true). The server is started with `exit-empty off`, so
+   * it keeps running with zero sessions until kill(). With `start: false` only the socket
+   * name and TMUX_TMPDIR are reserved: whoever creates the first session starts the
+   * server (e.g. mosaic-fleet-holder.service, so the server lives in that unit's cgroup
+   * and inherits the unit's environment, as in production). kill() still cleans up.
+   */
+  start?: boolean;
+}
+
+export interface NewSessionOptions {
+  width?: number;
+  height?: number;
+  /** Extra variables for the session environment (`new-session -e K=V`). */
+  env?: Record<string, string>;
+}
+
+export interface TmuxServer {
+  /** The `tmux -L` socket name (unique per call). */
+  readonly socket: string;
+  /** This server's TMUX_TMPDIR (mode 0700); the socket is `${tmpdir}/tmux-UID/${socket}`. */
+  readonly tmpdir: string;
+  /** Full path of the socket file. */
+  readonly socketPath: string;
+  /** What a child process needs to reach this server: TMUX_TMPDIR, and TMUX emptied. */
+  readonly env: Readonly<Record<string, string>>;
+  /** process.env without TMUX/TMUX_PANE, plus `env`, plus `extra`: pass to execa/spawn. */
+  childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  /** Run `tmux -f /dev/null -L <socket> ...args`. Never throws for a non-zero exit. */
+  tmux(...args: string[]): Promise<CommandResult>;
+  /**
+   * Create a detached session. `command` as a string is run by tmux's default-shell -c;
+   * as an array of 2+ words it is exec'd directly (tmux's own rule: a 1-element array is
+   * run by the shell, like a string). Throws if tmux refuses.
+   */
+  newSession(name: string, command: string[] | string, opts?: NewSessionOptions): Promise<{ paneId: string; panePid: number }>;
+  /** pane_pid of the first pane of session `name` (exact match). Throws if missing. */
+  panePid(name: string): Promise<number>;
+  /** The server's pid, or null when no server is running on the socket. */
+  serverPid(): Promise<number | null>;
+  /** kill-server on this socket only, wait for the server to exit, remove tmpdir. Idempotent. */
+  kill(): Promise<void>;
+}
+
+const live = new Set<TmuxServerImpl>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Synchronous last resort when a test forgot kill() or the worker exits early.
+  process.on("exit", () => {
+    for (const server of live) server.killSync();
+  });
+}
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  return env;
+}
+
+async function run(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error("run needs a program");
+  const result = await execa(file, args, {
+    reject: false,
+    timeout: timeoutMs,
+    env,
+    extendEnv: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+    forceKillAfterDelay: 500,
+  });
+  const code = (result as { code?: string }).code;
+  const notFound = code === "ENOENT" || code === "EACCES";
+  const stderr = String(result.stderr ?? "");
+  return {
+    ok: result.exitCode === 0 && !result.timedOut,
+    exitCode: result.exitCode ?? null,
+    stdout: String(result.stdout ?? ""),
+    stderr,
+    timedOut: result.timedOut,
+    notFound,
+    message: result.timedOut
+      ? `${file} did not answer within ${timeoutMs} ms`
+      : notFound
+        ? `${file} is not installed or not executable`
+        : stderr.trim().split("\n")[0] || `${file} exited ${result.exitCode}`,
+  };
+}
+
+/** True while pid exists and is not a zombie. */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+// If the test process dies without running JS (SIGKILL, a signal's default action), a
+// detached watcher kills the server and removes its directory once we are gone.
+const REAPER = `
+parent=$1 sock=$2 dir=$3
+alive() { s=$(sed 's/.*) \\(.\\).*/\\1/' "/proc/$1/stat" 2>/dev/null); [ -n "$s" ] && [ "$s" != Z ]; }
+while alive "$parent"; do sleep 1; done
+if [ -d "$dir" ]; then TMUX= TMUX_TMPDIR="$dir" tmux -f /dev/null -L "$sock" kill-server 2>/dev/null; fi
+rm -rf "$dir"
+`;
+
+class TmuxServerImpl implements TmuxServer {
+  readonly socketPath: string;
+  readonly env: Readonly<Record<string, string>>;
+  private killed = false;
+  private reaperPid: number | undefined;
+
+  constructor(
+    readonly socket: string,
+    readonly tmpdir: string,
+  ) {
+    const uid = process.getuid?.() ?? 0;
+    this.socketPath = join(tmpdir, `tmux-${uid}`, socket);
+    this.env = Object.freeze({ TMUX_TMPDIR: tmpdir, TMUX: "" });
+  }
+
+  childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { ...cleanEnv(), ...this.env, ...extra };
+  }
+
+  startReaper(): void {
+    const child = spawn("/bin/sh", ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmpdir], {
+      detached: true,
+      stdio: "ignore",
+      env: cleanEnv(),
+    });
+    child.on("error", () => undefined);
+    child.unref();
+    this.reaperPid = child.pid;
+  }
+
+  private stopReaper(): void {
+    if (this.reaperPid === undefined) return;
+    try {
+      process.kill(-this.reaperPid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    this.reaperPid = undefined;
+  }
+
+  tmux(...args: string[]): Promise<CommandResult> {
+    return run(["tmux", "-f", "/dev/null", "-L", this.socket, ...args], this.childEnv());
+  }
+
+  async newSession(
+    name: string,
+    command: string[] | string,
+    opts: NewSessionOptions = {},
+  ): Promise<{ paneId: string; panePid: number }> {
+    const args = ["new-session", "-d", "-s", name, "-P", "-F", "#{pane_id} #{pane_pid}"];
+    if (opts.width !== undefined) args.push("-x", String(opts.width));
+    if (opts.height !== undefined) args.push("-y", String(opts.height));
+    for (const [key, value] of Object.entries(opts.env ?? {})) args.push("-e", `${key}=${value}`);
+    args.push("--", ...(typeof command === "string" ? [command] : command));
+    const result = await this.tmux(...args);
+    const [paneId, pid] = result.stdout.trim().split(" ");
+    if (!result.ok || paneId === undefined || pid === undefined) {
+      throw new Error(`tmux new-session ${name} on ${this.socket} failed: ${result.message}`);
+    }
+    return { paneId, panePid: Number(pid) };
+  }
+
+  async panePid(name: string): Promise<number> {
+    const result = await this.tmux("display-message", "-p", "-t", `=${name}:`, "#{pane_pid}");
+    const pid = Number(result.stdout.trim());
+    if (!result.ok || !Number.isInteger(pid) || pid <= 0) {
+      throw new Error(`no pane for session ${name} on ${this.socket}: ${result.message}`);
+    }
+    return pid;
+  }
+
+  async serverPid(): Promise<number | null> {
+    const result = await this.tmux("display-message", "-p", "#{pid}");
+    const pid = Number(result.stdout.trim());
+    return result.ok && Number.isInteger(pid) && pid > 0 ? pid : null;
+  }
+
+  async kill(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    live.delete(this);
+    this.stopReaper();
+    if (existsSync(this.tmpdir)) {
+      const pid = await this.serverPid();
+      await this.tmux("kill-server");
+      if (pid !== null && !(await waitFor(() => !pidAlive(pid), 5_000))) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+        await waitFor(() => !pidAlive(pid), 2_000);
+      }
+    }
+    await rm(this.tmpdir, { recursive: true, force: true });
+  }
+
+  killSync(): void {
+    if (this.killed) return;
+    this.killed = true;
+    live.delete(this);
+    this.stopReaper();
+    if (existsSync(this.tmpdir)) {
+      spawnSync("tmux", ["-f", "/dev/null", "-L", this.socket, "kill-server"], {
+        env: this.childEnv(),
+        stdio: "ignore",
+        timeout: 2_000,
+      });
+    }
+    rmSync(this.tmpdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Start a private tmux server: socket `mf-test-<label>-<pid>-<random>` in a fresh
+ * TMUX_TMPDIR (mkdtemp, 0700). Throws if tmux cannot start it.
+ */
+export async function startTmuxServer(label: string, opts: StartTmuxServerOptions = {}): Promise<TmuxServer> {
+  const safeLabel = label.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 24) || "t";
+  const socket = `mf-test-${safeLabel}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const dir = await mkdtemp(join(osTmpdir(), "mf-tmux-"));
+  await chmod(dir, 0o700);
+  const server = new TmuxServerImpl(socket, dir);
+  installExitHook();
+  live.add(server);
+  server.startReaper();
+  if (opts.start !== false) {
+    const started = await server.tmux("start-server", ";", "set-option", "-g", "exit-empty", "off");
+    const pid = started.ok ? await server.serverPid() : null;
+    if (pid === null) {
+      await server.kill();
+      throw new Error(`could not start tmux server ${socket}: ${started.message}`);
+    }
+  }
+  return server;
+}

@@ -1,0 +1,239 @@
+import { execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { observeProcessTrees, processAlive, procFilesRead, readProcess } from "../../src/observe/proc.js";
+import { parseProcStat } from "../../src/observe/proc-stat.js";
+import type { ProcessTree } from "../../src/observe/types.js";
+
+// Real processes, no mocks. Every child runs in its own process group so afterEach can
+// kill exactly what this file started, grandchildren included.
+const groups: ChildProcess[] = [];
+
+function start(file: string, args: string[], stdout: "ignore" | "pipe" = "ignore"): ChildProcess {
+  const child = spawn(file, args, { stdio: ["ignore", stdout, "ignore"], detached: true });
+  if (child.pid === undefined) throw new Error(`could not start ${file}`);
+  groups.push(child);
+  return child;
+}
+
+function killAll(): void {
+  for (const child of groups.splice(0)) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // group already gone
+    }
+  }
+}
+
+afterEach(killAll);
+afterAll(killAll);
+
+async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A pid that existed a moment ago and has been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn("true", [], { stdio: "ignore" });
+  await once(child, "exit");
+  return child.pid as number;
+}
+
+function treeWithChildren(root: number, count: number): ProcessTree | undefined {
+  const tree = observeProcessTrees([root]).get(root);
+  return tree && tree.processes.length === count + 1 ? tree : undefined;
+}
+
+// Stands in for /proc so races (a process gone between listing and reading) are exact.
+describe("observeProcessTrees on a fake procfs", () => {
+  let root = "";
+  const stat = (pid: number, comm: string, ppid: number, state = "S", start = 500) =>
+    `${pid} (${comm}) ${state} ${ppid} ${"0 ".repeat(17)}${start} 0 0\n`;
+  const proc = (pid: number, statText: string | null, cmdline: string | null) => {
+    mkdirSync(join(root, String(pid)), { recursive: true });
+    if (statText !== null) writeFileSync(join(root, String(pid), "stat"), statText);
+    if (cmdline !== null) writeFileSync(join(root, String(pid), "cmdline"), cmdline);
+  };
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "fake-proc-"));
+    writeFileSync(join(root, "stat"), "cpu 1 2 3\nbtime 1700000000\n");
+    proc(100, stat(100, "bash", 1), "-bash\0");
+    proc(101, stat(101, "node", 100, "S", 700), "node\0/usr/bin/claude\0");
+    proc(102, stat(102, "gone", 100), null); // exited after its stat was read
+    mkdirSync(join(root, "103")); // exited between readdir and stat
+    proc(104, stat(104, "defunct", 100, "Z"), ""); // zombie: not a live process
+    proc(105, stat(105, "rg", 101, "R", 600), "rg\0-n\0x\0");
+    proc(106, stat(106, "sh", 100, "S", 600), "sh\0");
+    proc(200, stat(200, "a) b", 201), "a\0"); // a pid cycle a racing scan could see
+    proc(201, stat(201, "b", 200), "b\0");
+    proc(300, stat(300, "sh", 1), null); // a root that vanished mid-read
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("builds breadth-first trees, oldest sibling first, skipping vanished and zombie entries", () => {
+    const trees = observeProcessTrees([100, 999, 300], { procRoot: root });
+    const tree = trees.get(100);
+    expect(tree?.processes.map((p) => p.pid)).toEqual([100, 106, 101, 105]);
+    expect(tree?.root).toEqual({
+      pid: 100,
+      ppid: 1,
+      startTicks: 500,
+      startedAtMs: 1_700_000_005_000,
+      comm: "bash",
+      argv: ["-bash"],
+    });
+    expect(tree?.processes[2]?.argv).toEqual(["node", "/usr/bin/claude"]);
+    expect(trees.get(999)).toBeNull();
+    expect(trees.get(300)).toBeNull();
+  });
+
+  it("terminates on a ppid cycle and maps invalid roots to null", () => {
+    const trees = observeProcessTrees([200, 0, -1, 200], { procRoot: root });
+    expect(trees.get(200)?.processes.map((p) => p.pid)).toEqual([200, 201]);
+    expect(trees.get(200)?.root.comm).toBe("a) b");
+    expect(trees.get(0)).toBeNull();
+    expect(trees.get(-1)).toBeNull();
+    expect(trees.size).toBe(3);
+  });
+
+  it("reads single processes the same way", () => {
+    expect(readProcess(105, { procRoot: root })?.argv).toEqual(["rg", "-n", "x"]);
+    expect(readProcess(104, { procRoot: root })).toBeNull();
+    expect(processAlive(104, { procRoot: root })).toBe(false);
+    expect(processAlive(103, { procRoot: root })).toBe(false);
+    expect(processAlive(106, { procRoot: root })).toBe(true);
+  });
+
+  it("throws when procfs itself is missing, instead of calling every pane dead", () => {
+    expect(() => observeProcessTrees([1], { procRoot: join(root, "nope") })).toThrow();
+  });
+});
+
+describe("observeProcessTrees on real processes", () => {
+  it("gives the shell root and its two sleep children, and null for a dead pid", async () => {
+    const sh = start("sh", ["-c", "sleep 30 & sleep 30 & wait"]).pid as number;
+    const dead = await deadPid();
+    await until(() => treeWithChildren(sh, 2), "two sleeps under sh");
+
+    const trees = observeProcessTrees([sh, dead]);
+    expect([...trees.keys()]).toEqual([sh, dead]);
+    expect(trees.get(dead)).toBeNull();
+    const tree = trees.get(sh);
+    expect(tree?.root.pid).toBe(sh);
+    expect(tree?.root.ppid).toBe(process.pid);
+    expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 30 & sleep 30 & wait"]);
+    expect(tree?.processes[0]).toBe(tree?.root);
+    const sleeps = tree?.processes.slice(1) ?? [];
+    expect(sleeps).toHaveLength(2);
+    for (const sleep of sleeps) {
+      expect(sleep).toMatchObject({ ppid: sh, comm: "sleep", argv: ["sleep", "30"] });
+      expect(Math.abs(sleep.startedAtMs - Date.now())).toBeLessThan(5_000);
+    }
+  });
+
+  it("shows a python agent's script as argv[1]", async () => {
+    let python: string;
+    try {
+      python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    } catch {
+      console.log("python3 not available; skipped");
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), "proc-test-"));
+    const script = join(dir, "dogfood-agent.py");
+    writeFileSync(script, "import time\ntime.sleep(30)\n");
+    try {
+      const sh = start("sh", ["-c", '"$@" & wait', "sh", python, script]).pid as number;
+      const tree = await until(() => treeWithChildren(sh, 1), "python under sh");
+      const agent = tree.processes[1];
+      expect(agent?.argv[1]?.endsWith("/dogfood-agent.py")).toBe(true);
+      expect(agent?.argv[0]).toBe(python);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads 200 sleeps under 100 roots completely in one scan", async () => {
+    const roots = Array.from({ length: 100 }, () => start("sh", ["-c", "sleep 30 & sleep 30 & wait"]).pid as number);
+    await until(() => roots.every((pid) => treeWithChildren(pid, 2)), "200 sleeps");
+
+    const hostProcesses = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).length;
+    const filesBefore = procFilesRead();
+    const t0 = performance.now();
+    const trees = observeProcessTrees(roots);
+    const ms = performance.now() - t0;
+    const files = procFilesRead() - filesBefore;
+    console.log(`observeProcessTrees: 100 roots / 300 processes, ${hostProcesses} on host: ${ms.toFixed(1)} ms, ${files} files`);
+
+    expect(trees.size).toBe(100);
+    for (const root of roots) {
+      const tree = trees.get(root);
+      expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 30 & sleep 30 & wait"]);
+      expect(tree?.processes.slice(1).map((p) => [p.ppid, p.argv])).toEqual([
+        [root, ["sleep", "30"]],
+        [root, ["sleep", "30"]],
+      ]);
+    }
+    // One stat per host process plus one cmdline per tree process; a scan per root
+    // would be ~100× the host count.
+    expect(files).toBeLessThan(3 * hostProcesses + 300);
+  });
+});
+
+describe("readProcess and processAlive", () => {
+  it("describes this very process", () => {
+    const me = readProcess(process.pid);
+    expect(me).toMatchObject({ pid: process.pid, ppid: process.ppid });
+    expect(me?.argv.length).toBeGreaterThan(0);
+    expect(me?.startedAtMs).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(processAlive(process.pid)).toBe(true);
+  });
+
+  it("stamps a fresh process with a start time close to now", async () => {
+    const child = start("sleep", ["30"]);
+    const info = await until(() => readProcess(child.pid as number), "sleep to appear");
+    expect(info.argv).toEqual(["sleep", "30"]);
+    expect(Math.abs(info.startedAtMs - Date.now())).toBeLessThan(5_000);
+  });
+
+  it("returns null for a killed and reaped pid", async () => {
+    const child = start("sleep", ["30"]);
+    const pid = child.pid as number;
+    expect(processAlive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    await once(child, "exit");
+    expect(readProcess(pid)).toBeNull();
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it("counts a zombie as not alive", async () => {
+    // The backgrounded `sleep 0` exits; its parent exec's into a sleep that never reaps it.
+    const parent = start("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], "pipe");
+    const [line] = (await once(parent.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+    const zombie = Number(line.toString().trim());
+    await until(() => parseProcStat(readFileSync(`/proc/${zombie}/stat`, "utf8"))?.state === "Z", "zombie");
+
+    expect(processAlive(zombie)).toBe(false);
+    expect(readProcess(zombie)).toBeNull();
+    expect(observeProcessTrees([parent.pid as number]).get(parent.pid as number)?.processes).toHaveLength(1);
+  });
+
+  it("rejects pids that cannot exist", () => {
+    for (const pid of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
+      expect(processAlive(pid)).toBe(false);
+      expect(readProcess(pid)).toBeNull();
+    }
+  });
+});
