@@ -68,6 +68,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
+  withOutput(
+    withRoster(fleet.command("diff").description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input")),
+    ["table", "json", "yaml"],
+  ).action(lazy(() => import("./commands/fleet-diff.js")));
+
   fleet
     .command("schema")
     .description("print the roster's JSON Schema (draft 2020-12)")

@@ -1,0 +1,27 @@
+import { summarize } from "../../diff/compliance.js";
+import { rosterDiff } from "../../diff/roster-diff.js";
+import { renderDiff } from "../../report/diff-text.js";
+import { renderFixPlan } from "../../report/fix-plan.js";
+import { renderJson, renderYaml } from "../../report/status-formats.js";
+import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
+import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
+import type { Io } from "../io.js";
+
+/** `mosaic fleet diff`: roster against live state; exit 0 in compliance, 1 differences, 2 bad input. */
+export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+  const fleet = loadFleetOrExit(options, io);
+  const status = await fleetStatus(fleet, observeContext(options, io), true);
+  const diffs = rosterDiff(status);
+  const summary = summarize(status);
+  const compliant = summary.verdict === "COMPLIANT" && status.unmanaged.length === 0 && diffs.every((d) => d.changes.length === 0);
+  const format = outputFormat(options);
+  if (format === "json" || format === "yaml") {
+    const document = { ...status, kind: "FleetDiff", diff: diffs, summary: { ...summary, unmanaged: status.unmanaged.length, compliant } };
+    io.stdout(format === "json" ? renderJson(document as typeof status) : renderYaml(document as typeof status));
+  } else {
+    const paint = paintFor(options, io);
+    io.stdout(renderDiff(status, diffs, paint));
+    if ((status.fixPlan ?? []).length > 0) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
+  }
+  return compliant ? EXIT_OK : EXIT_FINDINGS;
+}

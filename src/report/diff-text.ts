@@ -1,0 +1,54 @@
+import type { AgentDiff } from "../diff/roster-diff.js";
+import type { FleetStatus } from "../diff/types.js";
+import { safeText, type Paint } from "./style.js";
+
+// `fleet diff` as text: per agent, roster (desired) against host (actual), then the
+// abnormal conditions; compliant agents take one line.
+
+function show(value: unknown): string {
+  return value === null || value === undefined ? "none" : safeText(String(value));
+}
+
+/** The per-agent difference report. */
+export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], paint: Paint): string {
+  const lines = [
+    paint("bold", `--- roster (desired)  ${status.roster}`),
+    paint("bold", `+++ host (actual)     ${status.host}, observed ${status.observedAt}`),
+    "",
+  ];
+  let differing = 0;
+  status.agents.forEach((agent, index) => {
+    const changes = diffs[index]?.changes ?? [];
+    const abnormal = agent.conditions.filter((c) => c.status !== "False");
+    const who = `${safeText(agent.name)} (${agent.tenant_id}@${agent.host})`;
+    if (changes.length === 0 && abnormal.length === 0) {
+      lines.push(`  ${who}: ${paint("green", "in compliance")}`);
+      return;
+    }
+    differing += 1;
+    lines.push(`~ ${who}`);
+    for (const change of changes) {
+      const extra = change.path === "runtime" && agent.runtime.command ? `  (${safeText(agent.runtime.command)})` : "";
+      lines.push(`    ${paint("yellow", "~")} ${change.path}: ${show(change.desired)} ${paint("dim", "->")} ${paint("red", show(change.actual))}${extra}`);
+    }
+    for (const condition of abnormal) {
+      const style = condition.status === "True" ? "red" : "yellow";
+      lines.push(`    ${paint(style, "!")} ${condition.type}=${condition.status} ${condition.reason}: ${safeText(condition.message)}`);
+    }
+  });
+  if (status.unmanaged.length > 0) {
+    lines.push("", "On the host but not in the roster:");
+    for (const session of status.unmanaged) {
+      lines.push(`  ${paint("yellow", "+")} session ${safeText(session.session)} on socket ${session.socket} (${session.tenant_id}@${session.host})`);
+    }
+  }
+  for (const source of status.sources) lines.push(paint("yellow", `warning: ${source.message} (${source.reason})`));
+  lines.push("");
+  const total = status.agents.length;
+  lines.push(
+    total === 0
+      ? "Summary: the roster lists no agents; nothing to compare (not compliant)."
+      : `Summary: ${differing} of ${total} agent${total === 1 ? "" : "s"} differ${differing === 1 ? "s" : ""}, ${status.unmanaged.length} unmanaged session${status.unmanaged.length === 1 ? "" : "s"}.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
