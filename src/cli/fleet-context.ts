@@ -1,7 +1,7 @@
 import { machineFacts, type FleetSpec } from "../spec/resolve.js";
 import { loadRoster } from "../spec/load.js";
 import { formatProblem } from "../spec/problems.js";
-import { observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
+import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
 import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
@@ -47,10 +47,17 @@ export function observeContext(options: Record<string, unknown>, io: Io): Observ
 }
 
 /** Observe and diff: the status object, with the fix plan when asked. */
-export async function fleetStatus(fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean): Promise<FleetStatus> {
+export async function fleetStatus(fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean, probeTimeoutMs?: number): Promise<FleetStatus> {
+  let probes: Map<string, { rttMs: number | null }> | undefined;
+  if (probeTimeoutMs !== undefined) {
+    const { probeHeartbeats } = await import("../observe/probe.js");
+    const names = fleet.agents.filter((a) => a.heartbeat.expected && isLocal(a, ctx)).map((a) => a.name);
+    probes = await probeHeartbeats(ctx.runDir, names, { timeoutMs: probeTimeoutMs, uid: ctx.uid });
+  }
   const observation = await observeFleet(fleet, ctx);
   const status = buildFleetStatus(fleet, observation, {
     nowMs: observation.observedAtMs,
+    ...(probes !== undefined ? { probes } : {}),
     ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
   });
   if (withPlan) status.fixPlan = fixPlan(status);

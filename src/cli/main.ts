@@ -66,6 +66,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     ["table", "wide", "json", "yaml"],
   )
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
+    .option("--probe", "probe each agent's heartbeat responder and show the round trip")
+    .option("--probe-timeout <dur>", "how long to wait for probe echoes", "2s")
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
   withOutput(
@@ -78,7 +80,30 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("print the roster's JSON Schema (draft 2020-12)")
     .action(lazy(() => import("./commands/fleet-schema.js")));
 
-  for (const command of [program, fleet, ...fleet.commands]) {
+  const agent = program.command("agent").description("one agent: the stub runtime, heartbeats");
+  agent
+    .command("stub")
+    .description("the reference (dogfood) agent runtime: answers input lines, acknowledges each in its heartbeat")
+    .argument("[name]", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
+    .option("--interval <dur>", "heartbeat interval (default: $MOSAIC_HEARTBEAT_INTERVAL or 15s)")
+    .action(lazy(() => import("./commands/agent-stub.js")));
+  agent
+    .command("heartbeat")
+    .description("heartbeat responder for runtimes that cannot write one themselves")
+    .argument("<name>", "agent name")
+    .option("--status <word>", "status word to report", "idle")
+    .option("--interval <dur>", "heartbeat interval (default: $MOSAIC_HEARTBEAT_INTERVAL or 15s)")
+    .option("--once", "write one heartbeat vouching for the calling process, then exit")
+    .action(lazy(() => import("./commands/agent-heartbeat.js")));
+
+  program
+    .command("demo")
+    .description("bring up a private demo fleet (its own socket and MOSAIC_HOME) and show it")
+    .option("--down", "remove everything the demo created, and nothing else")
+    .option("--no-color", "no ANSI colour (also NO_COLOR)")
+    .action(lazy(() => import("./commands/demo.js")));
+
+  for (const command of [program, fleet, ...fleet.commands, agent, ...agent.commands, ...program.commands]) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }
   return program;

@@ -12,6 +12,8 @@ import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } f
 export interface StatusOptions {
   nowMs: number;
   socketOverride?: string;
+  /** Probe round trips by agent name (`fleet ps --probe`). */
+  probes?: Map<string, { rttMs: number | null }>;
 }
 
 function factsFor(agent: AgentSpec, socket: string, observation: FleetObservation): AgentFacts {
@@ -41,7 +43,9 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
   return { hidden, tmux, systemd, tree, heartbeat, heartbeatProcess };
 }
 
-function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, nowMs: number): AgentStatus {
+function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, options: StatusOptions): AgentStatus {
+  const nowMs = options.nowMs;
+  const probe = options.probes?.get(agent.name);
   const conditions = CONDITION_CHECKS.map(([, check]) => check({ agent, facts, nowMs, catalog: fleet.runtimes }));
   const visible = facts.hidden === null;
   const pane = visible && facts.tmux.ok ? facts.tmux.pane : null;
@@ -86,6 +90,7 @@ function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet:
       expected: agent.heartbeat.expected,
       ...(hbRecord?.seq !== undefined ? { seq: hbRecord.seq } : {}),
       ...(hbRecord?.ack !== undefined ? { ack: hbRecord.ack } : {}),
+      ...(probe !== undefined ? { probe: { answered: probe.rttMs !== null, rtt_ms: probe.rttMs } } : {}),
     },
     conditions,
   };
@@ -109,7 +114,7 @@ function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, sock
 /** The fleet status object (CONTRACT §8), without the fix plan. */
 export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
-  const agents = fleet.agents.map((agent) => agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options.nowMs));
+  const agents = fleet.agents.map((agent) => agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options));
   const sources: FleetStatus["sources"] = [];
   for (const [socket, tmux] of observation.tmux) {
     if (!tmux.ok) sources.push({ source: `tmux:${socket}`, reason: tmux.reason as Reason, message: tmux.message });

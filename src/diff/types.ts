@@ -69,6 +69,8 @@ export interface AgentStatus {
     expected: boolean;
     seq?: number;
     ack?: string;
+    /** With `fleet ps --probe`: whether the responder echoed the nonce, and how fast. */
+    probe?: { answered: boolean; rtt_ms: number | null };
   };
   conditions: Condition[];
 }

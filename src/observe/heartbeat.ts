@@ -65,7 +65,8 @@ function readNamed(
 }
 
 /** null when the directory is trustworthy; otherwise the observation every agent in it gets. */
-function checkRunDir(dir: string, uid: number | undefined): HeartbeatObservation | null {
+/** Whether the run directory can be trusted: null if so, else what every agent gets. */
+export function checkRunDir(dir: string, uid: number | undefined): HeartbeatObservation | null {
   let st;
   try {
     st = lstatSync(dir, { throwIfNoEntry: false });

@@ -26,7 +26,8 @@ function heartbeatCell(agent: AgentStatus, paint: Paint): string {
   if (!hb.expected) return "-";
   const age = hb.age_s === null ? "" : ` ${formatSeconds(Math.max(0, hb.age_s))}`;
   const style = hb.state === "healthy" ? "green" : hb.state === "stale" ? "red" : "yellow";
-  return paint(style, `${hb.state}${age}`);
+  const probe = hb.probe === undefined ? "" : hb.probe.answered ? ` probe ${hb.probe.rtt_ms}ms` : paint("red", " no-probe-answer");
+  return `${paint(style, `${hb.state}${age}`)}${probe}`;
 }
 
 function conditionsCell(agent: AgentStatus, paint: Paint, status: "True" | "Unknown"): string {

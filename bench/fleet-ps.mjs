@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// `mosaic fleet ps -o json` on REAL fleets: a private tmux server with one session per
+// agent, a private systemd user manager with one started (and enabled) unit per agent,
+// and a fresh heartbeat per agent — at each requested size, side by side with
+// `node -e 0` in the same interleaved run.
+//
+//   node bench/fleet-ps.mjs [SIZES...] [--runs N] [--warmup N] [--no-profile] [--no-phases]
+//   e.g. node bench/fleet-ps.mjs 5 100 500 1000           (default sizes; N = 15)
+//
+// Per size it also: checks the JSON (every agent present, pane alive, unit active,
+// heartbeat healthy, no condition True, nothing unmanaged); counts the subprocesses the
+// CLI spawns under strace in a separate pass (timing runs are never traced); times the
+// three observer commands alone; and, unless disabled, CPU-profiles the CLI
+// (--cpu-prof, mapped back to src/ through the source maps) and times each pipeline
+// phase in-process from src/ (bench/phases.src.mjs, bundled on the fly with esbuild).
+//
+// The fleet grows in place (5 → 100 → 500 → 1000): units are enabled and started in
+// batches through one `systemctl --user start a b c …` call per batch. Everything is
+// removed at the end, on failure and on Ctrl-C. Set BENCH_OUT=FILE for a JSON record.
+
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  Fleet, REPO, analyzeProfiles, cleanEnv, countExecs, haveStrace, interleave, machine, moduleLoadCost, ms,
+  printLoadCost, printMachine, requireBuild, snapshotCli, stats, timed, withCleanup,
+} from "./lib.mjs";
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const optionValues = new Set(["--runs", "--warmup"].flatMap((n) => (argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [])));
+const sizes = argv.filter((a, i) => /^\d+$/.test(a) && !optionValues.has(i)).map(Number);
+if (sizes.length === 0) sizes.push(5, 100, 500, 1000);
+sizes.sort((a, b) => a - b);
+const RUNS = option("--runs", 15);
+const WARMUP = option("--warmup", 3);
+const PROFILE = !flag("--no-profile");
+const PHASES = !flag("--no-phases");
+const TARGET_500_MS = 120;
+
+const log = (...a) => console.log(...a);
+
+/** Bundle bench/phases.src.mjs (which imports src/*.ts) into a temp .mjs. */
+async function bundlePhases(dir) {
+  const { build } = await import("esbuild");
+  const outfile = join(dir, "phases.mjs");
+  await build({
+    entryPoints: [join(REPO, "bench", "phases.src.mjs")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20.19",
+    logLevel: "error",
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return outfile;
+}
+
+function checkStatus(stdout, n) {
+  const status = JSON.parse(stdout.toString());
+  const agents = status.agents ?? [];
+  const problems = [];
+  if (agents.length !== n + 1) problems.push(`expected ${n + 1} agents (incl. _holder), got ${agents.length}`);
+  const notAlive = agents.filter((a) => a.pane?.state !== "alive");
+  if (notAlive.length) problems.push(`${notAlive.length} agents with pane.state != alive (e.g. ${notAlive[0].name}: ${notAlive[0].pane?.state})`);
+  const notActive = agents.filter((a) => a.unit?.active !== "active" || a.unit?.enabled !== "enabled");
+  if (notActive.length) problems.push(`${notActive.length} units not active/enabled (e.g. ${notActive[0].name}: ${notActive[0].unit?.active}/${notActive[0].unit?.enabled})`);
+  const unhealthy = agents.filter((a) => a.name !== "_holder" && a.heartbeat?.state !== "healthy");
+  if (unhealthy.length) problems.push(`${unhealthy.length} heartbeats not healthy (e.g. ${unhealthy[0].name}: ${unhealthy[0].heartbeat?.state})`);
+  const trueConditions = agents.flatMap((a) => (a.conditions ?? []).filter((c) => c.status === "True").map((c) => `${a.name}:${c.type}`));
+  if (trueConditions.length) problems.push(`${trueConditions.length} conditions True (e.g. ${trueConditions[0]})`);
+  if ((status.unmanaged ?? []).length) problems.push(`${status.unmanaged.length} unmanaged sessions`);
+  return { agents: agents.length, alive: agents.length - notAlive.length, trueConditions: trueConditions.length, bytes: stdout.length, problems };
+}
+
+function hostProcesses() {
+  return readdirSync("/proc").filter((n) => /^\d+$/.test(n)).length;
+}
+
+withCleanup(async (track) => {
+  requireBuild();
+  const m = machine();
+  printMachine(m);
+  const cli = track(snapshotCli());
+  log(`build: ${cli.build}`);
+  const work = mkdtempSync(join(tmpdir(), "mf-bench-work-"));
+  track({ cleanup: () => rmSync(work, { recursive: true, force: true }) });
+  const strace = haveStrace();
+  if (!strace) log("strace not found: spawn counts skipped (apt-get install -y strace)");
+  let phasesBundle = null;
+  if (PHASES) {
+    try {
+      phasesBundle = await bundlePhases(work);
+    } catch (error) {
+      log(`phase timings skipped: cannot bundle bench/phases.src.mjs from src/ (${error.message.split("\n")[0]})`);
+    }
+  }
+
+  // Size-independent: what loading the fleet ps module graph costs, chunk by chunk.
+  const loadCost = await moduleLoadCost(cli.dist, "fleet-ps", { env: cleanEnv() });
+  log("module load cost of `fleet ps` (each chunk imported alone, deps first; median of 11 fresh processes):");
+  printLoadCost(loadCost, log);
+  log("");
+
+  const fleet = track(new Fleet());
+  const setupStart = Date.now();
+  await fleet.start();
+  log(`fleet: tmux socket ${fleet.socket} (TMUX_TMPDIR ${fleet.tmuxTmp}), systemd --user pid ${fleet.managerPid}, cgroup ${fleet.cgroups.join(", ")}`);
+  log(`runs: ${RUNS} timed rounds after ${WARMUP} warm-up rounds per size, node -e 0 and fleet ps interleaved\n`);
+
+  const results = [];
+  for (const n of sizes) {
+    const t0 = Date.now();
+    fleet.grow(n, { log: (line) => n >= 500 && log(line) });
+    const roster = fleet.writeRoster(n);
+    fleet.writeHeartbeats(n);
+    const setupS = (Date.now() - t0) / 1000;
+    const env = fleet.cliEnv();
+    const ps = [cli.mosaic, "fleet", "ps", "-o", "json", "--roster", roster];
+
+    // 1. correctness of what is being timed
+    const once = timed(ps, { env });
+    if (once.status !== 0) throw new Error(`fleet ps exited ${once.status}: ${once.stderr}`);
+    const check = checkStatus(once.stdout, n);
+    if (check.problems.length) throw new Error(`fleet ps output at ${n} agents is not a healthy fleet: ${check.problems.join("; ")}`);
+
+    // 2. timing, interleaved with node -e 0; heartbeats refreshed outside the timed region
+    const timing = interleave(
+      {
+        "node -e 0": { argv: [process.execPath, "-e", "0"], env },
+        "fleet ps -o json": { argv: ps, env },
+      },
+      {
+        runs: RUNS,
+        warmup: WARMUP,
+        before: (name) => name !== "node -e 0" && fleet.writeHeartbeats(n),
+        check: (name, r) => {
+          if (name !== "node -e 0" && !r.stdout.includes(`"name": "agent-${String(n).padStart(4, "0")}"`)) throw new Error("fleet ps output incomplete");
+        },
+      },
+    );
+
+    // 3. the observer commands alone (what the CLI spawns), same env
+    const tmuxFmt = ["pane_id", "window_index", "pane_index", "pane_pid", "pane_dead", "pane_dead_status", "window_activity", "pane_width", "pane_height", "pane_in_mode", "pane_input_off", "pane_synchronized", "pane_current_command", "session_name"].map((f) => `#{${f}}`).join("\u001f");
+    const raw = interleave(
+      {
+        "tmux list-panes -a -F …": { argv: ["tmux", "-S", join(fleet.tmuxTmp, `tmux-${process.getuid()}`, fleet.socket), "list-panes", "-a", "-F", tmuxFmt], env },
+        "systemctl --user list-units PATTERN --output=json": { argv: ["systemctl", "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", "mfbench-agent@*.service", "mfbench-holder.service"], env },
+        "systemctl --user show -p UnitPath": { argv: ["systemctl", "--user", "show", "--property=UnitPath", "--value"], env },
+      },
+      { runs: RUNS, warmup: 2 },
+    );
+
+    // 4. spawn count (separate pass: strace slows everything down)
+    let spawns = null;
+    if (strace) {
+      fleet.writeHeartbeats(n);
+      const traced = countExecs(ps, env);
+      const tracedCheck = checkStatus(traced.stdout, n);
+      spawns = { count: traced.spawned.length, programs: traced.spawned, self: traced.self, failedExecs: traced.failedExecs, outputOk: tracedCheck.problems.length === 0 };
+    }
+
+    // 5. phases in-process (cold, fresh process each), median of RUNS
+    let phases = null;
+    if (phasesBundle) {
+      phases = {};
+      for (const mode of ["pipeline", "sources"]) {
+        const samples = {};
+        for (let i = 0; i < Math.max(5, Math.ceil(RUNS / 2)); i += 1) {
+          fleet.writeHeartbeats(n);
+          const r = timed([process.execPath, phasesBundle, mode, roster], { env });
+          const line = r.stderr.toString().split("\n").find((l) => l.startsWith("PHASES "));
+          if (r.status !== 0 || !line) throw new Error(`phase script (${mode}) failed: ${r.stderr.toString().slice(0, 1500)}`);
+          for (const [k, v] of Object.entries(JSON.parse(line.slice(7)))) (samples[k] ??= []).push(v);
+        }
+        for (const [k, v] of Object.entries(samples)) phases[k] = stats(v);
+      }
+    }
+
+    // 6. CPU profile of the real CLI
+    let profile = null;
+    if (PROFILE) {
+      const dir = join(work, `prof-${n}`);
+      for (let i = 0; i < 5; i += 1) {
+        fleet.writeHeartbeats(n);
+        const r = timed([process.execPath, "--cpu-prof", "--cpu-prof-interval", "250", "--cpu-prof-dir", dir, cli.mosaic, ...ps.slice(1)], { env });
+        if (r.status !== 0) throw new Error(`profiled fleet ps failed: ${r.stderr}`);
+      }
+      profile = await analyzeProfiles(readdirSync(dir).map((f) => join(dir, f)), cli.dist);
+    }
+
+    const row = { agents: n, hostProcesses: hostProcesses(), setupS, outputBytes: check.bytes, timing, raw, spawns, phases, profile };
+    results.push(row);
+
+    const ps0 = timing["fleet ps -o json"];
+    const floor = timing["node -e 0"];
+    log(`== ${n} agents (+ _holder; ${row.hostProcesses} processes on host; setup ${setupS.toFixed(1)} s; JSON ${(check.bytes / 1024).toFixed(0)} KiB, ${check.alive}/${check.agents} panes alive, ${check.trueConditions} conditions True)`);
+    log(`   ${"".padEnd(52)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)}`);
+    for (const [name, s] of [["node -e 0", floor], ["fleet ps -o json", ps0], ...Object.entries(raw)]) {
+      log(`   ${name.padEnd(52)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)}`);
+    }
+    log(`   fleet ps − node -e 0 (medians): ${ms(ps0.median - floor.median)} ms; ratio ${(ps0.median / floor.median).toFixed(2)}x`);
+    if (spawns) log(`   subprocesses spawned: ${spawns.count} — ${spawns.programs.join(" | ")}`);
+    if (phases) {
+      log("   phases (in-process from src/, median ms):");
+      for (const [k, s] of Object.entries(phases)) {
+        const count = k === "proc: files read" || k.startsWith("spawned");
+        log(`     ${k.padEnd(66)} ${(count ? String(s.median) : ms(s.median)).padStart(7)}${count ? "" : ` [${ms(s.p10)}–${ms(s.p90)}]`}`);
+      }
+    }
+    if (profile) {
+      log(`   CPU profile (mean of ${profile.profiles} runs, ${ms(profile.profiledMs)} ms profiled): self time by module:`);
+      for (const e of profile.selfByModule.slice(0, 10)) log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
+      log("   top self time by function:");
+      for (const e of profile.self.slice(0, 12)) log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
+    }
+    log("");
+  }
+
+  log("summary (ms, wall time; median [p10–p90]):");
+  log(`${"agents".padStart(6)}  ${"node -e 0".padEnd(22)}  ${"fleet ps -o json".padEnd(22)}  ${"ps − node".padStart(9)}  spawns`);
+  for (const r of results) {
+    const a = r.timing["node -e 0"];
+    const b = r.timing["fleet ps -o json"];
+    log(
+      `${String(r.agents).padStart(6)}  ${`${ms(a.median)} [${ms(a.p10)}–${ms(a.p90)}]`.padEnd(22)}  ${`${ms(b.median)} [${ms(b.p10)}–${ms(b.p90)}]`.padEnd(22)}  ${ms(b.median - a.median).padStart(9)}  ${r.spawns?.count ?? "n/a"}`,
+    );
+  }
+  const counts = new Set(results.map((r) => r.spawns?.count));
+  if (strace) log(`spawn count ${counts.size === 1 ? "is the same at every size" : "DIFFERS between sizes"}: ${[...counts].join(", ")}`);
+  const at500 = results.find((r) => r.agents === 500);
+  if (at500) {
+    const med = at500.timing["fleet ps -o json"].median;
+    log(`target: median at 500 agents ≤ ${TARGET_500_MS} ms → ${ms(med)} ms ${med <= TARGET_500_MS ? "OK" : "ABOVE TARGET"}`);
+  }
+  log(`total wall time incl. setup: ${((Date.now() - setupStart) / 1000).toFixed(0)} s; cleaning up…`);
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify({ machine: m, build: cli.build, runs: RUNS, warmup: WARMUP, loadCost, results }, null, 2));
+});

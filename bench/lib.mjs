@@ -1,0 +1,794 @@
+// Shared helpers for the benchmarks in bench/: timing and statistics, machine facts,
+// strace-based spawn counting, and a REAL private fleet (tmux server + systemd user
+// manager + heartbeat files) that is torn down completely on exit, on Ctrl-C, and —
+// through a detached watcher — even if this process is SIGKILLed.
+//
+// Self-contained on purpose (node built-ins only): `node bench/<file>.mjs` after
+// `npm run build`, no TypeScript loader needed.
+//
+// Isolation rules (TESTING.md): every tmux call passes -L <our socket> with
+// TMUX_TMPDIR pointing at our own 0700 directory and TMUX unset; the user manager gets
+// a fresh XDG_RUNTIME_DIR and runs inside its own cgroup (so units of other private
+// managers on this host can never share a cgroup with ours); nothing else is touched.
+
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync,
+  rmSync, rmdirSync, writeFileSync,
+} from "node:fs";
+import { cpus, hostname, release, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const MOSAIC = join(REPO, "bin", "mosaic");
+export const SYSTEMD_BINARY = "/lib/systemd/systemd";
+
+// --- statistics ---------------------------------------------------------------------------
+
+/** Nearest-rank percentile of an ascending array. */
+function pct(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length / 2;
+  const median = s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2;
+  return { n: s.length, median, p10: pct(s, 10), p90: pct(s, 90), min: s[0], max: s[s.length - 1] };
+}
+
+export const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+
+/** Run argv (no shell) to completion; wall time in ms measured around spawnSync. */
+export function timed(argv, { env, input, maxBuffer = 512 * 1024 * 1024 } = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { env, input, maxBuffer, stdio: ["ignore", "pipe", "pipe"] });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  return { wall, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Interleave several commands: `warmup` untimed rounds, then `runs` rounds; each round
+ * runs every command once, rotating the order so none always goes first.
+ * `before(name)` runs outside the timed region (e.g. refresh heartbeats).
+ */
+export function interleave(commands, { runs, warmup, before, check } = {}) {
+  const names = Object.keys(commands);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = -warmup; round < runs; round += 1) {
+    const offset = ((round % names.length) + names.length) % names.length;
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[(i + offset) % names.length];
+      before?.(name);
+      const r = timed(commands[name].argv, { env: commands[name].env });
+      if (r.status !== 0) {
+        throw new Error(`${commands[name].argv.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr.toString().slice(0, 2000)}`);
+      }
+      check?.(name, r);
+      if (round >= 0) samples[name].push(r.wall);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, stats(samples[n])]));
+}
+
+// --- machine facts ------------------------------------------------------------------------
+
+function firstLine(argv) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
+  return r.error ? "n/a" : (r.stdout || r.stderr).trim().split("\n")[0];
+}
+
+export function machine() {
+  let model = cpus()[0]?.model ?? "unknown";
+  return {
+    nproc: firstLine(["nproc"]),
+    cpu: model.trim(),
+    memGiB: (totalmem() / 2 ** 30).toFixed(1),
+    kernel: release(),
+    node: process.version,
+    tmux: firstLine(["tmux", "-V"]),
+    systemd: firstLine(["systemctl", "--version"]),
+    hostProcesses: readdirSync("/proc").filter((n) => /^\d+$/.test(n)).length,
+  };
+}
+
+export function printMachine(m) {
+  console.log(
+    `machine: ${m.nproc} cpu (${m.cpu}), ${m.memGiB} GiB, kernel ${m.kernel}, node ${m.node}, ${m.tmux}, ${m.systemd}`,
+  );
+}
+
+/** The CLI must exist; say how to build it otherwise. */
+export function requireBuild() {
+  if (!existsSync(join(REPO, "dist", "cli.js"))) {
+    console.error("bench: dist/cli.js is missing; run `npm run build` first");
+    process.exit(2);
+  }
+}
+
+/** process.env without anything that could point a child at someone else's tmux/systemd. */
+export function cleanEnv() {
+  const env = {};
+  const leaky = /^(TMUX|TMUX_PANE|TMUX_TMPDIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_.*|INVOCATION_ID|JOURNAL_STREAM|MANAGERPID|SYSTEMD_EXEC_PID|NODE_OPTIONS|XDG_.*|MOSAIC_.*|NO_COLOR)$/;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !leaky.test(k)) env[k] = v;
+  return env;
+}
+
+// --- spawn counting with strace -----------------------------------------------------------
+
+export function haveStrace() {
+  return !spawnSync("strace", ["-V"]).error;
+}
+
+/**
+ * Run argv under `strace -f -ff -e trace=execve,execveat` and report every process that
+ * successfully exec'd a program. The first is the command itself (bin/mosaic → env →
+ * node, all one pid); every other pid is a subprocess the CLI spawned.
+ */
+export function countExecs(argv, env) {
+  const dir = mkdtempSync(join(tmpdir(), "mf-bench-strace-"));
+  try {
+    const r = spawnSync("strace", ["-f", "-ff", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-o", join(dir, "t"), ...argv], {
+      env,
+      maxBuffer: 512 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`strace ${argv.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(0, 2000)}`);
+    const procs = [];
+    let failed = 0;
+    for (const file of readdirSync(dir)) {
+      const pid = Number(file.split(".")[1]);
+      const programs = [];
+      for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
+        const m = /^execve(?:at)?\((?:\d+, )?"([^"]*)", \[([^\]]*)\].*\) = (-?\d+)/.exec(line);
+        if (!m) continue;
+        if (m[3] === "0") programs.push({ path: m[1], argv: m[2] });
+        else failed += 1;
+      }
+      if (programs.length > 0) procs.push({ pid, programs });
+    }
+    procs.sort((a, b) => a.pid - b.pid);
+    const [self, ...children] = procs;
+    return {
+      status: r.status,
+      stdout: r.stdout,
+      self: self?.programs.map((p) => p.path) ?? [],
+      spawned: children.map((c) => {
+        const last = c.programs[c.programs.length - 1];
+        // argv[0] and the first sub-command word, skipping options and their paths
+        const words = last.argv.split(", ").map((w) => w.replace(/^"|"$/g, ""));
+        const shown = [words[0]];
+        for (let i = 1; i < words.length && shown.length < 3; i += 1) {
+          if (words[i] === "-S" || words[i] === "-L") i += 1;
+          else shown.push(words[i]);
+        }
+        return `${shown.join(" ")} …`;
+      }),
+      failedExecs: failed,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// --- a real private fleet -----------------------------------------------------------------
+
+const sleepMs = (n) => new Promise((r) => setTimeout(r, n));
+
+function pidAlive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+function startTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return "";
+  }
+}
+
+/** Hierarchies systemd tracks processes in: cgroup2 mounts and the v1 name=systemd one. */
+function trackingHierarchies() {
+  const found = [];
+  for (const line of readFileSync("/proc/self/mounts", "utf8").split("\n")) {
+    const [, mountPoint, fsType, options] = line.split(" ");
+    if (!mountPoint || !options) continue;
+    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd"))) {
+      if (existsSync(join(mountPoint, "cgroup.procs"))) found.push(mountPoint);
+    }
+  }
+  return found;
+}
+
+function cgroupPids(dirs) {
+  const pids = new Set();
+  const visit = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    try {
+      for (const l of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) if (l) pids.add(Number(l));
+    } catch {
+      // gone
+    }
+    for (const e of entries) if (e.isDirectory()) visit(join(dir, e.name));
+  };
+  for (const d of dirs) visit(d);
+  return [...pids];
+}
+
+function removeCgroupTrees(dirs) {
+  const remove = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) remove(join(dir, e.name));
+    try {
+      rmdirSync(dir);
+    } catch {
+      // busy or gone
+    }
+  };
+  for (const d of dirs) remove(d);
+}
+
+// Detached watcher: when this process dies without cleaning up (SIGKILL), it kills our
+// tmux server (our socket only), terminates our manager (pid + start time checked), kills
+// what is left in our cgroups and removes our temp root.
+const REAPER = `
+parent=$1 sock=$2 tmuxdir=$3 root=$4; shift 4
+state() { set -- $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null); echo "$1 \${20}"; }
+alive() { set -- $(state "$1"); [ -n "$1" ] && [ "$1" != Z ]; }
+while alive "$parent"; do sleep 1; done
+mgr= mgrstart=
+[ -f "$root/manager.pid" ] && read mgr mgrstart < "$root/manager.pid"
+mgr_alive() { [ -n "$mgr" ] || return 1; set -- $(state "$mgr"); [ -n "$1" ] && [ "$1" != Z ] && [ "$2" = "$mgrstart" ]; }
+[ -d "$tmuxdir" ] && TMUX= TMUX_TMPDIR="$tmuxdir" tmux -f /dev/null -L "$sock" kill-server 2>/dev/null
+mgr_alive && kill -TERM "$mgr" 2>/dev/null
+i=0; while mgr_alive && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+mgr_alive && kill -KILL "$mgr" 2>/dev/null
+for cg in "$@"; do
+  for f in $(find "$cg" -name cgroup.procs 2>/dev/null); do
+    for p in $(cat "$f" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+  done
+done
+sleep 0.3
+for cg in "$@"; do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
+rm -rf "$root"
+`;
+
+const AGENT_TEMPLATE = "mfbench-agent@.service";
+const HOLDER_UNIT = "mfbench-holder.service";
+
+/**
+ * A private fleet: one tmux server (socket `mfbench-PID-RAND` in our own TMUX_TMPDIR),
+ * one `systemd --user` in its own cgroup, the contrib units installed under bench names
+ * (mfbench-holder.service + mfbench-agent@.service, otherwise verbatim), and
+ * $MOSAIC_HOME/fleet/run/NAME.hb heartbeats. Agents are added with grow(n).
+ */
+export class Fleet {
+  constructor() {
+    this.tag = `${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.socket = `mfbench-${this.tag}`;
+    this.root = mkdtempSync(join(tmpdir(), "mf-bench-"));
+    chmodSync(this.root, 0o700);
+    this.tmuxTmp = join(this.root, "tmux");
+    this.runtimeDir = join(this.root, "run");
+    this.configHome = join(this.root, "config");
+    this.unitDir = join(this.configHome, "systemd", "user");
+    this.mosaicHome = join(this.configHome, "mosaic");
+    this.hbDir = join(this.mosaicHome, "fleet", "run");
+    this.rosterDir = join(this.root, "rosters");
+    mkdirSync(this.tmuxTmp, { mode: 0o700 });
+    mkdirSync(this.runtimeDir, { mode: 0o700 });
+    mkdirSync(this.unitDir, { recursive: true });
+    mkdirSync(join(this.mosaicHome, "fleet"), { recursive: true });
+    mkdirSync(this.hbDir, { mode: 0o700 });
+    chmodSync(this.hbDir, 0o700);
+    mkdirSync(this.rosterDir);
+    for (const d of ["data", "state", "cache"]) mkdirSync(join(this.root, d));
+    this.agents = []; // names, in order
+    this.panePids = new Map();
+    this.managerPid = null;
+    this.cgroups = [];
+    this.cleaned = false;
+    this.startReaper();
+  }
+
+  /** What the CLI (and `node -e 0`, for fairness) runs with. */
+  cliEnv() {
+    return {
+      ...cleanEnv(),
+      XDG_RUNTIME_DIR: this.runtimeDir,
+      XDG_CONFIG_HOME: this.configHome,
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(this.runtimeDir, "bus")}`,
+      TMUX_TMPDIR: this.tmuxTmp,
+      MOSAIC_HOME: this.mosaicHome,
+      NO_COLOR: "1",
+    };
+  }
+
+  startReaper() {
+    const child = spawn("/bin/sh", ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmuxTmp, this.root, ...this.cgroups], {
+      detached: true,
+      stdio: "ignore",
+      env: cleanEnv(),
+    });
+    child.on("error", () => undefined);
+    child.unref();
+    this.reaperPid = child.pid;
+  }
+
+  stopReaper() {
+    if (this.reaperPid === undefined) return;
+    try {
+      process.kill(-this.reaperPid, "SIGKILL");
+    } catch {
+      // gone
+    }
+    this.reaperPid = undefined;
+  }
+
+  tmux(...args) {
+    return spawnSync("tmux", ["-f", "/dev/null", "-L", this.socket, ...args], {
+      env: { ...cleanEnv(), TMUX_TMPDIR: this.tmuxTmp },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+    });
+  }
+
+  systemctl(...args) {
+    const r = spawnSync("systemctl", ["--user", ...args], {
+      env: this.cliEnv(),
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 600_000,
+    });
+    return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+  }
+
+  systemctlOk(...args) {
+    const r = this.systemctl(...args);
+    if (!r.ok) throw new Error(`systemctl --user ${args.slice(0, 4).join(" ")}${args.length > 4 ? " …" : ""} failed: ${(r.stderr || String(r.error)).trim()}`);
+    return r;
+  }
+
+  /** Start systemd --user in its own cgroup, install the units, start the holder. */
+  async start() {
+    if (process.getuid?.() !== 0) throw new Error("the fleet benchmark needs root (a private systemd user manager; see TESTING.md)");
+    if (!existsSync(SYSTEMD_BINARY)) throw new Error(`${SYSTEMD_BINARY} is missing`);
+    mkdirSync("/run/systemd/system", { recursive: true });
+
+    const relative = `/mosaic-fleet-bench-${this.tag}`;
+    for (const h of trackingHierarchies()) {
+      mkdirSync(h + relative);
+      this.cgroups.push(h + relative);
+    }
+    if (this.cgroups.length === 0) throw new Error("no cgroup hierarchy to isolate the user manager in");
+    // Restart the watcher so it knows the cgroups too.
+    this.stopReaper();
+    this.startReaper();
+
+    const logFd = openSync(join(this.root, "manager.log"), "a");
+    const env = {
+      ...cleanEnv(),
+      XDG_RUNTIME_DIR: this.runtimeDir,
+      XDG_CONFIG_HOME: this.configHome,
+      XDG_DATA_HOME: join(this.root, "data"),
+      XDG_STATE_HOME: join(this.root, "state"),
+      XDG_CACHE_HOME: join(this.root, "cache"),
+    };
+    const script = 'for f do echo $$ > "$f" || exit 97; done; exec "$0" --user';
+    const child = spawn("/bin/sh", ["-c", script, SYSTEMD_BINARY, ...this.cgroups.map((d) => join(d, "cgroup.procs"))], {
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      env,
+    });
+    closeSync(logFd);
+    child.on("error", () => undefined);
+    child.unref();
+    this.managerPid = child.pid;
+    await sleepMs(50);
+    writeFileSync(join(this.root, "manager.pid"), `${this.managerPid} ${startTicks(this.managerPid)}\n`);
+
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = this.systemctl("is-system-running");
+      const word = r.stdout.trim();
+      if (word === "running" || word === "degraded") break;
+      if (!pidAlive(this.managerPid) || Date.now() > deadline) {
+        throw new Error(`systemd --user did not come up (${word || r.stderr.trim()}); log: ${readFileSync(join(this.root, "manager.log"), "utf8").slice(-2000)}`);
+      }
+      await sleepMs(100);
+    }
+
+    // The contrib units, verbatim except for the holder's name (bench-specific unit names
+    // keep this manager's units distinct from any test's mosaic-* units).
+    const contrib = join(REPO, "contrib", "systemd");
+    const agentUnit = readFileSync(join(contrib, "mosaic-agent@.service"), "utf8").replaceAll("mosaic-fleet-holder.service", HOLDER_UNIT);
+    const holderUnit = readFileSync(join(contrib, "mosaic-fleet-holder.service"), "utf8");
+    writeFileSync(join(this.unitDir, AGENT_TEMPLATE), agentUnit);
+    writeFileSync(join(this.unitDir, HOLDER_UNIT), holderUnit);
+    // fleet.env, read by both units (%E/mosaic/fleet/fleet.env): our socket, our
+    // TMUX_TMPDIR, and a light agent command (one `sleep` process per agent).
+    writeFileSync(
+      join(this.mosaicHome, "fleet", "fleet.env"),
+      `MOSAIC_FLEET_SOCKET="${this.socket}"\nTMUX_TMPDIR="${this.tmuxTmp}"\nMOSAIC_AGENT_COMMAND="exec sleep 100000"\n`,
+    );
+    this.systemctlOk("daemon-reload");
+    this.systemctlOk("enable", "--no-reload", HOLDER_UNIT);
+    this.systemctlOk("daemon-reload");
+    this.systemctlOk("start", HOLDER_UNIT);
+    if (this.tmux("has-session", "-t", "=_holder").status !== 0) throw new Error("the holder unit did not create session _holder");
+  }
+
+  unitOf(name) {
+    return `mfbench-agent@${name}.service`;
+  }
+
+  /** Grow the fleet to n agents: enable + start one unit per new agent, in batches. */
+  grow(n, { batch = 250, log = () => {} } = {}) {
+    const fresh = [];
+    for (let i = this.agents.length + 1; i <= n; i += 1) fresh.push(`agent-${String(i).padStart(4, "0")}`);
+    if (fresh.length === 0) return;
+    const units = fresh.map((a) => this.unitOf(a));
+    for (let i = 0; i < units.length; i += batch) this.systemctlOk("enable", "--no-reload", ...units.slice(i, i + batch));
+    this.systemctlOk("daemon-reload");
+    for (let i = 0; i < units.length; i += batch) {
+      this.systemctlOk("start", ...units.slice(i, i + batch));
+      log(`  started ${Math.min(i + batch, units.length)}/${units.length} new units`);
+    }
+    this.agents.push(...fresh);
+    this.refreshPanePids();
+    const missing = this.agents.filter((a) => !this.panePids.has(a));
+    if (missing.length > 0) throw new Error(`${missing.length} agent sessions missing after start (e.g. ${missing[0]})`);
+  }
+
+  /** One list-panes call: session → pane pid. */
+  refreshPanePids() {
+    const r = this.tmux("list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_dead}");
+    if (r.status !== 0) throw new Error(`tmux list-panes failed: ${r.stderr}`);
+    this.panePids.clear();
+    for (const line of r.stdout.split("\n")) {
+      const [s, pid, dead] = line.split(" ");
+      if (s && dead === "0" && !this.panePids.has(s)) this.panePids.set(s, Number(pid));
+    }
+  }
+
+  /** Atomically (re)write every agent's heartbeat: ts=now, pid=its pane process. */
+  writeHeartbeats(count = this.agents.length) {
+    const ts = Math.floor(Date.now() / 1000);
+    for (const name of this.agents.slice(0, count)) {
+      const tmp = join(this.hbDir, `.${name}.hb.tmp`);
+      writeFileSync(tmp, `ts=${ts} pid=${this.panePids.get(name)} status=idle name=${name}\n`, { mode: 0o600 });
+      renameSync(tmp, join(this.hbDir, `${name}.hb`));
+    }
+  }
+
+  /** A roster of the first n agents plus the holder, as production rosters have it. */
+  writeRoster(n) {
+    const lines = [
+      "version: 1",
+      `fleet: mfbench-${n}`,
+      "defaults:",
+      `  socket: ${this.socket}`,
+      '  unit: "mfbench-agent@{name}.service"',
+      "  lifecycle: core",
+      "  boot: enabled",
+      "  heartbeat:",
+      "    interval: 15s",
+      "runtimes:",
+      "  sleeper:",
+      '    match: ["sleep"]',
+      "agents:",
+      "  - name: _holder",
+      "    runtime: shell",
+      `    unit: ${HOLDER_UNIT}`,
+      "    heartbeat: false",
+    ];
+    for (const name of this.agents.slice(0, n)) lines.push(`  - name: ${name}`, "    runtime: sleeper");
+    const file = join(this.rosterDir, `roster-${n}.yaml`);
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  }
+
+  /** Everything we started, in order: tmux server, manager (and its units), cgroups, files. */
+  async cleanup() {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    if (existsSync(this.tmuxTmp)) this.tmux("kill-server");
+    if (this.managerPid !== null && pidAlive(this.managerPid)) {
+      try {
+        process.kill(this.managerPid, "SIGTERM");
+      } catch {
+        // gone
+      }
+      const deadline = Date.now() + 30_000;
+      while (pidAlive(this.managerPid) && Date.now() < deadline) await sleepMs(100);
+      if (pidAlive(this.managerPid)) {
+        try {
+          process.kill(this.managerPid, "SIGKILL");
+        } catch {
+          // gone
+        }
+        await sleepMs(200);
+      }
+    }
+    if (this.cgroups.length > 0) {
+      for (const pid of cgroupPids(this.cgroups)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      const deadline = Date.now() + 5_000;
+      while (cgroupPids(this.cgroups).length > 0 && Date.now() < deadline) await sleepMs(100);
+      removeCgroupTrees(this.cgroups);
+      for (const d of this.cgroups) if (existsSync(d)) console.error(`bench: could not remove cgroup ${d}`);
+    }
+    rmSync(this.root, { recursive: true, force: true });
+    this.stopReaper();
+  }
+
+  /** Synchronous last resort for process.on('exit'): signal only; the watcher finishes. */
+  cleanupSync() {
+    if (this.cleaned) return;
+    if (existsSync(this.tmuxTmp)) this.tmux("kill-server");
+    if (this.managerPid !== null && pidAlive(this.managerPid)) {
+      try {
+        process.kill(this.managerPid, "SIGTERM");
+      } catch {
+        // gone
+      }
+    }
+    // leave the reaper running: it sees us gone and removes cgroups and files.
+  }
+}
+
+/** Run main() with cleanup on success, failure, Ctrl-C and SIGTERM. */
+export function withCleanup(main) {
+  const resources = [];
+  const track = (r) => (resources.push(r), r);
+  let exiting = false;
+  const finish = async (code) => {
+    if (exiting) return;
+    exiting = true;
+    for (const r of resources.reverse()) {
+      try {
+        await r.cleanup();
+      } catch (error) {
+        console.error(`bench: cleanup failed: ${error.message}`);
+      }
+    }
+    process.exit(code);
+  };
+  process.on("exit", () => {
+    for (const r of resources) r.cleanupSync?.();
+  });
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.on(sig, () => {
+      console.error(`\nbench: ${sig}, cleaning up…`);
+      void finish(sig === "SIGINT" ? 130 : 143);
+    });
+  }
+  main(track).then(
+    () => finish(0),
+    (error) => {
+      console.error(`bench: ${error.stack ?? error}`);
+      void finish(1);
+    },
+  );
+}
+
+// --- a stable copy of the built CLI -------------------------------------------------------
+
+/**
+ * Copy bin/ + dist/ + package.json into a temp dir so the numbers belong to ONE build
+ * even if someone rebuilds dist/ while the benchmark runs. Returns { mosaic, dist, cleanup }.
+ */
+export function snapshotCli() {
+  const dir = mkdtempSync(join(tmpdir(), "mf-bench-cli-"));
+  const r = spawnSync("cp", ["-r", join(REPO, "bin"), join(REPO, "dist"), join(REPO, "package.json"), dir]);
+  if (r.status !== 0) throw new Error(`cannot snapshot dist/: ${r.stderr}`);
+  const cli = readFileSync(join(dir, "dist", "cli.js"));
+  const hash = spawnSync("sha256sum", [join(dir, "dist", "cli.js")], { encoding: "utf8" }).stdout.slice(0, 12);
+  const head = spawnSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();
+  const dirty = spawnSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).stdout.trim() !== "";
+  return {
+    dir,
+    mosaic: join(dir, "bin", "mosaic"),
+    dist: join(dir, "dist"),
+    build: `git ${head}${dirty ? " + uncommitted src changes" : ""}, dist/cli.js sha256 ${hash} (${cli.length} bytes)`,
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- CPU profiles -------------------------------------------------------------------------
+
+/**
+ * Aggregate .cpuprofile files: self and inclusive ms per function (averaged per profile),
+ * dist locations mapped back to src/ or node_modules/ through the build's source maps.
+ */
+export async function analyzeProfiles(files, distDir) {
+  const { SourceMap } = await import("node:module");
+  const maps = new Map();
+  const mapFor = (url) => {
+    if (!url.startsWith("file://")) return null;
+    const path = decodeURIComponent(url.slice(7));
+    if (!path.startsWith(distDir)) return null;
+    if (!maps.has(path)) {
+      try {
+        maps.set(path, new SourceMap(JSON.parse(readFileSync(`${path}.map`, "utf8"))));
+      } catch {
+        maps.set(path, null);
+      }
+    }
+    return maps.get(path);
+  };
+  const where = (frame) => {
+    const map = mapFor(frame.url);
+    if (map) {
+      const e = map.findEntry(frame.lineNumber, frame.columnNumber);
+      if (e && e.originalSource) {
+        const src = e.originalSource.replace(/^.*?\/(src|node_modules)\//, "$1/");
+        return `${src}:${e.originalLine + 1}`;
+      }
+    }
+    if (!frame.url) return "";
+    return frame.url.replace(/^file:\/\//, "").replace(distDir, "dist").replace(`${REPO}/`, "");
+  };
+  const self = new Map();
+  const incl = new Map();
+  const byModule = new Map();
+  let total = 0;
+  for (const file of files) {
+    const prof = JSON.parse(readFileSync(file, "utf8"));
+    const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+    const parent = new Map();
+    for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const keyOf = new Map();
+    const moduleOf = new Map();
+    for (const n of prof.nodes) {
+      const loc = where(n.callFrame);
+      keyOf.set(n.id, `${n.callFrame.functionName || "(anonymous)"}${loc ? ` ${loc}` : ""}`);
+      const mod = /^(src\/[^:]+|node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(loc)?.[1] ?? (n.callFrame.functionName.startsWith("(") ? n.callFrame.functionName : loc.startsWith("node:") ? "node internals" : "other");
+      moduleOf.set(n.id, mod);
+    }
+    total += (prof.endTime - prof.startTime) / 1000;
+    for (let i = 0; i < prof.samples.length; i += 1) {
+      const dt = (prof.timeDeltas[i] ?? 0) / 1000;
+      const id = prof.samples[i];
+      const k = keyOf.get(id);
+      self.set(k, (self.get(k) ?? 0) + dt);
+      const m = moduleOf.get(id);
+      byModule.set(m, (byModule.get(m) ?? 0) + dt);
+      const seen = new Set();
+      for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+        const key = keyOf.get(cur);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        incl.set(key, (incl.get(key) ?? 0) + dt);
+      }
+      void nodes;
+    }
+  }
+  const n = files.length;
+  const top = (m, k) => [...m.entries()].map(([key, v]) => ({ fn: key, ms: v / n })).sort((a, b) => b.ms - a.ms).slice(0, k);
+  return { profiles: n, profiledMs: total / n, self: top(self, 25), inclusive: top(incl, 60), selfByModule: top(byModule, 20) };
+}
+
+// --- module load cost ---------------------------------------------------------------------
+
+/** Static `import … from "./x.js"` / `import "./x.js"` targets of a built chunk. */
+function staticImports(file) {
+  const text = readFileSync(file, "utf8");
+  const found = [];
+  for (const m of text.matchAll(/^import\s+(?:[^"';]*?\s+from\s+)?["'](\.\.?\/[^"']+)["'];?/gm)) found.push(resolve(dirname(file), m[1]));
+  return found;
+}
+
+/** What a chunk is made of: generated bytes per package / src directory, via its source map. */
+export async function chunkComposition(file) {
+  const { SourceMap } = await import("node:module");
+  let map;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
+  } catch {
+    return [];
+  }
+  const lines = readFileSync(file, "utf8").split("\n");
+  const bytes = new Map();
+  lines.forEach((line, i) => {
+    if (line.length === 0) return;
+    const e = map.findEntry(i, Math.min(line.length - 1, line.search(/\S|$/)));
+    const src = e?.originalSource ?? "";
+    const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1] ?? (/(src\/[^/]+)/.exec(src)?.[1] ?? "(generated)");
+    bytes.set(key, (bytes.get(key) ?? 0) + line.length + 1);
+  });
+  return [...bytes.entries()].map(([pkg, b]) => ({ pkg, bytes: b })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Cost of loading the CLI's module graph for one command: every chunk imported on its
+ * own, dependencies first, in fresh processes; median ms per chunk (compile + evaluate).
+ * `command` is the dynamic chunk's name prefix (e.g. "fleet-ps"), or null for cli.js only.
+ */
+export async function moduleLoadCost(distDir, command, { runs = 11, env } = {}) {
+  const cli = join(distDir, "cli.js");
+  const roots = [cli];
+  if (command) {
+    const m = new RegExp(`import\\("(\\./chunks/${command}-[A-Z0-9]+\\.js)"\\)`).exec(readFileSync(cli, "utf8"));
+    if (!m) throw new Error(`no ${command} chunk referenced by ${cli}`);
+    roots.push(resolve(distDir, m[1]));
+  }
+  const order = [];
+  const seen = new Set();
+  const visit = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const dep of staticImports(f)) visit(dep);
+    order.push(f);
+  };
+  for (const r of roots) visit(r);
+  const script = `
+    import { performance } from "node:perf_hooks";
+    const out = [];
+    for (const f of ${JSON.stringify(order)}) {
+      const t = performance.now();
+      await import("file://" + f);
+      out.push(performance.now() - t);
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const samples = order.map(() => []);
+  for (let i = 0; i < runs + 2; i += 1) {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`module load timing failed: ${r.stderr}`);
+    if (i < 2) continue; // warm-up (page cache)
+    JSON.parse(r.stdout).forEach((v, j) => samples[j].push(v));
+  }
+  const chunks = [];
+  for (let j = 0; j < order.length; j += 1) {
+    const composition = await chunkComposition(order[j]);
+    chunks.push({
+      chunk: order[j].replace(`${distDir}/`, "dist/"),
+      bytes: readFileSync(order[j]).length,
+      ms: stats(samples[j]).median,
+      composition: composition.slice(0, 8),
+    });
+  }
+  return { chunks, totalMs: chunks.reduce((s, c) => s + c.ms, 0) };
+}
+
+export function printLoadCost(cost, log = console.log) {
+  for (const c of cost.chunks) {
+    const parts = c.composition
+      .filter((p) => p.bytes >= 2048)
+      .map((p) => `${p.pkg} ${(p.bytes / 1024).toFixed(0)}K`)
+      .join(", ");
+    log(`     ${ms(c.ms).padStart(6)} ms  ${c.chunk} (${(c.bytes / 1024).toFixed(0)} KiB)${parts ? `: ${parts}` : ""}`);
+  }
+  log(`     ${ms(cost.totalMs).padStart(6)} ms  total (sum of medians)`);
+}

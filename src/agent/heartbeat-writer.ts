@@ -1,0 +1,130 @@
+import { closeSync, constants, openSync, readSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { join } from "node:path";
+import { ensurePrivateRunDir } from "./run-dir.js";
+
+// The one heartbeat writer every responder uses (CONTRACT §6): atomic rewrites (temp
+// file in the same directory, then rename) so a reader never sees a torn line; a beat
+// every interval; an immediate rewrite echoing a probe's nonce; `status=stopping` last.
+
+export const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const STATUS_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+export interface HeartbeatWriterOptions {
+  runDir: string;
+  name: string;
+  intervalS: number;
+  /** The pid the heartbeat vouches for; default: this process. */
+  pid?: number;
+  now?: () => number;
+}
+
+/** Writes `NAME.hb` and answers `NAME.probe`. */
+export class HeartbeatWriter {
+  private seq = 0;
+  private status = "idle";
+  private ack: string | undefined;
+  private lastProbe: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  readonly hbPath: string;
+  readonly probePath: string;
+
+  constructor(private readonly options: HeartbeatWriterOptions) {
+    this.hbPath = join(options.runDir, `${options.name}.hb`);
+    this.probePath = join(options.runDir, `${options.name}.probe`);
+  }
+
+  /** Check the directory, write the first beat, then beat every interval and watch for probes. */
+  start(): void {
+    ensurePrivateRunDir(this.options.runDir);
+    this.write();
+    // Beat at half the interval, as systemd's watchdog advises, so one late beat never reads stale.
+    const everyMs = Math.max(100, (this.options.intervalS * 1000) / 2);
+    this.timer = setInterval(() => this.write(), everyMs);
+    this.timer.unref();
+    this.watcher = watch(this.options.runDir, { persistent: false }, (_event, file) => {
+      if (file === `${this.options.name}.probe`) this.answerProbe();
+    });
+    this.watcher.on("error", () => undefined);
+    this.answerProbe();
+  }
+
+  /** Change the status word (`idle`, `busy`, …) and write at once. */
+  setStatus(status: string, ack?: string): void {
+    if (!STATUS_RE.test(status)) throw new Error(`invalid heartbeat status "${status}"`);
+    this.status = status;
+    if (ack !== undefined) this.ack = ack;
+    this.write();
+  }
+
+  /** Write `status=stopping` and stop beating. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
+    this.timer = undefined;
+    this.watcher = undefined;
+    this.status = "stopping";
+    try {
+      this.write();
+    } catch {
+      // The directory may be gone at shutdown; nothing left to tell.
+    }
+  }
+
+  /** The line as written now (for tests and --once). */
+  line(): string {
+    const nowS = Math.floor((this.options.now ?? Date.now)() / 1000);
+    const fields = [`ts=${nowS}`, `pid=${this.options.pid ?? process.pid}`, `status=${this.status}`, `seq=${this.seq}`, `name=${this.options.name}`];
+    if (this.lastProbe !== undefined) fields.push(`probe=${this.lastProbe}`);
+    if (this.ack !== undefined) fields.push(`ack=${this.ack}`);
+    return `${fields.join(" ")}\n`;
+  }
+
+  /** One atomic rewrite of the heartbeat file. */
+  write(): void {
+    this.seq += 1;
+    const temp = join(this.options.runDir, `.${this.options.name}.hb.${process.pid}.tmp`);
+    writeFileSync(temp, this.line(), { mode: 0o600 });
+    try {
+      renameSync(temp, this.hbPath);
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Already gone.
+      }
+      throw error;
+    }
+  }
+
+  private answerProbe(): void {
+    const nonce = readProbe(this.probePath);
+    if (nonce === null || nonce === this.lastProbe) return;
+    this.lastProbe = nonce;
+    try {
+      this.write();
+    } catch {
+      // A failed echo shows as an unanswered probe; the next beat retries.
+    }
+  }
+}
+
+/** The nonce in a probe file: bounded read, no symlinks, no FIFOs; null if absent or junk. */
+export function readProbe(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(256);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const nonce = buffer.subarray(0, length).toString("latin1").trim();
+    return PROBE_NONCE_RE.test(nonce) ? nonce : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,34 @@
+import { createHash } from "node:crypto";
+import { createInterface } from "node:readline";
+import type { HeartbeatWriter } from "./heartbeat-writer.js";
+
+// The reference ("dogfood") runtime: a line-oriented prompt that answers each input
+// line and acknowledges it in its heartbeat as ack=<sha256(line)[:12]>, so `agent send
+// --verify` can prove a specific message was accepted, not merely typed.
+
+/** The acknowledgement id of one input line. */
+export function ackId(line: string): string {
+  return createHash("sha256").update(line, "utf8").digest("hex").slice(0, 12);
+}
+
+export interface StubStreams {
+  input: NodeJS.ReadableStream;
+  output: (text: string) => void;
+}
+
+/** Serve lines until EOF; resolves when input ends. */
+export function serveStub(name: string, writer: HeartbeatWriter, streams: StubStreams): Promise<void> {
+  const prompt = `${name}> `;
+  streams.output(prompt);
+  const lines = createInterface({ input: streams.input, crlfDelay: Infinity, terminal: false });
+  return new Promise((resolve) => {
+    lines.on("line", (line) => {
+      writer.setStatus("busy");
+      const id = ackId(line);
+      streams.output(`ack=${id} received ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line)}\n`);
+      writer.setStatus("idle", id);
+      streams.output(prompt);
+    });
+    lines.on("close", () => resolve());
+  });
+}

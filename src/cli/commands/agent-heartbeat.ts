@@ -1,0 +1,42 @@
+import { HeartbeatWriter, STATUS_RE } from "../../agent/heartbeat-writer.js";
+import { resolveAgentName } from "../../agent/identity.js";
+import { ensurePrivateRunDir } from "../../agent/run-dir.js";
+import { runDirOf } from "../../observe/index.js";
+import { EXIT_OK, UserError } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { mosaicHome } from "../roster-path.js";
+import { intervalOption } from "./agent-stub.js";
+
+/**
+ * `mosaic agent heartbeat NAME [--status WORD] [--once]`: a responder for runtimes that
+ * cannot write a heartbeat. With --once it writes one line vouching for its parent (the
+ * wrapper script that called it) and exits; otherwise it beats and answers probes until
+ * stopped.
+ */
+export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+  const identity = await resolveAgentName(args[0], io.env);
+  if ("error" in identity) throw new UserError(identity.error);
+  const status = (options["status"] as string | undefined) ?? "idle";
+  if (!STATUS_RE.test(status)) throw new UserError(`invalid --status "${status}": one word of letters, digits, _ or -`);
+  const intervalS = intervalOption(options["interval"], io.env);
+  const once = options["once"] === true;
+  const writer = new HeartbeatWriter({
+    runDir: runDirOf(mosaicHome(io.env)),
+    name: identity.name,
+    intervalS,
+    pid: once ? process.ppid : process.pid,
+  });
+  if (once) {
+    ensurePrivateRunDir(runDirOf(mosaicHome(io.env)));
+    writer.setStatus(status);
+    return EXIT_OK;
+  }
+  writer.start();
+  writer.setStatus(status);
+  io.stderr(`mosaic agent heartbeat: "${identity.name}" every ${intervalS}s in ${writer.hbPath}; Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => resolve());
+  });
+  writer.stop();
+  return EXIT_OK;
+}

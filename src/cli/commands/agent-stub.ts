@@ -1,0 +1,36 @@
+import { HeartbeatWriter } from "../../agent/heartbeat-writer.js";
+import { resolveAgentName } from "../../agent/identity.js";
+import { serveStub } from "../../agent/stub.js";
+import { runDirOf } from "../../observe/index.js";
+import { parseDuration } from "../../spec/duration.js";
+import { EXIT_OK, UserError } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { mosaicHome } from "../roster-path.js";
+
+/** Parse `--interval`, defaulting to MOSAIC_HEARTBEAT_INTERVAL or 15 s. */
+export function intervalOption(value: unknown, env: NodeJS.ProcessEnv): number {
+  const raw = (value as string | undefined) ?? env["MOSAIC_HEARTBEAT_INTERVAL"] ?? "15s";
+  const seconds = parseDuration(raw);
+  if (seconds === null) throw new UserError(`invalid --interval "${raw}": use a duration such as 15s, 2m or 500ms`);
+  return seconds;
+}
+
+/** `mosaic agent stub [NAME] [--interval DUR]`: the reference runtime. */
+export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+  const identity = await resolveAgentName(args[0], io.env);
+  if ("error" in identity) throw new UserError(identity.error);
+  const intervalS = intervalOption(options["interval"], io.env);
+  // The name operators and `fleet ps` match as runtime `stub` in the process tree.
+  process.title = "mosaic-agent-stub";
+  const writer = new HeartbeatWriter({ runDir: runDirOf(mosaicHome(io.env)), name: identity.name, intervalS });
+  writer.start();
+  io.stdout(`mosaic agent stub: agent "${identity.name}" (name from ${identity.source}), heartbeat every ${intervalS}s in ${writer.hbPath}\n`);
+  const stop = () => {
+    writer.stop();
+    process.exit(0);
+  };
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, stop);
+  await serveStub(identity.name, writer, { input: process.stdin, output: io.stdout });
+  writer.stop();
+  return EXIT_OK;
+}

@@ -1,0 +1,207 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCommand } from "../observe/run-command.js";
+import { userManagerEnv } from "../observe/systemd.js";
+import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { processAlive } from "../observe/proc.js";
+import { shellLine } from "../report/style.js";
+import { parseRoster } from "../spec/load.js";
+import { packageRoot } from "./package-root.js";
+import { agentTemplate, DEMO_AGENT_TEMPLATE, DEMO_HOLDER_UNIT, DEMO_MARKER, holderUnit } from "./units.js";
+
+// `mosaic demo`: a private fleet shaped like production (canary-pi running the stub
+// though the roster says pi, units started but not enabled), on its own socket with
+// its own MOSAIC_HOME. Everything it creates is written down in a state file so
+// `--down` removes exactly that and nothing else.
+
+export const DEMO_SOCKET = "mosaic-demo";
+export const DEMO_INTERVAL = "2s";
+
+export interface DemoState {
+  home: string;
+  socket: string;
+  tmuxTmpdir: string | null;
+  /** Units started, and the unit files written (absolute paths). */
+  units: string[];
+  unitFiles: string[];
+  sessions: string[];
+  panePids: number[];
+  agents: string[];
+  mode: "systemd" | "tmux";
+  why: string;
+}
+
+/** The demo's MOSAIC_HOME: $MOSAIC_DEMO_HOME or $TMPDIR/mosaic-demo-UID. */
+export function demoHome(env: NodeJS.ProcessEnv, uid: number): string {
+  return env["MOSAIC_DEMO_HOME"] || join(tmpdir(), `mosaic-demo-${uid}`);
+}
+
+function statePath(home: string): string {
+  return join(home, "demo-state.json");
+}
+
+/** What an earlier `mosaic demo` left, if anything. */
+export function readDemoState(home: string): DemoState | null {
+  try {
+    return JSON.parse(readFileSync(statePath(home), "utf8")) as DemoState;
+  } catch {
+    return null;
+  }
+}
+
+/** The demo roster's agents, read with the roster loader: name, and whether it is started. */
+function demoAgents(file: string, rosterText: string): { name: string; start: boolean }[] {
+  const result = parseRoster(file, rosterText);
+  if (!result.ok) throw new Error(`the built-in demo roster is invalid: ${result.problems[0]?.message ?? "?"}`);
+  return result.fleet.agents.map((agent) => ({ name: agent.name, start: agent.lifecycle === "core" }));
+}
+
+/** Where this user manager reads user unit files, or why the demo cannot use systemd. */
+async function systemdTarget(env: NodeJS.ProcessEnv, uid: number): Promise<{ env: NodeJS.ProcessEnv; unitDir: string } | { why: string }> {
+  const managerEnv = userManagerEnv(env, uid);
+  if (!managerEnv) return { why: "no systemd user manager is reachable (XDG_RUNTIME_DIR is unset and /run/user/UID has none)" };
+  const paths = await runCommand(["systemctl", "--user", "show", "--property=UnitPath", "--value"], { env: managerEnv, timeoutMs: 3_000 });
+  if (!paths.ok) return { why: `no systemd user manager answers (${paths.message})` };
+  const configHome = env["XDG_CONFIG_HOME"] || join(env["HOME"] || "/root", ".config");
+  const unitDir = join(configHome, "systemd", "user");
+  if (!paths.stdout.split(/\s+/).includes(unitDir)) return { why: `the user manager does not read ${unitDir}` };
+  return { env: managerEnv, unitDir };
+}
+
+export interface DemoIo {
+  say: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  uid: number;
+}
+
+/** Bring the demo fleet up; returns its state. Replaces an earlier demo of ours. */
+export async function demoUp(io: DemoIo): Promise<DemoState> {
+  const home = demoHome(io.env, io.uid);
+  if (readDemoState(home)) await demoDown(io);
+  const socket = DEMO_SOCKET;
+  const tmuxEnv = tmuxClientEnv(io.env);
+  const inUse = await runCommand(["tmux", "-L", socket, "list-sessions"], { env: tmuxEnv, timeoutMs: 3_000 });
+  if (inUse.ok) {
+    throw new Error(`tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours`);
+  }
+
+  const root = packageRoot();
+  const rosterText = readFileSync(join(root, "roster", "demo.yaml"), "utf8");
+  mkdirSync(join(home, "fleet", "run"), { recursive: true, mode: 0o700 });
+  writeFileSync(join(home, "fleet", "roster.yaml"), rosterText.replace("$schema=./roster.schema.json", `$schema=${join(root, "roster", "roster.schema.json")}`));
+  const agents = demoAgents(join(root, "roster", "demo.yaml"), rosterText);
+  const agentArgv = [process.execPath, join(root, "bin", "mosaic"), "agent", "stub", "--interval", DEMO_INTERVAL];
+  const state: DemoState = {
+    home, socket, tmuxTmpdir: io.env["TMUX_TMPDIR"] || null, units: [], unitFiles: [], sessions: [], panePids: [],
+    agents: agents.map((a) => a.name), mode: "tmux", why: "",
+  };
+  const save = () => writeFileSync(statePath(home), `${JSON.stringify(state, null, 2)}\n`);
+  save();
+
+  const target = await systemdTarget(io.env, io.uid);
+  if ("unitDir" in target) {
+    state.mode = "systemd";
+    const params = { tmux: await which("tmux", io.env), socket, home, tmuxTmpdir: io.env["TMUX_TMPDIR"], agentArgv };
+    mkdirSync(target.unitDir, { recursive: true });
+    for (const [name, text] of [[DEMO_HOLDER_UNIT, holderUnit(params)], [DEMO_AGENT_TEMPLATE, agentTemplate(params)]] as const) {
+      const path = join(target.unitDir, name);
+      if (existsSync(path) && !readFileSync(path, "utf8").startsWith(DEMO_MARKER)) {
+        throw new Error(`${path} exists and was not written by mosaic demo; refusing to overwrite it`);
+      }
+      writeFileSync(path, text);
+      state.unitFiles.push(path);
+      save();
+    }
+    await runCommand(["systemctl", "--user", "daemon-reload"], { env: target.env, timeoutMs: 10_000 });
+    state.units = [DEMO_HOLDER_UNIT, ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => `mosaic-demo-agent@${a.name}.service`)];
+    save();
+    const started = await runCommand(["systemctl", "--user", "start", ...state.units], { env: target.env, timeoutMs: 30_000 });
+    if (!started.ok) throw new Error(`systemctl --user start failed: ${started.message}`);
+    io.say(`Started ${state.units.length} systemd user units (not enabled at boot, as in production).`);
+  } else {
+    state.why = target.why;
+    const started = await runCommand(["tmux", "-L", socket, "new-session", "-d", "-s", "_holder"], { env: tmuxEnv, timeoutMs: 5_000 });
+    if (!started.ok) throw new Error(`cannot start tmux on socket ${socket}: ${started.message}`);
+    for (const agent of agents.filter((a) => a.start && a.name !== "_holder")) {
+      const made = await runCommand(
+        ["tmux", "-L", socket, "new-session", "-d", "-s", agent.name, "-e", `MOSAIC_AGENT_NAME=${agent.name}`, "-e", `MOSAIC_HOME=${home}`, "--", "sh", "-c", `${shellLine(agentArgv)}; exit`],
+        { env: tmuxEnv, timeoutMs: 5_000 },
+      );
+      if (!made.ok) throw new Error(`cannot start demo agent ${agent.name}: ${made.message}`);
+    }
+    io.say(`Started the demo in tmux only: ${target.why}, so the unit columns will read unknown.`);
+  }
+
+  const listed = await runCommand(["tmux", "-L", socket, "list-panes", "-a", "-F", "#{session_name} #{pane_pid}"], { env: tmuxEnv, timeoutMs: 3_000 });
+  for (const line of listed.stdout.trim().split("\n").filter(Boolean)) {
+    const [session, pid] = line.split(" ");
+    if (session) state.sessions.push(session);
+    if (pid) state.panePids.push(Number(pid));
+  }
+  save();
+  await waitForHeartbeats(home, agents.filter((a) => a.start && a.name !== "_holder").map((a) => a.name), 5_000);
+  return state;
+}
+
+async function which(program: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const found = await runCommand(["sh", "-c", `command -v ${program}`], { env, timeoutMs: 2_000 });
+  return found.stdout.trim() || program;
+}
+
+async function waitForHeartbeats(home: string, names: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (names.every((name) => existsSync(join(home, "fleet", "run", `${name}.hb`)))) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Remove everything an earlier `mosaic demo` created, and nothing else. */
+export async function demoDown(io: DemoIo): Promise<boolean> {
+  const home = demoHome(io.env, io.uid);
+  const state = readDemoState(home);
+  if (!state) return false;
+  const tmuxEnv = { ...tmuxClientEnv(io.env), ...(state.tmuxTmpdir ? { TMUX_TMPDIR: state.tmuxTmpdir } : {}) };
+  if (state.units.length > 0 || state.unitFiles.length > 0) {
+    const managerEnv = userManagerEnv(io.env, io.uid);
+    if (managerEnv) {
+      if (state.units.length > 0) await runCommand(["systemctl", "--user", "stop", ...state.units], { env: managerEnv, timeoutMs: 30_000 });
+      for (const path of state.unitFiles) {
+        if (existsSync(path) && readFileSync(path, "utf8").startsWith(DEMO_MARKER)) removeFile(path);
+      }
+      await runCommand(["systemctl", "--user", "daemon-reload"], { env: managerEnv, timeoutMs: 10_000 });
+      await runCommand(["systemctl", "--user", "reset-failed", ...state.units], { env: managerEnv, timeoutMs: 10_000 });
+    }
+  }
+  // Only the sessions the demo made, by exact name; the server exits with its last session.
+  for (const session of state.sessions) {
+    await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], { env: tmuxEnv, timeoutMs: 3_000 });
+  }
+  const deadline = Date.now() + 3_000;
+  while (state.panePids.some((pid) => processAlive(pid)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const name of state.agents) {
+    removeFile(join(home, "fleet", "run", `${name}.hb`));
+    removeFile(join(home, "fleet", "run", `${name}.probe`));
+  }
+  removeFile(join(home, "fleet", "roster.yaml"));
+  removeFile(statePath(home));
+  for (const dir of [join(home, "fleet", "run"), join(home, "fleet"), home]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Not empty: something there is not the demo's.
+    }
+  }
+  return true;
+}

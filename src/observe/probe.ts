@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { renameSync, unlinkSync, watch, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkRunDir, readHeartbeat } from "./heartbeat.js";
+
+// `fleet ps --probe`: write a nonce to each agent's NAME.probe and wait, bounded, for
+// its responder to echo it in NAME.hb. The round trip proves the agent's heartbeat
+// loop is alive now, not merely that it wrote a file once.
+
+export interface ProbeResult {
+  nonce: string;
+  /** Milliseconds from writing the probe to seeing its echo; null if unanswered. */
+  rttMs: number | null;
+}
+
+export interface ProbeOptions {
+  timeoutMs: number;
+  uid: number;
+}
+
+function writeAtomic(dir: string, name: string, text: string): void {
+  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(temp, text, { mode: 0o600 });
+  renameSync(temp, join(dir, name));
+}
+
+/** Probe every named agent at once; resolves when all answered or the time is up. */
+export async function probeHeartbeats(runDir: string, names: readonly string[], options: ProbeOptions): Promise<Map<string, ProbeResult>> {
+  const results = new Map<string, ProbeResult>();
+  // Never write into a directory we would not trust to read from.
+  if (names.length === 0 || checkRunDir(runDir, options.uid) !== null) {
+    for (const name of names) results.set(name, { nonce: "", rttMs: null });
+    return results;
+  }
+  const pending = new Map<string, { nonce: string; started: number }>();
+  for (const name of names) {
+    const nonce = `${randomBytes(6).toString("hex")}-${Date.now().toString(36)}`;
+    const started = performance.now();
+    try {
+      writeAtomic(runDir, `${name}.probe`, `${nonce}\n`);
+      pending.set(name, { nonce, started });
+    } catch {
+      // Unwritable: reported as unanswered.
+    }
+    results.set(name, { nonce, rttMs: null });
+  }
+
+  const check = (name: string) => {
+    const waiting = pending.get(name);
+    if (!waiting) return;
+    const hb = readHeartbeat(join(runDir, `${name}.hb`), { uid: options.uid });
+    if (hb.state === "present" && hb.record.probe === waiting.nonce) {
+      results.set(name, { nonce: waiting.nonce, rttMs: Math.round((performance.now() - waiting.started) * 10) / 10 });
+      pending.delete(name);
+    }
+  };
+
+  await new Promise<void>((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      watcher?.close();
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve();
+    };
+    const sweep = () => {
+      for (const name of [...pending.keys()]) check(name);
+      if (pending.size === 0) finish();
+    };
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(runDir, { persistent: false }, (_event, file) => {
+        const name = typeof file === "string" && file.endsWith(".hb") ? file.slice(0, -3) : null;
+        if (name !== null) check(name);
+        if (pending.size === 0) finish();
+      });
+      watcher.on("error", () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+    // fs.watch can coalesce or miss events: a short poll is the floor.
+    const poll = setInterval(sweep, 25);
+    const timer = setTimeout(finish, options.timeoutMs);
+    sweep();
+  });
+
+  for (const name of names) {
+    try {
+      unlinkSync(join(runDir, `${name}.probe`));
+    } catch {
+      // The responder or another prober removed it.
+    }
+  }
+  return results;
+}
