@@ -23,6 +23,8 @@ export class HeartbeatWriter {
   private seq = 0;
   private status = "idle";
   private ack: string | undefined;
+  /** How many lines were acknowledged: lets a verifier tell a new ack from an old one. */
+  private acks = 0;
   private lastProbe: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
@@ -53,7 +55,10 @@ export class HeartbeatWriter {
   setStatus(status: string, ack?: string): void {
     if (!STATUS_RE.test(status)) throw new Error(`invalid heartbeat status "${status}"`);
     this.status = status;
-    if (ack !== undefined) this.ack = ack;
+    if (ack !== undefined) {
+      this.ack = ack;
+      this.acks += 1;
+    }
     this.write();
   }
 
@@ -76,7 +81,7 @@ export class HeartbeatWriter {
     const nowS = Math.floor((this.options.now ?? Date.now)() / 1000);
     const fields = [`ts=${nowS}`, `pid=${this.options.pid ?? process.pid}`, `status=${this.status}`, `seq=${this.seq}`, `name=${this.options.name}`];
     if (this.lastProbe !== undefined) fields.push(`probe=${this.lastProbe}`);
-    if (this.ack !== undefined) fields.push(`ack=${this.ack}`);
+    if (this.ack !== undefined) fields.push(`ack=${this.ack}`, `acks=${this.acks}`);
     return `${fields.join(" ")}\n`;
   }
 

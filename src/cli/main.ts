@@ -96,6 +96,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--once", "write one heartbeat vouching for the calling process, then exit")
     .action(lazy(() => import("./commands/agent-heartbeat.js")));
 
+  withRoster(agent.command("watch").description("read-only live view of the agent's pane: cannot type, never resizes"))
+    .argument("<name>", "agent name (exact)")
+    .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/agent-watch.js")));
+  withRoster(agent.command("attach").description("explicit interactive takeover of the agent's pane (can type; never resizes)"))
+    .argument("<name>", "agent name (exact)")
+    .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/agent-attach.js")));
+  withRoster(agent.command("send").description("type MESSAGE literally into the agent's pane and submit it; --verify proves it was accepted"))
+    .argument("<name>", "agent name (exact)")
+    .argument("<message>", "one line of text, sent literally (use -- before a message that starts with -)")
+    .option("--verify", "succeed only with proof the agent accepted the message")
+    .option("--timeout <dur>", "how long to wait for the lock and the proof", "10s")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]))
+    .option("--json", "same as -o json")
+    .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/agent-send.js")));
+
   program
     .command("demo")
     .description("bring up a private demo fleet (its own socket and MOSAIC_HOME) and show it")

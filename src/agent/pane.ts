@@ -1,0 +1,100 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { runCommand } from "../observe/run-command.js";
+import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { parseListPanes, LIST_PANES_FORMAT } from "../observe/tmux.js";
+import type { TmuxPane } from "../observe/types.js";
+
+// One agent's pane on one socket: its state, its cursor line, and whether its
+// foreground program is waiting for terminal input. Every target is a pane id (%N) or
+// an exact session (=NAME:), never a prefix.
+
+export interface PaneClient {
+  socketPath: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}
+
+/** tmux on the agent's socket, without $TMUX. */
+export async function tmux(client: PaneClient, args: string[], input?: string) {
+  return runCommand(["tmux", "-S", client.socketPath, ...args], {
+    env: tmuxClientEnv(client.env),
+    timeoutMs: client.timeoutMs,
+    ...(input !== undefined ? { input } : {}),
+  });
+}
+
+/** The first pane of exactly session `name`, or null. */
+export async function findPane(client: PaneClient, name: string): Promise<TmuxPane | null> {
+  const listed = await tmux(client, ["list-panes", "-a", "-F", LIST_PANES_FORMAT]);
+  if (!listed.ok) return null;
+  return parseListPanes(listed.stdout).get(name) ?? null;
+}
+
+export interface CursorLine {
+  text: string;
+  x: number;
+  y: number;
+  /** The whole visible screen, for before/after comparisons. */
+  screen: string[];
+  tty: string;
+}
+
+/** The pane's visible screen and cursor, in one tmux call. */
+export async function readCursor(client: PaneClient, paneId: string): Promise<CursorLine | null> {
+  const result = await tmux(client, [
+    "display-message", "-p", "-t", paneId, "#{cursor_x} #{cursor_y} #{pane_tty}", ";",
+    "capture-pane", "-p", "-t", paneId,
+  ]);
+  if (!result.ok) return null;
+  const [head = "", ...screen] = result.stdout.split("\n");
+  const [x, y, tty = ""] = head.split(" ");
+  const cursorY = Number(y);
+  return { text: (screen[cursorY] ?? "").trimEnd(), x: Number(x), y: cursorY, screen, tty };
+}
+
+/** Prompts end in one of these, then a space: `name> `, `$ `, `# `, `❯ `. */
+const PROMPT_RE = /^.*?[>$#%❯›»:](\s|$)/u;
+
+/** What an operator has typed after the prompt on the cursor line (empty = no draft). */
+export function draftOf(line: string): string {
+  const trimmed = line.trimEnd();
+  const prompt = PROMPT_RE.exec(trimmed);
+  return (prompt ? trimmed.slice(prompt[0].length) : trimmed).trim();
+}
+
+// Syscalls a program sits in while it waits for input (read/poll/select/epoll).
+const WAITING_SYSCALLS: Record<string, ReadonlySet<number>> = {
+  x64: new Set([0, 7, 17, 19, 23, 232, 270, 271, 281, 441]),
+  arm64: new Set([20, 21, 22, 63, 65, 67, 72, 73, 441]),
+};
+
+/**
+ * Whether the pane's foreground process group is blocked waiting for input right now:
+ * after Enter, that means the line was consumed (a program that never reads, like
+ * `sleep`, never gets there).
+ */
+export function foregroundWaitingForInput(panePid: number): boolean {
+  const waiting = WAITING_SYSCALLS[process.arch];
+  if (!waiting) return false;
+  let tpgid: number;
+  try {
+    const stat = readFileSync(`/proc/${panePid}/stat`, "latin1");
+    tpgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[5]);
+  } catch {
+    return false;
+  }
+  if (!(tpgid > 0)) return false;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== tpgid || fields[0] !== "S") continue;
+      const syscall = Number(readFileSync(`/proc/${entry}/syscall`, "latin1").split(" ")[0]);
+      if (waiting.has(syscall)) return true;
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return false;
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+import { readHeartbeat } from "../observe/heartbeat.js";
+import type { HeartbeatObservation } from "../observe/types.js";
+import { ensurePrivateRunDir } from "./run-dir.js";
+import { ackId } from "./stub.js";
+import { draftOf, findPane, foregroundWaitingForInput, readCursor, tmux, type PaneClient } from "./pane.js";
+
+// `agent send`: type a message literally into an agent's pane, then submit it, one
+// sender at a time per agent. With `verify`, success needs proof: the agent's heartbeat
+// acknowledging this message's id, or — for runtimes without one — the screen showing
+// the draft left the input line, new output, and the program back waiting for input.
+
+export type SendOutcome =
+  | { kind: "pane-gone"; message: string }
+  | { kind: "refused"; message: string }
+  | { kind: "delivered"; verified: boolean | null; evidence: Record<string, unknown>; message: string };
+
+export interface SendRequest {
+  client: PaneClient;
+  agent: string;
+  message: string;
+  verify: boolean;
+  timeoutMs: number;
+  /** Where the agent's heartbeat lives, when the roster expects one. */
+  heartbeatPath: string | null;
+  runDir: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function ackState(hb: HeartbeatObservation): { ack: string | null; acks: number | null } {
+  if (hb.state !== "present") return { ack: null, acks: null };
+  const acks = hb.record.fields["acks"];
+  return { ack: hb.record.ack ?? null, acks: acks !== undefined && /^\d+$/.test(acks) ? Number(acks) : null };
+}
+
+/** Serialise senders per agent with a lock in the run directory. */
+async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number, body: () => Promise<T>): Promise<T | "busy"> {
+  ensurePrivateRunDir(runDir);
+  const target = join(runDir, `${agent}.send`);
+  let release: (() => Promise<void>) | undefined;
+  const deadline = Date.now() + timeoutMs;
+  while (release === undefined) {
+    try {
+      release = await lockfile.lock(target, { realpath: false, stale: Math.max(10_000, timeoutMs + 5_000), retries: 0 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) return "busy";
+      await sleep(25 + Math.random() * 25);
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Deliver, submit and (optionally) verify one message. */
+export async function sendMessage(request: SendRequest): Promise<SendOutcome> {
+  const started = Date.now();
+  const result = await withAgentLock(request.runDir, request.agent, request.timeoutMs, () => deliver(request, started));
+  if (result === "busy") return { kind: "refused", message: `another send to ${request.agent} held the lock for the whole timeout` };
+  return result;
+}
+
+async function deliver(request: SendRequest, started: number): Promise<SendOutcome> {
+  const { client, agent, message } = request;
+  const pane = await findPane(client, agent);
+  if (!pane) return { kind: "pane-gone", message: `no tmux session "${agent}"` };
+  if (pane.dead) return { kind: "pane-gone", message: `pane ${pane.paneId} of ${agent} is dead (its process exited)` };
+  if (pane.inMode) return { kind: "refused", message: `pane ${pane.paneId} of ${agent} is in a mode (copy mode?); not typing into it` };
+  if (pane.inputOff) return { kind: "refused", message: `pane ${pane.paneId} of ${agent} has input disabled` };
+  if (pane.synchronized) return { kind: "refused", message: `synchronize-panes is on for ${agent}'s window; typing would reach other panes` };
+
+  const before = await readCursor(client, pane.paneId);
+  if (!before) return { kind: "pane-gone", message: `cannot read pane ${pane.paneId} of ${agent}` };
+  const draft = draftOf(before.text);
+  if (draft !== "") {
+    return { kind: "refused", message: `someone's draft is in ${agent}'s input line ("${draft.slice(0, 40)}"); not typing over it` };
+  }
+  const hbBefore = request.heartbeatPath ? ackState(readHeartbeat(request.heartbeatPath)) : { ack: null, acks: null };
+
+  // The text goes through a paste buffer fed on stdin: it never meets tmux's argument
+  // or key-name parsing, so `Enter`, `C-c`, `-X cancel` or `a; kill-server` stay text.
+  const buffer = `mosaic-send-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const typed = await tmux(client, ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId], message);
+  if (!typed.ok) return { kind: "pane-gone", message: `tmux refused to type into ${agent}: ${typed.message}` };
+  const submitted = await tmux(client, ["send-keys", "-t", pane.paneId, "Enter"]);
+  if (!submitted.ok) return { kind: "pane-gone", message: `tmux refused to submit to ${agent}: ${submitted.message}` };
+
+  if (!request.verify) {
+    return { kind: "delivered", verified: null, evidence: { method: "none", pane: pane.paneId }, message: `delivered to ${agent} (${pane.paneId}) and submitted` };
+  }
+
+  const id = ackId(message);
+  const deadline = started + request.timeoutMs;
+  const afterEnter = Date.now();
+  let screenEvidence: Record<string, unknown> = {};
+  while (Date.now() < deadline) {
+    if (request.heartbeatPath) {
+      const now = ackState(readHeartbeat(request.heartbeatPath));
+      const fresh = now.acks !== null && hbBefore.acks !== null ? now.acks > hbBefore.acks : now.ack !== hbBefore.ack;
+      if (now.ack === id && fresh) {
+        return {
+          kind: "delivered", verified: true,
+          evidence: { method: "heartbeat-ack", ack: id, acks: now.acks, ms: Date.now() - afterEnter, pane: pane.paneId },
+          message: `${agent} acknowledged the message (ack=${id})`,
+        };
+      }
+    }
+    const after = await readCursor(client, pane.paneId);
+    if (after) {
+      const draftLeft = !after.text.includes(message.trimEnd().slice(-Math.min(message.length, 40)));
+      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !line.includes(message)).length;
+      const waiting = foregroundWaitingForInput(pane.pid);
+      screenEvidence = { draftLeftInputLine: draftLeft, newOutputLines: newOutput, waitingForInput: waiting };
+      if (!request.heartbeatPath && draftLeft && newOutput > 0 && waiting) {
+        return {
+          kind: "delivered", verified: true,
+          evidence: { method: "screen", ...screenEvidence, ms: Date.now() - afterEnter, pane: pane.paneId },
+          message: `${agent} took the message: it left the input line, output followed, and the program waits for input again`,
+        };
+      }
+    }
+    await sleep(50);
+  }
+  const why = request.heartbeatPath
+    ? `no ack=${id} in ${agent}'s heartbeat`
+    : `the screen never showed the message accepted (${Object.entries(screenEvidence).map(([k, v]) => `${k}=${String(v)}`).join(", ")})`;
+  return {
+    kind: "delivered", verified: false,
+    evidence: { method: request.heartbeatPath ? "heartbeat-ack" : "screen", expectedAck: request.heartbeatPath ? id : undefined, ...screenEvidence, pane: pane.paneId },
+    message: `not accepted within ${request.timeoutMs} ms: ${why}; it may be left as a draft, or the agent is wedged`,
+  };
+}

@@ -1,0 +1,36 @@
+import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import { checkTmuxSocket } from "../observe/tmux-socket.js";
+import { isLocal, type ObserveContext } from "../observe/index.js";
+import { EXIT_PANE_GONE, EXIT_USAGE, UserError } from "./exit-codes.js";
+
+// Resolving `agent … NAME` to exactly one roster agent and its socket: exact names only
+// (`agent1` never means `agent10`), local agents only, a socket that passed the safety
+// checks.
+
+export interface AgentTarget {
+  agent: AgentSpec;
+  socket: string;
+  socketPath: string;
+}
+
+/** The roster agent named exactly `name`, on a safe socket; else a UserError with the contract's code. */
+export function resolveAgentTarget(fleet: FleetSpec, name: string | undefined, ctx: ObserveContext): AgentTarget {
+  if (!name) throw new UserError("missing agent NAME");
+  const matches = fleet.agents.filter((a) => a.name === name);
+  const agent = matches.find((a) => isLocal(a, ctx)) ?? matches[0];
+  if (!agent) {
+    throw new UserError(`no such agent "${name}" in ${fleet.file} (names must match exactly)`, EXIT_USAGE);
+  }
+  if (agent.host !== ctx.hostname) {
+    throw new UserError(`agent "${name}" runs on host ${agent.host}, not on this host (${ctx.hostname})`, EXIT_USAGE);
+  }
+  if (agent.tenant !== ctx.user) {
+    throw new UserError(`agent "${name}" belongs to tenant ${agent.tenant}; run this as that user`, EXIT_USAGE);
+  }
+  const socket = ctx.socketOverride ?? agent.socket;
+  const check = checkTmuxSocket(socket, ctx.env, ctx.uid);
+  if (!check.ok) {
+    throw new UserError(check.message, check.reason === "SocketUnsafe" ? EXIT_USAGE : EXIT_PANE_GONE);
+  }
+  return { agent, socket, socketPath: check.path };
+}

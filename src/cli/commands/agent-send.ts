@@ -1,0 +1,52 @@
+import { join } from "node:path";
+import { messageProblem } from "../../agent/message.js";
+import { sendMessage } from "../../agent/send.js";
+import { parseDuration } from "../../spec/duration.js";
+import { resolveAgentTarget } from "../agent-target.js";
+import { EXIT_FINDINGS, EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
+import { loadFleetOrExit, observeContext } from "../fleet-context.js";
+import type { Io } from "../io.js";
+
+/** `mosaic agent send NAME MESSAGE [--verify] [--timeout DUR] [-o json]`. */
+export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+  const [name, message, ...extra] = args;
+  if (message === undefined) throw new UserError("usage: mosaic agent send NAME MESSAGE (quote the message as one argument)");
+  if (extra.length > 0) throw new UserError(`too many arguments; quote the message as one argument ("${[message, ...extra].join(" ")}")`);
+  const problem = messageProblem(message);
+  if (problem) throw new UserError(`refusing to send: ${problem}`);
+  const rawTimeout = (options["timeout"] as string | undefined) ?? "10s";
+  const timeoutS = parseDuration(rawTimeout);
+  if (timeoutS === null || timeoutS > 600) throw new UserError(`invalid --timeout "${rawTimeout}": a duration up to 10m, e.g. 10s`);
+
+  const fleet = loadFleetOrExit(options, io);
+  const ctx = observeContext(options, io);
+  const target = resolveAgentTarget(fleet, name, ctx);
+  const heartbeatPath = target.agent.heartbeat.expected ? join(ctx.runDir, `${target.agent.name}.hb`) : null;
+  const outcome = await sendMessage({
+    client: { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs },
+    agent: target.agent.name,
+    message,
+    verify: options["verify"] === true,
+    timeoutMs: timeoutS * 1000,
+    heartbeatPath,
+    runDir: ctx.runDir,
+  });
+
+  const delivered = outcome.kind === "delivered";
+  const verified = outcome.kind === "delivered" ? outcome.verified : false;
+  const json = options["json"] === true || options["output"] === "json";
+  if (json) {
+    io.stdout(`${JSON.stringify({
+      agent: target.agent.name, tenant_id: target.agent.tenant, host: target.agent.host,
+      delivered, verified, evidence: outcome.kind === "delivered" ? outcome.evidence : { refused: outcome.message },
+      message: outcome.message,
+    }, null, 2)}\n`);
+  } else if (outcome.kind === "delivered" && outcome.verified !== false) {
+    io.stdout(`${outcome.message}\n`);
+  } else {
+    io.stderr(`mosaic: ${outcome.message}\n`);
+  }
+  if (outcome.kind === "pane-gone") return EXIT_PANE_GONE;
+  if (outcome.kind === "refused" || verified === false) return EXIT_FINDINGS;
+  return EXIT_OK;
+}

@@ -1,0 +1,238 @@
+// Shared helpers for the agent-*, probe-* and demo-* tests: run the real CLI
+// (bin/mosaic → dist/) the way a user does, read heartbeat files, walk /proc.
+// Not a test file (no .test.ts), so vitest never runs it on its own.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
+import type { HeartbeatRecord } from "../../src/observe/types.js";
+import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BIN = join(ROOT, "bin", "mosaic");
+export const HOST = hostname();
+export const USER = (() => {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env["USER"] ?? "root";
+  }
+})();
+export const UID = process.getuid?.() ?? 0;
+
+export function assertBuilt(): void {
+  if (!existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run `npm run build` first");
+}
+
+/** The caller's environment without anything of its mosaic, tmux, systemd or colour settings. */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_.*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(key)) continue;
+    env[key] = value;
+  }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** Run `node bin/mosaic ...args` with exactly `env`; a hang is killed and reported. */
+export async function mosaic(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliRun> {
+  assertBuilt();
+  const started = Date.now();
+  const result = await execa(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    timeout: timeoutMs,
+    forceKillAfterDelay: 500,
+    stripFinalNewline: false,
+  });
+  return {
+    code: result.exitCode ?? null,
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+    ms: Date.now() - started,
+    timedOut: result.timedOut,
+  };
+}
+
+/** `fleet ps -o json` parsed; throws with stderr when it did not exit 0. */
+export async function psJson(env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<{ run: CliRun; status: FleetStatus }> {
+  const run = await mosaic(["fleet", "ps", "-o", "json", ...extraArgs], env);
+  if (run.code !== 0) throw new Error(`fleet ps exited ${run.code}: ${run.stderr}\n${run.stdout}`);
+  return { run, status: JSON.parse(run.stdout) as FleetStatus };
+}
+
+export function agentOf(status: FleetStatus, name: string): AgentStatus {
+  const agent = status.agents.find((a) => a.name === name);
+  if (!agent) throw new Error(`no agent ${name} in ${status.agents.map((a) => a.name).join(", ")}`);
+  return agent;
+}
+
+export function conditionStatus(agent: AgentStatus, type: string): string {
+  return agent.conditions.find((c) => c.type === type)?.status ?? "absent";
+}
+
+/** The heartbeat file's text, or null when it is absent. */
+export function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Parse a heartbeat file with the project's own parser; throws on a malformed line. */
+export function readHb(path: string): HeartbeatRecord | null {
+  const text = readText(path);
+  if (text === null) return null;
+  const parsed = parseHeartbeat(text);
+  if (!parsed.ok) throw new Error(`${path} is malformed (${parsed.message}): ${JSON.stringify(text)}`);
+  return parsed.record;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolvePromise) => setTimeout(resolvePromise, ms));
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(stepMs);
+  }
+}
+
+/** True while pid exists and is not a zombie. */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** The one-letter scheduler state of pid (R, S, T, Z …), or null when gone. */
+export function pidState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live pid whose environment holds exactly `KEY=VALUE` (root can read all environs). */
+export function pidsWithEnv(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "latin1").split("\0");
+      if (environ.includes(needle) && pidAlive(pid)) found.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Every live pid whose argv contains `text` somewhere. */
+export function pidsWithArg(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "latin1");
+      if (argv.includes(text) && pidAlive(pid)) found.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+/** Send a signal, ignoring a process that is already gone. */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** A shell-quoted word. */
+export function sq(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The pane argv that runs the stub under a wrapper shell (`sh -c "<cmd>; exit"`), so
+ * `kill -STOP` on the stub is not undone by tmux (tmux SIGCONTs a pane's *direct*
+ * process when it stops). `prefix` is shell text run first (e.g. `unset X; `).
+ */
+export function stubPaneArgv(args: string[], prefix = ""): string[] {
+  return ["sh", "-c", `${prefix}${[process.execPath, BIN, "agent", "stub", ...args].map(sq).join(" ")}; exit`];
+}
+
+/** A roster (YAML text) of stub agents on `socket`, owned by us on this host. */
+export function stubRoster(socket: string, agents: string[], intervalS = 1, extra = ""): string {
+  return [
+    "version: 1",
+    "defaults:",
+    `  tenant: ${JSON.stringify(USER)}`,
+    `  host: ${JSON.stringify(HOST)}`,
+    `  socket: ${socket}`,
+    "  boot: any",
+    "  heartbeat:",
+    `    interval: ${intervalS}s`,
+    "agents:",
+    ...agents.map((name) => `  - name: ${name}\n    runtime: stub`),
+    extra,
+    "",
+  ].join("\n");
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** The parent pid of pid, or null when it is gone. */
+export function ppidOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
