@@ -50,7 +50,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     async function (this: Command, ...received: unknown[]) {
       const command = received[received.length - 1] as Command;
       const args = command.args;
-      const module = await load();
+      const [module, logging] = await Promise.all([load(), import("../log.js")]);
+      hasLog = true;
+      await logging.initLog(io.env);
       setExit(await module.run(command.opts(), args, io));
     };
 
@@ -68,6 +70,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
     .option("--probe", "probe each agent's heartbeat responder and show the round trip")
     .option("--probe-timeout <dur>", "how long to wait for probe echoes", "2s")
+    .option("-w, --watch", "keep watching: redraw on every change (heartbeats, tmux events, and every --interval)")
+    .option("--interval <dur>", "with --watch: re-observe at least this often", "1s")
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
   withOutput(
@@ -129,6 +133,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 /** Run the CLI; resolves to the process exit code. Never throws for user errors. */
 export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  try {
+    return await runCommand(argv, io);
+  } finally {
+    if (hasLog) await (await import("../log.js")).flushLog();
+  }
+}
+
+let hasLog = false;
+
+async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import { log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
 import { observeProcessTrees, readProcess } from "./proc.js";
 import { observeSystemd } from "./systemd.js";
@@ -52,9 +53,15 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
   const sockets = [...new Set(local.map((agent) => effectiveSocket(agent, ctx)))];
   const units = [...new Set(local.map((agent) => agent.unit))];
 
+  const unavailable = (o: { ok: boolean; message?: string } | null) => (o && !o.ok ? (o.message ?? "unavailable") : null);
   const [tmuxResults, systemd] = await Promise.all([
-    Promise.all(sockets.map(async (socket) => [socket, await observeTmux(socket, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs })] as const)),
-    units.length > 0 ? observeSystemd(units, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs }) : Promise.resolve(null),
+    Promise.all(sockets.map(async (socket) => {
+      const observed = await timed("observe.tmux", { socket }, () => observeTmux(socket, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs }), unavailable);
+      return [socket, observed] as const;
+    })),
+    units.length > 0
+      ? timed("observe.systemd", { units: units.length }, () => observeSystemd(units, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs }), unavailable)
+      : Promise.resolve(null),
   ]);
   const tmux = new Map(tmuxResults);
 
@@ -63,9 +70,20 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     if (!observation.ok) continue;
     for (const pane of observation.sessions.values()) if (!pane.dead && pane.pid > 0) rootPids.push(pane.pid);
   }
-  const trees = rootPids.length > 0 ? observeProcessTrees(rootPids) : new Map<number, ProcessTree | null>();
+  const procStarted = performance.now();
+  let trees = new Map<number, ProcessTree | null>();
+  try {
+    trees = rootPids.length > 0 ? observeProcessTrees(rootPids) : trees;
+  } catch (error) {
+    // No readable /proc: every pane's process reads as gone would be a lie; leave trees
+    // empty and say so. (Panes then show dead; the log says why.)
+    log("warn", { step: "observe.proc", error: (error as Error).message }, "cannot read /proc");
+  }
+  log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(performance.now() - procStarted) }, "observe.proc done");
 
+  const hbStarted = performance.now();
   const heartbeats = readHeartbeats(ctx.runDir, local.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid: ctx.uid });
+  log("debug", { step: "observe.heartbeat", files: heartbeats.size, ms: Math.round(performance.now() - hbStarted) }, "observe.heartbeat done");
   const heartbeatProcesses = new Map<number, ProcessInfo | null>();
   for (const hb of heartbeats.values()) {
     if (hb.state === "present" && !heartbeatProcesses.has(hb.record.pid)) {

@@ -1,11 +1,12 @@
+import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
 import { renderTable } from "../../report/table.js";
-import { EXIT_OK } from "../exit-codes.js";
+import { parseDuration } from "../../spec/duration.js";
+import type { FleetSpec } from "../../spec/resolve.js";
+import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
-import { parseDuration } from "../../spec/duration.js";
-import { UserError } from "../exit-codes.js";
 
 /** `--probe [--probe-timeout DUR]` → milliseconds to wait for echoes, or undefined. */
 function probeTimeout(options: Record<string, unknown>): number | undefined {
@@ -21,14 +22,42 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const fleet = loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const withPlan = options["fixPlan"] === true;
-  const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
   const format = outputFormat(options);
+  if (options["watch"] === true) return watch(options, io, fleet, ctx, withPlan, format);
+  const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
   if (format === "json") io.stdout(renderJson(status));
   else if (format === "yaml") io.stdout(renderYaml(status));
   else {
     const paint = paintFor(options, io);
     io.stdout(renderTable(status, paint, format === "wide"));
     if (withPlan) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
+  }
+  return EXIT_OK;
+}
+
+/** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
+async function watch(options: Record<string, unknown>, io: Io, fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean, format: string): Promise<number> {
+  const { watchFleet } = await import("../watch-loop.js");
+  const paint = paintFor(options, io);
+  const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
+  const raw = (options["interval"] as string | undefined) ?? "1s";
+  const seconds = parseDuration(raw);
+  if (seconds === null) throw new UserError(`invalid --interval "${raw}": a duration such as 1s or 500ms`);
+  if (inPlace) io.stdout("\u001b[?25l"); // hide the cursor while redrawing
+  try {
+    await watchFleet({
+      fleet, ctx, withPlan, floorMs: seconds * 1000,
+      render: (status, why) => {
+        if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
+        if (format === "yaml") return io.stdout(`---\n${renderYaml(status)}`);
+        const table = renderTable(status, paint, format === "wide") + (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint)}` : "");
+        const header = paint("dim", `${status.observedAt}  (${why}; Ctrl-C to stop)`);
+        if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
+        else io.stdout(`${header}\n${table}\n`);
+      },
+    });
+  } finally {
+    if (inPlace) io.stdout("\u001b[?25h\n");
   }
   return EXIT_OK;
 }

@@ -1,0 +1,81 @@
+import { execa, type ResultPromise } from "execa";
+import { log } from "../log.js";
+import { tmuxClientEnv } from "./tmux-socket.js";
+
+// What tells `fleet ps --watch` to look again: heartbeat files changing (chokidar) and
+// tmux control-mode notifications (sessions and windows coming and going). Both are
+// only hints — the watch loop re-observes everything, level-based, and also on a timer.
+
+export interface EventSource {
+  close(): Promise<void>;
+}
+
+/** Call `onChange` when anything in the run directory changes. */
+export async function watchHeartbeatDir(runDir: string, onChange: (why: string) => void): Promise<EventSource> {
+  const { watch } = await import("chokidar");
+  const watcher = watch(runDir, { ignoreInitial: true, depth: 0, atomic: false, ignorePermissionErrors: true });
+  watcher.on("all", (event, path) => {
+    if (path.endsWith(".hb")) onChange(`heartbeat ${event}`);
+  });
+  watcher.on("error", (error) => log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error"));
+  return { close: () => watcher.close() };
+}
+
+// Notifications that mean a session, window or pane came or went.
+const TMUX_CHANGES = /^%(sessions-changed|session-changed|window-add|window-close|unlinked-window-add|unlinked-window-close|layout-change|pane-mode-changed|window-pane-changed|exit)\b/;
+
+/**
+ * A read-only, ignore-size, no-output control-mode client on the fleet socket: it types
+ * nothing, resizes nothing, and is gone when closed. `attachTo` picks a session to attach
+ * to (any will do: session and window notifications are server-wide).
+ */
+export function watchTmux(socketPath: string, env: NodeJS.ProcessEnv, attachTo: () => string | null, onChange: (why: string) => void): EventSource {
+  let child: ResultPromise | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const start = () => {
+    if (closed) return;
+    const session = attachTo();
+    if (session === null) {
+      retry = setTimeout(start, 1_000);
+      return;
+    }
+    const proc = execa("tmux", ["-S", socketPath, "-C", "attach-session", "-f", "read-only,ignore-size,no-output", "-t", `=${session}:`], {
+      env: tmuxClientEnv(env),
+      extendEnv: false,
+      stdin: "pipe",
+      reject: false,
+      buffer: false,
+    });
+    child = proc;
+    let partial = "";
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      const text = partial + chunk.toString("utf8");
+      const lines = text.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        const match = TMUX_CHANGES.exec(line);
+        if (match) onChange(`tmux ${match[1]}`);
+      }
+    });
+    void proc.then(() => {
+      child = null;
+      // The attached session went away, or the server did: attach again shortly.
+      if (!closed) retry = setTimeout(start, 250);
+    });
+  };
+  start();
+  return {
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const running = child;
+      if (running) {
+        running.stdin?.end(); // Control mode detaches when its input closes.
+        const timer = setTimeout(() => running.kill("SIGTERM"), 500);
+        await running;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
