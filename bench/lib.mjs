@@ -43,13 +43,75 @@ export function stats(samples) {
 
 export const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 
-/** Run argv (no shell) to completion; wall time in ms measured around spawnSync. */
+const TICK_MS = 10; // USER_HZ = 100 on Linux x86_64/arm64
+
+/** CPU ms (user + system) of this process's waited-for children so far (/proc/self/stat). */
+function childrenCpuMs() {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[13]) + Number(f[14])) * TICK_MS; // fields 16, 17: cutime, cstime
+}
+
+/** CPU ms of this process itself. */
+function selfCpuMs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Host-wide busy and total jiffies from /proc/stat (all CPUs). */
+function hostCpu() {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = cpu[3] + cpu[4];
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busyMs: (total - idle) * TICK_MS, totalMs: total * TICK_MS };
+}
+
+/**
+ * Measure how much CPU the REST of the machine used while fn ran (other users' builds
+ * and tests), as a fraction of all CPUs: the noise figure printed next to each block.
+ */
+export function foreignLoad(fn) {
+  const h0 = hostCpu();
+  const c0 = childrenCpuMs();
+  const s0 = selfCpuMs();
+  const result = fn();
+  const h1 = hostCpu();
+  const ours = childrenCpuMs() - c0 + (selfCpuMs() - s0);
+  const total = h1.totalMs - h0.totalMs;
+  const foreign = total > 0 ? Math.max(0, (h1.busyMs - h0.busyMs - ours) / total) : 0;
+  return { result, foreign };
+}
+
+/** Wait (bounded) until the rest of the machine is quiet: < maxBusy of all CPUs over 3 s. */
+export async function waitForQuiet({ maxBusy = 0.1, timeoutMs = 180_000, log = () => {} } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let warned = false;
+  for (;;) {
+    const h0 = hostCpu();
+    await new Promise((r) => setTimeout(r, 3000));
+    const h1 = hostCpu();
+    const busy = (h1.busyMs - h0.busyMs) / Math.max(1, h1.totalMs - h0.totalMs);
+    if (busy <= maxBusy) return busy;
+    if (Date.now() > deadline) {
+      log(`   (machine still ${(busy * 100).toFixed(0)}% busy after ${timeoutMs / 1000} s of waiting; measuring anyway)`);
+      return busy;
+    }
+    if (!warned) {
+      log(`   (machine ${(busy * 100).toFixed(0)}% busy with other work; waiting for it to settle below ${(maxBusy * 100).toFixed(0)}%…)`);
+      warned = true;
+    }
+  }
+}
+
+/** Run argv (no shell) to completion; wall time in ms measured around spawnSync, plus its CPU ms. */
 export function timed(argv, { env, input, maxBuffer = 512 * 1024 * 1024 } = {}) {
+  const c0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, input, maxBuffer, stdio: ["ignore", "pipe", "pipe"] });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = childrenCpuMs() - c0;
   if (r.error) throw r.error;
-  return { wall, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  return { wall, cpu, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
@@ -60,6 +122,7 @@ export function timed(argv, { env, input, maxBuffer = 512 * 1024 * 1024 } = {}) 
 export function interleave(commands, { runs, warmup, before, check } = {}) {
   const names = Object.keys(commands);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, 0]));
   for (let round = -warmup; round < runs; round += 1) {
     const offset = ((round % names.length) + names.length) % names.length;
     for (let i = 0; i < names.length; i += 1) {
@@ -70,10 +133,15 @@ export function interleave(commands, { runs, warmup, before, check } = {}) {
         throw new Error(`${commands[name].argv.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr.toString().slice(0, 2000)}`);
       }
       check?.(name, r);
-      if (round >= 0) samples[name].push(r.wall);
+      if (round >= 0) {
+        samples[name].push(r.wall);
+        cpu[name] += r.cpu;
+      }
     }
   }
-  return Object.fromEntries(names.map((n) => [n, stats(samples[n])]));
+  // cpuMean: user+sys CPU ms per run (incl. the command's own children), from the
+  // kernel's 10 ms-tick child accounting, averaged over the runs.
+  return Object.fromEntries(names.map((n) => [n, { ...stats(samples[n]), cpuMean: cpu[n] / Math.max(1, runs) }]));
 }
 
 // --- machine facts ------------------------------------------------------------------------
@@ -676,7 +744,9 @@ export async function analyzeProfiles(files, distDir) {
     for (const n of prof.nodes) {
       const loc = where(n.callFrame);
       keyOf.set(n.id, `${n.callFrame.functionName || "(anonymous)"}${loc ? ` ${loc}` : ""}`);
-      const mod = /^(src\/[^:]+|node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(loc)?.[1] ?? (n.callFrame.functionName.startsWith("(") ? n.callFrame.functionName : loc.startsWith("node:") ? "node internals" : "other");
+      const fn = n.callFrame.functionName;
+      const mod = /^(src\/[^:]+|node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(loc)?.[1] ??
+        (fn.startsWith("(") ? fn : loc.startsWith("node:") ? "node internals (JS)" : loc === "" ? "native (V8/libuv bindings: fs calls, compile, spawn)" : "dist (unmapped)");
       moduleOf.set(n.id, mod);
     }
     total += (prof.endTime - prof.startTime) / 1000;
@@ -798,4 +868,51 @@ export function printLoadCost(cost, log = console.log) {
     log(`     ${ms(c.ms).padStart(6)} ms  ${c.chunk}${size}${parts ? `: ${parts}` : ""}`);
   }
   log(`     ${ms(cost.totalMs).padStart(6)} ms  total (sum of medians)`);
+}
+
+/**
+ * Syscalls made by the CLI's main thread (strace -c without -f: the node process only —
+ * not its children, not libuv's thread pool, which sync fs calls do not use).
+ */
+export function countSyscalls(argv, env) {
+  const dir = mkdtempSync(join(tmpdir(), "mf-bench-strace-"));
+  try {
+    const out = join(dir, "summary");
+    const r = spawnSync("strace", ["-c", "-o", out, ...argv], { env, maxBuffer: 512 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`strace -c exited ${r.status}: ${r.stderr.toString().slice(0, 1000)}`);
+    const rows = [];
+    let total = null;
+    for (const line of readFileSync(out, "utf8").split("\n")) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 5 || !/^\d/.test(cols[0])) continue;
+      // % time, seconds, usecs/call, calls, [errors], syscall
+      const name = cols[cols.length - 1];
+      const calls = Number(cols[3]);
+      const errors = cols.length === 6 ? Number(cols[4]) : 0;
+      if (name === "total") total = { calls, errors };
+      else rows.push({ syscall: name, calls, errors });
+    }
+    rows.sort((a, b) => b.calls - a.calls);
+    return { total, top: rows.slice(0, 10) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Run a timed block when the machine is quiet; if other work still took more than
+ * maxForeign of the CPUs during it, measure again (up to `attempts` times) and keep the
+ * attempt that was least disturbed.
+ */
+export async function measureQuietly(fn, { maxBusy = 0.1, maxForeign = 0.1, attempts = 4, log = () => {} } = {}) {
+  let best = null;
+  for (let i = 1; i <= attempts; i += 1) {
+    const quietBefore = await waitForQuiet({ maxBusy, log });
+    const { result, foreign } = foreignLoad(fn);
+    if (best === null || foreign < best.foreign) best = { result, foreign, quietBefore, attempt: i };
+    if (foreign <= maxForeign) break;
+    if (i < attempts) log(`   (other work took ${(foreign * 100).toFixed(0)}% of the CPUs during the block; measuring again, attempt ${i + 1}/${attempts})`);
+  }
+  return best;
 }

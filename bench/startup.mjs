@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  cleanEnv, interleave, machine, moduleLoadCost, ms, printLoadCost, printMachine, requireBuild, snapshotCli, timed,
+  cleanEnv, interleave, machine, measureQuietly, waitForQuiet, moduleLoadCost, ms, printLoadCost, printMachine, requireBuild, snapshotCli, timed,
 } from "./lib.mjs";
 
 requireBuild();
@@ -41,19 +41,21 @@ const commands = {
   // Without the shebang/env hop and without running main(): the cost of the import alone.
   "node: import(dist/cli.js) only": { argv: [process.execPath, "--input-type=module", "-e", `await import(${JSON.stringify(cliUrl)})`], env },
 };
-const result = interleave(commands, { runs, warmup: WARMUP });
+const { result, foreign, quietBefore, attempt } = await measureQuietly(() => interleave(commands, { runs, warmup: WARMUP }), { log: console.log });
 const floor = result["node -e 0"].median;
 const ratio = result["bin/mosaic --help"].median / floor;
+await waitForQuiet({ maxBusy: 0.1, log: console.log });
 const loadCost = await moduleLoadCost(cli.dist, null, { env });
 
 console.log(`\nstartup, ${runs} interleaved rounds after ${WARMUP} warm-up rounds (ms, wall time around spawnSync):`);
-console.log(`${"command".padEnd(34)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)}`);
+console.log(`other work on the machine meanwhile: ${(foreign * 100).toFixed(1)}% of all CPUs (before: ${(quietBefore * 100).toFixed(0)}%; attempt ${attempt})`);
+console.log(`${"command".padEnd(34)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`);
 for (const [name, s] of Object.entries(result)) {
-  console.log(`${name.padEnd(34)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)}`);
+  console.log(`${name.padEnd(34)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`);
 }
 console.log(`\nratio bin/mosaic --help / node -e 0 (medians): ${ratio.toFixed(2)}x (target < ${TARGET}x) ${ratio < TARGET ? "OK" : "ABOVE TARGET"}`);
 console.log("modules --help loads (each chunk imported alone, deps first; median of 11 fresh processes):");
 printLoadCost(loadCost);
 if (process.env.BENCH_OUT) {
-  writeFileSync(process.env.BENCH_OUT, JSON.stringify({ machine: m, build: cli.build, runs, warmup: WARMUP, results: result, ratio, loadCost }, null, 2));
+  writeFileSync(process.env.BENCH_OUT, JSON.stringify({ machine: m, build: cli.build, runs, warmup: WARMUP, quietBefore, foreignLoad: foreign, attempt, results: result, ratio, loadCost }, null, 2));
 }

@@ -1,4 +1,5 @@
-import { closeSync, constants, openSync, readSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { readProbe } from "../observe/probe-file.js";
 import { join } from "node:path";
 import { ensurePrivateRunDir } from "./run-dir.js";
 
@@ -6,7 +7,6 @@ import { ensurePrivateRunDir } from "./run-dir.js";
 // file in the same directory, then rename) so a reader never sees a torn line; a beat
 // every interval; an immediate rewrite echoing a probe's nonce; `status=stopping` last.
 
-export const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const STATUS_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export interface HeartbeatWriterOptions {
@@ -41,7 +41,7 @@ export class HeartbeatWriter {
     ensurePrivateRunDir(this.options.runDir);
     this.write();
     // Beat at half the interval, as systemd's watchdog advises, so one late beat never reads stale.
-    const everyMs = Math.max(100, (this.options.intervalS * 1000) / 2);
+    const everyMs = Math.min(2 ** 31 - 1, Math.max(100, (this.options.intervalS * 1000) / 2));
     this.timer = setInterval(() => this.write(), everyMs);
     this.timer.unref();
     this.watcher = watch(this.options.runDir, { persistent: false }, (_event, file) => {
@@ -111,25 +111,5 @@ export class HeartbeatWriter {
     } catch {
       // A failed echo shows as an unanswered probe; the next beat retries.
     }
-  }
-}
-
-/** The nonce in a probe file: bounded read, no symlinks, no FIFOs; null if absent or junk. */
-export function readProbe(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const buffer = Buffer.alloc(256);
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
-    const nonce = buffer.subarray(0, length).toString("latin1").trim();
-    return PROBE_NONCE_RE.test(nonce) ? nonce : null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }

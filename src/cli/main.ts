@@ -79,6 +79,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     ["table", "json", "yaml"],
   ).action(lazy(() => import("./commands/fleet-diff.js")));
 
+  withRoster(fleet.command("report").description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"))
+    .addOption(new Option("--format <format>", "report format").choices(["markdown", "html", "junit", "json", "prometheus"]).makeOptionMandatory())
+    .option("--output <file>", "write the report atomically to FILE instead of stdout")
+    .option("--history <file>", "append one summary line per run to FILE.jsonl (html charts it)")
+    .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/fleet-report.js")));
+
   fleet
     .command("schema")
     .description("print the roster's JSON Schema (draft 2020-12)")

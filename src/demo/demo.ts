@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../observe/run-command.js";
 import { userManagerEnv } from "../observe/systemd.js";
-import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { tmuxClientEnv, tmuxSocketPath } from "../observe/tmux-socket.js";
 import { processAlive } from "../observe/proc.js";
 import { shellLine } from "../report/style.js";
 import { parseRoster } from "../spec/load.js";
@@ -157,6 +157,19 @@ async function waitForHeartbeats(home: string, names: string[], timeoutMs: numbe
   }
 }
 
+/** tmux can leave its socket file behind; remove it once no server of ours answers there. */
+async function removeStaleSocket(state: DemoState, env: NodeJS.ProcessEnv): Promise<void> {
+  const answer = await runCommand(["tmux", "-L", state.socket, "list-sessions"], { env, timeoutMs: 3_000 });
+  if (answer.ok) return;
+  const path = tmuxSocketPath(state.socket, env, process.getuid?.() ?? 0);
+  try {
+    const stat = lstatSync(path);
+    if (stat.isSocket() && stat.uid === process.getuid?.()) unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
 function removeFile(path: string): void {
   try {
     unlinkSync(path);
@@ -173,7 +186,11 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
   const tmuxEnv = { ...tmuxClientEnv(io.env), ...(state.tmuxTmpdir ? { TMUX_TMPDIR: state.tmuxTmpdir } : {}) };
   if (state.units.length > 0 || state.unitFiles.length > 0) {
     const managerEnv = userManagerEnv(io.env, io.uid);
-    if (managerEnv) {
+    if (!managerEnv) {
+      // Keep the record: without the manager the units would be orphaned.
+      throw new Error("the demo's units were started through a systemd user manager this shell cannot reach (set XDG_RUNTIME_DIR as when the demo started)");
+    }
+    {
       if (state.units.length > 0) await runCommand(["systemctl", "--user", "stop", ...state.units], { env: managerEnv, timeoutMs: 30_000 });
       for (const path of state.unitFiles) {
         if (existsSync(path) && readFileSync(path, "utf8").startsWith(DEMO_MARKER)) removeFile(path);
@@ -196,6 +213,7 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
   }
   removeFile(join(home, "fleet", "roster.yaml"));
   removeFile(statePath(home));
+  await removeStaleSocket(state, tmuxEnv);
   for (const dir of [join(home, "fleet", "run"), join(home, "fleet"), home]) {
     try {
       rmdirSync(dir);

@@ -26,3 +26,8 @@ export function summarize(status: FleetStatus): ComplianceSummary {
   const verdict = nonCompliant > 0 ? "NONCOMPLIANT" : unknown > 0 || agents === 0 ? "UNKNOWN" : "COMPLIANT";
   return { agents, compliant, nonCompliant, unknown, verdict };
 }
+
+/** The exit-code question of `fleet diff` and `fleet report`: everything observed, nothing wrong, nothing unmanaged. */
+export function isCompliant(status: FleetStatus): boolean {
+  return summarize(status).verdict === "COMPLIANT" && status.unmanaged.length === 0;
+}

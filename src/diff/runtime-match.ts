@@ -11,7 +11,8 @@ export function programNames(process: ProcessInfo): string[] {
   const [first, ...rest] = process.argv;
   if (first === undefined) return process.comm ? [process.comm] : [];
   // A process that rewrote its title (`mosaic-agent-stub x`) shows one space-joined argv[0].
-  const head = basename(first.split(" ")[0] ?? first);
+  // A login shell's argv[0] is "-bash": the dash is a convention, not the name.
+  const head = basename(first.split(" ")[0] ?? first).replace(/^-/, "");
   const names = [head];
   if (INTERPRETERS.has(head.replace(/[\d.]+$/, "")) || INTERPRETERS.has(head)) {
     const script = rest.find((arg) => !arg.startsWith("-"));

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { renameSync, unlinkSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readProbe } from "./probe-file.js";
 import { checkRunDir, readHeartbeat } from "./heartbeat.js";
 
 // `fleet ps --probe`: write a nonce to each agent's NAME.probe and wait, bounded, for
@@ -87,8 +88,11 @@ export async function probeHeartbeats(runDir: string, names: readonly string[], 
   });
 
   for (const name of names) {
+    // Only our own probe: a concurrent prober may have written its nonce since.
+    const path = join(runDir, `${name}.probe`);
+    if (readProbe(path) !== results.get(name)?.nonce) continue;
     try {
-      unlinkSync(join(runDir, `${name}.probe`));
+      unlinkSync(path);
     } catch {
       // The responder or another prober removed it.
     }

@@ -1,5 +1,5 @@
 import type { FixStep } from "../diff/types.js";
-import { shellLine, type Paint } from "./style.js";
+import { safeText, shellLine, type Paint } from "./style.js";
 
 // The fix plan rendered like `terraform plan`: numbered steps, disruptive ones marked,
 // a summary line. Nothing is executed.
@@ -11,8 +11,8 @@ export function renderFixPlan(steps: readonly FixStep[], paint: Paint): string {
   const lines = [paint("bold", `Fix plan: ${steps.length} step${steps.length === 1 ? "" : "s"}, in order`), ""];
   steps.forEach((step, index) => {
     const mark = step.disruptive ? paint("red", "  [disruptive: restarts the agent]") : "";
-    lines.push(`  ${String(index + 1).padStart(2)}. ${shellLine(step.argv)}${mark}`);
-    lines.push(paint("dim", `      # ${step.agent} ${step.condition}: ${step.why}`));
+    lines.push(`  ${String(index + 1).padStart(2)}. ${safeText(shellLine(step.argv))}${mark}`);
+    lines.push(paint("dim", `      # ${safeText(step.agent)} ${step.condition}: ${safeText(step.why)}`));
   });
   lines.push("");
   lines.push(`Plan: ${steps.length - disruptive} safe, ${disruptive} disruptive. Nothing was changed; run the steps yourself.`);

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -73,6 +73,8 @@ beforeAll(async () => {
     ...common,
     env: { MOSAIC_HOME: home, MOSAIC_AGENT_NAME: "beta" },
   });
+  // Killed with its session (what `demo --down` and a unit's ExecStop do).
+  await tmux.newSession("delta", stubPaneArgv(["delta", "--interval", "1s"]), { ...common, env: { MOSAIC_HOME: home } });
   // Neither: the tmux session's name.
   await tmux.newSession("gamma", stubPaneArgv(["--interval", "1s"], "unset MOSAIC_AGENT_NAME; "), {
     ...common,
@@ -88,9 +90,7 @@ afterAll(async () => {
 
 describe("agent stub in a tmux pane", () => {
   it("says which name source it used: argument, MOSAIC_AGENT_NAME, tmux session", async () => {
-    for (const [session, name] of [["alpha", "alpha"], ["sess-env", "beta"], ["gamma", "gamma"]]) {
-      await stubPid(name as string);
-    }
+    for (const name of ["alpha", "beta", "gamma"]) await stubPid(name);
     expect(await waitUntil(async () => (await pane("gamma")).includes("gamma> "), 5_000)).toBe(true);
     expect(await pane("alpha")).toContain('agent "alpha" (name from argument)');
     expect(await pane("sess-env")).toContain('agent "beta" (name from MOSAIC_AGENT_NAME)');
@@ -209,8 +209,14 @@ describe("agent stub in a tmux pane", () => {
     expect(readHb(hbPath("beta"))).toMatchObject({ status: "stopping", pid, name: "beta" });
   });
 
-  it("leaves no temp files in the run directory", async () => {
-    const { readdirSync } = await import("node:fs");
+  it("when its session is killed (the pty hangs up) writes status=stopping and exits", async () => {
+    const pid = await stubPid("delta");
+    expect((await tmux.tmux("kill-session", "-t", "=delta")).ok).toBe(true);
+    expect(await waitUntil(() => !pidAlive(pid), 5_000)).toBe(true);
+    expect(readHb(hbPath("delta"))).toMatchObject({ status: "stopping", pid, name: "delta" });
+  });
+
+  it("leaves no temp files in the run directory", () => {
     expect(readdirSync(runDir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 });
@@ -285,8 +291,8 @@ describe("agent stub outside tmux", () => {
       if (run.exitCode === 2) {
         expect(String(run.stderr).trim().split("\n")).toHaveLength(1);
       } else {
-        expect(String(run.stderr)).not.toMatch(/TimeoutOverflowWarning/);
-        expect(hb?.seq ?? 0).toBeLessThan(10);
+        const seen = { exit: run.exitCode, timeoutOverflowWarning: /TimeoutOverflowWarning/.test(String(run.stderr)), rewritesInOneSecond: hb?.seq ?? 0 };
+        expect(seen.timeoutOverflowWarning || seen.rewritesInOneSecond >= 10 ? seen : "ok").toBe("ok");
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -236,3 +236,70 @@ export function ppidOf(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * The first `NAME …` table in `text`, split into rows by the header's column starts
+ * (cells are padded to their column; a cell may hold single spaces). Stops at a blank line.
+ */
+export function tableIn(text: string): { header: string[]; rows: Record<string, string>[] } {
+  const lines = text.split("\n");
+  const at = lines.findIndex((line) => /^NAME\s+TENANT\s+HOST\s+RUNTIME\s+UNIT\s+PANE\s+PID\s+IDLE\s+HEARTBEAT\s+CONDITIONS\s*$/.test(line));
+  if (at === -1) throw new Error(`no fleet table in:\n${text}`);
+  const headerLine = lines[at] as string;
+  const header = headerLine.split(/\s+/).filter(Boolean);
+  const starts: number[] = [];
+  let from = 0;
+  for (const column of header) {
+    const index = headerLine.indexOf(column, from);
+    starts.push(index);
+    from = index + column.length;
+  }
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (line.trim() === "" || /^(warning|unmanaged|\()/.test(line)) break;
+    const row: Record<string, string> = {};
+    header.forEach((column, i) => {
+      row[column] = line.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
+    });
+    rows.push(row);
+  }
+  return { header, rows };
+}
+
+/** The table row of agent `name`; throws when it is not there. */
+export function rowOf(table: { rows: Record<string, string>[] }, name: string): Record<string, string> {
+  const row = table.rows.find((r) => r["NAME"] === name);
+  if (!row) throw new Error(`no row ${name} in ${JSON.stringify(table.rows)}`);
+  return row;
+}
+
+/** Live children of pid, read from /proc (zombies left out). */
+export function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid && fields[0] !== "Z") found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * The demo's agents with Drift True, as `fleet ps -o json` reports them, once the
+ * `_holder` pane's shell has settled (no start-up children such as profile scripts,
+ * which would otherwise decide the verdict by timing).
+ */
+export async function driftedAgents(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const first = await psJson(env);
+  const holderPid = first.status.agents.find((a) => a.name === "_holder")?.pane.pid ?? null;
+  if (holderPid !== null) await waitUntil(() => childPids(holderPid).length === 0, 10_000, 100);
+  const { status } = await psJson(env);
+  return status.agents
+    .filter((a) => a.conditions.some((c) => c.type === "Drift" && c.status === "True"))
+    .map((a) => `${a.name}: ${a.conditions.find((c) => c.type === "Drift")?.message ?? ""}`);
+}

@@ -41,6 +41,9 @@ beforeAll(async () => {
   noManager = join(s.dir, "no-manager");
   mkdirSync(noManager, { mode: 0o700 });
   fleet = await startTmuxServer("fleet-cond");
+  // Some session always exists on the fleet server (like _holder in production), so a
+  // test that kills its agent's session never leaves the server empty.
+  await fleet.newSession("keeper", ["sleep", "600"]);
 });
 
 afterAll(async () => {
@@ -102,6 +105,20 @@ describe("panes", () => {
     expect(agent.pane.exit_status).toBe(3);
     expect(conditionOf(agent, "PaneDead")).toMatchObject({ status: "True", reason: "ProcessExited" });
     expect(conditionOf(agent, "PaneDead").message).toContain("status 3");
+  });
+
+  it("a running server with no session at all: every core agent PaneMissing, not TmuxUnavailable", async () => {
+    const empty = await startTmuxServer("fleet-empty"); // exit-empty off: it keeps running with zero sessions
+    cleanups.push(() => empty.kill());
+    await empty.newSession("was-here", ["sleep", "600"]);
+    expect((await empty.tmux("kill-session", "-t", "=was-here")).ok).toBe(true);
+    expect(await empty.serverPid()).not.toBeNull(); // the server answers
+    const file = roster("empty", [{ name: "was-here", runtime: "sleeper", heartbeat: false }], {}, empty.socket);
+    const { status } = await psJson(file, env({ TMUX_TMPDIR: empty.tmpdir }));
+    const agent = agentOf(status, "was-here");
+    expect(conditionOf(agent, "PaneDead"), JSON.stringify(status.sources)).toMatchObject({ status: "True", reason: "PaneMissing" });
+    expect(agent.pane.state).toBe("missing");
+    expect(status.sources).toEqual([expect.objectContaining({ source: "systemd" })]);
   });
 
   it("agent1 is never matched to session agent10 (no prefix match); agent10 is unmanaged", async () => {
@@ -206,6 +223,16 @@ describe("heartbeats", () => {
     expect(conditionOf(agent, "Stale")).toMatchObject({ status: "True", reason: "HeartbeatPidGone" });
   });
 
+  it("a fresh heartbeat in a world-writable run directory is untrusted: Unknown, never healthy", async () => {
+    const other = scratch("mf-cond-hb777-");
+    cleanups.push(() => other.cleanup());
+    other.heartbeat("hb-fresh", `ts=${nowS()} pid=${process.pid} status=idle`);
+    chmodSync(other.runDir, 0o777);
+    const agent = agentOf((await psJson(hbRoster(), env({ MOSAIC_HOME: other.home }))).status, "hb-fresh");
+    expect(agent.heartbeat.state).toBe("unknown");
+    expect(conditionOf(agent, "Stale")).toMatchObject({ status: "Unknown", reason: "HeartbeatUntrusted" });
+  });
+
   it("no heartbeat file → Unknown NoHeartbeat, never healthy", async () => {
     const agent = agentOf((await psJson(hbRoster(), env())).status, "hb-none");
     expect(agent.heartbeat.state).toBe("unknown");
@@ -246,6 +273,18 @@ describe("the tmux socket", () => {
       expect(parseTable(table.stdout).rows.map((r) => r["PANE"]), what).toEqual(["unknown", "unknown"]);
       expect(table.stdout, what).toMatch(/TmuxUnavailable/);
     }
+  });
+
+  it("--socket and MOSAIC_FLEET_SOCKET override the roster's socket", async () => {
+    const tmux = fleet as TmuxServer;
+    const created = await tmux.newSession("moved", ["sleep", "600"]);
+    const file = roster("moved", [{ name: "moved", runtime: "sleeper", heartbeat: false }], {}, "the-roster-socket");
+    expect(agentOf((await psJson(file, env())).status, "moved").pane.state).toBe("unknown"); // no such socket
+    const byFlag = agentOf((await psJson(file, env(), ["--socket", tmux.socket])).status, "moved");
+    expect(byFlag.pane).toMatchObject({ state: "alive", pid: created.panePid });
+    expect(byFlag.socket).toBe(tmux.socket);
+    const byEnv = agentOf((await psJson(file, env({ MOSAIC_FLEET_SOCKET: tmux.socket }))).status, "moved");
+    expect(byEnv.pane).toMatchObject({ state: "alive", pid: created.panePid });
   });
 
   it("$TMUX pointing at another server: the fleet socket is still the one observed", async () => {
@@ -394,7 +433,10 @@ describe("with a real user manager", () => {
     if (existsSync(fakePids())) {
       for (const pid of (await readFile(fakePids(), "utf8")).split(/\s+/).filter(Boolean).map(Number)) {
         try {
-          if (pidAlive(pid) && argvOf(pid).some((a) => a === "sleep" || a.endsWith("/sh") || a === "/bin/sh")) process.kill(pid, "SIGKILL");
+          // Only what the fixture started: its sh (running a link in an mf-hang- dir) or `sleep 30`.
+          const argv = argvOf(pid);
+          const ours = argv.some((a) => a.includes("/mf-hang-")) || (argv[0] === "sleep" && argv[1] === "30");
+          if (pidAlive(pid) && ours) process.kill(pid, "SIGKILL");
         } catch {
           // gone
         }
@@ -457,38 +499,52 @@ describe("with a real user manager", () => {
     expect(badRun.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it("a tmux that hangs: exit 0 within seconds, TmuxTimeout Unknown, systemd columns still filled", async (ctx) => {
-    need(ctx);
-    const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
-      managerEnv({ PATH: pathWithHanging("tmux"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids() }), 40_000);
-    expect(run.timedOut).toBe(false);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.ms).toBeLessThan(5_000);
-    const status = JSON.parse(run.stdout) as FleetStatus;
-    for (const agent of status.agents) {
-      expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({ status: "Unknown", reason: "TmuxTimeout" });
-      expect(agent.pane.state).toBe("unknown");
-      expect(agent.unit, agent.name).toMatchObject({ active: "active", sub: "exited", enabled: "enabled" });
-      expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "False", reason: "UnitEnabled" });
-      expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "False", reason: "UnitActive" });
-    }
-    expect((await readFile(fakePids(), "utf8")).trim()).not.toBe(""); // the fake really was the tmux called
-  });
+  // A hang is bounded by MOSAIC_TIMEOUT_MS=500: the CLI must be done within 5 s. The
+  // CLI itself is killed after 12 s, so a timeout that does not bound shows as a plain
+  // assertion failure rather than a stuck test.
+  const HANG_KILL_MS = 12_000;
+  const shapes = [
+    { shape: "as one process", vars: { MF_FAKE_EXEC: "1" } },
+    { shape: "as a wrapper script whose child keeps stdout open", vars: { MF_FAKE_EXEC: undefined } },
+  ] as const;
 
-  it("a systemctl that hangs: exit 0 within seconds, SystemdTimeout Unknown, tmux columns still filled", async (ctx) => {
-    const { steady } = need(ctx);
-    const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
-      managerEnv({ PATH: pathWithHanging("systemctl"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids() }), 40_000);
-    expect(run.timedOut).toBe(false);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.ms).toBeLessThan(5_000);
-    const status = JSON.parse(run.stdout) as FleetStatus;
-    for (const agent of status.agents) {
-      expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
-      expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
-      expect(agent.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
-      expect(agent.pane).toMatchObject({ state: "alive", pid: await steady.panePid(agent.name) });
-      expect(conditionOf(agent, "PaneDead").status).toBe("False");
-    }
-  });
+  for (const { shape, vars } of shapes) {
+    it(`a tmux that hangs ${shape}: exit 0 within seconds, TmuxTimeout Unknown, systemd columns still filled`, async (ctx) => {
+      need(ctx);
+      const before = (await readFile(fakePids(), "utf8")).length;
+      const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
+        managerEnv({ PATH: pathWithHanging("tmux"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }), HANG_KILL_MS);
+      expect((await readFile(fakePids(), "utf8")).length).toBeGreaterThan(before); // the fake really was the tmux called
+      expect(run.timedOut, `fleet ps still running after ${HANG_KILL_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.ms).toBeLessThan(5_000);
+      const status = JSON.parse(run.stdout) as FleetStatus;
+      for (const agent of status.agents) {
+        expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({ status: "Unknown", reason: "TmuxTimeout" });
+        expect(agent.pane.state).toBe("unknown");
+        expect(agent.unit, agent.name).toMatchObject({ active: "active", sub: "exited", enabled: "enabled" });
+        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "False", reason: "UnitEnabled" });
+        expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "False", reason: "UnitActive" });
+      }
+    }, 30_000);
+
+    it(`a systemctl that hangs ${shape}: exit 0 within seconds, SystemdTimeout Unknown, tmux columns still filled`, async (ctx) => {
+      const { steady } = need(ctx);
+      const before = (await readFile(fakePids(), "utf8")).length;
+      const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
+        managerEnv({ PATH: pathWithHanging("systemctl"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }), HANG_KILL_MS);
+      expect((await readFile(fakePids(), "utf8")).length).toBeGreaterThan(before);
+      expect(run.timedOut, `fleet ps still running after ${HANG_KILL_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.ms).toBeLessThan(5_000);
+      const status = JSON.parse(run.stdout) as FleetStatus;
+      for (const agent of status.agents) {
+        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
+        expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
+        expect(agent.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
+        expect(agent.pane).toMatchObject({ state: "alive", pid: await steady.panePid(agent.name) });
+        expect(conditionOf(agent, "PaneDead").status).toBe("False");
+      }
+    }, 30_000);
+  }
 });

@@ -34,9 +34,13 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   writer.start();
   writer.setStatus(status);
   io.stderr(`mosaic agent heartbeat: "${identity.name}" every ${intervalS}s in ${writer.hbPath}; Ctrl-C stops\n`);
+  // The writer's timers do not hold the process open (the stub is held by its input);
+  // this responder has nothing else, so it holds itself until a signal.
+  const hold = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => resolve());
   });
+  clearInterval(hold);
   writer.stop();
   return EXIT_OK;
 }

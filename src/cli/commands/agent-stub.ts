@@ -7,11 +7,16 @@ import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
 
+/** Longer than a day is a typo, and would overflow Node's timers. */
+const MAX_INTERVAL_S = 86_400;
+
 /** Parse `--interval`, defaulting to MOSAIC_HEARTBEAT_INTERVAL or 15 s. */
 export function intervalOption(value: unknown, env: NodeJS.ProcessEnv): number {
   const raw = (value as string | undefined) ?? env["MOSAIC_HEARTBEAT_INTERVAL"] ?? "15s";
   const seconds = parseDuration(raw);
-  if (seconds === null) throw new UserError(`invalid --interval "${raw}": use a duration such as 15s, 2m or 500ms`);
+  if (seconds === null || seconds < 0.1 || seconds > MAX_INTERVAL_S) {
+    throw new UserError(`invalid --interval "${raw}": use a duration from 100ms to 24h, such as 15s, 2m or 500ms`);
+  }
   return seconds;
 }
 

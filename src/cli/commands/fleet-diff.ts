@@ -1,4 +1,4 @@
-import { summarize } from "../../diff/compliance.js";
+import { isCompliant, summarize } from "../../diff/compliance.js";
 import { rosterDiff } from "../../diff/roster-diff.js";
 import { renderDiff } from "../../report/diff-text.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
@@ -13,7 +13,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const status = await fleetStatus(fleet, observeContext(options, io), true);
   const diffs = rosterDiff(status);
   const summary = summarize(status);
-  const compliant = summary.verdict === "COMPLIANT" && status.unmanaged.length === 0 && diffs.every((d) => d.changes.length === 0);
+  const compliant = isCompliant(status) && diffs.every((d) => d.changes.length === 0);
   const format = outputFormat(options);
   if (format === "json" || format === "yaml") {
     const document = { ...status, kind: "FleetDiff", diff: diffs, summary: { ...summary, unmanaged: status.unmanaged.length, compliant } };

@@ -1,0 +1,51 @@
+import { isAbsolute, resolve } from "node:path";
+import { isCompliant } from "../../diff/compliance.js";
+import { isReportFormat, renderReport, reportInput, REPORT_FORMAT_NAMES } from "../../report/formats.js";
+import { appendHistory, historyEntry, readHistory } from "../../report/history.js";
+import { writeFileAtomic } from "../../report/write-atomic.js";
+import { EXIT_FINDINGS, EXIT_OK, UserError } from "../exit-codes.js";
+import { fleetStatus, loadFleetOrExit, observeContext } from "../fleet-context.js";
+import type { Io } from "../io.js";
+
+/**
+ * `mosaic fleet report --format F [--output FILE] [--history FILE.jsonl]`: the compliance
+ * report for cron and timers, rendered from the same status object as `fleet ps`.
+ * Exit 0 compliant, 1 not (or UNKNOWN), 2 bad input or an unwritable output.
+ */
+export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+  const format = String(options["format"] ?? "");
+  if (!isReportFormat(format)) throw new UserError(`--format must be one of ${REPORT_FORMAT_NAMES.join(", ")}`);
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const output = options["output"] === undefined ? undefined : absolute(String(options["output"]));
+  const historyFile = options["history"] === undefined ? undefined : absolute(String(options["history"]));
+  if (output === "" || historyFile === "") throw new UserError("--output and --history need a file path");
+
+  const fleet = loadFleetOrExit(options, io);
+  const status = await fleetStatus(fleet, observeContext(options, io), true);
+  const input = reportInput(status);
+  const entry = historyEntry(input);
+  if (historyFile !== undefined) {
+    try {
+      input.history = [...readHistory(historyFile, { fleet: status.fleet }), entry];
+    } catch (error) {
+      throw new UserError(`cannot read history ${historyFile}: ${(error as Error).message}`);
+    }
+  }
+  const text = renderReport(format, input);
+
+  if (output !== undefined) {
+    const problem = writeFileAtomic(output, text);
+    if (problem) throw new UserError(problem);
+    io.stderr(`mosaic: ${format} report written to ${output} (${input.summary.verdict})\n`);
+  } else {
+    io.stdout(text);
+  }
+  if (historyFile !== undefined) {
+    try {
+      appendHistory(historyFile, entry);
+    } catch (error) {
+      throw new UserError(`cannot append to history ${historyFile}: ${(error as Error).message}`);
+    }
+  }
+  return isCompliant(status) ? EXIT_OK : EXIT_FINDINGS;
+}

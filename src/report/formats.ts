@@ -1,0 +1,40 @@
+import { summarize } from "../diff/compliance.js";
+import type { FleetStatus } from "../diff/types.js";
+import type { HistoryEntry, ReportInput } from "./history.js";
+import { render as html } from "./html.js";
+import { render as json } from "./report-json.js";
+import { render as junit } from "./junit.js";
+import { render as markdown } from "./markdown.js";
+import { render as prometheus } from "./prometheus.js";
+
+// `fleet report --format F`: one line per format. A new format is one file plus one
+// line here; every renderer is a pure `render(input) → string`.
+
+export type ReportRenderer = (input: ReportInput) => string;
+
+export const REPORT_FORMATS = {
+  markdown,
+  html,
+  junit,
+  json,
+  prometheus,
+} as const satisfies Record<string, ReportRenderer>;
+
+export type ReportFormat = keyof typeof REPORT_FORMATS;
+export const REPORT_FORMAT_NAMES = Object.keys(REPORT_FORMATS) as ReportFormat[];
+
+/** Whether a `--format` value names a report format. */
+export function isReportFormat(name: string): name is ReportFormat {
+  return Object.hasOwn(REPORT_FORMATS, name);
+}
+
+/** The report input for a status: the same summary `fleet diff` uses, plus unmanaged. */
+export function reportInput(status: FleetStatus, history?: HistoryEntry[]): ReportInput {
+  const summary = { ...summarize(status), unmanaged: status.unmanaged.length };
+  return history === undefined ? { status, summary } : { status, summary, history };
+}
+
+/** Render one format. */
+export function renderReport(format: ReportFormat, input: ReportInput): string {
+  return REPORT_FORMATS[format](input);
+}

@@ -1,0 +1,188 @@
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import type { ComplianceSummary } from "../diff/compliance.js";
+import type { FleetStatus } from "../diff/types.js";
+
+// The report's input, and a JSON-lines file of past runs so the HTML report can chart
+// fleet health over time. The file is append-only: each run adds one line with one
+// O_APPEND write, so concurrent cron runs never interleave or tear each other's lines.
+
+export type Verdict = ComplianceSummary["verdict"];
+export type ReportSummary = ComplianceSummary & { unmanaged: number };
+
+/** What every report format renders: the `fleet ps` status, its summary, and past runs. */
+export interface ReportInput {
+  status: FleetStatus;
+  summary: ReportSummary;
+  history?: HistoryEntry[];
+}
+
+/** One run of `fleet report`, as one line of the history file. */
+export interface HistoryEntry {
+  observedAt: string;
+  fleet: string;
+  agents: number;
+  compliant: number;
+  nonCompliant: number;
+  unknown: number;
+  unmanaged: number;
+  verdict: Verdict;
+}
+
+/** How many past runs a report reads back (and compaction keeps). */
+export const HISTORY_LIMIT = 500;
+/** A history line is ~200 bytes; read at most this much from the end of the file. */
+const TAIL_BYTES = 1 << 20;
+/** Past this size, appending also rewrites the file down to the last HISTORY_LIMIT runs. */
+const COMPACT_BYTES = 4 << 20;
+const VERDICTS: readonly string[] = ["COMPLIANT", "NONCOMPLIANT", "UNKNOWN"];
+
+/** The history line for this run. */
+export function historyEntry(input: ReportInput): HistoryEntry {
+  const { status, summary } = input;
+  return {
+    observedAt: status.observedAt,
+    fleet: status.fleet,
+    agents: summary.agents,
+    compliant: summary.compliant,
+    nonCompliant: summary.nonCompliant,
+    unknown: summary.unknown,
+    unmanaged: summary.unmanaged,
+    verdict: summary.verdict,
+  };
+}
+
+/** One sentence every format uses, so UNKNOWN is never worded as "all compliant". */
+export function verdictSentence(summary: ComplianceSummary): string {
+  if (summary.agents === 0) return "UNKNOWN: the roster lists no agents, so nothing was checked; this is not compliance.";
+  if (summary.verdict === "NONCOMPLIANT") {
+    return `NONCOMPLIANT: ${summary.nonCompliant} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} ${summary.nonCompliant === 1 ? "has" : "have"} a True condition.`;
+  }
+  if (summary.verdict === "UNKNOWN") {
+    return `UNKNOWN: ${summary.unknown} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} could not be fully observed; unknown is not compliant.`;
+  }
+  return `COMPLIANT: all ${summary.agents} agent${summary.agents === 1 ? "" : "s"} observed, every condition False.`;
+}
+
+const COUNT_FIELDS = ["agents", "compliant", "nonCompliant", "unknown", "unmanaged"] as const;
+
+/** A parsed line, or null when it is not a well-formed entry. */
+function parseEntry(line: string): HistoryEntry | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const { observedAt, fleet, verdict } = record;
+  if (typeof observedAt !== "string" || Number.isNaN(Date.parse(observedAt))) return null;
+  if (typeof fleet !== "string" || typeof verdict !== "string" || !VERDICTS.includes(verdict)) return null;
+  for (const field of COUNT_FIELDS) {
+    const count = record[field];
+    if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) return null;
+  }
+  const entry = record as unknown as HistoryEntry;
+  return {
+    observedAt, fleet, verdict: verdict as Verdict,
+    agents: entry.agents, compliant: entry.compliant, nonCompliant: entry.nonCompliant,
+    unknown: entry.unknown, unmanaged: entry.unmanaged,
+  };
+}
+
+/** The file's last `maxBytes`, starting at a line boundary; "" when it does not exist. */
+function readTail(path: string, maxBytes: number): string {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO in its place must not hang the report waiting for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`history file ${path} is not a regular file`);
+    const length = Math.min(stat.size, maxBytes);
+    const start = stat.size - length;
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = readSync(fd, buffer, filled, length - filled, start + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    let text = buffer.subarray(0, filled).toString("utf8");
+    // Reading from the middle of the file: the first line is probably a fragment.
+    if (start > 0) text = text.slice(text.indexOf("\n") + 1);
+    return text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Past runs, oldest first: at most `limit`, malformed lines skipped, a missing file is
+ * an empty history. With `fleet`, only that fleet's runs.
+ */
+export function readHistory(path: string, options: { limit?: number; fleet?: string } = {}): HistoryEntry[] {
+  const limit = options.limit ?? HISTORY_LIMIT;
+  const entries: HistoryEntry[] = [];
+  for (const line of readTail(path, TAIL_BYTES).split("\n")) {
+    if (line.trim() === "") continue;
+    const entry = parseEntry(line);
+    if (entry && (options.fleet === undefined || entry.fleet === options.fleet)) entries.push(entry);
+  }
+  return limit > 0 ? entries.slice(-limit) : [];
+}
+
+/**
+ * Add one run as one JSON line in a single O_APPEND write (atomic against other
+ * appenders). A file grown past a few MiB is rewritten, via rename, to its last runs.
+ */
+export function appendHistory(path: string, entry: HistoryEntry): void {
+  const line = Buffer.from(`${JSON.stringify(historyLine(entry))}\n`, "utf8");
+  let fd: number;
+  try {
+    // O_NOFOLLOW: never append through a planted symlink; O_NONBLOCK: a FIFO fails, not hangs.
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw new Error(`history file ${path} is a symbolic link; refusing to append through it`);
+    if (code === "ENXIO") throw new Error(`history file ${path} is not a regular file`);
+    throw error;
+  }
+  let size: number;
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`history file ${path} is not a regular file`);
+    const written = writeSync(fd, line);
+    if (written !== line.length) throw new Error(`short write to history file ${path}`);
+    size = fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+  if (size > COMPACT_BYTES) compactHistory(path);
+}
+
+/** Only the entry's own fields, in a stable order. */
+function historyLine(entry: HistoryEntry): HistoryEntry {
+  const { observedAt, fleet, agents, compliant, nonCompliant, unknown, unmanaged, verdict } = entry;
+  return { observedAt, fleet, agents, compliant, nonCompliant, unknown, unmanaged, verdict };
+}
+
+/** Best effort: the run is already recorded, so a failed compaction only costs space. */
+function compactHistory(path: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    const kept = readHistory(path).map((entry) => `${JSON.stringify(historyLine(entry))}\n`).join("");
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    try {
+      writeSync(fd, kept);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}
