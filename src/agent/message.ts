@@ -2,7 +2,8 @@
 // paste markers), line breaks, invalid UTF-8 and oversized messages are refused before
 // tmux is ever called.
 
-export const MAX_MESSAGE_BYTES = 8192;
+/** A terminal in line mode holds 4095 bytes plus the newline; more would be cut silently. */
+export const MAX_MESSAGE_BYTES = 4095;
 
 /** Null when the message can be sent, else one sentence saying why not. */
 export function messageProblem(message: string): string | null {

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { runCommand } from "../observe/run-command.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
 import { parseListPanes, LIST_PANES_FORMAT } from "../observe/tmux.js";
@@ -62,20 +62,40 @@ export function draftOf(line: string): string {
   return (prompt ? trimmed.slice(prompt[0].length) : trimmed).trim();
 }
 
-// Syscalls a program sits in while it waits for input (read/poll/select/epoll).
-const WAITING_SYSCALLS: Record<string, ReadonlySet<number>> = {
-  x64: new Set([0, 7, 17, 19, 23, 232, 270, 271, 281, 441]),
-  arm64: new Set([20, 21, 22, 63, 65, 67, 72, 73, 441]),
+// Syscalls a program blocks in while it waits for input, by architecture:
+// read-like (fd is the first argument), epoll (the watched fds are in fdinfo), and
+// poll/select (arguments are pointers we cannot read: judged by whether stdin is the tty).
+const SYSCALLS: Record<string, { read: ReadonlySet<number>; epoll: ReadonlySet<number>; poll: ReadonlySet<number> }> = {
+  x64: { read: new Set([0, 17, 19]), epoll: new Set([232, 281, 441]), poll: new Set([7, 23, 270, 271]) },
+  arm64: { read: new Set([63, 65, 67]), epoll: new Set([22, 441]), poll: new Set([72, 73]) },
 };
 
+function fdIsTty(pid: string, fd: number, tty: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`) === tty;
+  } catch {
+    return false;
+  }
+}
+
+/** The fds an epoll instance watches (`tfd:` lines of its fdinfo). */
+function epollTargets(pid: string, epfd: number): number[] {
+  try {
+    return [...readFileSync(`/proc/${pid}/fdinfo/${epfd}`, "latin1").matchAll(/^tfd:\s+(\d+)/gm)].map((m) => Number(m[1]));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Whether the pane's foreground process group is blocked waiting for input right now:
- * after Enter, that means the line was consumed (a program that never reads, like
- * `sleep`, never gets there).
+ * Whether a process in the pane's foreground process group is blocked waiting for
+ * input from the pane's terminal right now. After Enter that means the line was
+ * consumed: `sleep` never reads, and a program idling in epoll on other fds (a timer
+ * loop) is not waiting on the terminal.
  */
-export function foregroundWaitingForInput(panePid: number): boolean {
-  const waiting = WAITING_SYSCALLS[process.arch];
-  if (!waiting) return false;
+export function foregroundWaitingForInput(panePid: number, tty: string): boolean {
+  const calls = SYSCALLS[process.arch];
+  if (!calls || tty === "") return false;
   let tpgid: number;
   try {
     const stat = readFileSync(`/proc/${panePid}/stat`, "latin1");
@@ -90,8 +110,12 @@ export function foregroundWaitingForInput(panePid: number): boolean {
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       if (Number(fields[2]) !== tpgid || fields[0] !== "S") continue;
-      const syscall = Number(readFileSync(`/proc/${entry}/syscall`, "latin1").split(" ")[0]);
-      if (waiting.has(syscall)) return true;
+      const [nr, arg0] = readFileSync(`/proc/${entry}/syscall`, "latin1").split(" ");
+      const syscall = Number(nr);
+      const fd = Number.parseInt(arg0 ?? "", 16);
+      if (calls.read.has(syscall) && fdIsTty(entry, fd, tty)) return true;
+      if (calls.epoll.has(syscall) && epollTargets(entry, fd).some((target) => fdIsTty(entry, target, tty))) return true;
+      if (calls.poll.has(syscall) && fdIsTty(entry, 0, tty)) return true;
     } catch {
       // Gone, or not ours to read.
     }

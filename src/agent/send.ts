@@ -57,6 +57,26 @@ async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number
   }
 }
 
+/**
+ * Whether the message still sits at the end of the input line — looking across the rows
+ * it would wrap over, since a long draft spans several.
+ */
+function draftStillTyped(cursor: { screen: string[]; y: number }, message: string): boolean {
+  const compact = (text: string) => text.replace(/\s+/g, "");
+  // An empty input line: whatever was typed has left it.
+  if (compact(cursor.screen[cursor.y] ?? "") === "") return false;
+  const width = Math.max(1, ...cursor.screen.map((line) => line.length));
+  const rows = Math.ceil(message.length / width) + 1;
+  const joined = compact(cursor.screen.slice(Math.max(0, cursor.y - rows + 1), cursor.y + 1).join(""));
+  return joined.endsWith(compact(message).slice(-40));
+}
+
+/** A screen row that is only (a wrapped piece of) the echoed message, not output. */
+function isEchoOf(line: string, message: string): boolean {
+  const text = line.trim();
+  return text.length > 0 && (message.includes(text) || text.includes(message) || text.endsWith(message.slice(0, text.length)));
+}
+
 /** Deliver, submit and (optionally) verify one message. */
 export async function sendMessage(request: SendRequest): Promise<SendOutcome> {
   const started = Date.now();
@@ -112,9 +132,9 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
     }
     const after = await readCursor(client, pane.paneId);
     if (after) {
-      const draftLeft = !after.text.includes(message.trimEnd().slice(-Math.min(message.length, 40)));
-      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !line.includes(message)).length;
-      const waiting = foregroundWaitingForInput(pane.pid);
+      const draftLeft = !draftStillTyped(after, message);
+      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoOf(line, message)).length;
+      const waiting = foregroundWaitingForInput(pane.pid, after.tty);
       screenEvidence = { draftLeftInputLine: draftLeft, newOutputLines: newOutput, waitingForInput: waiting };
       if (!request.heartbeatPath && draftLeft && newOutput > 0 && waiting) {
         return {

@@ -39,13 +39,14 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
   }
   const { record } = hb;
   const ageS = Math.round((nowMs / 1000 - record.ts) * 10) / 10;
-  if (ageS < -FUTURE_TOLERANCE_S) {
-    return { state: "unknown", reason: "ClockAnomaly", message: `heartbeat ts is ${Math.round(-ageS)}s in the future (clock anomaly)`, ageS };
-  }
   const limit = STALE_AFTER_INTERVALS * agent.heartbeat.intervalS;
   const writer = facts.heartbeatProcess;
+  // A dead writer is stale whatever its ts claims (CONTRACT §6).
   if (writer === null) {
     return { state: "stale", reason: "HeartbeatPidGone", message: `heartbeat pid ${record.pid} is not running`, ageS };
+  }
+  if (ageS < -FUTURE_TOLERANCE_S) {
+    return { state: "unknown", reason: "ClockAnomaly", message: `heartbeat ts is ${Math.round(-ageS)}s in the future (clock anomaly)`, ageS };
   }
   if (writer.startedAtMs > record.ts * 1000 + START_SLACK_MS) {
     return { state: "stale", reason: "HeartbeatPidReused", message: `heartbeat pid ${record.pid} now belongs to a process started after the heartbeat (${writer.comm})`, ageS };

@@ -46,7 +46,7 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
 function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, options: StatusOptions): AgentStatus {
   const nowMs = options.nowMs;
   const probe = options.probes?.get(agent.name);
-  const conditions = CONDITION_CHECKS.map(([, check]) => check({ agent, facts, nowMs, catalog: fleet.runtimes }));
+  const conditions = CONDITION_CHECKS.map(([, check]) => check({ agent, socket, facts, nowMs, catalog: fleet.runtimes }));
   const visible = facts.hidden === null;
   const pane = visible && facts.tmux.ok ? facts.tmux.pane : null;
   const paneState = !visible || !facts.tmux.ok ? "unknown" : pane === null ? "missing" : pane.dead || facts.tree === null ? "dead" : "alive";

@@ -33,27 +33,40 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const [file, ...args] = argv;
   if (file === undefined) throw new Error("runCommand needs a program");
   spawnCount += 1;
-  const result = await execa(file, args, {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  // Its own process group, so a timeout can end the whole group: a hung tool's child
+  // holding stdout open would otherwise keep us waiting past the timeout.
+  const subprocess = execa(file, args, {
     reject: false,
-    timeout: options.timeoutMs ?? 5_000,
     env: options.env,
     extendEnv: options.env === undefined,
     input: options.input,
     stdin: options.input === undefined ? "ignore" : "pipe",
     stripFinalNewline: false,
-    forceKillAfterDelay: 500,
+    detached: true,
   });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (subprocess.pid !== undefined) process.kill(-subprocess.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, timeoutMs);
+  const result = await subprocess;
+  clearTimeout(timer);
   const code = (result as { code?: string }).code;
   const notFound = code === "ENOENT" || code === "EACCES";
   return {
-    ok: result.exitCode === 0 && !result.timedOut,
+    ok: result.exitCode === 0 && !timedOut,
     exitCode: result.exitCode ?? null,
     stdout: String(result.stdout ?? ""),
     stderr: String(result.stderr ?? ""),
-    timedOut: result.timedOut,
+    timedOut,
     notFound,
-    message: result.timedOut
-      ? `${file} did not answer within ${options.timeoutMs ?? 5_000} ms`
+    message: timedOut
+      ? `${file} did not answer within ${timeoutMs} ms`
       : notFound
         ? `${file} is not installed or not executable`
         : String(result.stderr ?? "").trim().split("\n")[0] || `${file} exited ${result.exitCode}`,

@@ -72,6 +72,11 @@ export async function observeTmux(socket: string, options: TmuxObserveOptions): 
     timeoutMs: options.timeoutMs ?? 3_000,
   });
   if (result.timedOut) return { ok: false, reason: "TmuxTimeout", message: `tmux on socket "${socket}" did not answer within ${options.timeoutMs ?? 3_000} ms` };
+  // A server whose last session is gone (exit-empty off) answers "no current target":
+  // it is up, with no sessions — every agent's pane is missing, not unknown.
+  if (!result.ok && /no current (target|session)|no sessions/.test(result.stderr)) {
+    return { ok: true, socket, socketPath: check.path, sessions: new Map() };
+  }
   if (!result.ok) {
     const why = result.notFound ? "tmux is not installed" : result.stderr.trim().split("\n")[0] || `tmux exited ${result.exitCode}`;
     return { ok: false, reason: "TmuxUnavailable", message: `no tmux server on socket "${socket}": ${why}` };

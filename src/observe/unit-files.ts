@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 // UnitFileState without asking systemd once per unit. `systemctl show` costs ~0.7 ms
 // per unit (364 ms at 500); systemd itself derives the state from the unit search path
@@ -81,13 +81,24 @@ export function templateOf(unit: string): string | null {
   return match ? `${match[1]}@${match[2]}` : null;
 }
 
-function findUnitFile(index: UnitFileIndex, name: string): string | null {
+interface FoundUnitFile {
+  path: string;
+  dir: UnitPathDir;
+  /** A symlink to a file outside the search path (`systemctl link`). */
+  linked: boolean;
+}
+
+function findUnitFile(index: UnitFileIndex, name: string): FoundUnitFile | null {
   for (const dir of index.dirs) {
     const full = join(dir.path, name);
     try {
       const stat = lstatSync(full);
-      if (stat.isSymbolicLink() && readlinkSync(full) === "/dev/null") continue;
-      return full;
+      if (!stat.isSymbolicLink()) return { path: full, dir, linked: false };
+      const target = readlinkSync(full);
+      if (target === "/dev/null") continue;
+      const resolved = resolve(dirname(full), target);
+      const inside = index.dirs.some((d) => dirname(resolved) === d.path);
+      return { path: full, dir, linked: !inside };
     } catch {
       // Not in this directory.
     }
@@ -133,10 +144,12 @@ export function unitFileState(index: UnitFileIndex, unit: string): UnitFileFacts
   }
   const file = findUnitFile(index, unit) ?? (template ? findUnitFile(index, template) : null);
   if (file === null) return { state: "", load: "not-found" };
+  if (file.dir.kind === "transient") return { state: "transient", load: "loaded" };
   const mark = index.wanted.get(unit);
   if (mark?.persistent) return { state: "enabled", load: "loaded" };
   if (mark?.runtime) return { state: "enabled-runtime", load: "loaded" };
   if (mark?.generator) return { state: "generated", load: "loaded" };
-  const kind = installKind(file);
+  if (file.linked) return { state: file.dir.kind === "runtime" ? "linked-runtime" : "linked", load: "loaded" };
+  const kind = installKind(file.path);
   return { state: kind === "installable" ? "disabled" : kind, load: "loaded" };
 }

@@ -14,7 +14,7 @@ const oldWriter = proc(["python3", "dogfood-agent.py"], { pid: 4250, startedAtMs
 
 function judge(hb: HeartbeatObservation, writer: ProcessInfo | null = oldWriter, nowMs = NOW_MS, agent = spec) {
   const f = facts({ heartbeat: hb, heartbeatProcess: writer }, agent);
-  return { health: heartbeatHealth(agent, f, nowMs), condition: stale({ agent, facts: f, nowMs, catalog: CATALOG }) };
+  return { health: heartbeatHealth(agent, f, nowMs), condition: stale({ agent, socket: agent.socket, facts: f, nowMs, catalog: CATALOG }) };
 }
 
 describe("the stale boundary (3 × interval)", () => {

@@ -70,7 +70,7 @@ describe("programNames and identifyRuntime", () => {
 describe("Drift", () => {
   const check = (desired: string, tree: ProcessTree | null) => {
     const agent = agentSpec({ name: "canary-pi", runtime: desired });
-    return drift({ agent, facts: facts({ tree }, agent), nowMs: NOW_MS, catalog: CATALOG });
+    return drift({ agent, socket: agent.socket, facts: facts({ tree }, agent), nowMs: NOW_MS, catalog: CATALOG });
   };
 
   it("desired pi, tree bash → python3 dogfood-agent.py: True RuntimeMismatch naming stub", () => {

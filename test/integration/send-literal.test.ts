@@ -107,8 +107,8 @@ describe("agent send: messages that are not one line of plain text are refused b
     ["a trailing LF", "hello\n", /line break/],
     ["CRLF", "hello\r\n", /line break/],
     ["an empty message", "", /the message is empty/],
-    ["100 KB", "x".repeat(100_000), /100000 bytes; the limit is 8192/],
-    ["one byte over the limit", "x".repeat(8193), /8193 bytes; the limit is 8192/],
+    ["100 KB", "x".repeat(100_000), /100000 bytes; the limit is 4095/],
+    ["one byte over the limit", "x".repeat(4096), /4096 bytes; the limit is 4095/],
     ["a lone surrogate", "a\uD800b", /not valid UTF-8/],
   ];
 

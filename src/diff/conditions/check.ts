@@ -5,6 +5,8 @@ import type { AgentFacts, Condition, ConditionType } from "../types.js";
 /** What every condition check gets: the agent as desired, as observed, and the clock. */
 export interface CheckContext {
   agent: AgentSpec;
+  /** The socket actually observed (after --socket / MOSAIC_FLEET_SOCKET). */
+  socket: string;
   facts: AgentFacts;
   nowMs: number;
   catalog: Map<string, RuntimeSpec>;

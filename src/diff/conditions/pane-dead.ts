@@ -12,7 +12,7 @@ export function paneDead(ctx: CheckContext): Condition {
   }
   const pane = tmux.pane;
   if (pane === null) {
-    return { type: "PaneDead", status: "True", reason: "PaneMissing", message: `no tmux session "${ctx.agent.name}" on socket ${ctx.agent.socket}` };
+    return { type: "PaneDead", status: "True", reason: "PaneMissing", message: `no tmux session "${ctx.agent.name}" on socket ${ctx.socket}` };
   }
   if (pane.dead) {
     const status = pane.deadStatus === null ? "" : ` with status ${pane.deadStatus}`;

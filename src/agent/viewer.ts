@@ -1,0 +1,103 @@
+import sliceAnsi from "slice-ansi";
+import { tmux, type PaneClient } from "./pane.js";
+
+// `agent watch`: a read-only view drawn from `capture-pane`, with no tmux client at all.
+// Nothing here can type into the pane (no code path sends keys), and since no client
+// attaches, the agent's window size is never recomputed: a lone `ignore-size` client
+// still sizes a window in tmux 3.3, so attaching read-only was not enough.
+
+const ESC = "\u001b";
+/** Keep SGR colour sequences from capture-pane -e; drop every other control byte. */
+export function sanitizeCapturedLine(line: string): string {
+  return line
+    .replace(/\u001b\[[0-9;:]*m|\u001b[\s\S]?|[\u0000-\u001a\u001c-\u001f\u007f-\u009f]/g, (seq) => (/^\u001b\[[0-9;:]*m$/.test(seq) ? seq : ""));
+}
+
+export interface ViewerIo {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+}
+
+export interface ViewerOptions {
+  client: PaneClient;
+  paneId: string;
+  name: string;
+  socket: string;
+  intervalMs?: number;
+}
+
+/** The first line the operator sees: what this is and how to leave. */
+export function notice(options: Pick<ViewerOptions, "name" | "socket">): string {
+  return `Watching ${options.name} READ-ONLY on socket ${options.socket}: keys are not sent to the agent. Leave with q, C-c or C-b d.`;
+}
+
+/** Show the pane until the operator leaves (q, C-c, C-d, C-b d) or the pane goes; resolves to an exit code. */
+export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<number> {
+  const { client, paneId } = options;
+  const intervalMs = options.intervalMs ?? 100;
+  let last = "";
+  let leaving: ((code: number) => void) | undefined;
+  const done = new Promise<number>((resolve) => {
+    leaving = resolve;
+  });
+  let prefix = false;
+  let note = "";
+  const onKey = (chunk: Buffer) => {
+    for (const byte of chunk) {
+      if (prefix && byte === 0x64 /* d */) return leaving?.(0);
+      prefix = byte === 0x02; // C-b, tmux's prefix, so C-b d detaches as usual
+      if (byte === 0x71 /* q */ || byte === 0x03 || byte === 0x04) return leaving?.(0);
+      if (!prefix) note = " (read-only: that key was not sent)";
+    }
+    last = "";
+  };
+  const onResize = () => {
+    last = "";
+  };
+  const leave = () => leaving?.(0);
+  io.input.setRawMode?.(true);
+  io.input.resume();
+  io.input.on("data", onKey);
+  io.output.on("resize", onResize);
+  process.once("SIGHUP", leave);
+  process.once("SIGTERM", leave);
+  // The notice goes on the normal screen too, so it is still there after leaving.
+  io.output.write(`${notice(options)}\r\n${ESC}[?1049h${ESC}[?25l`);
+
+  const draw = async (): Promise<number | null> => {
+    const result = await tmux(client, [
+      "display-message", "-p", "-t", paneId, "#{pane_dead} #{pane_width}x#{pane_height} #{cursor_x} #{cursor_y}", ";",
+      "capture-pane", "-p", "-e", "-t", paneId,
+    ]);
+    if (!result.ok) return 3;
+    const [head = "", ...lines] = result.stdout.split("\n");
+    const [dead, size] = head.split(" ");
+    const columns = io.output.columns || 80;
+    const rows = Math.max(2, (io.output.rows || 24) - 1);
+    const banner = `${notice(options)} [${paneId} ${size ?? ""}${dead === "1" ? ", pane dead" : ""}]${note}`;
+    const body = lines.slice(0, rows).map((line) => `${sliceAnsi(sanitizeCapturedLine(line), 0, columns)}${ESC}[0m${ESC}[K`);
+    const frame = `${ESC}[H${ESC}[7m${sliceAnsi(banner, 0, columns)}${ESC}[0m${ESC}[K\r\n${body.join("\r\n")}${ESC}[J`;
+    if (frame !== last) {
+      io.output.write(frame);
+      last = frame;
+    }
+    return null;
+  };
+
+  let code: number | null = null;
+  const timer = setInterval(() => {
+    void draw().then((result) => {
+      if (result !== null) leaving?.(result);
+    });
+  }, intervalMs);
+  code = (await draw()) ?? (await done);
+  clearInterval(timer);
+  io.input.off("data", onKey);
+  io.output.off("resize", onResize);
+  process.off("SIGHUP", leave);
+  process.off("SIGTERM", leave);
+  io.input.setRawMode?.(false);
+  io.input.pause();
+  io.output.write(`${ESC}[?25h${ESC}[?1049l`);
+  return code;
+}
