@@ -23,7 +23,15 @@ export function loadFleetOrExit(options: Record<string, unknown>, io: Io): Fleet
     const last = result.problems[result.problems.length - 1];
     throw new UserError(last ? formatProblem(last) : "roster is invalid", 2, true);
   }
-  return result.fleet;
+  const tenant = options["tenant"] as string | undefined;
+  if (tenant === undefined) return result.fleet;
+  // --tenant filters the fleet; a tenant the roster never names is a typo, not an empty fleet.
+  const agents = result.fleet.agents.filter((agent) => agent.tenant === tenant);
+  if (agents.length === 0) {
+    const known = [...new Set(result.fleet.agents.map((a) => a.tenant))].join(", ") || "none";
+    throw new UserError(`no agents of tenant "${tenant}" in ${displayPath(file, io)} (tenants: ${known})`);
+  }
+  return { ...result.fleet, agents };
 }
 
 /** How this invocation observes: env, uid, clock, overrides. */

@@ -22,6 +22,7 @@ type Action = (options: Record<string, unknown>, args: string[], io: Io) => Prom
 function withRoster(command: Command): Command {
   return command
     .option("-f, --roster <file>", "roster file (default: $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml)")
+    .option("--tenant <name>", "only this tenant's agents")
     .option("--no-color", "no ANSI colour (also NO_COLOR)");
 }
 

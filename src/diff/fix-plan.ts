@@ -12,12 +12,12 @@ function conditionMessage(agent: AgentStatus, type: ConditionType): string {
   return agent.conditions.find((c) => c.type === type)?.message ?? "";
 }
 
-function systemctl(agent: AgentStatus, ...args: string[]): string[] {
-  return ["systemctl", "--user", ...args, agent.unit.name];
-}
+type Prefix = (tenant: string) => string[];
 
 /** Steps for one agent, harmless first. */
-function stepsFor(agent: AgentStatus): FixStep[] {
+function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
+  // Root fixing a tenant's fleet runs systemctl as that tenant, against its own manager.
+  const systemctl = (a: AgentStatus, ...args: string[]) => [...prefix(a.tenant_id), "systemctl", "--user", ...args, a.unit.name];
   const who = { agent: agent.name, tenant_id: agent.tenant_id, host: agent.host };
   const steps: FixStep[] = [];
   const unitMissing = agent.unit.load === "not-found";
@@ -25,7 +25,7 @@ function stepsFor(agent: AgentStatus): FixStep[] {
     // Nothing systemctl can do until the unit file exists; say so instead of guessing.
     steps.push({
       ...who, condition: isTrue(agent, "UnitDown") ? "UnitDown" : "BootDisabled",
-      argv: ["systemctl", "--user", "cat", agent.unit.name], disruptive: false,
+      argv: systemctl(agent, "cat"), disruptive: false,
       why: `${agent.unit.name} has no unit file: install contrib/systemd/ units into ~/.config/systemd/user/ and run systemctl --user daemon-reload`,
     });
     return steps;
@@ -57,6 +57,11 @@ function stepsFor(agent: AgentStatus): FixStep[] {
 
 /** The whole fleet's plan: every non-disruptive step first, then the disruptive ones. */
 export function fixPlan(status: FleetStatus): FixStep[] {
-  const steps = status.agents.flatMap(stepsFor);
+  const delegated = new Map((status.tenants ?? []).filter((t) => t.delegated && t.uid !== undefined).map((t) => [t.tenant_id, t.uid as number]));
+  const prefix: Prefix = (tenant) => {
+    const uid = delegated.get(tenant);
+    return uid === undefined ? [] : ["runuser", "-u", tenant, "--", "env", `XDG_RUNTIME_DIR=/run/user/${uid}`];
+  };
+  const steps = status.agents.flatMap((agent) => stepsFor(agent, prefix));
   return [...steps.filter((s) => !s.disruptive), ...steps.filter((s) => s.disruptive)];
 }

@@ -17,30 +17,35 @@ export interface StatusOptions {
 }
 
 function factsFor(agent: AgentSpec, socket: string, observation: FleetObservation): AgentFacts {
-  const hidden =
+  const tenantObservation = observation.tenants.get(agent.tenant);
+  const access = tenantObservation?.access;
+  const hidden: AgentFacts["hidden"] =
     agent.host !== observation.host
-      ? { reason: "RemoteHost" as const, message: `agent runs on host ${agent.host}; this is ${observation.host}` }
-      : agent.tenant !== observation.user
-        ? { reason: "TenantNotVisible" as const, message: `agent belongs to tenant ${agent.tenant}; running as ${observation.user}` }
-        : null;
-  const tmuxObservation: TmuxObservation | SourceUnavailable | undefined = observation.tmux.get(socket);
+      ? { reason: "RemoteHost", message: `agent runs on host ${agent.host}; this is ${observation.host}` }
+      : access === undefined
+        ? { reason: "TenantNotVisible", message: `tenant ${agent.tenant} was not observed` }
+        : access.visible
+          ? null
+          : { reason: access.reason, message: access.message };
+  const tmuxObservation: TmuxObservation | SourceUnavailable | undefined = tenantObservation?.tmux.get(socket);
   const tmux: AgentFacts["tmux"] =
     tmuxObservation === undefined
       ? { ok: false, reason: "TmuxUnavailable", message: "tmux was not observed" }
       : tmuxObservation.ok
         ? { ok: true, pane: tmuxObservation.sessions.get(agent.name) ?? null }
         : tmuxObservation;
+  const systemdObservation = tenantObservation?.systemd ?? null;
   const systemd: AgentFacts["systemd"] =
-    observation.systemd === null
+    systemdObservation === null
       ? { ok: false, reason: "SystemdUnavailable", message: "systemd was not observed" }
-      : observation.systemd.ok
-        ? { ok: true, unit: observation.systemd.units.get(agent.unit) ?? { name: agent.unit, load: "unknown", active: "unknown", sub: "unknown", enabled: "unknown" } }
-        : observation.systemd;
+      : systemdObservation.ok
+        ? { ok: true, unit: systemdObservation.units.get(agent.unit) ?? { name: agent.unit, load: "unknown", active: "unknown", sub: "unknown", enabled: "unknown" } }
+        : systemdObservation;
   const pane = tmux.ok ? tmux.pane : null;
   const tree = pane && !pane.dead ? (observation.trees.get(pane.pid) ?? null) : null;
-  const heartbeat = observation.heartbeats.get(agent.name) ?? { state: "missing" as const };
-  const heartbeatProcess = heartbeat.state === "present" ? (observation.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
-  return { hidden, tmux, systemd, tree, heartbeat, heartbeatProcess };
+  const heartbeat = tenantObservation?.heartbeats.get(agent.name) ?? { state: "missing" as const };
+  const heartbeatProcess = heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
+  return { hidden, tmux, systemd, tree, treeKnown: observation.procReadable, heartbeat, heartbeatProcess };
 }
 
 function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, options: StatusOptions): AgentStatus {
@@ -96,19 +101,27 @@ function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet:
   };
 }
 
-/** Sessions on an observed socket that no roster agent (of this tenant and host) claims. */
+/** Sessions on an observed socket that no roster agent of that tenant (and host) claims. */
 function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, socketOf: (a: AgentSpec) => string): UnmanagedSession[] {
-  const claimed = new Set(fleet.agents.filter((a) => a.host === observation.host && a.tenant === observation.user).map((a) => `${socketOf(a)}\u0000${a.name}`));
   const unmanaged: UnmanagedSession[] = [];
-  for (const [socket, tmux] of observation.tmux) {
-    if (!tmux.ok) continue;
-    for (const session of [...tmux.sessions.keys()].sort()) {
-      if (!claimed.has(`${socket}\u0000${session}`)) {
-        unmanaged.push({ session, socket, tenant_id: observation.user, host: observation.host });
+  for (const [tenant, tenantObservation] of observation.tenants) {
+    const claimed = new Set(
+      fleet.agents.filter((a) => a.host === observation.host && a.tenant === tenant).map((a) => `${socketOf(a)}\u0000${a.name}`),
+    );
+    for (const [socket, tmux] of tenantObservation.tmux) {
+      if (!tmux.ok) continue;
+      for (const session of [...tmux.sessions.keys()].sort()) {
+        if (!claimed.has(`${socket}\u0000${session}`)) unmanaged.push({ session, socket, tenant_id: tenant, host: observation.host });
       }
     }
   }
   return unmanaged;
+}
+
+function tmuxOrSystemdMessages(observation: FleetObservation["tenants"] extends Map<string, infer T> ? T : never): string {
+  const messages = [...observation.tmux.values()].map((t) => (t.ok ? "" : t.message));
+  if (observation.systemd && !observation.systemd.ok) messages.push(observation.systemd.message);
+  return messages.join(" ");
 }
 
 /** The fleet status object (CONTRACT §8), without the fix plan. */
@@ -116,12 +129,23 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
   const agents = fleet.agents.map((agent) => agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options));
   const sources: FleetStatus["sources"] = [];
-  for (const [socket, tmux] of observation.tmux) {
-    if (!tmux.ok) sources.push({ source: `tmux:${socket}`, reason: tmux.reason as Reason, message: tmux.message });
+  const tenants: FleetStatus["tenants"] = [];
+  for (const [tenant, tenantObservation] of observation.tenants) {
+    const access = tenantObservation.access;
+    tenants.push({
+      tenant_id: tenant,
+      host: observation.host,
+      observed: access.visible,
+      ...(access.visible ? { uid: access.account.uid, delegated: access.delegated } : { reason: access.reason, message: access.message }),
+    });
+    const who = tenant === observation.user || `${tmuxOrSystemdMessages(tenantObservation)}`.includes(`tenant ${tenant}`) ? "" : ` (tenant ${tenant})`;
+    for (const [socket, tmux] of tenantObservation.tmux) {
+      if (!tmux.ok) sources.push({ source: `tmux:${socket}`, tenant_id: tenant, reason: tmux.reason as Reason, message: `${tmux.message}${who}` });
+    }
+    const systemd = tenantObservation.systemd;
+    if (systemd && !systemd.ok) sources.push({ source: "systemd", tenant_id: tenant, reason: systemd.reason as Reason, message: `${systemd.message}${who}` });
   }
-  if (observation.systemd && !observation.systemd.ok) {
-    sources.push({ source: "systemd", reason: observation.systemd.reason as Reason, message: observation.systemd.message });
-  }
+  if (!observation.procReadable) sources.push({ source: "proc", tenant_id: observation.user, reason: "ProcUnavailable", message: "/proc could not be read; process trees are unknown" });
   return {
     apiVersion: "mosaic.fleet/v1",
     kind: "FleetStatus",
@@ -131,6 +155,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
     host: observation.host,
     agents,
     unmanaged: unmanagedSessions(fleet, observation, socketOf),
+    tenants,
     sources,
   };
 }

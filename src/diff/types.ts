@@ -12,7 +12,7 @@ export type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant
 
 export type Reason =
   | VisibilityReason
-  | "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe"
+  | "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe" | "ProcUnavailable"
   | "SystemdUnavailable" | "SystemdTimeout"
   // PaneDead
   | "PaneMissing" | "ProcessExited" | "PaneAlive" | "NotScheduled"
@@ -42,6 +42,8 @@ export interface AgentFacts {
   systemd: { ok: true; unit: UnitState } | SourceUnavailable;
   /** The pane's process tree; null when the pane or its process is gone. */
   tree: ProcessTree | null;
+  /** False when /proc was unreadable: a null tree then means "unknown", not "gone". */
+  treeKnown: boolean;
   heartbeat: HeartbeatObservation;
   /** The process the heartbeat's pid names now, if any. */
   heartbeatProcess: ProcessInfo | null;
@@ -102,7 +104,9 @@ export interface FleetStatus {
   host: string;
   agents: AgentStatus[];
   unmanaged: UnmanagedSession[];
+  /** Each tenant on this host and whether (and how) it could be observed. */
+  tenants?: { tenant_id: string; host: string; observed: boolean; uid?: number; delegated?: boolean; reason?: Reason; message?: string }[];
   /** Whole-source problems (no tmux server, no user manager), for the footer. */
-  sources: { source: string; reason: Reason; message: string }[];
+  sources: { source: string; tenant_id?: string; reason: Reason; message: string }[];
   fixPlan?: FixStep[];
 }

@@ -1,24 +1,26 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
 import { observeProcessTrees, readProcess } from "./proc.js";
 import { observeSystemd } from "./systemd.js";
+import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
 import type {
   HeartbeatObservation, ProcessInfo, ProcessTree, SourceUnavailable, SystemdObservation, TmuxObservation,
 } from "./types.js";
 
-// Builds the actual state of the fleet: one batched call per source (one tmux call per
-// socket, two systemd calls, direct /proc and heartbeat reads), run concurrently.
-// Observers report facts; the diff engine decides what is wrong.
+// Builds the actual state of the fleet: per tenant, one batched call per source (one
+// tmux call per socket, two systemd calls, heartbeat reads), one /proc scan for all,
+// run concurrently. Observers report facts; the diff engine decides what is wrong.
 
 export interface ObserveContext {
   env: NodeJS.ProcessEnv;
   uid: number;
   user: string;
   hostname: string;
-  /** `$MOSAIC_HOME/fleet/run`: where heartbeats live. */
+  /** `$MOSAIC_HOME/fleet/run`: where the invoking user's heartbeats live. */
   runDir: string;
   now: () => number;
   timeoutMs: number;
@@ -26,20 +28,34 @@ export interface ObserveContext {
   socketOverride?: string;
 }
 
-export interface FleetObservation {
-  observedAtMs: number;
-  host: string;
-  user: string;
+/** One tenant's part of the observation, read through that tenant's own instances. */
+export interface TenantObservation {
+  tenant: string;
+  access: TenantAccess;
   tmux: Map<string, TmuxObservation | SourceUnavailable>;
   systemd: SystemdObservation | SourceUnavailable | null;
-  trees: Map<number, ProcessTree | null>;
   heartbeats: Map<string, HeartbeatObservation>;
   heartbeatProcesses: Map<number, ProcessInfo | null>;
 }
 
-/** Whether this process can observe `agent` at all (same host, same tenant). */
+export interface FleetObservation {
+  observedAtMs: number;
+  host: string;
+  user: string;
+  tenants: Map<string, TenantObservation>;
+  trees: Map<number, ProcessTree | null>;
+  /** False when /proc could not be read: process trees are then unknown, not empty. */
+  procReadable: boolean;
+}
+
+/** Whether this host is the agent's host (other hosts are observed there, not here). */
+export function onThisHost(agent: AgentSpec, ctx: Pick<ObserveContext, "hostname">): boolean {
+  return agent.host === ctx.hostname;
+}
+
+/** Whether this process is the agent's own tenant on its host. */
 export function isLocal(agent: AgentSpec, ctx: Pick<ObserveContext, "hostname" | "user">): boolean {
-  return agent.host === ctx.hostname && agent.tenant === ctx.user;
+  return onThisHost(agent, ctx) && agent.tenant === ctx.user;
 }
 
 /** The socket an agent is observed on, after overrides. */
@@ -47,60 +63,73 @@ export function effectiveSocket(agent: AgentSpec, ctx: Pick<ObserveContext, "soc
   return ctx.socketOverride ?? agent.socket;
 }
 
-/** Observe every local agent of the fleet. */
-export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promise<FleetObservation> {
-  const local = fleet.agents.filter((agent) => isLocal(agent, ctx));
-  const sockets = [...new Set(local.map((agent) => effectiveSocket(agent, ctx)))];
-  const units = [...new Set(local.map((agent) => agent.unit))];
+const unavailable = (o: { ok: boolean; message?: string } | null) => (o && !o.ok ? (o.message ?? "unavailable") : null);
 
-  const unavailable = (o: { ok: boolean; message?: string } | null) => (o && !o.ok ? (o.message ?? "unavailable") : null);
+async function observeTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, ctx: ObserveContext): Promise<TenantObservation> {
+  const empty: TenantObservation = { tenant, access, tmux: new Map(), systemd: null, heartbeats: new Map(), heartbeatProcesses: new Map() };
+  if (!access.visible) return empty;
+  const uid = access.account.uid;
+  const sockets = [...new Set(agents.map((agent) => effectiveSocket(agent, ctx)))];
+  const units = [...new Set(agents.map((agent) => agent.unit))];
+  const runtimeDir = access.env["XDG_RUNTIME_DIR"];
+  const managerMissing = access.delegated && (runtimeDir === undefined || !existsSync(join(runtimeDir, "systemd", "private")));
+
   const [tmuxResults, systemd] = await Promise.all([
     Promise.all(sockets.map(async (socket) => {
-      const observed = await timed("observe.tmux", { socket }, () => observeTmux(socket, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs }), unavailable);
+      const observed = await timed("observe.tmux", { tenant, socket }, () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }), unavailable);
       return [socket, observed] as const;
     })),
-    units.length > 0
-      ? timed("observe.systemd", { units: units.length }, () => observeSystemd(units, { env: ctx.env, uid: ctx.uid, timeoutMs: ctx.timeoutMs }), unavailable)
-      : Promise.resolve(null),
+    units.length === 0
+      ? Promise.resolve(null)
+      : managerMissing
+        ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `tenant ${tenant} has no running user manager (${runtimeDir ?? "/run/user/UID"})` })
+        : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, { env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant }), unavailable),
   ]);
-  const tmux = new Map(tmuxResults);
+
+  const hbStarted = performance.now();
+  const heartbeats = readHeartbeats(access.runDir, agents.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid });
+  log("debug", { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(performance.now() - hbStarted) }, "observe.heartbeat done");
+  const heartbeatProcesses = new Map<number, ProcessInfo | null>();
+  for (const hb of heartbeats.values()) {
+    if (hb.state === "present" && !heartbeatProcesses.has(hb.record.pid)) heartbeatProcesses.set(hb.record.pid, readProcess(hb.record.pid));
+  }
+  return { tenant, access, tmux: new Map(tmuxResults), systemd, heartbeats, heartbeatProcesses };
+}
+
+/** Observe every agent on this host, each through its own tenant. */
+export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promise<FleetObservation> {
+  const here = fleet.agents.filter((agent) => onThisHost(agent, ctx));
+  const byTenant = new Map<string, AgentSpec[]>();
+  for (const agent of here) byTenant.set(agent.tenant, [...(byTenant.get(agent.tenant) ?? []), agent]);
+  const others = [...byTenant.keys()].filter((tenant) => tenant !== ctx.user);
+  const accounts: Map<string, TenantAccount | null> = others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
+  const invoker = { uid: ctx.uid, user: ctx.user, env: ctx.env, runDir: ctx.runDir };
+
+  const tenants = new Map(
+    await Promise.all(
+      [...byTenant].map(async ([tenant, agents]) => [tenant, await observeTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx)] as const),
+    ),
+  );
 
   const rootPids: number[] = [];
-  for (const observation of tmux.values()) {
-    if (!observation.ok) continue;
-    for (const pane of observation.sessions.values()) if (!pane.dead && pane.pid > 0) rootPids.push(pane.pid);
+  for (const observation of tenants.values()) {
+    for (const tmux of observation.tmux.values()) {
+      if (!tmux.ok) continue;
+      for (const pane of tmux.sessions.values()) if (!pane.dead && pane.pid > 0) rootPids.push(pane.pid);
+    }
   }
   const procStarted = performance.now();
   let trees = new Map<number, ProcessTree | null>();
+  let procReadable = true;
   try {
     trees = rootPids.length > 0 ? observeProcessTrees(rootPids) : trees;
   } catch (error) {
-    // No readable /proc: every pane's process reads as gone would be a lie; leave trees
-    // empty and say so. (Panes then show dead; the log says why.)
+    procReadable = false;
     log("warn", { step: "observe.proc", error: (error as Error).message }, "cannot read /proc");
   }
   log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(performance.now() - procStarted) }, "observe.proc done");
 
-  const hbStarted = performance.now();
-  const heartbeats = readHeartbeats(ctx.runDir, local.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid: ctx.uid });
-  log("debug", { step: "observe.heartbeat", files: heartbeats.size, ms: Math.round(performance.now() - hbStarted) }, "observe.heartbeat done");
-  const heartbeatProcesses = new Map<number, ProcessInfo | null>();
-  for (const hb of heartbeats.values()) {
-    if (hb.state === "present" && !heartbeatProcesses.has(hb.record.pid)) {
-      heartbeatProcesses.set(hb.record.pid, readProcess(hb.record.pid));
-    }
-  }
-
-  return {
-    observedAtMs: ctx.now(),
-    host: ctx.hostname,
-    user: ctx.user,
-    tmux,
-    systemd,
-    trees,
-    heartbeats,
-    heartbeatProcesses,
-  };
+  return { observedAtMs: ctx.now(), host: ctx.hostname, user: ctx.user, tenants, trees, procReadable };
 }
 
 /** `$MOSAIC_HOME/fleet/run`. */

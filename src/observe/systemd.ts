@@ -13,6 +13,8 @@ export interface SystemdObserveOptions {
   uid: number;
   timeoutMs?: number;
   systemctlBin?: string;
+  /** Runs systemctl as another user (root observing a tenant): `runuser -u T -- env …`. */
+  prefix?: readonly string[];
 }
 
 /** Where the user manager lives: $XDG_RUNTIME_DIR, else /run/user/UID (cron has no env). */
@@ -68,10 +70,10 @@ export async function observeSystemd(units: readonly string[], options: SystemdO
     return { ok: false, reason: "SystemdUnavailable", message: "no systemd user manager: XDG_RUNTIME_DIR is not set and /run/user/UID has none" };
   }
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const systemctl = options.systemctlBin ?? "systemctl";
+  const systemctl = [...(options.prefix ?? []), options.systemctlBin ?? "systemctl"];
   const [listed, paths] = await Promise.all([
-    runCommand([systemctl, "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", ...listUnitsPatterns(units)], { env, timeoutMs }),
-    runCommand([systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }),
+    runCommand([...systemctl, "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", ...listUnitsPatterns(units)], { env, timeoutMs }),
+    runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }),
   ]);
   if (!listed.ok) return unavailable(listed, timeoutMs);
   if (!paths.ok) return unavailable(paths, timeoutMs);

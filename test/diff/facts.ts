@@ -2,7 +2,7 @@
 // systemd, no /proc, and a fixed clock. Every builder takes overrides so a test states
 // only what it is about.
 
-import type { FleetObservation } from "../../src/observe/index.js";
+import type { FleetObservation, TenantObservation } from "../../src/observe/index.js";
 import type {
   HeartbeatObservation, HeartbeatRecord, ProcessInfo, ProcessTree, SystemdObservation, TmuxObservation, TmuxPane, UnitState,
 } from "../../src/observe/types.js";
@@ -114,6 +114,7 @@ export function facts(overrides: Partial<AgentFacts> = {}, spec: AgentSpec = age
     tmux: { ok: true, pane: pane(spec.name, { pid: tree.root.pid }) },
     systemd: { ok: true, unit: unit(spec.unit) },
     tree,
+    treeKnown: true,
     heartbeat: present({ pid: tree.root.pid }),
     heartbeatProcess: tree.root,
     ...overrides,
@@ -137,7 +138,7 @@ export interface ObservedAgent {
 export function world(
   specs: AgentSpec[],
   observed: Record<string, ObservedAgent> = {},
-  extra: { sessions?: TmuxPane[]; tmux?: FleetObservation["tmux"]; systemd?: FleetObservation["systemd"] } = {},
+  extra: { sessions?: TmuxPane[]; tmux?: TenantObservation["tmux"]; systemd?: TenantObservation["systemd"] } = {},
 ): { fleet: FleetSpec; observation: FleetObservation } {
   const sessions = new Map<string, TmuxPane>();
   const units = new Map<string, UnitState>();
@@ -161,11 +162,15 @@ export function world(
     }
   }
   for (const extraPane of extra.sessions ?? []) sessions.set(extraPane.session, extraPane);
-  const tmux: FleetObservation["tmux"] =
+  const tmux: TenantObservation["tmux"] =
     extra.tmux ?? new Map([[SOCKET, { ok: true, socket: SOCKET, socketPath: `/tmp/tmux-1000/${SOCKET}`, sessions } satisfies TmuxObservation]]);
-  const systemd: FleetObservation["systemd"] = extra.systemd ?? ({ ok: true, units } satisfies SystemdObservation);
+  const systemd: TenantObservation["systemd"] = extra.systemd ?? ({ ok: true, units } satisfies SystemdObservation);
+  const access: TenantObservation["access"] = {
+    visible: true, account: { name: USER, uid: 1000, gid: 1000, home: `/home/${USER}` }, delegated: false, env: {}, runDir: "/run", asTenant: [],
+  };
+  const tenant: TenantObservation = { tenant: USER, access, tmux, systemd, heartbeats, heartbeatProcesses };
   return {
     fleet: { file: "roster.yaml", fleet: "mosaic-factory", agents: specs, runtimes: CATALOG },
-    observation: { observedAtMs: NOW_MS, host: HOST, user: USER, tmux, systemd, trees, heartbeats, heartbeatProcesses },
+    observation: { observedAtMs: NOW_MS, host: HOST, user: USER, tenants: new Map([[USER, tenant]]), trees, procReadable: true },
   };
 }

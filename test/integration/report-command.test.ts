@@ -4,8 +4,7 @@
 // atomic and fails cleanly; `--history` feeds the HTML chart; cron's bare environment.
 // (The renderers alone are unit-tested in test/report/format-*.test.ts.)
 
-import { spawn } from "node:child_process";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

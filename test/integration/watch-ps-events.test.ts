@@ -32,6 +32,9 @@ class Watcher {
   stderr = "";
   exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | null = null;
   private partial = "";
+  private stderrPartial = "";
+  readonly logs: { at: number; record: Record<string, unknown> }[] = [];
+  private logHooks: ((record: Record<string, unknown>, at: number) => void)[] = [];
   readonly exited: Promise<void>;
 
   constructor(readonly child: ChildProcess) {
@@ -48,7 +51,20 @@ class Watcher {
       }
     });
     child.stderr?.on("data", (chunk: Buffer) => {
-      this.stderr += chunk.toString("utf8");
+      const now = performance.now();
+      const text = chunk.toString("utf8");
+      this.stderr += text;
+      const lines = (this.stderrPartial + text).split("\n");
+      this.stderrPartial = lines.pop() ?? "";
+      for (const line of lines) {
+        try {
+          const record = JSON.parse(line) as Record<string, unknown>;
+          this.logs.push({ at: now, record });
+          for (const hook of this.logHooks.splice(0)) hook(record, now);
+        } catch {
+          // not a log record; kept in stderr
+        }
+      }
     });
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
@@ -68,6 +84,26 @@ class Watcher {
     return found;
   }
 
+  /**
+   * Run `act` synchronously the moment the watcher logs the end of its next observation
+   * (the debug record of its last step, observe.heartbeat): whatever `act` changes, that
+   * observation has already looked. Needs MOSAIC_LOG_LEVEL=debug.
+   */
+  afterNextObservation(act: () => void): Promise<number> {
+    return new Promise((resolve) => {
+      const hook = (record: Record<string, unknown>) => {
+        if (record["step"] !== "observe.heartbeat") {
+          this.logHooks.push(hook);
+          return;
+        }
+        const at = performance.now();
+        act();
+        resolve(at);
+      };
+      this.logHooks.push(hook);
+    });
+  }
+
   stop(): void {
     if (this.exit === null) this.child.kill("SIGKILL");
   }
@@ -75,10 +111,10 @@ class Watcher {
 
 const live: Watcher[] = [];
 
-function watch(roster: string): Watcher {
-  const child = spawn(process.execPath, [BIN, "fleet", "ps", "--watch", "-o", "json", "-f", roster], {
+function watch(roster: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Watcher {
+  const child = spawn(process.execPath, [BIN, "fleet", "ps", "--watch", "-o", "json", "-f", roster, ...extraArgs], {
     cwd: ROOT,
-    env: cliEnv({ TMUX_TMPDIR: fleet.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager }),
+    env: cliEnv({ TMUX_TMPDIR: fleet.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager, ...extraEnv }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const watcher = new Watcher(child);
@@ -110,8 +146,8 @@ function roster(name: string, agents: string[]): string {
 }
 
 /** Start the watcher, wait for its first document and for its control client to attach. */
-async function startWatching(file: string, names: string[]): Promise<Watcher> {
-  const w = watch(file);
+async function startWatching(file: string, names: string[], extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<Watcher> {
+  const w = watch(file, extraArgs, extraEnv);
   const first = await w.waitFor((st) => names.every((n) => agent(st, n)?.pane.state === "alive"), 0, 10_000);
   expect(first, `no first document; stderr: ${w.stderr}; junk: ${w.junk.join("\n")}`).not.toBeNull();
   // The event source is a read-only control client on the fleet socket.
@@ -133,7 +169,9 @@ async function interruptAndCheck(w: Watcher): Promise<void> {
   const took = w.exit!.at - sent;
   expect(w.exit!.code === 0 || (w.exit!.code === null && w.exit!.signal === "SIGINT"), JSON.stringify(w.exit)).toBe(true);
   expect(took, `exit took ${Math.round(took)} ms after SIGINT`).toBeLessThan(WITHIN_MS);
-  expect(w.stderr).toBe("");
+  // Nothing but diagnostics (when asked for) on stderr: no error, no stack.
+  expect(w.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"))).toEqual([]);
+  for (const { record } of w.logs) expect(record["level"], JSON.stringify(record)).toBeLessThan(40);
   expect(await clients()).toEqual([]);
   expect(await sessions()).toEqual(before);
   expect(w.junk, "non-JSON lines on stdout").toEqual([]);
@@ -195,8 +233,8 @@ describe("fleet ps --watch -o json", () => {
     expect(await sessions()).toEqual(["keeper", names.find((n) => !order.includes(n))!].sort());
   }, 30_000);
 
-  it("with remain-on-exit on, killing the pane's process shows pane.state dead within a second", async () => {
-    const names = ["da", "db"];
+  /** Sessions whose pane stays, dead, when its process exits; returns the pane pids. */
+  async function remainOnExitSessions(names: string[]): Promise<Record<string, number>> {
     const pids: Record<string, number> = {};
     for (const n of names) {
       // One tmux command: the option is set before anything can exit.
@@ -204,25 +242,67 @@ describe("fleet ps --watch -o json", () => {
       expect(made.ok, made.message).toBe(true);
       pids[n] = await fleet.panePid(n);
     }
-    const w = await startWatching(roster("dead", names), names);
+    return pids;
+  }
+
+  // The worst moment for a pane to die is just after the watcher looked: made exact here
+  // by killing the pane the instant the watcher logs the end of an observation (debug
+  // log). tmux sends control clients no notification when a pane dies under
+  // remain-on-exit, so if nothing else reacts to it, only the next 1 s re-observation
+  // (plus the time that observation takes) can show it.
+  it("with remain-on-exit on, a pane process killed right after an observation shows pane.state dead within a second", async () => {
+    const names = ["da", "db"];
+    const pids = await remainOnExitSessions(names);
+    const w = await startWatching(roster("dead", names), names, [], { MOSAIC_LOG_LEVEL: "debug" });
     const latencies: number[] = [];
     for (const victim of names) {
-      const t0 = performance.now();
-      process.kill(pids[victim]!, "SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let event-driven re-observations settle
+      const t0 = await w.afterNextObservation(() => process.kill(pids[victim]!, "SIGKILL"));
       const doc = await w.waitFor((st) => agent(st, victim)?.pane.state === "dead", t0, 5_000);
-      expect(doc, `no document with ${victim} dead; stderr: ${w.stderr}`).not.toBeNull();
+      expect(doc, `no document with ${victim} dead; stderr: ${w.stderr.slice(-2000)}`).not.toBeNull();
       latencies.push(Math.round(doc!.at - t0));
       expect(agent(doc!.status, victim)?.conditions.find((c) => c.type === "PaneDead")).toMatchObject({ status: "True", reason: "ProcessExited" });
-      // Space the kills apart so each falls at a different point of the 1 s floor.
-      await new Promise((resolve) => setTimeout(resolve, 370));
     }
-    expect(Math.max(...latencies), `dead reported after ${JSON.stringify(latencies)} ms`).toBeLessThan(WITHIN_MS);
+    // The debug log went to stderr only: stdout stayed one JSON document per line.
+    expect(w.junk).toEqual([]);
+    expect(w.logs.some((l) => l.record["step"] === "observe.tmux")).toBe(true);
     await interruptAndCheck(w);
     // The dead panes are still there (remain-on-exit), untouched by the watcher.
     for (const n of names) {
       const dead = await fleet.tmux("display-message", "-p", "-t", `=${n}:`, "#{pane_dead}");
       expect(dead.stdout.trim()).toBe("1");
     }
+    expect(Math.max(...latencies), `dead reported ${JSON.stringify(latencies)} ms after the kill`).toBeLessThan(WITHIN_MS);
+  }, 30_000);
+
+  // `--interval` is only a floor ("re-observe at least this often"); changes come as
+  // events. With a 10 s floor, what is reported within a second came from an event.
+  it("--interval 10s: a killed session is still reported missing within a second (tmux event)", async () => {
+    const names = ["ea", "eb"];
+    for (const n of names) await fleet.newSession(n, ["sleep", "600"]);
+    const w = await startWatching(roster("events-missing", names), names, ["--interval", "10s"]);
+    for (const victim of names) {
+      const t0 = performance.now();
+      expect((await fleet.tmux("kill-session", "-t", `=${victim}`)).ok).toBe(true);
+      const doc = await w.waitFor((st) => agent(st, victim)?.pane.state === "missing", t0, 1_500);
+      expect(doc, `${victim} not reported missing within 1.5 s with --interval 10s`).not.toBeNull();
+      expect(doc!.at - t0).toBeLessThan(WITHIN_MS);
+      // The control client follows: it re-attaches when its session was the one killed.
+      expect(await waitUntil(async () => (await clients()).length === 1, 3_000)).toBe(true);
+    }
+    await interruptAndCheck(w);
+  }, 30_000);
+
+  it("--interval 10s: a pane that dies under remain-on-exit is reported dead within a second", async () => {
+    const names = ["fa"];
+    const pids = await remainOnExitSessions(names);
+    const w = await startWatching(roster("events-dead", names), names, ["--interval", "10s"]);
+    const t0 = performance.now();
+    process.kill(pids["fa"]!, "SIGKILL");
+    const doc = await w.waitFor((st) => agent(st, "fa")?.pane.state === "dead", t0, 1_500);
+    await interruptAndCheck(w);
+    expect(doc, "the dead pane was not reported within 1.5 s: nothing but the --interval floor notices a pane dying").not.toBeNull();
+    expect(doc!.at - t0).toBeLessThan(WITHIN_MS);
   }, 30_000);
 
   it("SIGTERM ends it cleanly too, and a watcher started before the server has sessions still ends cleanly", async () => {

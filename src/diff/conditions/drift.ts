@@ -11,6 +11,9 @@ export function drift(ctx: CheckContext): Condition {
   if (notScheduled(ctx)) {
     return { type: "Drift", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
   }
+  if (!ctx.facts.treeKnown) {
+    return { type: "Drift", status: "Unknown", reason: "ProcUnavailable", message: "/proc could not be read; the pane's process tree is unknown" };
+  }
   if (tmux.pane === null || tmux.pane.dead || tree === null) {
     return { type: "Drift", status: "Unknown", reason: "NoProcess", message: "no running process in the pane to compare" };
   }

@@ -18,7 +18,7 @@ export function paneDead(ctx: CheckContext): Condition {
     const status = pane.deadStatus === null ? "" : ` with status ${pane.deadStatus}`;
     return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} process exited${status}` };
   }
-  if (tree === null) {
+  if (tree === null && ctx.facts.treeKnown) {
     return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} pid ${pane.pid} is not running` };
   }
   return { type: "PaneDead", status: "False", reason: "PaneAlive", message: `pane ${pane.paneId} pid ${pane.pid} is running` };
