@@ -118,12 +118,6 @@ function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, sock
   return unmanaged;
 }
 
-function tmuxOrSystemdMessages(observation: FleetObservation["tenants"] extends Map<string, infer T> ? T : never): string {
-  const messages = [...observation.tmux.values()].map((t) => (t.ok ? "" : t.message));
-  if (observation.systemd && !observation.systemd.ok) messages.push(observation.systemd.message);
-  return messages.join(" ");
-}
-
 /** The fleet status object (CONTRACT §8), without the fix plan. */
 export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
@@ -138,7 +132,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
       observed: access.visible,
       ...(access.visible ? { uid: access.account.uid, delegated: access.delegated } : { reason: access.reason, message: access.message }),
     });
-    const who = tenant === observation.user || `${tmuxOrSystemdMessages(tenantObservation)}`.includes(`tenant ${tenant}`) ? "" : ` (tenant ${tenant})`;
+    const who = tenant === observation.user ? "" : ` (tenant ${tenant})`;
     for (const [socket, tmux] of tenantObservation.tmux) {
       if (!tmux.ok) sources.push({ source: `tmux:${socket}`, tenant_id: tenant, reason: tmux.reason as Reason, message: `${tmux.message}${who}` });
     }

@@ -82,7 +82,7 @@ async function observeTenant(tenant: string, agents: AgentSpec[], access: Tenant
     units.length === 0
       ? Promise.resolve(null)
       : managerMissing
-        ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `tenant ${tenant} has no running user manager (${runtimeDir ?? "/run/user/UID"})` })
+        ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})` })
         : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, { env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant }), unavailable),
   ]);
 
