@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { watchHeartbeatDir, watchTmux, type EventSource } from "../observe/events.js";
+import { processAlive } from "../observe/proc.js";
 import { checkTmuxSocket } from "../observe/tmux-socket.js";
 import type { ObserveContext } from "../observe/index.js";
 import type { FleetSpec } from "../spec/resolve.js";
@@ -86,6 +87,14 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     if (check.ok) sources.push(watchTmux(check.path, ctx.env, attachTo, (why) => void observe(why)));
   }
 
+  // tmux sends no notification when a pane dies under remain-on-exit: watch the pane
+  // processes themselves (a stat of /proc/PID each, no subprocess) a few times a second.
+  const liveness = setInterval(() => {
+    const alive = latest?.agents.filter((a) => a.pane.state === "alive" && a.pane.pid !== null) ?? [];
+    if (alive.some((a) => !processAlive(a.pane.pid as number))) void observe("pane process exited");
+  }, 200);
+  liveness.unref();
+
   const until = options.until ?? new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
@@ -93,6 +102,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   await observe("start");
   await until;
   stopped = true;
+  clearInterval(liveness);
   if (timer) clearTimeout(timer);
   await Promise.all(sources.map((source) => source.close()));
 }

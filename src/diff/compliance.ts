@@ -23,11 +23,12 @@ export function summarize(status: FleetStatus): ComplianceSummary {
     else compliant += 1;
   }
   const agents = status.agents.length;
-  const verdict = nonCompliant > 0 ? "NONCOMPLIANT" : unknown > 0 || agents === 0 ? "UNKNOWN" : "COMPLIANT";
+  // A session the roster does not list is a difference too (renamed or removed agents keep running).
+  const verdict = nonCompliant > 0 || (status.unmanaged.length > 0 && unknown === 0 && agents > 0) ? "NONCOMPLIANT" : unknown > 0 || agents === 0 ? "UNKNOWN" : "COMPLIANT";
   return { agents, compliant, nonCompliant, unknown, verdict };
 }
 
 /** The exit-code question of `fleet diff` and `fleet report`: everything observed, nothing wrong, nothing unmanaged. */
 export function isCompliant(status: FleetStatus): boolean {
-  return summarize(status).verdict === "COMPLIANT" && status.unmanaged.length === 0;
+  return summarize(status).verdict === "COMPLIANT";
 }

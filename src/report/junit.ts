@@ -48,6 +48,18 @@ function testCases(input: ReportInput): TestCase[] {
       });
     }
   }
+  // A session the roster does not list fails its own test case, so CI shows it.
+  for (const session of status.unmanaged) {
+    cases.push({
+      classname: `${status.fleet}.unmanaged`,
+      name: `unmanaged session ${session.session}`,
+      outcome: {
+        kind: "failure", type: "Unmanaged",
+        message: `session ${session.session} on socket ${session.socket} (${session.tenant_id}@${session.host}) is not in the roster`,
+        detail: "a renamed or removed agent may still be running: add it to the roster or stop it",
+      },
+    });
+  }
   if (status.agents.length === 0) {
     cases.push({
       classname: status.fleet,

@@ -13,6 +13,8 @@ import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import { BIN, ROOT, cliEnv, localDefaults, scratch, waitUntil, type Scratch } from "./fleet-support.js";
 
 const SLEEPER = { sleeper: { match: ["sleep"] } };
+/** The debug records every observation writes (observe.systemd too, when units are asked). */
+const CYCLE_STEPS = ["observe.tmux", "observe.heartbeat", "observe.proc"];
 /** The watch must report a change within this long of it happening. */
 const WITHIN_MS = 1_000;
 
@@ -34,7 +36,8 @@ class Watcher {
   private partial = "";
   private stderrPartial = "";
   readonly logs: { at: number; record: Record<string, unknown> }[] = [];
-  private logHooks: ((record: Record<string, unknown>, at: number) => void)[] = [];
+  private readonly cycle = new Set<string>();
+  private cycleHooks: (() => void)[] = [];
   readonly exited: Promise<void>;
 
   constructor(readonly child: ChildProcess) {
@@ -60,7 +63,12 @@ class Watcher {
         try {
           const record = JSON.parse(line) as Record<string, unknown>;
           this.logs.push({ at: now, record });
-          for (const hook of this.logHooks.splice(0)) hook(record, now);
+          const step = record["step"];
+          if (typeof step === "string" && CYCLE_STEPS.includes(step)) this.cycle.add(step);
+          if (this.cycle.size === CYCLE_STEPS.length) {
+            this.cycle.clear();
+            for (const hook of this.cycleHooks.splice(0)) hook();
+          }
         } catch {
           // not a log record; kept in stderr
         }
@@ -85,22 +93,18 @@ class Watcher {
   }
 
   /**
-   * Run `act` synchronously the moment the watcher logs the end of its next observation
-   * (the debug record of its last step, observe.heartbeat): whatever `act` changes, that
-   * observation has already looked. Needs MOSAIC_LOG_LEVEL=debug.
+   * Run `act` synchronously the moment the watcher has logged every step of its next
+   * observation (observe.tmux, observe.heartbeat and observe.proc, in whatever order):
+   * whatever `act` changes, that observation has already looked. Needs
+   * MOSAIC_LOG_LEVEL=debug.
    */
   afterNextObservation(act: () => void): Promise<number> {
     return new Promise((resolve) => {
-      const hook = (record: Record<string, unknown>) => {
-        if (record["step"] !== "observe.heartbeat") {
-          this.logHooks.push(hook);
-          return;
-        }
+      this.cycleHooks.push(() => {
         const at = performance.now();
         act();
         resolve(at);
-      };
-      this.logHooks.push(hook);
+      });
     });
   }
 
@@ -246,8 +250,8 @@ describe("fleet ps --watch -o json", () => {
   }
 
   // The worst moment for a pane to die is just after the watcher looked: made exact here
-  // by killing the pane the instant the watcher logs the end of an observation (debug
-  // log). tmux sends control clients no notification when a pane dies under
+  // by killing the pane the instant the watcher has logged every step of an observation
+  // (debug log). tmux sends control clients no notification when a pane dies under
   // remain-on-exit, so if nothing else reacts to it, only the next 1 s re-observation
   // (plus the time that observation takes) can show it.
   it("with remain-on-exit on, a pane process killed right after an observation shows pane.state dead within a second", async () => {

@@ -40,8 +40,9 @@ describe("junit report, parsed", () => {
 
   it("has the drifted canary-pi's failures, typed by reason", () => {
     const suite = parse(render(reportInput(fixtureStatus()))).testsuites.testsuite[0]!;
-    expect(suite.testcase).toHaveLength(20);
-    expect(suite["@_failures"]).toBe("2");
+    // 4 agents × 5 conditions, plus one case for the unmanaged session.
+    expect(suite.testcase).toHaveLength(21);
+    expect(suite["@_failures"]).toBe("3");
     expect(suite["@_errors"]).toBe("6");
     const drift = suite.testcase.find((t) => t["@_name"] === "canary-pi Drift");
     expect(drift?.["@_classname"]).toBe("mosaic-factory.canary-pi");

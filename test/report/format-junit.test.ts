@@ -21,9 +21,10 @@ describe("junit report", () => {
 
   it("counts one test per agent × condition: True fails, Unknown errors", () => {
     const xml = render(reportInput(fixtureStatus()));
-    // 4 agents × 5 conditions; canary-pi has 2 True; worker-remote 5 Unknown, dogfood-coder 1.
-    expect(xml).toContain(`<testsuite name="mosaic-factory" tests="20" failures="2" errors="6" skipped="0"`);
-    expect(xml).toContain(`<testsuites name="mosaic fleet report mosaic-factory" tests="20" failures="2" errors="6"`);
+    // 4 agents × 5 conditions + 1 unmanaged session; canary-pi has 2 True, the unmanaged
+    // `scratch` session fails its own case; worker-remote 5 Unknown, dogfood-coder 1.
+    expect(xml).toContain(`<testsuite name="mosaic-factory" tests="21" failures="3" errors="6" skipped="0"`);
+    expect(xml).toContain(`<testsuites name="mosaic fleet report mosaic-factory" tests="21" failures="3" errors="6"`);
   });
 
   it("escapes XML and removes characters XML forbids", () => {
@@ -33,7 +34,8 @@ describe("junit report", () => {
     const xml = render(reportInput(hostileStatus()));
     expect(xml).not.toMatch(RAW_CONTROL);
     expect(xml).not.toContain("<script>");
-    expect(xml.match(/<\/failure>/g)).toHaveLength(1);
+    // The drift failure, and the hostile fixture's unmanaged session.
+    expect(xml.match(/<\/failure>/g)).toHaveLength(1 + hostileStatus().unmanaged.length);
   });
 
   it("gives a roster with no agents one erroring test, so CI never shows it green", () => {
