@@ -38,20 +38,26 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
     return { state: "unknown", reason: INVALID_REASON[hb.reason], message: hb.message, ageS: null };
   }
   const { record } = hb;
-  const ageS = Math.round((nowMs / 1000 - record.ts) * 10) / 10;
+  // The parser guarantees these; a record built any other way is judged the same.
+  if (!Number.isSafeInteger(record.ts) || record.ts < 0 || !Number.isSafeInteger(record.pid) || record.pid <= 0 || !record.status) {
+    return { state: "unknown", reason: "HeartbeatMalformed", message: "heartbeat record is malformed", ageS: null };
+  }
+  // Judge on the exact age; round only what is shown.
+  const exactAgeS = nowMs / 1000 - record.ts;
+  const ageS = Math.round(exactAgeS * 10) / 10;
   const limit = STALE_AFTER_INTERVALS * agent.heartbeat.intervalS;
   const writer = facts.heartbeatProcess;
   // A dead writer is stale whatever its ts claims (CONTRACT §6).
   if (writer === null) {
     return { state: "stale", reason: "HeartbeatPidGone", message: `heartbeat pid ${record.pid} is not running`, ageS };
   }
-  if (ageS < -FUTURE_TOLERANCE_S) {
+  if (exactAgeS < -FUTURE_TOLERANCE_S) {
     return { state: "unknown", reason: "ClockAnomaly", message: `heartbeat ts is ${Math.round(-ageS)}s in the future (clock anomaly)`, ageS };
   }
   if (writer.startedAtMs > record.ts * 1000 + START_SLACK_MS) {
     return { state: "stale", reason: "HeartbeatPidReused", message: `heartbeat pid ${record.pid} now belongs to a process started after the heartbeat (${writer.comm})`, ageS };
   }
-  if (ageS > limit) {
+  if (exactAgeS > limit) {
     return { state: "stale", reason: "HeartbeatExpired", message: `last heartbeat ${Math.round(ageS)}s ago, more than 3 × ${agent.heartbeat.intervalS}s`, ageS };
   }
   return { state: "healthy", reason: "HeartbeatFresh", message: `last heartbeat ${Math.max(0, Math.round(ageS))}s ago`, ageS: Math.max(0, ageS) };

@@ -95,7 +95,7 @@ function readOnce(path: string, uid: number | undefined, buffer: Buffer): Heartb
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (err) {
-    return openFailure(path, errorCode(err));
+    return openFailure(path, errorCode(err), uid);
   }
   try {
     const st = fstatSync(fd);
@@ -138,8 +138,14 @@ function readUpTo(fd: number, buffer: Buffer, size: number): number {
   return total;
 }
 
-function openFailure(path: string, code: string): HeartbeatObservation {
+function openFailure(path: string, code: string, uid: number | undefined): HeartbeatObservation {
   switch (code) {
+    case "EACCES": {
+      // Unreadable to us because someone else owns it: that is untrusted, not merely unreadable.
+      const owner = lstatSync(path, { throwIfNoEntry: false })?.uid;
+      if (owner !== undefined && uid !== undefined && owner !== uid) return invalid("Untrusted", `${path} is owned by uid ${owner}, not ${uid}`);
+      return invalid("ReadError", `${path} cannot be opened (${code})`);
+    }
     case "ENOENT":
       return { state: "missing" };
     case "ELOOP": // Linux O_NOFOLLOW on a symlink

@@ -14,14 +14,7 @@ export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv, flag: boole
   return isTTY && flag !== false && !env["NO_COLOR"] && env["TERM"] !== "dumb";
 }
 
-/**
- * Terminal-safe text: control characters and escape sequences (OSC 52, title changes)
- * from panes, session names or heartbeats are shown escaped, never interpreted.
- */
-export function safeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
+export { safeText } from "../terminal-text.js";
 
 /** An argv as one line a human can paste into a POSIX shell (no needless escapes of `@`). */
 export function shellLine(argv: readonly string[]): string {

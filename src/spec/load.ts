@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, constants } from "node:fs";
 import { LineCounter, parseDocument, visit, type Alias, type Document } from "yaml";
 import { expandedSize, MAX_EXPANDED_NODES } from "./alias-budget.js";
-import type { RosterProblem } from "./problems.js";
+import { printableMessage, type RosterProblem } from "./problems.js";
 import { resolveFleet, machineFacts, type FleetSpec, type MachineFacts } from "./resolve.js";
 import { crossFieldProblems } from "./rules.js";
 import { runtimeCatalog } from "./runtimes.js";
@@ -79,6 +79,12 @@ function yamlProblems(file: string, doc: Document, lineCounter: LineCounter): Ro
 
 /** Parse and validate roster text; `file` is only used to name positions. */
 export function parseRoster(file: string, source: string, facts: MachineFacts = machineFacts()): RosterResult {
+  const result = parseRosterText(file, source, facts);
+  // Messages quote the operator's text, which may hold control characters: one printable line each.
+  return result.ok ? result : { ok: false, problems: result.problems.map((p) => ({ ...p, message: printableMessage(p.message) })) };
+}
+
+function parseRosterText(file: string, source: string, facts: MachineFacts): RosterResult {
   const text = source.startsWith("\uFEFF") ? source.slice(1) : source;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {

@@ -1,3 +1,5 @@
+import { safeText } from "../terminal-text.js";
+
 // Roster problems are collected, never thrown one at a time: an operator fixing a
 // roster wants every mistake in one run, each at FILE:LINE:COL.
 
@@ -21,9 +23,13 @@ export interface RosterProblem {
   message: string;
 }
 
-/** `FILE:LINE:COL: message`, or `FILE: message` for whole-file problems. */
+/** `FILE:LINE:COL: message`, or `FILE: message` for whole-file problems; always one printable line. */
 export function formatProblem(problem: RosterProblem): string {
-  return problem.line > 0
-    ? `${problem.file}:${problem.line}:${problem.col}: ${problem.message}`
-    : `${problem.file}: ${problem.message}`;
+  const file = safeText(problem.file);
+  return problem.line > 0 ? `${file}:${problem.line}:${problem.col}: ${problem.message}` : `${file}: ${problem.message}`;
+}
+
+/** A problem message made safe to print: one line, no control characters. */
+export function printableMessage(message: string): string {
+  return safeText(message);
 }

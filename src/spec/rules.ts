@@ -42,8 +42,13 @@ export function crossFieldProblems(
     const agent = raw as RawAgent;
     if (typeof agent.name === "string") {
       // Resolve tenant and host as the fleet will, so spelling out a default still collides.
-      const tenant = String(agent.tenant ?? defaults.tenant ?? facts.user);
-      const host = String(agent.host ?? defaults.host ?? facts.hostname);
+      // Only strings count; anything else is a schema problem reported elsewhere (and
+      // String() of a mapping with a `toString` key would throw).
+      const text = (...values: unknown[]) => values.find((v) => v !== undefined);
+      const tenantValue = text(agent.tenant, defaults.tenant, facts.user);
+      const hostValue = text(agent.host, defaults.host, facts.hostname);
+      const tenant = typeof tenantValue === "string" ? tenantValue : "\u0001invalid";
+      const host = typeof hostValue === "string" ? hostValue : "\u0001invalid";
       const identity = `${tenant}\u0000${host}\u0000${agent.name}`;
       // An agent that is an alias (`- *x`) is reported where the alias is written.
       const item = locate(doc, ["agents", index]).written;

@@ -101,5 +101,9 @@ export function positionOf(node: Node | null | undefined, lineCounter: LineCount
 export function sourceText(node: Node | null | undefined, text: string): string | undefined {
   const range = node?.range;
   if (!range) return undefined;
-  return text.slice(range[0], range[1]).trim();
+  // A quote for a one-line message: the first line, shortened (block scalars span many).
+  const written = text.slice(range[0], range[1]).trim();
+  const [first = ""] = written.split(/\r\n|\r|\n/);
+  const short = first.length > 60 ? `${first.slice(0, 57)}...` : first;
+  return short === written ? written : `${short}${short.endsWith("...") ? "" : " ..."}`;
 }

@@ -145,7 +145,7 @@ describe("contrib units on a private systemd user manager", () => {
     if (!m) return;
     managerPid = m.pid;
     const installed = await m.installContribUnits();
-    expect(installed).toEqual(["mosaic-agent@.service", "mosaic-fleet-holder.service"]);
+    expect(installed).toEqual(["mosaic-agent@.service", "mosaic-fleet-holder.service", "mosaic-fleet-report.service"]);
     await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir });
     for (const name of ["alpha", "beta"]) {
       // One shell command line (tmux runs it with default-shell -c), path quoted.
