@@ -1,5 +1,5 @@
 import { machineFacts, type FleetSpec } from "../spec/resolve.js";
-import { loadRoster } from "../spec/load.js";
+import { loadRosterCached, rosterCacheDir } from "../spec/cache.js";
 import { formatProblem } from "../spec/problems.js";
 import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
@@ -15,9 +15,9 @@ import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 export type OutputFormat = "table" | "wide" | "json" | "yaml";
 
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
-export function loadFleetOrExit(options: Record<string, unknown>, io: Io): FleetSpec {
+export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {
   const file = rosterPath(options["roster"] as string | undefined, io);
-  const result = loadRoster(displayPath(file, io));
+  const result = await loadRosterCached(displayPath(file, io), machineFacts(), rosterCacheDir(io.env), process.getuid?.() ?? 0);
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];

@@ -29,7 +29,7 @@ export interface WatchOptions {
   ctx: ObserveContext;
   withPlan: boolean;
   floorMs: number;
-  render: (status: FleetStatus, why: string) => void;
+  render: (status: FleetStatus, why: string) => void | Promise<void>;
   /** Resolves when the watch should end (SIGINT by default). */
   until?: Promise<void>;
 }
@@ -57,7 +57,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       const print = fingerprint(status);
       if (print !== last) {
         last = print;
-        options.render(status, why);
+        await options.render(status, why);
       }
     } finally {
       running = false;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
-import { observeProcessTrees, readProcess } from "./proc.js";
+import { processFromTable, readProcess, scanProcessTable, treesFrom, type ProcessTable } from "./proc.js";
 import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
@@ -65,35 +65,35 @@ export function effectiveSocket(agent: AgentSpec, ctx: Pick<ObserveContext, "soc
 
 const unavailable = (o: { ok: boolean; message?: string } | null) => (o && !o.ok ? (o.message ?? "unavailable") : null);
 
-async function observeTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, ctx: ObserveContext): Promise<TenantObservation> {
+/** Start one tenant's subprocess calls (they run while the caller scans /proc). */
+function startTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, ctx: ObserveContext): Promise<TenantObservation> {
   const empty: TenantObservation = { tenant, access, tmux: new Map(), systemd: null, heartbeats: new Map(), heartbeatProcesses: new Map() };
-  if (!access.visible) return empty;
+  if (!access.visible) return Promise.resolve(empty);
   const uid = access.account.uid;
   const sockets = [...new Set(agents.map((agent) => effectiveSocket(agent, ctx)))];
   const units = [...new Set(agents.map((agent) => agent.unit))];
   const runtimeDir = access.env["XDG_RUNTIME_DIR"];
   const managerMissing = access.delegated && (runtimeDir === undefined || !existsSync(join(runtimeDir, "systemd", "private")));
 
-  const [tmuxResults, systemd] = await Promise.all([
-    Promise.all(sockets.map(async (socket) => {
-      const observed = await timed("observe.tmux", { tenant, socket }, () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }), unavailable);
-      return [socket, observed] as const;
-    })),
-    units.length === 0
-      ? Promise.resolve(null)
-      : managerMissing
-        ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})` })
-        : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, { env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant }), unavailable),
-  ]);
+  // Spawned now, synchronously; awaited below.
+  const tmuxResults = Promise.all(sockets.map(async (socket) => {
+    const observed = await timed("observe.tmux", { tenant, socket }, () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }), unavailable);
+    return [socket, observed] as const;
+  }));
+  const systemd = units.length === 0
+    ? Promise.resolve(null)
+    : managerMissing
+      ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})` })
+      : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, { env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant }), unavailable);
 
+  // Heartbeats need no subprocess: read them while tmux and systemctl answer.
   const hbStarted = performance.now();
   const heartbeats = readHeartbeats(access.runDir, agents.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid });
   log("debug", { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(performance.now() - hbStarted) }, "observe.heartbeat done");
-  const heartbeatProcesses = new Map<number, ProcessInfo | null>();
-  for (const hb of heartbeats.values()) {
-    if (hb.state === "present" && !heartbeatProcesses.has(hb.record.pid)) heartbeatProcesses.set(hb.record.pid, readProcess(hb.record.pid));
-  }
-  return { tenant, access, tmux: new Map(tmuxResults), systemd, heartbeats, heartbeatProcesses };
+
+  return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
+    tenant, access, tmux: new Map(tmux), systemd: unitStates, heartbeats, heartbeatProcesses: new Map(),
+  }));
 }
 
 /** Observe every agent on this host, each through its own tenant. */
@@ -105,31 +105,49 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
   const accounts: Map<string, TenantAccount | null> = others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
   const invoker = { uid: ctx.uid, user: ctx.user, env: ctx.env, runDir: ctx.runDir };
 
-  const tenants = new Map(
-    await Promise.all(
-      [...byTenant].map(async ([tenant, agents]) => [tenant, await observeTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx)] as const),
-    ),
-  );
+  const pending = Promise.all([...byTenant].map(([tenant, agents]) => startTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx)));
+
+  // The /proc scan runs while the subprocesses do; only building trees needs tmux's pids.
+  const procStarted = performance.now();
+  let table: ProcessTable | null = null;
+  if (here.length > 0) {
+    try {
+      table = scanProcessTable();
+    } catch (error) {
+      log("warn", { step: "observe.proc", error: (error as Error).message }, "cannot read /proc");
+    }
+  }
+  const observed = await pending;
 
   const rootPids: number[] = [];
-  for (const observation of tenants.values()) {
+  for (const observation of observed) {
     for (const tmux of observation.tmux.values()) {
       if (!tmux.ok) continue;
       for (const pane of tmux.sessions.values()) if (!pane.dead && pane.pid > 0) rootPids.push(pane.pid);
     }
   }
-  const procStarted = performance.now();
-  let trees = new Map<number, ProcessTree | null>();
-  let procReadable = true;
-  try {
-    trees = rootPids.length > 0 ? observeProcessTrees(rootPids) : trees;
-  } catch (error) {
-    procReadable = false;
-    log("warn", { step: "observe.proc", error: (error as Error).message }, "cannot read /proc");
-  }
+  const trees = table ? treesFrom(table, rootPids) : new Map<number, ProcessTree | null>();
   log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(performance.now() - procStarted) }, "observe.proc done");
 
-  return { observedAtMs: ctx.now(), host: ctx.hostname, user: ctx.user, tenants, trees, procReadable };
+  // A heartbeat's writer is usually in its pane's tree, already read; else from the table.
+  const known = new Map<number, ProcessInfo>();
+  for (const tree of trees.values()) for (const process of tree?.processes ?? []) known.set(process.pid, process);
+  for (const observation of observed) {
+    for (const hb of observation.heartbeats.values()) {
+      if (hb.state !== "present" || observation.heartbeatProcesses.has(hb.record.pid)) continue;
+      const pid = hb.record.pid;
+      observation.heartbeatProcesses.set(pid, known.get(pid) ?? (table ? processFromTable(table, pid) : readProcess(pid)));
+    }
+  }
+
+  return {
+    observedAtMs: ctx.now(),
+    host: ctx.hostname,
+    user: ctx.user,
+    tenants: new Map(observed.map((o) => [o.tenant, o])),
+    trees,
+    procReadable: table !== null || rootPids.length === 0,
+  };
 }
 
 /** `$MOSAIC_HOME/fleet/run`. */

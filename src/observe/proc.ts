@@ -169,21 +169,43 @@ function treeOf(procRoot: string, bootSec: number, index: ProcessIndex, rootPid:
   return { root, processes };
 }
 
+/** One scan of procfs: every live process's stat, indexed by pid and parent. */
+export interface ProcessTable {
+  procRoot: string;
+  bootSec: number;
+  index: ProcessIndex;
+}
+
+/**
+ * Scan procfs once (stat files only; argv is read later, for tree members). Separate
+ * from building trees so the scan can run while tmux is still answering.
+ * Throws only when procfs itself cannot be listed or has no btime.
+ */
+export function scanProcessTable(opts: ProcOptions = {}): ProcessTable {
+  const procRoot = opts.procRoot ?? DEFAULT_PROC_ROOT;
+  return { procRoot, bootSec: bootTimeSec(procRoot), index: scanProcesses(procRoot) };
+}
+
+/** Each root's process tree (root first, then descendants breadth-first); null for a root that is gone. */
+export function treesFrom(table: ProcessTable, rootPids: readonly number[]): Map<number, ProcessTree | null> {
+  const trees = new Map<number, ProcessTree | null>();
+  for (const pid of rootPids) {
+    if (!trees.has(pid)) trees.set(pid, isPid(pid) ? treeOf(table.procRoot, table.bootSec, table.index, pid) : null);
+  }
+  return trees;
+}
+
+/** One process from the table (argv read now); null if it was not alive at the scan. */
+export function processFromTable(table: ProcessTable, pid: number): ProcessInfo | null {
+  const stat = table.index.stats.get(pid);
+  return stat === undefined ? null : toInfo(table.procRoot, table.bootSec, stat);
+}
+
 /**
  * Every pane's process tree (root first, then descendants breadth-first, zombies left
  * out) from ONE scan of procfs for the whole fleet; null for a root that is gone.
  * Throws only when procfs itself cannot be listed or has no btime.
  */
-export function observeProcessTrees(
-  rootPids: readonly number[],
-  opts: ProcOptions = {},
-): Map<number, ProcessTree | null> {
-  const procRoot = opts.procRoot ?? DEFAULT_PROC_ROOT;
-  const bootSec = bootTimeSec(procRoot);
-  const index = scanProcesses(procRoot);
-  const trees = new Map<number, ProcessTree | null>();
-  for (const pid of rootPids) {
-    if (!trees.has(pid)) trees.set(pid, isPid(pid) ? treeOf(procRoot, bootSec, index, pid) : null);
-  }
-  return trees;
+export function observeProcessTrees(rootPids: readonly number[], opts: ProcOptions = {}): Map<number, ProcessTree | null> {
+  return treesFrom(scanProcessTable(opts), rootPids);
 }

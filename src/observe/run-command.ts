@@ -1,9 +1,13 @@
-import { execa } from "execa";
+import { spawn } from "node:child_process";
 
 // Every observer subprocess goes through here: one place bounds it with a timeout,
 // turns a non-zero exit into data, and counts spawns (the benchmark checks the count
 // stays flat with fleet size).
-
+//
+// Why node:child_process and not execa here: this runner is on `fleet ps`'s hot path,
+// and loading execa costs ~12 ms of a ~120 ms budget (bench/, BENCHMARKS.md), while
+// all this needs is argv in, bytes out, an exit code and a timeout. execa stays where
+// its features earn their cost (interactive attach, the control-mode client).
 export interface CommandResult {
   ok: boolean;
   exitCode: number | null;
@@ -29,46 +33,61 @@ export function spawnedCommands(): number {
 }
 
 /** Run argv without a shell; never throws for exit codes, timeouts or a missing binary. */
-export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+export function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error("runCommand needs a program");
   spawnCount += 1;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  // Its own process group, so a timeout can end the whole group: a hung tool's child
-  // holding stdout open would otherwise keep us waiting past the timeout.
-  const subprocess = execa(file, args, {
-    reject: false,
-    env: options.env,
-    extendEnv: options.env === undefined,
-    input: options.input,
-    stdin: options.input === undefined ? "ignore" : "pipe",
-    stripFinalNewline: false,
-    detached: true,
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      if (subprocess.pid !== undefined) process.kill(-subprocess.pid, "SIGKILL");
-    } catch {
-      // Already gone.
+  return new Promise((resolve) => {
+    // Its own process group, so a timeout can end the whole group: a hung tool's child
+    // holding stdout open would otherwise keep us waiting past the timeout.
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    let spawnError: NodeJS.ErrnoException | null = null;
+    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      spawnError = error;
+    });
+    if (options.input !== undefined) {
+      child.stdin?.on("error", () => undefined); // the program may exit without reading
+      child.stdin?.end(options.input);
     }
-  }, timeoutMs);
-  const result = await subprocess;
-  clearTimeout(timer);
-  const code = (result as { code?: string }).code;
-  const notFound = code === "ENOENT" || code === "EACCES";
-  return {
-    ok: result.exitCode === 0 && !timedOut,
-    exitCode: result.exitCode ?? null,
-    stdout: String(result.stdout ?? ""),
-    stderr: String(result.stderr ?? ""),
-    timedOut,
-    notFound,
-    message: timedOut
-      ? `${file} did not answer within ${timeoutMs} ms`
-      : notFound
-        ? `${file} is not installed or not executable`
-        : String(result.stderr ?? "").trim().split("\n")[0] || `${file} exited ${result.exitCode}`,
-  };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      const failure = spawnError as NodeJS.ErrnoException | null;
+      const notFound = failure?.code === "ENOENT" || failure?.code === "EACCES";
+      resolve({
+        ok: code === 0 && !timedOut && failure === null,
+        exitCode: code,
+        stdout,
+        stderr,
+        timedOut,
+        notFound,
+        message: timedOut
+          ? `${file} did not answer within ${timeoutMs} ms`
+          : notFound
+            ? `${file} is not installed or not executable`
+            : failure
+              ? `${file} could not be started (${failure.code ?? failure.message})`
+              : stderr.trim().split("\n")[0] || `${file} exited ${code}`,
+      });
+    });
+  });
 }

@@ -1,8 +1,7 @@
-import { stringify } from "yaml";
 import type { FleetStatus } from "../diff/types.js";
 
 // Machine formats of the one status object: no field is computed here, so JSON, YAML
-// and the table can never disagree.
+// and the table can never disagree. YAML loads its library only when asked for.
 
 /** `-o json` (CONTRACT §8). */
 export function renderJson(status: FleetStatus): string {
@@ -10,6 +9,9 @@ export function renderJson(status: FleetStatus): string {
 }
 
 /** `-o yaml`. */
-export function renderYaml(status: FleetStatus): string {
+export async function renderYaml(status: FleetStatus): Promise<string> {
+  const yaml = await import("yaml");
+  // CommonJS through the bundle: the functions may sit on the default export.
+  const stringify = yaml.stringify ?? (yaml as unknown as { default: typeof yaml }).default.stringify;
   return stringify(status, { lineWidth: 0 });
 }

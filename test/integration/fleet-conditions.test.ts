@@ -98,7 +98,9 @@ describe("panes", () => {
     );
     expect(made.ok, made.message).toBe(true);
     expect((await tmux.tmux("send-keys", "-t", "=exit3:", "Enter")).ok).toBe(true);
-    const paneDead = async () => (await tmux.tmux("display-message", "-p", "-t", "=exit3:", "#{pane_dead}")).stdout.trim() === "1";
+    // tmux 3.3a can mark the pane dead a moment before it has reaped the process and
+    // learnt its status: wait for both, as tmux itself reports them.
+    const paneDead = async () => (await tmux.tmux("display-message", "-p", "-t", "=exit3:", "#{pane_dead}:#{pane_dead_status}")).stdout.trim() === "1:3";
     expect(await waitUntil(paneDead, 5_000)).toBe(true);
     const agent = agentOf((await psJson(file, env())).status, "exit3");
     expect(agent.pane.state).toBe("dead");

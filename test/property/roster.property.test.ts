@@ -269,8 +269,56 @@ const agentArb = fc.record(
   { requiredKeys: [] },
 );
 
+/** Rosters the contract accepts, as JS values: unique valid names, known runtimes, valid fields. */
+const validAgentArb = fc.record(
+  {
+    runtime: fc.constantFrom("pi", "stub", "shell", "claude", "codex", "opencode"),
+    lifecycle: fc.constantFrom("core", "ephemeral"),
+    boot: fc.constantFrom("enabled", "any"),
+    heartbeat: fc.oneof(fc.boolean(), fc.record({ interval: fc.constantFrom("15s", "2m", "500ms", 30, "45") })),
+  },
+  { requiredKeys: ["runtime"] },
+);
+const validNameArb = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/),
+  // Strings YAML would read as numbers, null or booleans if they were not quoted.
+  fc.constantFrom("007", "1e3", "null", "true", "0x1F", "123", "_", "a-b"),
+);
+const validRosterArb = fc
+  .record({
+    names: fc.uniqueArray(validNameArb, { minLength: 0, maxLength: 6 }),
+    agents: fc.array(validAgentArb, { minLength: 6, maxLength: 6 }),
+    defaults: fc.option(fc.record({ lifecycle: fc.constantFrom("core", "ephemeral"), heartbeat: fc.record({ interval: fc.constantFrom("15s", 20) }) }, { requiredKeys: [] }), { nil: undefined }),
+    fleet: fc.option(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), { nil: undefined }),
+  })
+  .map(({ names, agents, defaults, fleet }) => {
+    const roster: Record<string, unknown> = { version: 1, agents: names.map((name, i) => ({ name, ...agents[i] })) };
+    if (defaults !== undefined) roster["defaults"] = defaults;
+    if (fleet !== undefined) roster["fleet"] = fleet;
+    return roster;
+  });
+
+/** A valid roster with one field replaced by anything (a name by a number, null, a list …). */
+const corruptedRosterArb = fc
+  .tuple(validRosterArb, fc.nat(), fc.constantFrom("name", "runtime", "heartbeat", "lifecycle", "extra-key", "version", "agents", "defaults"), nameValueArb, fc.jsonValue({ maxDepth: 2 }))
+  .map(([roster, at, field, nameValue, anything]) => {
+    const agents = roster["agents"] as Record<string, unknown>[];
+    const agent = agents.length > 0 ? agents[at % agents.length] : undefined;
+    switch (field) {
+      case "name": if (agent) agent["name"] = nameValue; break;
+      case "extra-key": if (agent) agent[String(anything).slice(0, 8) || "runtme"] = anything; break;
+      case "version": roster["version"] = anything; break;
+      case "agents": roster["agents"] = anything; break;
+      case "defaults": roster["defaults"] = anything; break;
+      default: if (agent) agent[field] = anything;
+    }
+    return roster;
+  });
+
 const rosterValueArb: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: fc.record(
+  { weight: 2, arbitrary: validRosterArb },
+  { weight: 4, arbitrary: corruptedRosterArb },
+  { weight: 2, arbitrary: fc.record(
     {
       version: fc.oneof(fc.constant(1), fc.constant(2), fc.constant("1"), fc.jsonValue({ maxDepth: 1 })),
       fleet: fc.oneof(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })),
@@ -343,7 +391,7 @@ describe("parseRoster (property): never throws, always well-formed problems", ()
       expect(result.fleet.agents.map((a) => a.name)).toEqual((agents ?? []).map((a) => (a as { name: unknown }).name));
       for (const agent of agents ?? []) expect(typeof (agent as { name: unknown }).name).toBe("string");
     }), { numRuns: RUNS });
-    expect(accepted).toBeGreaterThan(0);
+    expect(accepted, "the generator must produce accepted rosters too").toBeGreaterThan(RUNS / 10);
   });
 });
 

@@ -42,9 +42,9 @@ describe("JSON and YAML", () => {
     expect(Object.keys(step)).toEqual(expect.arrayContaining(["agent", "condition", "argv", "disruptive", "why", "tenant_id", "host"]));
   });
 
-  it("-o yaml round-trips the status object exactly", () => {
+  it("-o yaml round-trips the status object exactly", async () => {
     const status = sampleStatus();
-    expect(parseYaml(renderYaml(status))).toEqual(status);
+    expect(parseYaml(await renderYaml(status))).toEqual(status);
   });
 });
 

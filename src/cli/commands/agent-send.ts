@@ -18,7 +18,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const timeoutS = parseDuration(rawTimeout);
   if (timeoutS === null || timeoutS > 600) throw new UserError(`invalid --timeout "${rawTimeout}": a duration up to 10m, e.g. 10s`);
 
-  const fleet = loadFleetOrExit(options, io);
+  const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const target = resolveAgentTarget(fleet, name, ctx);
   const heartbeatPath = target.agent.heartbeat.expected ? join(ctx.runDir, `${target.agent.name}.hb`) : null;

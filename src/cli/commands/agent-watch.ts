@@ -18,7 +18,7 @@ export async function attach(mode: "watch" | "attach", options: Record<string, u
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
     throw new UserError(`agent ${mode} needs a terminal (stdin and stdout must be a TTY)`);
   }
-  const fleet = loadFleetOrExit(options, io);
+  const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const target = resolveAgentTarget(fleet, args[0], ctx);
   const client = { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs };

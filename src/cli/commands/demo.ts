@@ -29,7 +29,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   delete env["MOSAIC_FLEET_SOCKET"];
   const demoIo: Io = { ...io, env };
   const roster = join(home, "fleet", "roster.yaml");
-  const fleet = loadFleetOrExit({ roster }, demoIo);
+  const fleet = await loadFleetOrExit({ roster }, demoIo);
   const status = await fleetStatus(fleet, observeContext({}, demoIo), true);
   const paint = paintFor(options, io);
   say("");

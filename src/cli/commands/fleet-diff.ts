@@ -9,7 +9,7 @@ import type { Io } from "../io.js";
 
 /** `mosaic fleet diff`: roster against live state; exit 0 in compliance, 1 differences, 2 bad input. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
-  const fleet = loadFleetOrExit(options, io);
+  const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
   const diffs = rosterDiff(status);
   const summary = summarize(status);
@@ -17,7 +17,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const format = outputFormat(options);
   if (format === "json" || format === "yaml") {
     const document = { ...status, kind: "FleetDiff", diff: diffs, summary: { ...summary, unmanaged: status.unmanaged.length, compliant } };
-    io.stdout(format === "json" ? renderJson(document as typeof status) : renderYaml(document as typeof status));
+    io.stdout(format === "json" ? renderJson(document as typeof status) : await renderYaml(document as typeof status));
   } else {
     const paint = paintFor(options, io);
     io.stdout(renderDiff(status, diffs, paint));

@@ -1,7 +1,6 @@
 import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
-import { renderTable } from "../../report/table.js";
 import { parseDuration } from "../../spec/duration.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
@@ -19,15 +18,17 @@ function probeTimeout(options: Record<string, unknown>): number | undefined {
 
 /** `mosaic fleet ps [--fix-plan]`: one row per roster agent; exit 0 once rendered. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
-  const fleet = loadFleetOrExit(options, io);
+  const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const withPlan = options["fixPlan"] === true;
   const format = outputFormat(options);
   if (options["watch"] === true) return watch(options, io, fleet, ctx, withPlan, format);
   const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
   if (format === "json") io.stdout(renderJson(status));
-  else if (format === "yaml") io.stdout(renderYaml(status));
+  else if (format === "yaml") io.stdout(await renderYaml(status));
   else {
+    // The table layout library loads only when a table is drawn (-o json is the hot path for scripts).
+    const { renderTable } = await import("../../report/table.js");
     const paint = paintFor(options, io);
     io.stdout(renderTable(status, paint, format === "wide"));
     if (withPlan) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
@@ -37,7 +38,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
 
 /** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
 async function watch(options: Record<string, unknown>, io: Io, fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean, format: string): Promise<number> {
-  const { watchFleet } = await import("../watch-loop.js");
+  const [{ watchFleet }, { renderTable }] = await Promise.all([import("../watch-loop.js"), import("../../report/table.js")]);
   const paint = paintFor(options, io);
   const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
   const raw = (options["interval"] as string | undefined) ?? "1s";
@@ -47,9 +48,9 @@ async function watch(options: Record<string, unknown>, io: Io, fleet: FleetSpec,
   try {
     await watchFleet({
       fleet, ctx, withPlan, floorMs: seconds * 1000,
-      render: (status, why) => {
+      render: async (status, why) => {
         if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
-        if (format === "yaml") return io.stdout(`---\n${renderYaml(status)}`);
+        if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
         const table = renderTable(status, paint, format === "wide") + (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint)}` : "");
         const header = paint("dim", `${status.observedAt}  (${why}; Ctrl-C to stop)`);
         if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);

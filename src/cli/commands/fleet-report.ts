@@ -20,7 +20,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const historyFile = options["history"] === undefined ? undefined : absolute(String(options["history"]));
   if (output === "" || historyFile === "") throw new UserError("--output and --history need a file path");
 
-  const fleet = loadFleetOrExit(options, io);
+  const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
   const input = reportInput(status);
   const entry = historyEntry(input);
