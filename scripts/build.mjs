@@ -18,6 +18,7 @@ await build({
   target: "node20.19",
   sourcemap: "linked",
   legalComments: "none",
+  minify: true,
   chunkNames: "chunks/[name]-[hash]",
   // The build stamp keys the roster cache: a rebuilt mosaic never trusts an old entry.
   define: { __MOSAIC_VERSION__: JSON.stringify(pkg.version), __MOSAIC_BUILD__: JSON.stringify(`${pkg.version}+${Date.now()}`) },
