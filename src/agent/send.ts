@@ -58,23 +58,36 @@ async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number
 }
 
 /**
- * Whether the message still sits at the end of the input line — looking across the rows
- * it would wrap over, since a long draft spans several.
+ * Whether any of the message (even a part still being echoed) sits in the input line —
+ * across the rows a long draft wraps over. What follows the prompt must be empty, or
+ * something that is not a piece of the message.
  */
 function draftStillTyped(cursor: { screen: string[]; y: number }, message: string): boolean {
   const compact = (text: string) => text.replace(/\s+/g, "");
-  // An empty input line: whatever was typed has left it.
-  if (compact(cursor.screen[cursor.y] ?? "") === "") return false;
   const width = Math.max(1, ...cursor.screen.map((line) => line.length));
   const rows = Math.ceil(message.length / width) + 1;
-  const joined = compact(cursor.screen.slice(Math.max(0, cursor.y - rows + 1), cursor.y + 1).join(""));
-  return joined.endsWith(compact(message).slice(-40));
+  const input = compact(draftOf(cursor.screen.slice(Math.max(0, cursor.y - rows + 1), cursor.y + 1).join("")));
+  if (input === "") return false;
+  const wanted = compact(message);
+  return wanted.startsWith(input) || input.endsWith(wanted) || wanted.includes(input);
 }
 
-/** A screen row that is only (a wrapped piece of) the echoed message, not output. */
-function isEchoOf(line: string, message: string): boolean {
-  const text = line.trim();
-  return text.length > 0 && (message.includes(text) || text.includes(message) || text.endsWith(message.slice(0, text.length)));
+/**
+ * The rows the typed line occupies when echoed: the input line as it was (the prompt)
+ * plus the message, cut at the pane's width. A screen row that is one of them, or the
+ * start of one (an echo still arriving), is the echo, not the agent's output.
+ */
+function echoRows(promptLine: string, cursorX: number, message: string, width: number): string[] {
+  // Typing starts at the cursor (capture-pane trims the prompt's trailing spaces).
+  const full = `${promptLine.padEnd(cursorX).slice(0, cursorX)}${message}`;
+  const rows: string[] = [];
+  for (let start = 0; start < full.length; start += width) rows.push(full.slice(start, start + width).trimEnd());
+  return rows;
+}
+
+function isEchoRow(line: string, rows: readonly string[]): boolean {
+  const text = line.trimEnd();
+  return text !== "" && rows.some((row) => row.startsWith(text));
 }
 
 /** Deliver, submit and (optionally) verify one message. */
@@ -118,6 +131,8 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   const deadline = started + request.timeoutMs;
   const afterEnter = Date.now();
   let screenEvidence: Record<string, unknown> = {};
+  // Screen proof must hold on two looks in a row: a slow echo can look finished once.
+  let acceptedOnce = false;
   while (Date.now() < deadline) {
     if (request.heartbeatPath) {
       const now = ackState(readHeartbeat(request.heartbeatPath));
@@ -133,16 +148,19 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
     const after = await readCursor(client, pane.paneId);
     if (after) {
       const draftLeft = !draftStillTyped(after, message);
-      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoOf(line, message)).length;
+      const echo = echoRows(before.screen[before.y] ?? "", before.x, message, Math.max(1, ...after.screen.map((l) => l.length), pane.width));
+      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoRow(line, echo)).length;
       const waiting = foregroundWaitingForInput(pane.pid, after.tty);
       screenEvidence = { draftLeftInputLine: draftLeft, newOutputLines: newOutput, waitingForInput: waiting };
-      if (!request.heartbeatPath && draftLeft && newOutput > 0 && waiting) {
+      const accepted = !request.heartbeatPath && draftLeft && newOutput > 0 && waiting;
+      if (accepted && !acceptedOnce) acceptedOnce = true;
+      else if (accepted) {
         return {
           kind: "delivered", verified: true,
           evidence: { method: "screen", ...screenEvidence, ms: Date.now() - afterEnter, pane: pane.paneId },
           message: `${agent} took the message: it left the input line, output followed, and the program waits for input again`,
         };
-      }
+      } else acceptedOnce = false;
     }
     await sleep(50);
   }

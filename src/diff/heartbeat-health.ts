@@ -28,6 +28,13 @@ const INVALID_REASON: Record<HeartbeatInvalidReason, Reason> = {
   ReadError: "HeartbeatUnreadable",
 };
 
+/** The protocol's bounds (what the parser enforces), checked again for records built elsewhere. */
+function wellFormed(record: { ts: number; pid: number; status: string }): boolean {
+  return Number.isSafeInteger(record.ts) && record.ts >= 0 && record.ts < 1e12
+    && Number.isSafeInteger(record.pid) && record.pid > 0 && record.pid <= 4_194_304
+    && /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(record.status);
+}
+
 /** Judge one agent's heartbeat at `nowMs`. */
 export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: number): HeartbeatHealth {
   const hb = facts.heartbeat;
@@ -39,7 +46,7 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
   }
   const { record } = hb;
   // The parser guarantees these; a record built any other way is judged the same.
-  if (!Number.isSafeInteger(record.ts) || record.ts < 0 || !Number.isSafeInteger(record.pid) || record.pid <= 0 || !record.status) {
+  if (!wellFormed(record)) {
     return { state: "unknown", reason: "HeartbeatMalformed", message: "heartbeat record is malformed", ageS: null };
   }
   // Judge on the exact age; round only what is shown.

@@ -31,13 +31,26 @@ export function readHeartbeats(
 ): Map<string, HeartbeatObservation> {
   const uid = opts.uid ?? process.getuid?.();
   const dirVerdict = checkRunDir(runDir, uid);
+  const before = dirVerdict ? null : dirIdentity(runDir);
   const present = dirVerdict ? null : listDir(runDir);
   const buffer = Buffer.allocUnsafe(MAX_BYTES + 1);
   const observations = new Map<string, HeartbeatObservation>();
   for (const name of names) {
     observations.set(name, dirVerdict ? { ...dirVerdict } : readNamed(runDir, name, uid, buffer, present));
   }
+  // Check, read, check again: files are opened by path, so a directory swapped while we
+  // read (for a world-writable one of forged heartbeats) must void what was read.
+  if (before !== null && (dirIdentity(runDir) !== before || checkRunDir(runDir, uid) !== null)) {
+    const changed = invalid("Untrusted", `run directory ${runDir} was replaced while it was being read`);
+    for (const name of names) observations.set(name, { ...changed });
+  }
   return observations;
+}
+
+/** A directory's identity (device and inode), to notice it being swapped. */
+function dirIdentity(dir: string): string | null {
+  const stat = lstatSync(dir, { throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : null;
 }
 
 /** One readdir spares a throwing open() per absent agent (ENOENT costs ~10 µs in Node); null: open each. */

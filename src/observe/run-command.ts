@@ -59,15 +59,11 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
       child.stdin?.on("error", () => undefined); // the program may exit without reading
       child.stdin?.end(options.input);
     }
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, timeoutMs);
-    child.on("close", (code) => {
+    let exited = false;
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
@@ -88,6 +84,27 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
               ? `${file} could not be started (${failure.code ?? failure.message})`
               : stderr.trim().split("\n")[0] || `${file} exited ${code}`,
       });
+    };
+    // Past the timeout nothing more is awaited: the group is killed, and a descendant
+    // that escaped it (setsid) and still holds our pipes is cut off, not waited for.
+    const giveUp = () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish(child.exitCode);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      if (exited) giveUp();
+    }, timeoutMs);
+    child.on("exit", () => {
+      exited = true;
+      if (timedOut) giveUp();
     });
+    child.on("close", (code) => finish(code));
   });
 }

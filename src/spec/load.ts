@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, visit, type Alias, type Document } from "yaml";
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
 import { expandedSize, MAX_EXPANDED_NODES } from "./alias-budget.js";
 import { printableMessage, type RosterProblem } from "./problems.js";
 import { readRosterText, type RosterResult } from "./read.js";
@@ -7,7 +7,7 @@ import { crossFieldProblems } from "./rules.js";
 import { runtimeCatalog } from "./runtimes.js";
 import { RosterSchema } from "./schema.js";
 import { problemsFromIssues } from "./schema-issues.js";
-import { locate } from "./yaml-position.js";
+import { locate, positionOf } from "./yaml-position.js";
 
 // Reads a roster: file → YAML (positions kept) → schema → cross-field rules → the
 // resolved fleet. Every problem is collected; none is thrown.
@@ -65,6 +65,19 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   if (doc.contents === null) {
     return { ok: false, problems: [{ code: "Schema", file, line: 1, col: 1, message: "roster is empty; expected a mapping with version: 1 and agents:" }] };
   }
+
+  // A mapping key must be a plain scalar: a collection key (`? [a, b]`) would be
+  // stringified by toJS (with a warning on stderr) and could never name a field.
+  const complexKeys: RosterProblem[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isMap(pair.key) || isSeq(pair.key) || isAlias(pair.key)) {
+        const { line, col } = positionOf(pair.key as Node, lineCounter);
+        complexKeys.push({ code: "Schema", file, line, col, message: "a mapping key must be a plain name, not a list, mapping or alias" });
+      }
+    },
+  });
+  if (complexKeys.length > 0) return { ok: false, problems: complexKeys.slice(0, MAX_PROBLEMS) };
 
   if (expandedSize(doc) > MAX_EXPANDED_NODES) {
     const first = firstAlias(doc);

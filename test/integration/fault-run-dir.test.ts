@@ -1,18 +1,25 @@
 // Fault injection (ADVERSARIAL.md "Heartbeats"): the run directory disappears (or is
-// swapped for a world-writable one) in the middle of an observation. A wrapper first on
-// PATH (test/fixtures/fault/rm-run-dir), linked as `tmux` or as `systemctl`, removes the
-// test's run directory before exec'ing the real tool, so the tmux and systemd observers
-// run while the heartbeat files vanish under them. `fleet ps` must not crash: exit 0,
-// heartbeats Unknown (never healthy), the rest of the row still there.
+// swapped for a world-writable one, or for a symlink) in the middle of a `fleet ps`.
+// `fleet ps` must not crash: exit 0, the rest of the row still there, and no heartbeat
+// ever healthy unless it was read, intact and private, from the real run directory.
+//
+// Two ways to strike mid-run:
+//   - a wrapper first on PATH (test/fixtures/fault/rm-run-dir), linked as `tmux` or
+//     `systemctl`, removes/swaps the run directory before exec'ing the real tool. The
+//     heartbeat reads overlap the subprocesses, so they may come before or after the
+//     strike: either answer is right (healthy from the intact directory, or Unknown),
+//     which is exactly what these tests accept — and nothing else;
+//   - deterministically, during the `--probe` wait: the test removes/swaps the directory
+//     as soon as mosaic's probe files appear, before the observation reads anything.
 
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
-import type { FleetStatus } from "../../src/diff/types.js";
-import { ROOT, agentOf, cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, psJson, scratch, type Scratch } from "./fleet-support.js";
+import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
+import { ROOT, agentOf, cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, psJson, scratch, sleep, type CliRun, type Scratch } from "./fleet-support.js";
 
 const FAULT = join(ROOT, "test", "fixtures", "fault");
 const which = (tool: string) => execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
@@ -53,15 +60,12 @@ afterAll(async () => {
   s?.cleanup();
 });
 
-/** Fresh heartbeats from a live writer that predates them (this test process). */
-function freshHeartbeats(): void {
+/** A private run dir with fresh heartbeats (status=idle) from a live writer that predates them (this process). */
+beforeEach(() => {
+  rmSync(s.runDir, { recursive: true, force: true });
   mkdirSync(s.runDir, { recursive: true, mode: 0o700 });
   chmodSync(s.runDir, 0o700);
   for (const name of AGENTS) s.heartbeat(name, `ts=${nowS()} pid=${process.pid} status=idle`);
-}
-
-beforeEach(() => {
-  freshHeartbeats();
   writeFileSync(log, "");
 });
 
@@ -78,6 +82,43 @@ function env(tool?: "tmux" | "systemctl", extra: Record<string, string> = {}): N
   });
 }
 
+/** A world-writable directory of fresh heartbeats marked status=swapped, ready to take the run dir's place. */
+function swapDir(): string {
+  const dir = join(s.dir, "swap");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  for (const name of AGENTS) writeFileSync(join(dir, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=swapped\n`, { mode: 0o600 });
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+/** Run `fleet ps … --probe` and call `strike` as soon as mosaic's probe files appear (before it reads heartbeats). */
+async function duringProbeWait(args: string[], strike: () => void): Promise<{ run: CliRun; struck: boolean }> {
+  const running = mosaic(["fleet", "ps", "-f", file, ...args, "--probe", "--probe-timeout", "1s"], env());
+  let struck = false;
+  const deadline = Date.now() + 5_000;
+  while (!struck && Date.now() < deadline) {
+    if (AGENTS.every((name) => existsSync(join(s.runDir, `${name}.probe`)))) {
+      strike();
+      struck = true;
+    } else {
+      await sleep(5);
+    }
+  }
+  return { run: await running, struck };
+}
+
+/** Healthy only from the intact private run dir (status=idle); otherwise Unknown with one of `reasons`. */
+function expectNeverWronglyHealthy(agent: AgentStatus, reasons: string[]): void {
+  if (agent.heartbeat.state === "healthy") {
+    expect(agent.heartbeat.status, `${agent.name} healthy from the wrong directory`).toBe("idle");
+    expect(conditionOf(agent, "Stale")).toMatchObject({ status: "False", reason: "HeartbeatFresh" });
+  } else {
+    expect(agent.heartbeat.state, agent.name).toBe("unknown");
+    expect(reasons, `${agent.name}: ${JSON.stringify(conditionOf(agent, "Stale"))}`).toContain(conditionOf(agent, "Stale").reason);
+  }
+}
+
 describe("the run directory removed during an observation", () => {
   it("control: without the fault, both heartbeats are healthy", async () => {
     const { status } = await psJson(file, env());
@@ -85,7 +126,7 @@ describe("the run directory removed during an observation", () => {
   });
 
   for (const tool of ["tmux", "systemctl"] as const) {
-    it(`removed by a ${tool} wrapper: exit 0, heartbeats Unknown NoHeartbeat (never healthy), panes still alive`, async () => {
+    it(`removed by a ${tool} wrapper while the observers run: exit 0, each heartbeat healthy (read first) or Unknown NoHeartbeat, panes still alive`, async () => {
       const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env(tool));
       expect(readFileSync(log, "utf8"), `the ${tool} wrapper was not called`).toContain(tool);
       expect(existsSync(s.runDir), "the run directory is still there").toBe(false);
@@ -94,61 +135,69 @@ describe("the run directory removed during an observation", () => {
       const status = JSON.parse(run.stdout) as FleetStatus;
       expect(status.agents.map((a) => a.name)).toEqual(AGENTS);
       for (const agent of status.agents) {
-        expect(agent.heartbeat.state, agent.name).toBe("unknown");
-        expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({ status: "Unknown", reason: "NoHeartbeat" });
+        expectNeverWronglyHealthy(agent, ["NoHeartbeat"]);
         expect(agent.pane).toMatchObject({ state: "alive", pid: await tmux.panePid(agent.name) });
       }
     });
   }
 
-  it("removed during fleet ps --probe: exit 0, no probe answered, heartbeats never healthy, no file recreated", async () => {
-    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json", "--probe", "--probe-timeout", "300ms"], env("tmux"));
-    expect(readFileSync(log, "utf8")).toContain("tmux");
+  it("removed during the --probe wait, before the heartbeats are read: exit 0, Unknown NoHeartbeat, panes alive, nothing recreated", async () => {
+    const { run, struck } = await duringProbeWait(["-o", "json"], () => rmSync(s.runDir, { recursive: true, force: true }));
+    expect(struck, "mosaic never wrote its probe files").toBe(true);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     const status = JSON.parse(run.stdout) as FleetStatus;
     for (const agent of status.agents) {
-      expect(agent.heartbeat.state).not.toBe("healthy");
-      expect(conditionOf(agent, "Stale").status).not.toBe("False");
+      expect(agent.heartbeat.state, agent.name).toBe("unknown");
+      expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({ status: "Unknown", reason: "NoHeartbeat" });
+      expect(agent.heartbeat.probe).toMatchObject({ answered: false, rtt_ms: null });
+      expect(agent.pane.state).toBe("alive");
     }
     expect(existsSync(s.runDir), "mosaic recreated the run directory after it was removed").toBe(false);
   });
 
-  it("removed, table output: exit 0, HEARTBEAT unknown on every row, PANE alive", async () => {
-    const run = await mosaic(["fleet", "ps", "-f", file], env("tmux"));
+  it("removed during the --probe wait, table output: exit 0, HEARTBEAT unknown on every row, PANE alive", async () => {
+    const { run, struck } = await duringProbeWait([], () => rmSync(s.runDir, { recursive: true, force: true }));
+    expect(struck).toBe(true);
     expect(run.code, run.stderr).toBe(0);
     const rows = parseTable(run.stdout).rows;
     expect(rows.map((r) => [r["NAME"], r["PANE"], (r["HEARTBEAT"] ?? "").split(" ")[0]])).toEqual(AGENTS.map((n) => [n, "alive", "unknown"]));
   });
 
-  it("swapped mid-run for a world-writable directory holding fresh heartbeats: untrusted, Unknown, never healthy", async () => {
-    const swap = join(s.dir, "swap");
-    rmSync(swap, { recursive: true, force: true });
-    mkdirSync(swap);
-    for (const name of AGENTS) writeFileSync(join(swap, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=idle\n`, { mode: 0o600 });
-    chmodSync(swap, 0o777);
-    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env("tmux", { MF_SWAP_DIR: swap }));
+  it("swapped by a tmux wrapper for a world-writable directory of fresh heartbeats: never healthy from it", async () => {
+    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env("tmux", { MF_SWAP_DIR: swapDir() }));
     expect(readFileSync(log, "utf8")).toContain("tmux");
-    expect(existsSync(join(s.runDir, `${AGENTS[0]}.hb`)), "the swap did not happen").toBe(true);
+    expect(readFileSync(join(s.runDir, `${AGENTS[0]}.hb`), "utf8"), "the swap did not happen").toMatch(/status=swapped/);
+    expect(run.code, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as FleetStatus;
+    for (const agent of status.agents) expectNeverWronglyHealthy(agent, ["HeartbeatUntrusted"]);
+  });
+
+  it("swapped during the --probe wait for a world-writable directory of fresh heartbeats: Unknown HeartbeatUntrusted", async () => {
+    const swap = swapDir();
+    const { run, struck } = await duringProbeWait(["-o", "json"], () => {
+      rmSync(s.runDir, { recursive: true, force: true });
+      renameSync(swap, s.runDir);
+    });
+    expect(struck).toBe(true);
     expect(run.code, run.stderr).toBe(0);
     const status = JSON.parse(run.stdout) as FleetStatus;
     for (const agent of status.agents) {
       expect(agent.heartbeat.state, agent.name).toBe("unknown");
       expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({ status: "Unknown", reason: "HeartbeatUntrusted" });
     }
-    // Put a private run dir back for the next test.
-    rmSync(s.runDir, { recursive: true, force: true });
   });
 
-  it("a run directory replaced by a symlink to a private directory of fresh heartbeats (end to end): untrusted, never healthy", async () => {
+  it("swapped during the --probe wait for a symlink to a private directory of fresh heartbeats: Unknown HeartbeatUntrusted", async () => {
     const target = join(s.dir, "elsewhere");
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { mode: 0o700 });
-    for (const name of AGENTS) writeFileSync(join(target, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=idle\n`, { mode: 0o600 });
-    // Replace the run dir by the symlink before the run (the unit test covers the reader alone).
-    rmSync(s.runDir, { recursive: true, force: true });
-    symlinkSync(target, s.runDir);
-    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env());
+    for (const name of AGENTS) writeFileSync(join(target, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=linked\n`, { mode: 0o600 });
+    const { run, struck } = await duringProbeWait(["-o", "json"], () => {
+      rmSync(s.runDir, { recursive: true, force: true });
+      symlinkSync(target, s.runDir);
+    });
+    expect(struck).toBe(true);
     expect(run.code, run.stderr).toBe(0);
     const status = JSON.parse(run.stdout) as FleetStatus;
     for (const agent of status.agents) {
