@@ -66,8 +66,8 @@ describe("escape sequences never reach the terminal raw", () => {
     expect(text).toContain("\\x1b]52;c;");
   });
 
-  it("-o yaml: control characters are quoted escapes", () => {
-    expect(renderYaml(hostile())).not.toMatch(RAW_CONTROL);
+  it("-o yaml: control characters are quoted escapes", async () => {
+    expect(await renderYaml(hostile())).not.toMatch(RAW_CONTROL);
   });
 
   it("the fix plan text: a step's why (built from the pane's argv) is escaped", () => {
