@@ -44,6 +44,8 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     ["bin/mosaic fleet ps -o wide", "socket, tmux target, real command, unit name"],
     ["bin/mosaic fleet ps --probe", "prove each heartbeat responder answers now"],
     ["bin/mosaic fleet diff; echo exit=$?", "pre-deploy check: exit 1, canary-pi drifted"],
+    ["bin/mosaic agent watch dogfood-coder", "read-only live view: keys are not sent; leave with q"],
+    ["bin/mosaic agent send --verify dogfood-coder 'hello'", "typed literally, submitted, proven by the stub's ack"],
     [`tmux -L ${DEMO_SOCKET} kill-session -t =dogfood-reviewer && bin/mosaic fleet ps`, "PaneDead (PaneMissing)"],
     ...(coder?.heartbeat.pid ? [[`kill -STOP ${coder.heartbeat.pid}; sleep 7; bin/mosaic fleet ps; kill -CONT ${coder.heartbeat.pid}`, "wedge the stub: Stale after 3 x 2s"]] : []),
     ["bin/mosaic demo --down", "remove everything the demo created"],
