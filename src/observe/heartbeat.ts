@@ -40,9 +40,13 @@ export function readHeartbeats(
   }
   // Check, read, check again: files are opened by path, so a directory swapped while we
   // read (for a world-writable one of forged heartbeats) must void what was read.
-  if (before !== null && (dirIdentity(runDir) !== before || checkRunDir(runDir, uid) !== null)) {
-    const changed = invalid("Untrusted", `run directory ${runDir} was replaced while it was being read`);
-    for (const name of names) observations.set(name, { ...changed });
+  if (before !== null) {
+    const after = dirIdentity(runDir);
+    // Removed meanwhile: nothing there now. Replaced, or made unsafe: nothing read counts.
+    const verdict = after === null ? { state: "missing" as const }
+      : after !== before || checkRunDir(runDir, uid) !== null ? invalid("Untrusted", `run directory ${runDir} was replaced while it was being read`)
+      : null;
+    if (verdict) for (const name of names) observations.set(name, { ...verdict });
   }
   return observations;
 }
