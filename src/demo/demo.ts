@@ -27,6 +27,8 @@ export interface DemoState {
   unitFiles: string[];
   sessions: string[];
   panePids: number[];
+  /** The stubs themselves (children of the panes' wrapper shells), from their heartbeats. */
+  agentPids?: number[];
   agents: string[];
   mode: "systemd" | "tmux";
   why: string;
@@ -140,7 +142,13 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
     if (pid) state.panePids.push(Number(pid));
   }
   save();
-  await waitForHeartbeats(home, agents.filter((a) => a.start && a.name !== "_holder").map((a) => a.name), 5_000);
+  const started = agents.filter((a) => a.start && a.name !== "_holder").map((a) => a.name);
+  await waitForHeartbeats(home, started, 5_000);
+  state.agentPids = started.flatMap((name) => {
+    const pid = /(?:^| )pid=(\d+)/.exec(readFileSafe(join(home, "fleet", "run", `${name}.hb`)))?.[1];
+    return pid ? [Number(pid)] : [];
+  });
+  save();
   return state;
 }
 
@@ -167,6 +175,14 @@ async function removeStaleSocket(state: DemoState, env: NodeJS.ProcessEnv): Prom
     if (stat.isSocket() && stat.uid === process.getuid?.()) unlinkSync(path);
   } catch {
     // Already gone.
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
 
@@ -204,7 +220,9 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
     await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], { env: tmuxEnv, timeoutMs: 3_000 });
   }
   const deadline = Date.now() + 3_000;
-  while (state.panePids.some((pid) => processAlive(pid)) && Date.now() < deadline) {
+  // The stubs write a last `status=stopping` beat as they go: wait for them before removing files.
+  const pids = [...state.panePids, ...(state.agentPids ?? [])];
+  while (pids.some((pid) => processAlive(pid)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const name of state.agents) {
