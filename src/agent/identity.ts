@@ -1,5 +1,5 @@
 import { runCommand } from "../observe/run-command.js";
-import { AGENT_NAME_RE } from "../spec/schema.js";
+import { AGENT_NAME_RE } from "../spec/names.js";
 
 // Which agent a runtime is: the argument, else MOSAIC_AGENT_NAME, else the tmux session
 // it runs in (the unit → tmux hand-off is known to lose MOSAIC_AGENT_NAME).

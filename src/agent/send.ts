@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { readHeartbeat } from "../observe/heartbeat.js";
 import type { HeartbeatObservation } from "../observe/types.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
@@ -39,6 +38,7 @@ function ackState(hb: HeartbeatObservation): { ack: string | null; acks: number 
 /** Serialise senders per agent with a lock in the run directory. */
 async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number, body: () => Promise<T>): Promise<T | "busy"> {
   ensurePrivateRunDir(runDir);
+  const lockfile = (await import("proper-lockfile")).default;
   const target = join(runDir, `${agent}.send`);
   let release: (() => Promise<void>) | undefined;
   const deadline = Date.now() + timeoutMs;

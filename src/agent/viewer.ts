@@ -1,4 +1,3 @@
-import sliceAnsi from "slice-ansi";
 import { tmux, type PaneClient } from "./pane.js";
 
 // `agent watch`: a read-only view drawn from `capture-pane`, with no tmux client at all.
@@ -34,6 +33,7 @@ export function notice(options: Pick<ViewerOptions, "name" | "socket">): string 
 /** Show the pane until the operator leaves (q, C-c, C-d, C-b d) or the pane goes; resolves to an exit code. */
 export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<number> {
   const { client, paneId } = options;
+  const { default: sliceAnsi } = await import("slice-ansi");
   const intervalMs = options.intervalMs ?? 100;
   let last = "";
   let leaving: ((code: number) => void) | undefined;

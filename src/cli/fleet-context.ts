@@ -1,5 +1,6 @@
 import { machineFacts, type FleetSpec } from "../spec/resolve.js";
 import { loadRosterCached, rosterCacheDir } from "../spec/cache.js";
+import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
 import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
@@ -38,7 +39,7 @@ export async function loadFleetOrExit(options: Record<string, unknown>, io: Io):
 export function observeContext(options: Record<string, unknown>, io: Io): ObserveContext {
   const facts = machineFacts();
   const socket = (options["socket"] as string | undefined) || io.env["MOSAIC_FLEET_SOCKET"] || undefined;
-  if (socket !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(socket)) {
+  if (socket !== undefined && !SOCKET_RE.test(socket)) {
     throw new UserError(`invalid tmux socket name "${socket}": use letters, digits, _ . -`);
   }
   const timeout = Number(io.env["MOSAIC_TIMEOUT_MS"] ?? "");

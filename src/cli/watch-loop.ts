@@ -84,7 +84,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       latest?.agents.find((a) => a.socket === socket && a.pane.state !== "missing" && a.pane.state !== "unknown")?.name
       ?? latest?.unmanaged.find((u) => u.socket === socket)?.session
       ?? null;
-    if (check.ok) sources.push(watchTmux(check.path, ctx.env, attachTo, (why) => void observe(why)));
+    if (check.ok) sources.push(await watchTmux(check.path, ctx.env, attachTo, (why) => void observe(why)));
   }
 
   // tmux sends no notification when a pane dies under remain-on-exit: watch the pane

@@ -6,7 +6,6 @@ import { userManagerEnv } from "../observe/systemd.js";
 import { tmuxClientEnv, tmuxSocketPath } from "../observe/tmux-socket.js";
 import { processAlive } from "../observe/proc.js";
 import { shellLine } from "../report/style.js";
-import { parseRoster } from "../spec/load.js";
 import { packageRoot } from "./package-root.js";
 import { agentTemplate, DEMO_AGENT_TEMPLATE, DEMO_HOLDER_UNIT, DEMO_MARKER, holderUnit } from "./units.js";
 
@@ -53,7 +52,8 @@ export function readDemoState(home: string): DemoState | null {
 }
 
 /** The demo roster's agents, read with the roster loader: name, and whether it is started. */
-function demoAgents(file: string, rosterText: string): { name: string; start: boolean }[] {
+async function demoAgents(file: string, rosterText: string): Promise<{ name: string; start: boolean }[]> {
+  const { parseRoster } = await import("../spec/load.js");
   const result = parseRoster(file, rosterText);
   if (!result.ok) throw new Error(`the built-in demo roster is invalid: ${result.problems[0]?.message ?? "?"}`);
   return result.fleet.agents.map((agent) => ({ name: agent.name, start: agent.lifecycle === "core" }));
@@ -92,7 +92,7 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
   const rosterText = readFileSync(join(root, "roster", "demo.yaml"), "utf8");
   mkdirSync(join(home, "fleet", "run"), { recursive: true, mode: 0o700 });
   writeFileSync(join(home, "fleet", "roster.yaml"), rosterText.replace("$schema=./roster.schema.json", `$schema=${join(root, "roster", "roster.schema.json")}`));
-  const agents = demoAgents(join(root, "roster", "demo.yaml"), rosterText);
+  const agents = await demoAgents(join(root, "roster", "demo.yaml"), rosterText);
   const agentArgv = [process.execPath, join(root, "bin", "mosaic"), "agent", "stub", "--interval", DEMO_INTERVAL];
   const state: DemoState = {
     home, socket, tmuxTmpdir: io.env["TMUX_TMPDIR"] || null, units: [], unitFiles: [], sessions: [], panePids: [],

@@ -54,3 +54,10 @@ export function shortCommand(process: ProcessInfo | null): string | null {
   const argv = process.argv.length > 0 ? process.argv : [process.comm];
   return argv.map((arg, i) => (i < 2 && arg.includes("/") ? basename(arg) : arg)).join(" ").slice(0, 200);
 }
+
+/** tmux's pane_current_command, from our scan: the foreground process's first word, basename, no leading "-". */
+export function paneCommand(tree: ProcessTree): string {
+  const process = tree.foreground ?? tree.root;
+  const first = (process.argv[0] ?? process.comm).replace(/^[\s-]+/, "").split(" ")[0] ?? "";
+  return basename(first) || process.comm;
+}

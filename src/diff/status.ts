@@ -3,7 +3,7 @@ import type { SourceUnavailable, TmuxObservation } from "../observe/types.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { CONDITION_CHECKS } from "./conditions/index.js";
 import { heartbeatHealth } from "./heartbeat-health.js";
-import { identifyRuntime, shortCommand } from "./runtime-match.js";
+import { identifyRuntime, paneCommand, shortCommand } from "./runtime-match.js";
 import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
@@ -82,7 +82,7 @@ function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet:
       state: paneState,
       target: pane?.paneId ?? null,
       pid: pane?.pid ?? null,
-      command: pane?.currentCommand ?? null,
+      command: pane?.currentCommand || (facts.tree ? paneCommand(facts.tree) : null),
       idle_s: pane ? Math.max(0, Math.round(nowMs / 1000 - pane.activity)) : null,
       ...(pane?.dead ? { exit_status: pane.deadStatus } : {}),
     },

@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from "execa";
+import type { ResultPromise } from "execa";
 import { log } from "../log.js";
 import { tmuxClientEnv } from "./tmux-socket.js";
 
@@ -29,7 +29,8 @@ const TMUX_CHANGES = /^%(sessions-changed|session-changed|window-add|window-clos
  * nothing, resizes nothing, and is gone when closed. `attachTo` picks a session to attach
  * to (any will do: session and window notifications are server-wide).
  */
-export function watchTmux(socketPath: string, env: NodeJS.ProcessEnv, attachTo: () => string | null, onChange: (why: string) => void): EventSource {
+export async function watchTmux(socketPath: string, env: NodeJS.ProcessEnv, attachTo: () => string | null, onChange: (why: string) => void): Promise<EventSource> {
+  const { execa } = await import("execa");
   let child: ResultPromise | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;

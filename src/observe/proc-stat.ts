@@ -17,11 +17,14 @@ export interface ProcStat {
   state: string;
   /** Field 22: start time in clock ticks since boot. */
   startTicks: number;
+  /** Field 8: the foreground process group of the process's terminal (-1 or 0: none). */
+  tpgid?: number;
 }
 
 // Field numbers from proc(5), counted from the first field after comm (field 3).
 const STATE_FIELD = 3;
 const PPID_FIELD = 4;
+const TPGID_FIELD = 8;
 const STARTTIME_FIELD = 22;
 const FIRST_FIELD_AFTER_COMM = 3;
 
@@ -31,13 +34,32 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(")");
   if (open < 1 || close < open) return null;
   const pid = toInt(text.slice(0, open).trim());
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  // Only fields 3..22 are needed: take them without splitting the whole (52-field) line,
+  // which the scan does for every process on the host.
+  const rest = fieldsAfterComm(text, close + 1, STARTTIME_FIELD - FIRST_FIELD_AFTER_COMM + 1);
   const state = rest[STATE_FIELD - FIRST_FIELD_AFTER_COMM];
   const ppid = toInt(rest[PPID_FIELD - FIRST_FIELD_AFTER_COMM]);
+  const tpgid = toInt(rest[TPGID_FIELD - FIRST_FIELD_AFTER_COMM]);
   const startTicks = toInt(rest[STARTTIME_FIELD - FIRST_FIELD_AFTER_COMM]);
   if (pid === null || ppid === null || startTicks === null) return null;
   if (state === undefined || state.length !== 1) return null;
-  return { pid, ppid, comm: text.slice(open + 1, close), state, startTicks };
+  const stat: ProcStat = { pid, ppid, comm: text.slice(open + 1, close), state, startTicks };
+  if (tpgid !== null) stat.tpgid = tpgid;
+  return stat;
+}
+
+/** The first `count` whitespace-separated fields from `from`. */
+function fieldsAfterComm(text: string, from: number, count: number): string[] {
+  const fields: string[] = [];
+  let i = from;
+  while (fields.length < count && i < text.length) {
+    while (i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\t")) i += 1;
+    let end = i;
+    while (end < text.length && text[end] !== " " && text[end] !== "\n" && text[end] !== "\t") end += 1;
+    if (end > i) fields.push(text.slice(i, end));
+    i = end;
+  }
+  return fields;
 }
 
 /** Zombies (Z) and dead tasks (X) have exited; only their /proc entry remains. */

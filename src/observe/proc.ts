@@ -166,7 +166,10 @@ function treeOf(procRoot: string, bootSec: number, index: ProcessIndex, rootPid:
       if (info !== null) processes.push(info);
     }
   }
-  return { root, processes };
+  // The terminal's foreground process group leader, as tmux finds pane_current_command.
+  const tpgid = rootStat?.tpgid;
+  const foreground = tpgid !== undefined && tpgid > 0 ? processes.find((p) => p.pid === tpgid) : undefined;
+  return foreground ? { root, processes, foreground } : { root, processes };
 }
 
 /** One scan of procfs: every live process's stat, indexed by pid and parent. */

@@ -26,6 +26,7 @@ export interface TmuxPane {
   dead: boolean;
   /** Exit status of a dead pane's process, when tmux knows it. */
   deadStatus: number | null;
+  /** Not asked of tmux (it reads /proc for every pane); derived from our own scan. */
   currentCommand: string;
   /** Unix seconds of the window's last activity. */
   activity: number;
@@ -80,6 +81,8 @@ export interface ProcessInfo {
 export interface ProcessTree {
   root: ProcessInfo;
   processes: ProcessInfo[];
+  /** The pane terminal's foreground process (what tmux calls pane_current_command). */
+  foreground?: ProcessInfo;
 }
 
 /** A well-formed heartbeat line (protocol v1). */

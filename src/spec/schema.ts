@@ -4,16 +4,9 @@ import { parseDuration } from "./duration.js";
 // Roster v1 as a zod schema: the single source of the roster's types and of its JSON
 // Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
 
-/** Agent names are tmux targets and path components: no `.`, `:`, `/`, globs, shell. */
-export const AGENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
-/** Linux user names (useradd's default rule). */
-export const TENANT_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
-/** tmux -L socket names: a single safe path component. */
-export const SOCKET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?$/;
-/** A unit name template; `{name}` is replaced by the agent name. */
-export const UNIT_RE = /^[A-Za-z0-9:_.\\@{}-]+\.(service|scope)$/;
-export const RUNTIME_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+import { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE } from "./names.js";
+
+export { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE };
 
 const DURATION_MESSAGE = 'must be a positive duration such as "15s", "2m" or a whole number of seconds';
 const duration = z

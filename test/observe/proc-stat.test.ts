@@ -24,6 +24,7 @@ describe("parseProcStat", () => {
       comm: "sleep",
       state: "S",
       startTicks: 4242,
+      tpgid: -1,
     });
   });
 
@@ -51,6 +52,7 @@ describe("parseProcStat", () => {
       comm: "process_api",
       state: "S",
       startTicks: 25,
+      tpgid: -1,
     });
   });
 

@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import { findPane, tmux } from "../../agent/pane.js";
 import { runViewer } from "../../agent/viewer.js";
 import { tmuxClientEnv } from "../../observe/tmux-socket.js";
@@ -32,6 +31,7 @@ export async function attach(mode: "watch" | "attach", options: Record<string, u
   }
 
   io.stderr(`Taking over ${target.agent.name} on socket ${target.socket}: everything you type goes to the agent, C-c included. Detach with C-b d.\n`);
+  const { execa } = await import("execa");
   const held = await holdWindowSizes(client, target.agent.name);
   try {
     const result = await execa("tmux", ["-S", target.socketPath, "attach-session", "-f", "ignore-size", "-t", `=${target.agent.name}:`], {

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { demoDown, demoHome, demoUp, DEMO_SOCKET } from "../../demo/demo.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
-import { renderTable } from "../../report/table.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
@@ -34,6 +33,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const paint = paintFor(options, io);
   say("");
   say(paint("bold", `$ MOSAIC_HOME=${home} mosaic fleet ps --fix-plan`));
+  const { renderTable } = await import("../../report/table.js");
   io.stdout(renderTable(status, paint));
   io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
   const coder = status.agents.find((a) => a.name === "dogfood-coder");

@@ -1,5 +1,4 @@
 import { isCompliant, summarize } from "../../diff/compliance.js";
-import { rosterDiff } from "../../diff/roster-diff.js";
 import { renderDiff } from "../../report/diff-text.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
@@ -11,6 +10,7 @@ import type { Io } from "../io.js";
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
   const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
+  const { rosterDiff } = await import("../../diff/roster-diff.js");
   const diffs = rosterDiff(status);
   const summary = summarize(status);
   const compliant = isCompliant(status) && diffs.every((d) => d.changes.length === 0);

@@ -1,0 +1,13 @@
+// The roster's name rules as plain regular expressions, apart from the zod schema, so
+// code that only checks a name (the stub, the CLI) does not load the schema library.
+
+/** Agent names are tmux targets and path components: no `.`, `:`, `/`, globs, shell. */
+export const AGENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+/** Linux user names (useradd's default rule). */
+export const TENANT_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** tmux -L socket names: a single safe path component. */
+export const SOCKET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?$/;
+/** A unit name template; `{name}` is replaced by the agent name. */
+export const UNIT_RE = /^[A-Za-z0-9:_.\\@{}-]+\.(service|scope)$/;
+export const RUNTIME_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
