@@ -49,7 +49,8 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
   if (!wellFormed(record)) {
     return { state: "unknown", reason: "HeartbeatMalformed", message: "heartbeat record is malformed", ageS: null };
   }
-  // Judge on the exact age; round only what is shown.
+  // Judge on the exact age; round only what is shown. No usable clock, no verdict.
+  if (!Number.isFinite(nowMs)) return { state: "unknown", reason: "ClockAnomaly", message: "the clock gave no usable time", ageS: null };
   const exactAgeS = nowMs / 1000 - record.ts;
   const ageS = Math.round(exactAgeS * 10) / 10;
   const limit = STALE_AFTER_INTERVALS * agent.heartbeat.intervalS;

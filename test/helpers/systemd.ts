@@ -10,7 +10,7 @@
 //   });
 //   afterAll(async () => { await m?.stop(); await tmux?.kill(); });
 //   it("…", async (ctx) => {
-//     if (!m) return ctx.skip("no systemd user manager here");
+//     if (!m) return skipOutsideCi(ctx, "no systemd user manager here");  (test/helpers/skip.ts)
 //     await m.systemctl("start", "mosaic-agent@a.service");
 //     execa("node", ["bin/mosaic", "fleet", "ps"], { env: m.childEnv(tmux.env) });
 //   });

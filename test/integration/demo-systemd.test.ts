@@ -26,6 +26,7 @@ import {
   UID,
   waitUntil,
 } from "./agent-support.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const DEMO_AGENTS = ["canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogfood-reviewer"];
 const DEMO_UNITS = ["mosaic-demo-holder.service", ...DEMO_AGENTS.map((a) => `mosaic-demo-agent@${a}.service`)];
@@ -102,7 +103,7 @@ afterAll(async () => {
 
 describe("mosaic demo with a systemd user manager", () => {
   it("exits 0, starts its units active but disabled, and shows canary-pi with Drift and BootDisabled", async (ctx) => {
-    if (!m) return ctx.skip("no systemd user manager here");
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager here");
     const run = await mosaic(["demo"], env, 90_000);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Started 5 systemd user units \(not enabled at boot/);
@@ -141,13 +142,13 @@ describe("mosaic demo with a systemd user manager", () => {
   }, 120_000);
 
   it("only canary-pi drifts: the _holder (runtime shell, tmux's default login shell) does not", async (ctx) => {
-    if (!m || !firstUp) return ctx.skip("the demo did not come up");
+    if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
     const drifted = await driftedAgents({ ...env, MOSAIC_HOME: demoHome });
     expect(drifted.map((line) => line.split(":")[0]), drifted.join("\n")).toEqual(["canary-pi"]);
   });
 
   it("running it again replaces the first demo (old processes gone, units active again)", async (ctx) => {
-    if (!m || !firstUp) return ctx.skip("the demo did not come up");
+    if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
     const run = await mosaic(["demo"], env, 90_000);
     expect(run.code, run.stderr).toBe(0);
     expect(rowOf(tableIn(run.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
@@ -162,7 +163,7 @@ describe("mosaic demo with a systemd user manager", () => {
   }, 120_000);
 
   it("--down removes every process, session, unit, unit file and file of the demo, and nothing else", async (ctx) => {
-    if (!m || !firstUp) return ctx.skip("the demo did not come up");
+    if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
     const state = demoState();
     const stubs = stubPids();
     const serverPid = Number(String((await demoTmux("display-message", "-p", "#{pid}")).stdout).trim());
@@ -194,8 +195,8 @@ describe("mosaic demo with a systemd user manager", () => {
   }, 120_000);
 
   it("--down from a shell that cannot reach the demo's user manager does not claim its units are gone while leaving them", async (ctx) => {
-    if (!m) return ctx.skip("no systemd user manager here");
-    if (realManager !== undefined) return ctx.skip(`a real user manager answers at ${realManager}; not talking to it`);
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager here");
+    if (realManager !== undefined) return skipOutsideCi(ctx, `a real user manager answers at ${realManager}; not talking to it`);
     const up = await mosaic(["demo"], env, 90_000);
     expect(up.code, up.stderr).toBe(0);
     // Same demo, same TMUX_TMPDIR, but no XDG_RUNTIME_DIR / XDG_CONFIG_HOME (e.g. a `sudo -i` or cron shell).
@@ -219,7 +220,7 @@ describe("mosaic demo with a systemd user manager", () => {
   }, 120_000);
 
   it("--down with nothing up: exit 0, 'No demo to remove'", async (ctx) => {
-    if (!m) return ctx.skip("no systemd user manager here");
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager here");
     const run = await mosaic(["demo", "--down"], env, 30_000);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/No demo to remove/);

@@ -16,6 +16,7 @@ import {
   CONDITION_TYPES, DOGFOOD, FIXTURE_BIN, HOST, USER, agentOf, argvOf, cliEnv, conditionOf, conditionSummary, localDefaults,
   mosaic, nowS, parseTable, psJson, scratch, waitUntil, type Scratch,
 } from "./fleet-support.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const uid = process.getuid?.() ?? 0;
 /** A runtime for panes that run `sleep`, so Drift is False where a test does not care. */
@@ -332,7 +333,7 @@ describe("the tmux socket", () => {
   });
 
   it("a socket directory owned by another uid is refused (SocketUnsafe)", async (ctx) => {
-    if (uid !== 0) return ctx.skip("needs root to chown");
+    if (uid !== 0) return skipOutsideCi(ctx, "needs root to chown");
     const foreign = await startTmuxServer("fleet-chown");
     const socketDir = join(foreign.tmpdir, `tmux-${uid}`);
     cleanups.push(async () => {
@@ -392,7 +393,7 @@ describe("with a real user manager", () => {
   let fleetFile = "";
 
   const need = (ctx: { skip: (note?: string) => never }): { m: UserManager; steady: TmuxServer } => {
-    if (!m || !steady) return ctx.skip("no systemd user manager available (see the warning above)");
+    if (!m || !steady) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
     return { m, steady };
   };
   const managerEnv = (extra: Record<string, string | undefined> = {}) =>

@@ -13,6 +13,7 @@ import {
   CONDITION_TYPES, DOGFOOD, argvOf, childPids, waitUntil, HOST, USER, agentOf, cliEnv, conditionOf, localDefaults, mosaic, parseTable, psJson,
   scratch, type Scratch,
 } from "./fleet-support.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const AGENTS = ["canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogfood-reviewer"] as const;
 const ALL = ["_holder", ...AGENTS] as const;
@@ -27,7 +28,7 @@ let env: NodeJS.ProcessEnv = {};
 const firstStatusPids = new Map<string, number | null>();
 
 function need(ctx: { skip: (note?: string) => never }): { m: UserManager; tmux: TmuxServer; s: Scratch } {
-  if (!m || !tmux || !s) return ctx.skip("no systemd user manager available (see the warning above)");
+  if (!m || !tmux || !s) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
   return { m, tmux, s };
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUserManager, type UserManager } from "../helpers/systemd.js";
 import { observeSystemd } from "../../src/observe/systemd.js";
 import type { UnitState } from "../../src/observe/types.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const SERVICE = "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n";
 const WANTED = `[Unit]\nDescription=test unit\n\n${SERVICE}\n[Install]\nWantedBy=default.target\n`;
@@ -100,7 +101,7 @@ afterAll(async () => {
 
 describe("UnitFileState and LoadState derived on disk = systemctl --user show", () => {
   it.for(CASES)("$what ($unit)", async ({ unit, expected }, ctx) => {
-    if (!m) return ctx.skip("no systemd user manager available (see the warning above)");
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
     const mine = (await observed(m)).get(unit);
     const theirs = await systemctlSays(m, unit);
     // systemd's own answer is what the table says (guards against a changed systemd).
@@ -117,7 +118,7 @@ describe("UnitFileState and LoadState derived on disk = systemctl --user show", 
   const FLEET_KINDS = CASES.filter((c) => !["mf-linked.service", "mf-transient.service"].includes(c.unit));
 
   it("one observeSystemd call agrees with systemctl on every fleet kind at once, before and after systemctl loads them", async (ctx) => {
-    if (!m) return ctx.skip("no systemd user manager available (see the warning above)");
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
     const before = await observed(m);
     const answers = new Map<string, Record<string, string>>();
     for (const c of FLEET_KINDS) answers.set(c.unit, await systemctlSays(m, c.unit));
@@ -133,7 +134,7 @@ describe("UnitFileState and LoadState derived on disk = systemctl --user show", 
   });
 
   it("enable and disable are seen at once, without a daemon-reload", async (ctx) => {
-    if (!m) return ctx.skip("no systemd user manager available (see the warning above)");
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
     await must(m, "enable", "mf-tpl@off.service");
     expect((await observed(m)).get("mf-tpl@off.service")?.enabled).toBe("enabled");
     expect((await m.show("mf-tpl@off.service", "UnitFileState"))["UnitFileState"]).toBe("enabled");

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { pidAlive, startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import { startUserManager, type StopReport, type UserManager } from "../helpers/systemd.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const DOGFOOD = fileURLToPath(new URL("../fixtures/dogfood-agent.py", import.meta.url));
 
@@ -132,7 +133,7 @@ describe("contrib units on a private systemd user manager", () => {
   let alphaAgentPid = 0;
 
   const need = (ctx: { skip: (note?: string) => never }): { m: UserManager; tmux: TmuxServer } => {
-    if (!m || !tmux) return ctx.skip("no systemd user manager available (see the warning above)");
+    if (!m || !tmux) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
     return { m, tmux };
   };
 

@@ -16,6 +16,7 @@ import {
   REPORT_FORMATS, chromiumDom, domRows, findAll, markdownTables, parseDom, parseJunit, parsePrometheus, plain, promtoolCheck, textOf,
   warnMissing, writeTemp, type ReportFormat,
 } from "./report-support.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 type ReportDoc = FleetStatus & { summary: { agents: number; compliant: number; nonCompliant: number; unknown: number; unmanaged: number; verdict: string } };
 
@@ -130,7 +131,7 @@ async function expectDriftIn(format: ReportFormat, text: string, ctx: { skip: (n
       const dom = await chromiumDom(file);
       if (dom === null) {
         warnMissing("/usr/bin/chromium", "the HTML report is NOT parsed by a browser; this test is skipped");
-        return ctx.skip("headless Chromium is not installed");
+        return skipOutsideCi(ctx, "headless Chromium is not installed");
       }
       const root = parseDom(dom);
       const title = findAll(root, "title").map(textOf)[0] ?? "";
@@ -380,7 +381,7 @@ describe("--output", () => {
     if (!chattr("+i", dir)) {
       chmodSync(dir, 0o755);
       warnMissing("chattr +i", `the file system under ${dir} has no immutable attribute; root cannot be denied a write here, so the read-only case is skipped`);
-      return ctx.skip("no way to make a directory read-only for root here");
+      return skipOutsideCi(ctx, "no way to make a directory read-only for root here");
     }
     try {
       const run = await report("prometheus", driftRoster, ["--output", target]);
@@ -403,7 +404,7 @@ describe("--output", () => {
     writeFileSync(target, "{\"previous\": true}\n");
     if (!chattr("+i", target)) {
       warnMissing("chattr +i", "no immutable attribute here; skipping the immutable-file case");
-      return ctx.skip("no immutable attribute here");
+      return skipOutsideCi(ctx, "no immutable attribute here");
     }
     try {
       const run = await report("json", driftRoster, ["--output", target]);
@@ -443,7 +444,7 @@ describe("--output", () => {
     const dom = await chromiumDom(html);
     if (dom === null) {
       warnMissing("/usr/bin/chromium", "the history chart is NOT checked in a browser");
-      return ctx.skip("headless Chromium is not installed");
+      return skipOutsideCi(ctx, "headless Chromium is not installed");
     }
     const svg = findAll(parseDom(dom), "svg");
     expect(svg).toHaveLength(1);

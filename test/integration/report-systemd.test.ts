@@ -13,6 +13,7 @@ import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
 import { BIN, agentOf, cliEnv, conditionOf, conditionSummary, localDefaults, mosaic, scratch, waitUntil, type Scratch } from "./fleet-support.js";
 import { REPORT_FORMATS, chromiumDom, findAll, markdownTables, parseDom, parseJunit, parsePrometheus, promtoolCheck, textOf, warnMissing, writeTemp } from "./report-support.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 type ReportDoc = FleetStatus & { summary: { verdict: string; agents: number; compliant: number; unmanaged: number } };
 
@@ -26,7 +27,7 @@ let compliantRoster = "";
 let driftedRoster = "";
 
 const need = (ctx: { skip: (note?: string) => never }): { m: UserManager; tmux: TmuxServer } => {
-  if (!m || !tmux) return ctx.skip("no systemd user manager available (see the warning above)");
+  if (!m || !tmux) return skipOutsideCi(ctx, "no systemd user manager available (see the warning above)");
   return { m, tmux };
 };
 

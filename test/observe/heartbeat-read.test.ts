@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readHeartbeat, readHeartbeats } from "../../src/observe/heartbeat.js";
 import type { HeartbeatObservation } from "../../src/observe/types.js";
+import { skipIfOutsideCi } from "../helpers/skip.js";
 
 const LINE = "ts=1700000000 pid=4242 status=idle seq=3\n";
 const isRoot = process.getuid?.() === 0;
@@ -156,7 +157,7 @@ describe("readHeartbeat: hostile files", () => {
     expect(readHeartbeat(path)).toEqual(invalid("Untrusted", `${path} is group- or world-writable`));
   });
 
-  it.skipIf(!isRoot)("distrusts a heartbeat owned by another uid (needs root for chown; skipped when not root)", () => {
+  it.skipIf(skipIfOutsideCi(!isRoot, "not root: cannot chown"))("distrusts a heartbeat owned by another uid (needs root for chown; skipped when not root)", () => {
     const path = writeHb("agent", LINE);
     chownSync(path, 65534, 65534);
     expect(readHeartbeat(path)).toEqual(invalid("Untrusted", `${path} is owned by uid 65534, not 0`));

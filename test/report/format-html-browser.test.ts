@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { render } from "../../src/report/html.js";
 import { findTool, fixtureHistory, fixtureStatus, hostileStatus, warnMissingTool } from "./format-fixture.js";
+import { skipIfOutsideCi } from "../helpers/skip.js";
 
 // The HTML report opened by a real browser (Debian's headless Chromium): it parses into
 // the DOM we meant, runs no script, and loads nothing (network is mapped to nowhere, and
@@ -40,7 +41,7 @@ function browse(html: string, name: string, extra: string[]): { stdout: string; 
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.skipIf(!chromium)("html report in headless Chromium", () => {
+describe.skipIf(skipIfOutsideCi(!chromium, "headless Chromium is not installed"))("html report in headless Chromium", () => {
   it("parses into the report's DOM, with the drifted agent, the chart and no script", () => {
     const { stdout, stderr } = browse(render(reportInput(fixtureStatus(), fixtureHistory())), "fixture", ["--dump-dom"]);
     expect(stdout).toContain(`<header class="verdict verdict-NONCOMPLIANT">`);

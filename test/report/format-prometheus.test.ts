@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { labelValue, render } from "../../src/report/prometheus.js";
 import { agent, emptyStatus, expectGolden, findTool, fixtureStatus, hostileStatus, RAW_CONTROL, warnMissingTool } from "./format-fixture.js";
+import { skipIfOutsideCi } from "../helpers/skip.js";
 
 const promtool = findTool("promtool");
 if (!promtool) warnMissingTool("promtool", "apt-get install -y prometheus  (only promtool is used; the server is not started)");
@@ -143,7 +144,7 @@ describe("prometheus report", () => {
     expect(value(samples, "mosaic_fleet_pane_alive", { fleet: 'f"le\\et', agent: 'x"y', host: "h\\n" })).toBe(1);
   });
 
-  describe.skipIf(!promtool)("promtool check metrics", () => {
+  describe.skipIf(skipIfOutsideCi(!promtool, "promtool is not installed"))("promtool check metrics", () => {
     it("accepts every report without a lint problem", () => {
       for (const status of STATUSES) {
         const text = render(reportInput(status));

@@ -16,6 +16,7 @@ import { colorEnabled, painter } from "../../src/report/style.js";
 import { renderTable } from "../../src/report/table.js";
 import { rosterDiff } from "../../src/diff/roster-diff.js";
 import { sampleFixPlan, sampleStatus } from "./sample-status.js";
+import { skipOutsideCi } from "../helpers/skip.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 // eslint-disable-next-line no-control-regex
@@ -96,7 +97,7 @@ describe("colour from the real CLI", () => {
   });
 
   it("on a terminal: colour; with --no-color or NO_COLOR: none", (ctx) => {
-    if (!hasScript) return ctx.skip("util-linux `script` is not installed");
+    if (!hasScript) return skipOutsideCi(ctx, "util-linux `script` is not installed");
     expect(cli(["fleet", "ps", "-f", roster], {}, true)).toMatch(ANSI);
     expect(cli(["fleet", "ps", "-f", roster, "--no-color"], {}, true)).not.toMatch(ANSI);
     expect(cli(["fleet", "ps", "-f", roster], { NO_COLOR: "1" }, true)).not.toMatch(ANSI);
