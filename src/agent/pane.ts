@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { runCommand } from "../observe/run-command.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
-import { parseListPanes, LIST_PANES_FORMAT } from "../observe/tmux.js";
-import type { TmuxPane } from "../observe/types.js";
+import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
+import type { PaneDetail } from "../observe/types.js";
 
 // One agent's pane on one socket: its state, its cursor line, and whether its
 // foreground program is waiting for terminal input. Every target is a pane id (%N) or
@@ -24,10 +24,10 @@ export async function tmux(client: PaneClient, args: string[], input?: string) {
 }
 
 /** The first pane of exactly session `name`, or null. */
-export async function findPane(client: PaneClient, name: string): Promise<TmuxPane | null> {
-  const listed = await tmux(client, ["list-panes", "-a", "-F", LIST_PANES_FORMAT]);
+export async function findPane(client: PaneClient, name: string): Promise<PaneDetail | null> {
+  const listed = await tmux(client, ["list-panes", "-a", "-F", PANE_DETAIL_FORMAT]);
   if (!listed.ok) return null;
-  return parseListPanes(listed.stdout).get(name) ?? null;
+  return parsePaneDetails(listed.stdout).get(name) ?? null;
 }
 
 export interface CursorLine {

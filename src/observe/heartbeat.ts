@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { parseHeartbeat } from "./heartbeat-parse.js";
 import type { HeartbeatInvalidReason, HeartbeatObservation } from "./types.js";
 
@@ -35,8 +35,11 @@ export function readHeartbeats(
   const present = dirVerdict ? null : listDir(runDir);
   const buffer = Buffer.allocUnsafe(MAX_BYTES + 1);
   const observations = new Map<string, HeartbeatObservation>();
+  // Concatenated, not path.join()ed: names are plain file names (checked in readNamed),
+  // and join's normalisation cost ~5 µs per agent.
+  const prefix = runDir.endsWith("/") ? runDir : `${runDir}/`;
   for (const name of names) {
-    observations.set(name, dirVerdict ? { ...dirVerdict } : readNamed(runDir, name, uid, buffer, present));
+    observations.set(name, dirVerdict ? { ...dirVerdict } : readNamed(prefix, name, uid, buffer, present));
   }
   // Check, read, check again: files are opened by path, so a directory swapped while we
   // read (for a world-writable one of forged heartbeats) must void what was read.
@@ -67,7 +70,7 @@ function listDir(dir: string): Set<string> | null {
 }
 
 function readNamed(
-  runDir: string,
+  prefix: string,
   name: string,
   uid: number | undefined,
   buffer: Buffer,
@@ -78,7 +81,7 @@ function readNamed(
     return invalid("ReadError", `agent name ${JSON.stringify(name)} is not a plain file name`);
   }
   if (present && !present.has(`${name}.hb`)) return { state: "missing" };
-  return readHeartbeatFile(join(runDir, `${name}.hb`), uid, buffer);
+  return readHeartbeatFile(`${prefix}${name}.hb`, uid, buffer);
 }
 
 /** null when the directory is trustworthy; otherwise the observation every agent in it gets. */

@@ -26,6 +26,8 @@ export interface ObserveContext {
   timeoutMs: number;
   /** `--socket` / MOSAIC_FLEET_SOCKET: beats the roster. */
   socketOverride?: string;
+  /** $XDG_CACHE_HOME/mosaic (null: MOSAIC_NO_CACHE): where facts fixed for a manager's life are kept. */
+  cacheDir?: string | null;
 }
 
 /** One tenant's part of the observation, read through that tenant's own instances. */
@@ -84,7 +86,10 @@ function startTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, 
     ? Promise.resolve(null)
     : managerMissing
       ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})` })
-      : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, { env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant }), unavailable);
+      : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, {
+        env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant,
+        cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid: ctx.uid } : null,
+      }), unavailable);
 
   // Heartbeats need no subprocess: read them while tmux and systemctl answer.
   const hbStarted = performance.now();
@@ -100,7 +105,11 @@ function startTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, 
 export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promise<FleetObservation> {
   const here = fleet.agents.filter((agent) => onThisHost(agent, ctx));
   const byTenant = new Map<string, AgentSpec[]>();
-  for (const agent of here) byTenant.set(agent.tenant, [...(byTenant.get(agent.tenant) ?? []), agent]);
+  for (const agent of here) {
+    const list = byTenant.get(agent.tenant);
+    if (list) list.push(agent);
+    else byTenant.set(agent.tenant, [agent]);
+  }
   const others = [...byTenant.keys()].filter((tenant) => tenant !== ctx.user);
   const accounts: Map<string, TenantAccount | null> = others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
   const invoker = { uid: ctx.uid, user: ctx.user, env: ctx.env, runDir: ctx.runDir };

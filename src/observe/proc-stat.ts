@@ -34,13 +34,26 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(")");
   if (open < 1 || close < open) return null;
   const pid = toInt(text.slice(0, open).trim());
-  // Only fields 3..22 are needed: take them without splitting the whole (52-field) line,
-  // which the scan does for every process on the host.
-  const rest = fieldsAfterComm(text, close + 1, STARTTIME_FIELD - FIRST_FIELD_AFTER_COMM + 1);
-  const state = rest[STATE_FIELD - FIRST_FIELD_AFTER_COMM];
-  const ppid = toInt(rest[PPID_FIELD - FIRST_FIELD_AFTER_COMM]);
-  const tpgid = toInt(rest[TPGID_FIELD - FIRST_FIELD_AFTER_COMM]);
-  const startTicks = toInt(rest[STARTTIME_FIELD - FIRST_FIELD_AFTER_COMM]);
+  // Only fields 3..22 are needed, and the scan parses a line for every process on the
+  // host: walk the fields in place and decode just those four, no split, no substrings.
+  let state: string | undefined;
+  let ppid: number | null = null;
+  let tpgid: number | null = null;
+  let startTicks: number | null = null;
+  let field = FIRST_FIELD_AFTER_COMM;
+  let i = close + 1;
+  while (field <= STARTTIME_FIELD && i < text.length) {
+    while (i < text.length && isBlank(text.charCodeAt(i))) i += 1;
+    let end = i;
+    while (end < text.length && !isBlank(text.charCodeAt(end))) end += 1;
+    if (end === i) break;
+    if (field === STATE_FIELD) state = text.slice(i, end);
+    else if (field === PPID_FIELD) ppid = intIn(text, i, end);
+    else if (field === TPGID_FIELD) tpgid = intIn(text, i, end);
+    else if (field === STARTTIME_FIELD) startTicks = intIn(text, i, end);
+    field += 1;
+    i = end;
+  }
   if (pid === null || ppid === null || startTicks === null) return null;
   if (state === undefined || state.length !== 1) return null;
   const stat: ProcStat = { pid, ppid, comm: text.slice(open + 1, close), state, startTicks };
@@ -48,18 +61,24 @@ export function parseProcStat(text: string): ProcStat | null {
   return stat;
 }
 
-/** The first `count` whitespace-separated fields from `from`. */
-function fieldsAfterComm(text: string, from: number, count: number): string[] {
-  const fields: string[] = [];
+// Space, tab and newline separate the fields.
+function isBlank(code: number): boolean {
+  return code === 32 || code === 10 || code === 9;
+}
+
+/** The integer spelled by text[from, to) (an optional "-", then digits only), else null. */
+function intIn(text: string, from: number, to: number): number | null {
   let i = from;
-  while (fields.length < count && i < text.length) {
-    while (i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\t")) i += 1;
-    let end = i;
-    while (end < text.length && text[end] !== " " && text[end] !== "\n" && text[end] !== "\t") end += 1;
-    if (end > i) fields.push(text.slice(i, end));
-    i = end;
+  const negative = text.charCodeAt(i) === 45;
+  if (negative) i += 1;
+  if (i === to) return null;
+  let value = 0;
+  for (; i < to; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
   }
-  return fields;
+  return negative ? -value : value;
 }
 
 /** Zombies (Z) and dead tasks (X) have exited; only their /proc entry remains. */
@@ -81,10 +100,11 @@ export function startedAtMs(bootTimeSec: number, startTicks: number): number {
 /**
  * argv from /proc/PID/cmdline (NUL-separated). Like psutil, a single argument holding
  * spaces is taken to be an argv the process rewrote into one string (setproctitle,
- * `process.title`) and is split on spaces; trailing NUL padding is dropped.
+ * `process.title`) and is split on spaces; trailing NUL padding is dropped. `length`:
+ * how much of `buf` holds the file (the scan reads into one reused buffer).
  */
-export function parseCmdline(buf: Buffer): string[] {
-  let end = buf.length;
+export function parseCmdline(buf: Buffer, length = buf.length): string[] {
+  let end = Math.min(length, buf.length);
   while (end > 0 && buf[end - 1] === 0) end -= 1;
   if (end === 0) return [];
   const args = buf.toString("utf8", 0, end).split("\0");

@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { runCommand } from "./run-command.js";
 import { classifyUnitPath, indexUnitFiles, templateOf, unitFileState } from "./unit-files.js";
+import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
 import type { SourceUnavailable, SystemdObservation, UnitState } from "./types.js";
 
 // The invoking user's systemd manager in two calls whatever the fleet size:
 // `list-units --output=json` (flat, ~5 ms at 500) for ActiveState/SubState of the loaded
 // units, and `show -p UnitPath` for the search path from which UnitFileState is read
 // on disk (see unit-files.ts). A unit missing from list-units is not loaded: inactive.
+// The search path is fixed for the life of a manager, so with a cache it is asked once
+// per manager instance (unit-path-cache.ts) and a run makes one call.
 
 export interface SystemdObserveOptions {
   env: NodeJS.ProcessEnv;
@@ -15,6 +18,8 @@ export interface SystemdObserveOptions {
   systemctlBin?: string;
   /** Runs systemctl as another user (root observing a tenant): `runuser -u T -- env …`. */
   prefix?: readonly string[];
+  /** Where to remember the manager's UnitPath (files of `uid`, the invoking user); none: ask every time. */
+  cache?: { dir: string; uid: number } | null;
 }
 
 /** Where the user manager lives: $XDG_RUNTIME_DIR, else /run/user/UID (cron has no env). */
@@ -71,12 +76,20 @@ export async function observeSystemd(units: readonly string[], options: SystemdO
   }
   const timeoutMs = options.timeoutMs ?? 3_000;
   const systemctl = [...(options.prefix ?? []), options.systemctlBin ?? "systemctl"];
+  const cache = options.cache ?? null;
+  const instance = cache === null ? null : managerInstanceKey(env);
+  const known = cache === null || instance === null ? null : readUnitPath(cache.dir, instance, cache.uid);
   const [listed, paths] = await Promise.all([
     runCommand([...systemctl, "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", ...listUnitsPatterns(units)], { env, timeoutMs }),
-    runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }),
+    known === null ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }) : null,
   ]);
   if (!listed.ok) return unavailable(listed, timeoutMs);
-  if (!paths.ok) return unavailable(paths, timeoutMs);
+  if (paths !== null && !paths.ok) return unavailable(paths, timeoutMs);
+  const unitPath = known ?? (paths?.stdout ?? "").trim().split(/\s+/).filter(Boolean);
+  // Only a path systemctl just reported for a manager we could identify is remembered.
+  if (known === null && cache !== null && instance !== null && unitPath.length > 0 && managerInstanceKey(env) === instance) {
+    storeUnitPath(cache.dir, instance, unitPath);
+  }
 
   let loaded: Map<string, ListedUnit>;
   try {
@@ -84,7 +97,7 @@ export async function observeSystemd(units: readonly string[], options: SystemdO
   } catch {
     return { ok: false, reason: "SystemdUnavailable", message: "systemctl list-units printed something that is not JSON" };
   }
-  const index = indexUnitFiles(classifyUnitPath(paths.stdout.trim().split(/\s+/).filter(Boolean), env["XDG_RUNTIME_DIR"]));
+  const index = indexUnitFiles(classifyUnitPath(unitPath, env["XDG_RUNTIME_DIR"]));
   const states = new Map<string, UnitState>();
   for (const name of units) {
     const file = unitFileState(index, name);

@@ -30,6 +30,10 @@ export interface TmuxPane {
   currentCommand: string;
   /** Unix seconds of the window's last activity. */
   activity: number;
+}
+
+/** What typing into a pane must know besides (asked only by `agent send`, for one pane). */
+export interface PaneDetail extends TmuxPane {
   width: number;
   height: number;
   inMode: boolean;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { cacheDir, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
 import type { RosterResult } from "./read.js";
 import { readRosterText } from "./read.js";
 import type { FleetSpec, MachineFacts } from "./resolve.js";
@@ -26,34 +26,18 @@ function sha256(text: string): string {
 
 /** Where cached fleets live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null to disable. */
 export function rosterCacheDir(env: NodeJS.ProcessEnv): string | null {
-  if (env["MOSAIC_NO_CACHE"]) return null;
-  const base = env["XDG_CACHE_HOME"] || (env["HOME"] ? join(env["HOME"], ".cache") : null);
-  return base ? join(base, "mosaic") : null;
+  return cacheDir(env);
 }
 
 function readCached(path: string, key: string, uid: number): FleetSpec | null {
-  try {
-    const stat = lstatSync(path);
-    // Our own private file only: anyone else's could claim any fleet.
-    if (!stat.isFile() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return null;
-    const cached = JSON.parse(readFileSync(path, "utf8")) as CachedFleet;
-    if (cached.key !== key || !Array.isArray(cached.fleet?.agents) || !Array.isArray(cached.fleet.runtimes)) return null;
-    return { ...cached.fleet, runtimes: new Map(cached.fleet.runtimes) };
-  } catch {
-    return null;
-  }
+  const cached = readPrivateJson(path, uid) as CachedFleet | null;
+  if (cached?.key !== key || !Array.isArray(cached.fleet?.agents) || !Array.isArray(cached.fleet.runtimes)) return null;
+  return { ...cached.fleet, runtimes: new Map(cached.fleet.runtimes) };
 }
 
-function writeCached(dir: string, path: string, key: string, fleet: FleetSpec): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = `${path}.${process.pid}.tmp`;
-    const entry: CachedFleet = { key, fleet: { ...fleet, runtimes: [...fleet.runtimes] } };
-    writeFileSync(temp, JSON.stringify(entry), { mode: 0o600 });
-    renameSync(temp, path);
-  } catch {
-    // A cache that cannot be written is only slower.
-  }
+function writeCached(dir: string, name: string, key: string, fleet: FleetSpec): void {
+  const entry: CachedFleet = { key, fleet: { ...fleet, runtimes: [...fleet.runtimes] } };
+  writePrivateJson(dir, name, entry);
 }
 
 /** Load a roster, from the cache when its bytes, this build and the facts are unchanged. */
@@ -61,13 +45,14 @@ export async function loadRosterCached(file: string, facts: MachineFacts, cacheD
   const read = readRosterText(file);
   if (!read.ok) return read.result;
   const key = sha256([BUILD, facts.user, facts.hostname, file, read.text].join("\u0000"));
-  const path = cacheDir === null ? null : join(cacheDir, `roster-${sha256(resolve(file)).slice(0, 16)}.json`);
+  const name = `roster-${sha256(resolve(file)).slice(0, 16)}.json`;
+  const path = cacheDir === null ? null : join(cacheDir, name);
   if (path !== null) {
     const hit = readCached(path, key, uid);
     if (hit) return { ok: true, fleet: hit };
   }
   const { parseRoster } = await import("./load.js");
   const result = parseRoster(file, read.text, facts);
-  if (result.ok && path !== null && cacheDir !== null) writeCached(cacheDir, path, key, result.fleet);
+  if (result.ok && cacheDir !== null) writeCached(cacheDir, name, key, result.fleet);
   return result;
 }

@@ -36,15 +36,20 @@ export interface MachineFacts {
   hostname: string;
 }
 
+let facts: MachineFacts | null = null;
+
 /** The invoking user and this host: the defaults for tenant and host. */
 export function machineFacts(): MachineFacts {
+  // Asked once per process: userInfo() reads the passwd database every time.
+  if (facts !== null) return { ...facts };
   let user = process.env["USER"] ?? "unknown";
   try {
     user = userInfo().username;
   } catch {
     // No passwd entry for this uid (containers): fall back to $USER.
   }
-  return { user, hostname: hostname() };
+  facts = { user, hostname: hostname() };
+  return { ...facts };
 }
 
 function heartbeatOf(value: AgentEntry["heartbeat"], fallback: AgentSpec["heartbeat"]): AgentSpec["heartbeat"] {

@@ -79,11 +79,6 @@ export function pane(session: string, overrides: Partial<TmuxPane> = {}): TmuxPa
     deadStatus: null,
     currentCommand: "python3",
     activity: NOW_S - 12,
-    width: 200,
-    height: 50,
-    inMode: false,
-    inputOff: false,
-    synchronized: false,
     ...overrides,
   };
 }

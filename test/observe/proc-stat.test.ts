@@ -127,3 +127,12 @@ describe("boot time and start time", () => {
     expect(["R", "S", "D", "T", "t", "I", "Z", "X"].filter(isExitedState)).toEqual(["Z", "X"]);
   });
 });
+
+describe("parseCmdline from a reused buffer", () => {
+  it("reads only the first `length` bytes (the rest is an earlier, longer file)", () => {
+    const scratch = Buffer.from("sleep\u000030\u0000python3\u0000/opt/agent.py\u0000");
+    expect(parseCmdline(scratch, 9)).toEqual(["sleep", "30"]);
+    expect(parseCmdline(scratch, 0)).toEqual([]);
+    expect(parseCmdline(scratch, 1000)).toEqual(["sleep", "30", "python3", "/opt/agent.py"]);
+  });
+});

@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+
+// mosaic's cache files ($XDG_CACHE_HOME/mosaic): private JSON files of the invoking
+// user. A cache is only ever a shortcut, so reading never fails (anything odd is a
+// miss) and writing never fails (a cache that cannot be written is only slower).
+
+/** Where caches live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null when MOSAIC_NO_CACHE is set. */
+export function cacheDir(env: NodeJS.ProcessEnv): string | null {
+  if (env["MOSAIC_NO_CACHE"]) return null;
+  const base = env["XDG_CACHE_HOME"] || (env["HOME"] ? join(env["HOME"], ".cache") : null);
+  return base ? join(base, "mosaic") : null;
+}
+
+/** The parsed file, only if it is a regular file of `uid` that no one else can read or write. */
+export function readPrivateJson(path: string, uid: number): unknown {
+  try {
+    const stat = lstatSync(path);
+    // Our own private file only: anyone else's could claim anything.
+    if (!stat.isFile() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return null;
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Write `value` as `dir/name` atomically (temp file + rename), mode 600 in a 700 directory. */
+export function writePrivateJson(dir: string, name: string, value: unknown): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, name);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(value), { mode: 0o600 });
+    renameSync(temp, path);
+  } catch {
+    // A cache that cannot be written is only slower.
+  }
+}
