@@ -146,7 +146,7 @@ withCleanup(async (track) => {
       {
         runs: RUNS,
         warmup: WARMUP,
-        before: (name) => name !== "node -e 0" && fleet.writeHeartbeats(n),
+        before: (name) => name !== "node -e 0" && fleet.refreshHeartbeats(n),
         check: (name, r) => {
           if (name !== "node -e 0" && !r.stdout.includes(`"name": "agent-${String(n).padStart(4, "0")}"`)) throw new Error("fleet ps output incomplete");
         },
@@ -169,11 +169,11 @@ withCleanup(async (track) => {
     let spawns = null;
     let syscalls = null;
     if (strace) {
-      fleet.writeHeartbeats(n);
+      fleet.refreshHeartbeats(n);
       const traced = countExecs(ps, env);
       const tracedCheck = checkStatus(traced.stdout, n);
       spawns = { count: traced.spawned.length, programs: traced.spawned, self: traced.self, failedExecs: traced.failedExecs, outputOk: tracedCheck.problems.length === 0 };
-      fleet.writeHeartbeats(n);
+      fleet.refreshHeartbeats(n);
       syscalls = countSyscalls(ps, env);
     }
 
@@ -185,7 +185,7 @@ withCleanup(async (track) => {
       for (const mode of ["pipeline", "sources"]) {
         const samples = {};
         for (let i = 0; i < Math.max(5, Math.ceil(RUNS / 2)); i += 1) {
-          fleet.writeHeartbeats(n);
+          fleet.refreshHeartbeats(n);
           const r = timed([process.execPath, phasesBundle, mode, roster], { env });
           const line = r.stderr.toString().split("\n").find((l) => l.startsWith("PHASES "));
           if (r.status !== 0 || !line) throw new Error(`phase script (${mode}) failed: ${r.stderr.toString().slice(0, 1500)}`);
@@ -201,7 +201,7 @@ withCleanup(async (track) => {
       await waitForQuiet({ maxBusy: MAX_BUSY, log });
       const dir = join(work, `prof-${n}`);
       for (let i = 0; i < 5; i += 1) {
-        fleet.writeHeartbeats(n);
+        fleet.refreshHeartbeats(n);
         const r = timed([process.execPath, "--cpu-prof", "--cpu-prof-interval", "250", "--cpu-prof-dir", dir, cli.mosaic, ...ps.slice(1)], { env });
         if (r.status !== 0) throw new Error(`profiled fleet ps failed: ${r.stderr}`);
       }

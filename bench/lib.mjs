@@ -390,6 +390,8 @@ export class Fleet {
       ...cleanEnv(),
       XDG_RUNTIME_DIR: this.runtimeDir,
       XDG_CONFIG_HOME: this.configHome,
+      // The CLI's caches (roster, UnitPath) live and die with the benchmark's fleet.
+      XDG_CACHE_HOME: join(this.root, "cache"),
       DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(this.runtimeDir, "bus")}`,
       TMUX_TMPDIR: this.tmuxTmp,
       MOSAIC_HOME: this.mosaicHome,
@@ -545,8 +547,22 @@ export class Fleet {
     }
   }
 
+  /**
+   * Rewrite the heartbeats when the last rewrite is `maxAgeMs` old (none yet: now).
+   * Agents write theirs one at a time, each every interval (15 s here), so a burst of
+   * 500 atomic rewrites right before every timed run would time the file system's
+   * journal catching up, not the observer; every 5 s keeps them fresh (healthy until
+   * 3 × 15 s) and the bursts rare, and never inside a timed run.
+   */
+  refreshHeartbeats(count = this.agents.length, maxAgeMs = 5_000) {
+    if (this.heartbeatsAt !== undefined && this.heartbeatsCount === count && Date.now() - this.heartbeatsAt < maxAgeMs) return;
+    this.writeHeartbeats(count);
+  }
+
   /** Atomically (re)write every agent's heartbeat: ts=now, pid=its pane process. */
   writeHeartbeats(count = this.agents.length) {
+    this.heartbeatsAt = Date.now();
+    this.heartbeatsCount = count;
     const ts = Math.floor(Date.now() / 1000);
     for (const name of this.agents.slice(0, count)) {
       const tmp = join(this.hbDir, `.${name}.hb.tmp`);

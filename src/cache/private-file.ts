@@ -5,6 +5,21 @@ import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "n
 // user. A cache is only ever a shortcut, so reading never fails (anything odd is a
 // miss) and writing never fails (a cache that cannot be written is only slower).
 
+/**
+ * A file name for the cache entry of `key`: `PREFIX-` and 16 hex digits of a 64-bit
+ * FNV-1a hash. Not a security boundary — every entry stores its full key and is only
+ * used when that matches — just a short name; node:crypto alone costs `fleet ps` ~2 ms
+ * to load, which a hash of a path does not need.
+ */
+export function cacheFileName(prefix: string, key: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < key.length; i += 1) {
+    hash ^= BigInt(key.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `${prefix}-${hash.toString(16).padStart(16, "0")}.json`;
+}
+
 /** Where caches live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null when MOSAIC_NO_CACHE is set. */
 export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   if (env["MOSAIC_NO_CACHE"]) return null;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
-import { log, timed } from "../log.js";
+import { clockMs, log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
 import { processFromTable, readProcess, scanProcessTable, treesFrom, type ProcessTable } from "./proc.js";
 import { observeSystemd } from "./systemd.js";
@@ -92,9 +92,9 @@ function startTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, 
       }), unavailable);
 
   // Heartbeats need no subprocess: read them while tmux and systemctl answer.
-  const hbStarted = performance.now();
+  const hbStarted = clockMs();
   const heartbeats = readHeartbeats(access.runDir, agents.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid });
-  log("debug", { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(performance.now() - hbStarted) }, "observe.heartbeat done");
+  log("debug", { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(clockMs() - hbStarted) }, "observe.heartbeat done");
 
   return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
     tenant, access, tmux: new Map(tmux), systemd: unitStates, heartbeats, heartbeatProcesses: new Map(),
@@ -117,7 +117,7 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
   const pending = Promise.all([...byTenant].map(([tenant, agents]) => startTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx)));
 
   // The /proc scan runs while the subprocesses do; only building trees needs tmux's pids.
-  const procStarted = performance.now();
+  const procStarted = clockMs();
   let table: ProcessTable | null = null;
   if (here.length > 0) {
     try {
@@ -136,7 +136,7 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     }
   }
   const trees = table ? treesFrom(table, rootPids) : new Map<number, ProcessTree | null>();
-  log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(performance.now() - procStarted) }, "observe.proc done");
+  log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(clockMs() - procStarted) }, "observe.proc done");
 
   // A heartbeat's writer is usually in its pane's tree, already read; else from the table.
   const known = new Map<number, ProcessInfo>();

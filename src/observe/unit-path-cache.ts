@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { readPrivateJson, writePrivateJson } from "../cache/private-file.js";
+import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
 
 // The user manager's UnitPath, remembered per manager instance, so `fleet ps` needs
 // one systemctl call (list-units), not two: a second systemctl was ~5 ms of a 500-agent
@@ -35,7 +34,7 @@ export function managerInstanceKey(env: NodeJS.ProcessEnv): string | null {
 }
 
 function fileName(key: string): string {
-  return `unitpath-${createHash("sha256").update(key).digest("hex").slice(0, 16)}.json`;
+  return cacheFileName("unitpath", key);
 }
 
 /** The UnitPath remembered for this manager instance, or null. */

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { cacheDir, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
+import { cacheDir, cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
 import type { RosterResult } from "./read.js";
 import { readRosterText } from "./read.js";
 import type { FleetSpec, MachineFacts } from "./resolve.js";
@@ -16,12 +15,13 @@ declare const __MOSAIC_BUILD__: string | undefined;
 const BUILD = typeof __MOSAIC_BUILD__ === "string" ? __MOSAIC_BUILD__ : `dev-${process.pid}-${Date.now()}`;
 
 interface CachedFleet {
-  key: string;
+  /** Everything the fleet was resolved from, compared in full: the build, the facts, the path and the roster's text. */
+  key: string[];
   fleet: Omit<FleetSpec, "runtimes"> & { runtimes: [string, RuntimeSpec][] };
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+function sameKey(a: unknown, b: readonly string[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((part, i) => part === b[i]);
 }
 
 /** Where cached fleets live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null to disable. */
@@ -29,14 +29,14 @@ export function rosterCacheDir(env: NodeJS.ProcessEnv): string | null {
   return cacheDir(env);
 }
 
-function readCached(path: string, key: string, uid: number): FleetSpec | null {
+function readCached(path: string, key: readonly string[], uid: number): FleetSpec | null {
   const cached = readPrivateJson(path, uid) as CachedFleet | null;
-  if (cached?.key !== key || !Array.isArray(cached.fleet?.agents) || !Array.isArray(cached.fleet.runtimes)) return null;
+  if (!sameKey(cached?.key, key) || !cached || !Array.isArray(cached.fleet?.agents) || !Array.isArray(cached.fleet.runtimes)) return null;
   return { ...cached.fleet, runtimes: new Map(cached.fleet.runtimes) };
 }
 
-function writeCached(dir: string, name: string, key: string, fleet: FleetSpec): void {
-  const entry: CachedFleet = { key, fleet: { ...fleet, runtimes: [...fleet.runtimes] } };
+function writeCached(dir: string, name: string, key: readonly string[], fleet: FleetSpec): void {
+  const entry: CachedFleet = { key: [...key], fleet: { ...fleet, runtimes: [...fleet.runtimes] } };
   writePrivateJson(dir, name, entry);
 }
 
@@ -44,8 +44,8 @@ function writeCached(dir: string, name: string, key: string, fleet: FleetSpec): 
 export async function loadRosterCached(file: string, facts: MachineFacts, cacheDir: string | null, uid: number): Promise<RosterResult> {
   const read = readRosterText(file);
   if (!read.ok) return read.result;
-  const key = sha256([BUILD, facts.user, facts.hostname, file, read.text].join("\u0000"));
-  const name = `roster-${sha256(resolve(file)).slice(0, 16)}.json`;
+  const key = [BUILD, facts.user, facts.hostname, file, read.text];
+  const name = cacheFileName("roster", resolve(file));
   const path = cacheDir === null ? null : join(cacheDir, name);
   if (path !== null) {
     const hit = readCached(path, key, uid);

@@ -70,3 +70,22 @@ describe("roster cache", () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe("cache file names", () => {
+  it("are short, stable, and differ for different keys (the key itself is stored and compared)", async () => {
+    const { cacheFileName } = await import("../../src/cache/private-file.js");
+    const a = cacheFileName("roster", "/srv/fleet/roster.yaml");
+    expect(a).toMatch(/^roster-[0-9a-f]{16}\.json$/);
+    expect(cacheFileName("roster", "/srv/fleet/roster.yaml")).toBe(a);
+    const names = new Set(Array.from({ length: 2_000 }, (_, i) => cacheFileName("roster", `/srv/fleet/roster-${i}.yaml`)));
+    expect(names.size).toBe(2_000);
+    expect(cacheFileName("unitpath", "/srv/fleet/roster.yaml")).not.toBe(a);
+  });
+
+  it("an edit that keeps the roster's length is still a miss (the whole text is compared)", async () => {
+    await loadRosterCached(file, facts, cache, uid);
+    writeFileSync(file, readFileSync(file, "utf8").replace("name: a", "name: b"));
+    const again = await loadRosterCached(file, facts, cache, uid);
+    expect(again.ok && again.fleet.agents.map((x) => x.name)).toEqual(["b"]);
+  });
+});
