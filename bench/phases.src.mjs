@@ -18,6 +18,7 @@ import { observeSystemd } from "../src/observe/systemd.js";
 import { observeProcessTrees, procFilesRead, readProcess } from "../src/observe/proc.js";
 import { readHeartbeats } from "../src/observe/heartbeat.js";
 import { spawnedCommands } from "../src/observe/run-command.js";
+import { rosterCacheDir } from "../src/spec/cache.js";
 import { buildFleetStatus } from "../src/diff/status.js";
 import { renderJson } from "../src/report/status-formats.js";
 
@@ -36,7 +37,8 @@ const alap = async (name, fn) => {
   return r;
 };
 
-const loaded = lap("loadRoster", () => loadRoster(roster));
+// The full parse (the CLI usually takes the cached fleet instead: see loadRosterCached).
+const loaded = lap("loadRoster (full parse; the CLI's cache skips it)", () => loadRoster(roster));
 if (!loaded.ok) throw new Error(`roster invalid: ${JSON.stringify(loaded.problems?.[0])}`);
 const fleet = loaded.fleet;
 const facts = machineFacts();
@@ -49,6 +51,8 @@ const ctx = {
   runDir: runDirOf(process.env.MOSAIC_HOME),
   now: () => Date.now(),
   timeoutMs: 3000,
+  // As the CLI: the manager's UnitPath is remembered here after the first run.
+  cacheDir: rosterCacheDir(process.env),
 };
 const local = fleet.agents.filter((a) => isLocal(a, ctx));
 
@@ -60,8 +64,8 @@ if (mode === "pipeline") {
 } else {
   const socket = local[0].socket;
   const tmux = await alap("tmux: list-panes -a (1 spawn)", () => observeTmux(socket, { env: ctx.env, uid, timeoutMs: 3000 }));
-  await alap("systemd: list-units + show UnitPath (2 spawns) + unit-file index", () =>
-    observeSystemd([...new Set(local.map((a) => a.unit))], { env: ctx.env, uid, timeoutMs: 3000 }),
+  await alap("systemd: list-units (1 spawn; UnitPath remembered) + unit-file index", () =>
+    observeSystemd([...new Set(local.map((a) => a.unit))], { env: ctx.env, uid, timeoutMs: 3000, cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid } : null }),
   );
   const roots = tmux.ok ? [...tmux.sessions.values()].filter((p) => !p.dead).map((p) => p.pid) : [];
   const before = procFilesRead();

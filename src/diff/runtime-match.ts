@@ -6,8 +6,21 @@ import type { ProcessInfo, ProcessTree } from "../observe/types.js";
 // compared with the basename of argv[0], and of the script when argv[0] is an
 // interpreter (`python3 -u dogfood-agent.py` → dogfood-agent.py).
 
+// A process's names are asked for by every check that compares runtimes (Drift, the
+// status row, …): worked out once per process and run.
+const namesOf = new WeakMap<ProcessInfo, string[]>();
+
 /** The program names a process answers to. */
 export function programNames(process: ProcessInfo): string[] {
+  let names = namesOf.get(process);
+  if (names === undefined) {
+    names = namesFrom(process);
+    namesOf.set(process, names);
+  }
+  return names;
+}
+
+function namesFrom(process: ProcessInfo): string[] {
   const [first, ...rest] = process.argv;
   if (first === undefined) return process.comm ? [process.comm] : [];
   // A process that rewrote its title (`mosaic-agent-stub x`) shows one space-joined argv[0].

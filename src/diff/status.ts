@@ -105,14 +105,20 @@ function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet:
 function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, socketOf: (a: AgentSpec) => string): UnmanagedSession[] {
   const unmanaged: UnmanagedSession[] = [];
   for (const [tenant, tenantObservation] of observation.tenants) {
-    const claimed = new Set(
-      fleet.agents.filter((a) => a.host === observation.host && a.tenant === tenant).map((a) => `${socketOf(a)}\u0000${a.name}`),
-    );
+    // socket → the session names the roster claims there (for this tenant and host).
+    const claimed = new Map<string, Set<string>>();
+    for (const agent of fleet.agents) {
+      if (agent.host !== observation.host || agent.tenant !== tenant) continue;
+      const socket = socketOf(agent);
+      const names = claimed.get(socket);
+      if (names) names.add(agent.name);
+      else claimed.set(socket, new Set([agent.name]));
+    }
     for (const [socket, tmux] of tenantObservation.tmux) {
       if (!tmux.ok) continue;
-      for (const session of [...tmux.sessions.keys()].sort()) {
-        if (!claimed.has(`${socket}\u0000${session}`)) unmanaged.push({ session, socket, tenant_id: tenant, host: observation.host });
-      }
+      const names = claimed.get(socket);
+      const unclaimed = [...tmux.sessions.keys()].filter((session) => !names?.has(session)).sort();
+      for (const session of unclaimed) unmanaged.push({ session, socket, tenant_id: tenant, host: observation.host });
     }
   }
   return unmanaged;

@@ -33,8 +33,12 @@ interface WantedBy {
 /** An index of the search path: which unit names are wanted, masked, or present as files. */
 export interface UnitFileIndex {
   dirs: UnitPathDir[];
-  /** Each directory's entries, read once: a failed lstat per unit per directory cost ~10 µs. */
-  entries: Map<string, Set<string>>;
+  /**
+   * Entry name → the directories holding it, in search-path order: each directory is
+   * read once (a failed lstat per unit per directory cost ~10 µs), and a unit costs one
+   * lookup, not one per directory.
+   */
+  holders: Map<string, UnitPathDir[]>;
   /** Lookups already answered (a template is shared by every instance). */
   found: Map<string, FoundUnitFile | null>;
   installKinds: Map<string, ReturnType<typeof installKind>>;
@@ -55,11 +59,13 @@ function safeReaddir(path: string): string[] {
 export function indexUnitFiles(dirs: readonly UnitPathDir[]): UnitFileIndex {
   const wanted = new Map<string, WantedBy>();
   const masked = new Map<string, UnitPathDir["kind"]>();
-  const entries = new Map<string, Set<string>>();
+  const holders = new Map<string, UnitPathDir[]>();
   for (const dir of dirs) {
     const listing = safeReaddir(dir.path);
-    entries.set(dir.path, new Set(listing));
     for (const entry of listing) {
+      const held = holders.get(entry);
+      if (held) held.push(dir);
+      else holders.set(entry, [dir]);
       const full = join(dir.path, entry);
       if (/\.(wants|requires|upholds)$/.test(entry)) {
         for (const name of safeReaddir(full)) {
@@ -80,7 +86,7 @@ export function indexUnitFiles(dirs: readonly UnitPathDir[]): UnitFileIndex {
       }
     }
   }
-  return { dirs: [...dirs], entries, found: new Map(), installKinds: new Map(), wanted, masked };
+  return { dirs: [...dirs], holders, found: new Map(), installKinds: new Map(), wanted, masked };
 }
 
 /** `t@a.service` → `t@.service`; plain names have no template. */
@@ -105,8 +111,7 @@ function findUnitFile(index: UnitFileIndex, name: string): FoundUnitFile | null 
 }
 
 function lookUnitFile(index: UnitFileIndex, name: string): FoundUnitFile | null {
-  for (const dir of index.dirs) {
-    if (!index.entries.get(dir.path)?.has(name)) continue;
+  for (const dir of index.holders.get(name) ?? []) {
     const full = join(dir.path, name);
     try {
       const stat = lstatSync(full);
