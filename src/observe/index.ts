@@ -12,7 +12,7 @@ import type {
 } from "./types.js";
 
 // Builds the actual state of the fleet: per tenant, one batched call per source (one
-// tmux call per socket, two systemd calls, heartbeat reads), one /proc scan for all,
+// tmux call per socket, one or two systemd calls, heartbeat reads), one /proc scan for all,
 // run concurrently. Observers report facts; the diff engine decides what is wrong.
 
 export interface ObserveContext {
