@@ -50,6 +50,15 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
         ? `${conditionMessage(agent, "PaneDead")}; ${agent.unit.active === "active" ? "the unit is still active, so " : ""}restart the unit to recreate the pane`
       : restartFor === "Drift" ? `${conditionMessage(agent, "Drift")}; restart so the unit starts the roster's runtime (check its MOSAIC_AGENT_COMMAND first)`
       : `${conditionMessage(agent, "Stale")}; the agent looks wedged: restart it`;
+    if (agent.unit.load === "unknown") {
+      // systemd was not observed (no user manager reachable): whether the unit exists is
+      // unknown, so the plan does not restart it blindly. It checks first, and says both ways out.
+      steps.push({
+        ...who, condition: restartFor, argv: systemctl(agent, "status"), disruptive: false,
+        why: `${conditionMessage(agent, restartFor)}; systemd was not observed, so ${agent.unit.name} may not exist: if it does, \`systemctl --user restart ${agent.unit.name}\` fixes it; if the agent runs without systemd, restart it in its pane`,
+      });
+      return steps;
+    }
     steps.push({ ...who, condition: restartFor, argv: systemctl(agent, "restart"), disruptive: true, why });
   }
   return steps;

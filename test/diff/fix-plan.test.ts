@@ -100,6 +100,20 @@ describe("fix plan", () => {
     expect(fixPlan(buildFleetStatus(fleet, observation, { nowMs: NOW_MS }))).toEqual([]);
   });
 
+  it("systemd not observed (tmux only): Drift gets a `status` check that says both ways out, never a blind restart", () => {
+    const specs = [agentSpec({ name: "a", runtime: "pi" })];
+    const { fleet, observation } = world(specs, { a: { tree: chain(["python3", "/x/dogfood-agent.py"]) } }, {
+      systemd: { ok: false, reason: "SystemdUnavailable", message: "no user manager" },
+    });
+    const status = buildFleetStatus(fleet, observation, { nowMs: NOW_MS });
+    expect(status.agents[0]?.conditions.find((c) => c.type === "Drift")?.status).toBe("True");
+    const steps = fixPlan(status);
+    expect(steps).toEqual([
+      expect.objectContaining({ agent: "a", condition: "Drift", argv: argv("status", "mosaic-agent@a.service"), disruptive: false }),
+    ]);
+    expect(steps[0]?.why).toMatch(/^roster runtime pi, pane runs .*; systemd was not observed, so mosaic-agent@a\.service may not exist: if it does, `systemctl --user restart mosaic-agent@a\.service` fixes it; if the agent runs without systemd, restart it in its pane$/);
+  });
+
   it("steps are plain argv arrays of strings (paste-able), every one with a reason", () => {
     const specs = [agentSpec({ name: "a", runtime: "pi" }), agentSpec({ name: "b" })];
     const steps = planFor(specs, { a: { unit: disabled("a"), tree: chain(["python3", "/x/dogfood-agent.py"]) }, b: { unit: disabled("b") } });
