@@ -219,15 +219,41 @@ describe("readProcess and processAlive", () => {
   });
 
   it("counts a zombie as not alive", async () => {
-    // The backgrounded `sleep 0` exits; its parent exec's into a sleep that never reaps it.
-    const parent = start("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], "pipe");
-    const [line] = (await once(parent.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-    const zombie = Number(line.toString().trim());
-    await until(() => parseProcStat(readFileSync(`/proc/${zombie}/stat`, "utf8"))?.state === "Z", "zombie");
+    // The backgrounded `sleep 0` exits; its parent exec's into a sleep that never reaps
+    // it. The shell itself may reap it first (a race the kernel decides), so the zombie
+    // is looked up among the sleep's children, and the setup is tried again if none stays.
+    const zombieOf = (pid: number): number | null => {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+      } catch {
+        return null;
+      }
+      for (const child of children.split(" ").filter(Boolean).map(Number)) {
+        try {
+          if (parseProcStat(readFileSync(`/proc/${child}/stat`, "utf8"))?.state === "Z") return child;
+        } catch {
+          // reaped meanwhile
+        }
+      }
+      return null;
+    };
+    let parent: ChildProcess | null = null;
+    let zombie: number | null = null;
+    for (let attempt = 0; attempt < 5 && zombie === null; attempt += 1) {
+      parent = start("sh", ["-c", "sleep 0 & exec sleep 30"]);
+      const pid = parent.pid as number;
+      const deadline = Date.now() + 2_000;
+      while (zombie === null && Date.now() < deadline) {
+        zombie = zombieOf(pid);
+        if (zombie === null) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    expect(zombie, "no unreaped child in 5 attempts").not.toBeNull();
 
-    expect(processAlive(zombie)).toBe(false);
-    expect(readProcess(zombie)).toBeNull();
-    expect(observeProcessTrees([parent.pid as number]).get(parent.pid as number)?.processes).toHaveLength(1);
+    expect(processAlive(zombie as number)).toBe(false);
+    expect(readProcess(zombie as number)).toBeNull();
+    expect(observeProcessTrees([parent?.pid as number]).get(parent?.pid as number)?.processes).toHaveLength(1);
   });
 
   it("rejects pids that cannot exist", () => {
