@@ -15,6 +15,8 @@ export interface HeartbeatWriterOptions {
   intervalS: number;
   /** The pid the heartbeat vouches for; default: this process. */
   pid?: number;
+  /** The seq of the line before the first one this writer writes (default 0: start at 1). */
+  seqBefore?: number;
   now?: () => number;
 }
 
@@ -32,6 +34,7 @@ export class HeartbeatWriter {
   readonly probePath: string;
 
   constructor(private readonly options: HeartbeatWriterOptions) {
+    this.seq = options.seqBefore ?? 0;
     this.hbPath = join(options.runDir, `${options.name}.hb`);
     this.probePath = join(options.runDir, `${options.name}.probe`);
   }

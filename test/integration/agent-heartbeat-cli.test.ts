@@ -63,6 +63,18 @@ describe("agent heartbeat --once", () => {
     expect(readHb(join(runDir, "once-b.hb"))?.status).toBe("busy");
   });
 
+  it("seq carries on across --once runs for the same process, and starts again at 1 for another", async () => {
+    const seqOf = () => readHb(join(runDir, "once-s.hb"))?.seq;
+    for (const expected of [1, 2, 3]) {
+      expect((await mosaic(["agent", "heartbeat", "once-s", "--once"], env)).code).toBe(0);
+      expect(seqOf(), `run ${expected}`).toBe(expected);
+    }
+    // From a wrapper script: another process vouched for, so a new sequence.
+    const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} agent heartbeat once-s --once`;
+    expect((await execa("sh", ["-c", script], { env, extendEnv: false, reject: false, timeout: 15_000 })).exitCode).toBe(0);
+    expect(seqOf()).toBe(1);
+  });
+
   it("refuses a group/world-writable run directory: exit 2, one line", async () => {
     mkdirSync(runDir, { recursive: true });
     chmodSync(runDir, 0o777);

@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { HeartbeatWriter, STATUS_RE } from "../../agent/heartbeat-writer.js";
 import { resolveAgentName } from "../../agent/identity.js";
 import { ensurePrivateRunDir } from "../../agent/run-dir.js";
+import { readHeartbeat } from "../../observe/heartbeat.js";
 import { runDirOf } from "../../observe/index.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -20,11 +22,16 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   if (!STATUS_RE.test(status)) throw new UserError(`invalid --status "${status}": one word of letters, digits, _ or -`);
   const intervalS = intervalOption(options["interval"], io.env);
   const once = options["once"] === true;
+  const runDir = runDirOf(mosaicHome(io.env));
+  const pid = once ? process.ppid : process.pid;
   const writer = new HeartbeatWriter({
-    runDir: runDirOf(mosaicHome(io.env)),
+    runDir,
     name: identity.name,
     intervalS,
-    pid: once ? process.ppid : process.pid,
+    pid,
+    // Each --once is a new process: carry on the sequence of the line it replaces when
+    // that line vouched for the same process, so seq still counts that process's beats.
+    ...(once ? { seqBefore: previousSeq(join(runDir, `${identity.name}.hb`), pid) } : {}),
   });
   if (once) {
     ensurePrivateRunDir(runDirOf(mosaicHome(io.env)));
@@ -43,4 +50,10 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   clearInterval(hold);
   writer.stop();
   return EXIT_OK;
+}
+
+/** The seq of the heartbeat at `path` if it is a valid one vouching for `pid`, else 0. */
+function previousSeq(path: string, pid: number): number {
+  const hb = readHeartbeat(path);
+  return hb.state === "present" && hb.record.pid === pid && hb.record.seq !== undefined ? hb.record.seq : 0;
 }
