@@ -14,6 +14,9 @@ export interface ProbeResult {
   rttMs: number | null;
 }
 
+/** How often one probe is written again after others overwrote it (a bound, not a schedule). */
+const MAX_REWRITES = 20;
+
 export interface ProbeOptions {
   timeoutMs: number;
   uid: number;
@@ -33,13 +36,13 @@ export async function probeHeartbeats(runDir: string, names: readonly string[], 
     for (const name of names) results.set(name, { nonce: "", rttMs: null });
     return results;
   }
-  const pending = new Map<string, { nonce: string; started: number }>();
+  const pending = new Map<string, { nonce: string; started: number; rewrites: number }>();
   for (const name of names) {
     const nonce = `${randomBytes(6).toString("hex")}-${Date.now().toString(36)}`;
     const started = performance.now();
     try {
       writeAtomic(runDir, `${name}.probe`, `${nonce}\n`);
-      pending.set(name, { nonce, started });
+      pending.set(name, { nonce, started, rewrites: 0 });
     } catch {
       // Unwritable: reported as unanswered.
     }
@@ -53,6 +56,23 @@ export async function probeHeartbeats(runDir: string, names: readonly string[], 
     if (hb.state === "present" && hb.record.probe === waiting.nonce) {
       results.set(name, { nonce: waiting.nonce, rttMs: Math.round((performance.now() - waiting.started) * 10) / 10 });
       pending.delete(name);
+      return;
+    }
+    // Another prober (a cron report while an operator runs --probe) wrote its nonce over
+    // ours. Once the responder has answered that one (or the file is gone), ours can no
+    // longer be answered: write it again, and time the round trip from then. While the
+    // other nonce waits for its answer we wait too, so two probers take turns and never
+    // keep overwriting each other.
+    const inFile = readProbe(join(runDir, `${name}.probe`));
+    if (inFile === waiting.nonce || waiting.rewrites >= MAX_REWRITES) return;
+    const answeredOther = inFile === null || (hb.state === "present" && hb.record.probe === inFile);
+    if (!answeredOther || checkRunDir(runDir, options.uid) !== null) return;
+    try {
+      writeAtomic(runDir, `${name}.probe`, `${waiting.nonce}\n`);
+      waiting.started = performance.now();
+      waiting.rewrites += 1;
+    } catch {
+      // Unwritable now: stays unanswered.
     }
   };
 
