@@ -3,6 +3,8 @@ import { loadRosterCached, rosterCacheDir } from "../spec/cache.js";
 import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
 import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
+import { buildFleetStatus } from "../diff/status.js";
+import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
 import { colorEnabled, painter, type Paint } from "../report/style.js";
 import { UserError } from "./exit-codes.js";
@@ -62,17 +64,13 @@ export async function fleetStatus(fleet: FleetSpec, ctx: ObserveContext, withPla
     const names = fleet.agents.filter((a) => a.heartbeat.expected && isLocal(a, ctx)).map((a) => a.name);
     probes = await probeHeartbeats(ctx.runDir, names, { timeoutMs: probeTimeoutMs, uid: ctx.uid });
   }
-  // The diff engine loads while the observers wait for tmux and systemctl (the import
-  // only runs when this thread is idle): ~3 ms that `fleet ps` no longer pays up front.
-  const diffing = Promise.all([import("../diff/status.js"), withPlan ? import("../diff/fix-plan.js") : null]);
   const observation = await observeFleet(fleet, ctx);
-  const [{ buildFleetStatus }, plan] = await diffing;
   const status = buildFleetStatus(fleet, observation, {
     nowMs: observation.observedAtMs,
     ...(probes !== undefined ? { probes } : {}),
     ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
   });
-  if (plan) status.fixPlan = plan.fixPlan(status);
+  if (withPlan) status.fixPlan = fixPlan(status);
   return status;
 }
 
