@@ -32,7 +32,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_.*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(key)) continue;
+    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_(?!CACHE_HOME$).*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(key)) continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) {

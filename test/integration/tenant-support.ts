@@ -222,7 +222,7 @@ export function rootEnv(mosaicHome: string, extra: Record<string, string> = {}):
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_.*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(k)) continue;
+    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_(?!CACHE_HOME$).*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(k)) continue;
     env[k] = v;
   }
   return { ...env, MOSAIC_HOME: mosaicHome, NO_COLOR: "1", ...extra };
