@@ -27,20 +27,7 @@ export function assertBuilt(): void {
   if (!existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run `npm run build` first");
 }
 
-/** The caller's environment without anything of its mosaic, tmux, systemd or colour settings. */
-export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_(?!CACHE_HOME$).*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(key)) continue;
-    env[key] = value;
-  }
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
+export { cliEnv } from "../helpers/env.js";
 
 export interface CliRun {
   code: number | null;

@@ -33,20 +33,7 @@ export interface CliRun {
   timedOut: boolean;
 }
 
-/** A clean base environment: nothing of the caller's mosaic, tmux, systemd or colour settings. */
-export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_(?!CACHE_HOME$).*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS)$/.test(key)) continue;
-    env[key] = value;
-  }
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
+export { cliEnv } from "../helpers/env.js";
 
 /** Run `bin/mosaic ...args` with exactly `env`; a hang is killed and reported, never waited out. */
 export async function mosaic(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliRun> {

@@ -8,6 +8,7 @@
 // a detached watcher runs it too if this test process dies without running JS. Only
 // users this module created are ever touched.
 
+import { cliEnv } from "../helpers/env.js";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -219,13 +220,7 @@ export async function asTenant(t: Tenant, argv: readonly string[], extra: Record
 
 /** root's environment for the CLI: nothing of the caller's mosaic/tmux/systemd settings. */
 export function rootEnv(mosaicHome: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue;
-    if (/^(MOSAIC_.*|TMUX|TMUX_PANE|TMUX_TMPDIR|XDG_(?!CACHE_HOME$).*|DBUS_SESSION_BUS_ADDRESS|NO_COLOR|FORCE_COLOR|VITEST.*|NODE_OPTIONS|NODE_ENV)$/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, MOSAIC_HOME: mosaicHome, NO_COLOR: "1", ...extra };
+  return cliEnv({ MOSAIC_HOME: mosaicHome, NO_COLOR: "1", ...extra });
 }
 
 /** The CLI as root (`who` null) or as a tenant. */

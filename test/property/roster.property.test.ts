@@ -306,7 +306,8 @@ const corruptedRosterArb = fc
     const agent = agents.length > 0 ? agents[at % agents.length] : undefined;
     switch (field) {
       case "name": if (agent) agent["name"] = nameValue; break;
-      case "extra-key": if (agent) agent[String(anything).slice(0, 8) || "runtme"] = anything; break;
+      // JSON.stringify, not String(): a generated {"toString": 0} cannot be made a primitive.
+      case "extra-key": if (agent) agent[JSON.stringify(anything).slice(0, 8) || "runtme"] = anything; break;
       case "version": roster["version"] = anything; break;
       case "agents": roster["agents"] = anything; break;
       case "defaults": roster["defaults"] = anything; break;
