@@ -18,7 +18,7 @@ import { observeSystemd } from "../src/observe/systemd.js";
 import { observeProcessTrees, procFilesRead, readProcess } from "../src/observe/proc.js";
 import { readHeartbeats } from "../src/observe/heartbeat.js";
 import { spawnedCommands } from "../src/observe/run-command.js";
-import { rosterCacheDir } from "../src/spec/cache.js";
+import { cacheDir } from "../src/cache/private-file.js";
 import { buildFleetStatus } from "../src/diff/status.js";
 import { renderJson } from "../src/report/status-formats.js";
 
@@ -52,7 +52,7 @@ const ctx = {
   now: () => Date.now(),
   timeoutMs: 3000,
   // As the CLI: the manager's UnitPath is remembered here after the first run.
-  cacheDir: rosterCacheDir(process.env),
+  cacheDir: cacheDir(process.env),
 };
 const local = fleet.agents.filter((a) => isLocal(a, ctx));
 

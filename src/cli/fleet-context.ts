@@ -1,5 +1,6 @@
 import { machineFacts, type FleetSpec } from "../spec/resolve.js";
-import { loadRosterCached, rosterCacheDir } from "../spec/cache.js";
+import { cacheDir } from "../cache/private-file.js";
+import { loadRosterCached } from "../spec/cache.js";
 import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
 import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
@@ -18,7 +19,7 @@ export type OutputFormat = "table" | "wide" | "json" | "yaml";
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
 export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {
   const file = rosterPath(options["roster"] as string | undefined, io);
-  const result = await loadRosterCached(displayPath(file, io), machineFacts(), rosterCacheDir(io.env), process.getuid?.() ?? 0);
+  const result = await loadRosterCached(displayPath(file, io), machineFacts(), cacheDir(io.env), process.getuid?.() ?? 0);
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];
@@ -51,7 +52,7 @@ export function observeContext(options: Record<string, unknown>, io: Io): Observ
     runDir: runDirOf(mosaicHome(io.env)),
     now: () => Date.now(),
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 3_000,
-    cacheDir: rosterCacheDir(io.env),
+    cacheDir: cacheDir(io.env),
     ...(socket !== undefined ? { socketOverride: socket } : {}),
   };
 }

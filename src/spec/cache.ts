@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { cacheDir, cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
+import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
 import type { RosterResult } from "./read.js";
 import { readRosterText } from "./read.js";
 import type { FleetSpec, MachineFacts } from "./resolve.js";
@@ -22,11 +22,6 @@ interface CachedFleet {
 
 function sameKey(a: unknown, b: readonly string[]): boolean {
   return Array.isArray(a) && a.length === b.length && a.every((part, i) => part === b[i]);
-}
-
-/** Where cached fleets live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null to disable. */
-export function rosterCacheDir(env: NodeJS.ProcessEnv): string | null {
-  return cacheDir(env);
 }
 
 function readCached(path: string, key: readonly string[], uid: number): FleetSpec | null {

@@ -6,10 +6,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
 import type { HeartbeatRecord } from "../../src/observe/types.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
+import { mosaic as runMosaic, type CliRun } from "./fleet-support.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "mosaic");
@@ -29,35 +29,13 @@ export function assertBuilt(): void {
 
 export { cliEnv } from "../helpers/env.js";
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  timedOut: boolean;
-}
+export type { CliRun };
+export { agentOf } from "./fleet-support.js";
 
-/** Run `node bin/mosaic ...args` with exactly `env`; a hang is killed and reported. */
+/** Run `node bin/mosaic ...args` with exactly `env` (fleet-support's runner, after checking the build); a hang is killed and reported. */
 export async function mosaic(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliRun> {
   assertBuilt();
-  const started = Date.now();
-  const result = await execa(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env,
-    extendEnv: false,
-    reject: false,
-    stdin: "ignore",
-    timeout: timeoutMs,
-    forceKillAfterDelay: 500,
-    stripFinalNewline: false,
-  });
-  return {
-    code: result.exitCode ?? null,
-    stdout: String(result.stdout ?? ""),
-    stderr: String(result.stderr ?? ""),
-    ms: Date.now() - started,
-    timedOut: result.timedOut,
-  };
+  return runMosaic(args, env, timeoutMs);
 }
 
 /** `fleet ps -o json` parsed; throws with stderr when it did not exit 0. */
@@ -65,12 +43,6 @@ export async function psJson(env: NodeJS.ProcessEnv, extraArgs: string[] = []): 
   const run = await mosaic(["fleet", "ps", "-o", "json", ...extraArgs], env);
   if (run.code !== 0) throw new Error(`fleet ps exited ${run.code}: ${run.stderr}\n${run.stdout}`);
   return { run, status: JSON.parse(run.stdout) as FleetStatus };
-}
-
-export function agentOf(status: FleetStatus, name: string): AgentStatus {
-  const agent = status.agents.find((a) => a.name === name);
-  if (!agent) throw new Error(`no agent ${name} in ${status.agents.map((a) => a.name).join(", ")}`);
-  return agent;
 }
 
 export function conditionStatus(agent: AgentStatus, type: string): string {
