@@ -1,4 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { cacheDir } from "../cache/private-file.js";
+import { dropCachedRoster } from "../spec/cache.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../observe/run-command.js";
@@ -230,6 +232,8 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
     removeFile(join(home, "fleet", "run", `${name}.probe`));
   }
   removeFile(join(home, "fleet", "roster.yaml"));
+  // `fleet ps` cached the demo roster's fleet: that entry is the demo's too.
+  dropCachedRoster(join(home, "fleet", "roster.yaml"), cacheDir(io.env), io.uid);
   removeFile(statePath(home));
   await removeStaleSocket(state, tmuxEnv);
   for (const dir of [join(home, "fleet", "run"), join(home, "fleet"), home]) {

@@ -1,4 +1,5 @@
-import { join, resolve } from "node:path";
+import { unlinkSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
 import type { RosterResult } from "./read.js";
 import { readRosterText } from "./read.js";
@@ -50,4 +51,22 @@ export async function loadRosterCached(file: string, facts: MachineFacts, cacheD
   const result = parseRoster(file, read.text, facts);
   if (result.ok && cacheDir !== null) writeCached(cacheDir, name, key, result.fleet);
   return result;
+}
+
+/** Remove the cached fleet of `file` (an absolute path), if the entry there is that roster's. */
+export function dropCachedRoster(file: string, cacheDir: string | null, uid: number): void {
+  if (cacheDir === null) return;
+  const path = join(cacheDir, cacheFileName("roster", file));
+  const cached = readPrivateJson(path, uid) as CachedFleet | null;
+  const cachedFile = Array.isArray(cached?.key) ? cached.key[3] : undefined;
+  // The entry's name already says which absolute path it was written for; the path it
+  // stores (as shown to the user, maybe relative to that run's directory) guards against
+  // a name collision.
+  const same = typeof cachedFile === "string" && (isAbsolute(cachedFile) ? cachedFile === file : file.endsWith(`/${cachedFile}`));
+  if (!same) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
 }

@@ -47,7 +47,7 @@ beforeAll(async () => {
   await tmux.newSession("dogfood-coder", ["sleep", "600"]); // unrelated, named like a demo agent, on another socket
   base = mkdtempSync(join(tmpdir(), "mf-demo-tmux-"));
   demoHome = join(base, "demo-home");
-  env = cliEnv({ HOME: base, TMUX_TMPDIR: tmux.tmpdir, MOSAIC_DEMO_HOME: demoHome, NO_COLOR: "1" });
+  env = cliEnv({ HOME: base, TMUX_TMPDIR: tmux.tmpdir, MOSAIC_DEMO_HOME: demoHome, NO_COLOR: "1", XDG_CACHE_HOME: join(base, "cache") });
   expect(env["XDG_RUNTIME_DIR"]).toBeUndefined();
 }, 60_000);
 
@@ -117,9 +117,14 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
     const serverPid = Number(String((await demoTmux(tmux.tmpdir, "display-message", "-p", "#{pid}")).stdout).trim());
     expect(serverPid).toBeGreaterThan(0);
 
+    // `fleet ps` inside the demo cached the demo roster's fleet: that entry goes too.
+    const cached = () => (existsSync(join(base, "cache", "mosaic")) ? readdirSync(join(base, "cache", "mosaic")).filter((f) => f.startsWith("roster-")) : []);
+    expect(cached()).toHaveLength(1);
+
     const run = await mosaic(["demo", "--down"], env, 60_000);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Demo removed/);
+    expect(cached(), "the demo roster's cache entry was left behind").toEqual([]);
     const everyPid = [...state.panePids, ...stubs, serverPid];
     expect(await waitUntil(() => everyPid.every((pid) => !pidAlive(pid)), 5_000), `alive: ${everyPid.filter(pidAlive).join(" ")}`).toBe(true);
     expect(pidsWithEnv("MOSAIC_HOME", demoHome)).toEqual([]);
