@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
-// mosaic's cache files ($XDG_CACHE_HOME/mosaic): private JSON files of the invoking
-// user. A cache is only ever a shortcut, so reading never fails (anything odd is a
+// mosaic's cache files ($XDG_CACHE_HOME/mosaic): private files of the invoking user
+// (JSON entries, and the compiled-code cache of src/cli/boot.ts). A cache is only ever a shortcut, so reading never fails (anything odd is a
 // miss) and writing never fails (a cache that cannot be written is only slower).
 
 /**
@@ -11,13 +11,13 @@ import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "n
  * used when that matches — just a short name; node:crypto alone costs `fleet ps` ~2 ms
  * to load, which a hash of a path does not need.
  */
-export function cacheFileName(prefix: string, key: string): string {
+export function cacheFileName(prefix: string, key: string, extension = "json"): string {
   let hash = 0xcbf29ce484222325n;
   for (let i = 0; i < key.length; i += 1) {
     hash ^= BigInt(key.charCodeAt(i));
     hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }
-  return `${prefix}-${hash.toString(16).padStart(16, "0")}.json`;
+  return `${prefix}-${hash.toString(16).padStart(16, "0")}.${extension}`;
 }
 
 /** Where caches live: $XDG_CACHE_HOME/mosaic or ~/.cache/mosaic; null when MOSAIC_NO_CACHE is set. */
@@ -27,27 +27,43 @@ export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   return base ? join(base, "mosaic") : null;
 }
 
-/** The parsed file, only if it is a regular file of `uid` that no one else can read or write. */
-export function readPrivateJson(path: string, uid: number): unknown {
+/** The file's bytes, only if it is a regular file of `uid` that no one else can read or write. */
+export function readPrivateFile(path: string, uid: number): Buffer | null {
   try {
     const stat = lstatSync(path);
     // Our own private file only: anyone else's could claim anything.
     if (!stat.isFile() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return null;
-    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return readFileSync(path);
   } catch {
     return null;
   }
 }
 
-/** Write `value` as `dir/name` atomically (temp file + rename), mode 600 in a 700 directory. */
-export function writePrivateJson(dir: string, name: string, value: unknown): void {
+/** The parsed file, only if it is a regular file of `uid` that no one else can read or write. */
+export function readPrivateJson(path: string, uid: number): unknown {
+  const bytes = readPrivateFile(path, uid);
+  if (bytes === null) return null;
+  try {
+    return JSON.parse(bytes.toString("utf8")) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Write `data` as `dir/name` atomically (temp file + rename), mode 600 in a 700 directory. */
+export function writePrivateFile(dir: string, name: string, data: string | Uint8Array): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, name);
     const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(value), { mode: 0o600 });
+    writeFileSync(temp, data, { mode: 0o600 });
     renameSync(temp, path);
   } catch {
     // A cache that cannot be written is only slower.
   }
+}
+
+/** Write `value` as JSON, as writePrivateFile does. */
+export function writePrivateJson(dir: string, name: string, value: unknown): void {
+  writePrivateFile(dir, name, JSON.stringify(value));
 }

@@ -1,3 +1,5 @@
+import { isatty } from "node:tty";
+
 // What a command may touch of the outside world, passed in so tests can capture it.
 
 export interface Io {
@@ -19,6 +21,8 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     stdoutIsTTY: process.stdout.isTTY === true,
-    stdinIsTTY: process.stdin.isTTY === true,
+    // isatty, not process.stdin: that getter builds a stream for fd 0 (~1 ms), which
+    // only the commands that read stdin need.
+    stdinIsTTY: isatty(0),
   };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_USAGE, UserError } from "./exit-codes.js";
+import type { BootOptions } from "./boot.js";
 import { processIo, type Io } from "./io.js";
 
 // The CLI only wires the pipeline: it parses argv, then lazily loads the one command
@@ -54,6 +55,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const [module, logging] = await Promise.all([load(), import("../log.js")]);
       hasLog = true;
       await logging.initLog(io.env);
+      if (booted) logging.log("debug", { step: "boot", codeCache: booted.codeCache }, "boot done");
       setExit(await module.run(command.opts(), args, io));
     };
 
@@ -149,6 +151,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
 }
 
 let hasLog = false;
+let booted: BootOptions | null = null;
 
 async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = EXIT_OK;
@@ -177,8 +180,9 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-/** Entry point for bin/mosaic. */
-export async function main(): Promise<void> {
+/** Entry point for bin/mosaic, through boot (dist/boot.cjs). */
+export async function main(boot: BootOptions = { codeCache: "off" }): Promise<void> {
+  booted = boot;
   try {
     process.exitCode = await run(process.argv.slice(2));
   } catch (error) {
@@ -188,7 +192,7 @@ export async function main(): Promise<void> {
     if (process.env["MOSAIC_LOG_LEVEL"] === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 70;
   }
-  await exitWhenFlushed();
+  await exitWhenFlushed(boot.saveCodeCache);
 }
 
 /**
@@ -198,12 +202,13 @@ export async function main(): Promise<void> {
  * process.exit() skips that teardown. The write callbacks make sure no output is lost
  * on a pipe or file that Node writes asynchronously.
  */
-async function exitWhenFlushed(): Promise<void> {
+async function exitWhenFlushed(beforeExit?: () => void): Promise<void> {
   const flushed = (stream: NodeJS.WriteStream) =>
     new Promise<void>((resolve) => {
       if (stream.destroyed || !stream.writable) return resolve();
       stream.write("", () => resolve());
     });
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  beforeExit?.();
   process.exit();
 }

@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 
 /** The installed package's root (where roster/ and bin/ live), wherever the bundle chunk sits. */
 export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // The CLI runs as one CommonJS bundle (dist/cli.cjs, where __filename is set); tests
+  // run this file as an ES module.
+  let dir = dirname(typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i += 1) {
     const manifest = join(dir, "package.json");
     if (existsSync(manifest)) {

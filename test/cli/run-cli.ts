@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// Runs the real CLI (`bin/mosaic`, which loads the built dist/cli.js) as a user would,
+// Runs the real CLI (`bin/mosaic`, which loads the built dist/cli.cjs) as a user would,
 // in its own process, and captures what the user sees: exit code, stdout, stderr.
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -29,8 +29,8 @@ export interface CliOptions {
 }
 
 function assertBuilt(): void {
-  if (!existsSync(join(ROOT, "dist", "cli.js"))) {
-    throw new Error("dist/cli.js is missing: run `npm run build` before these tests");
+  if (!existsSync(join(ROOT, "dist", "cli.cjs"))) {
+    throw new Error("dist/cli.cjs is missing: run `npm run build` before these tests");
   }
 }
 

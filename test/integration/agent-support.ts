@@ -24,7 +24,7 @@ export const USER = (() => {
 export const UID = process.getuid?.() ?? 0;
 
 export function assertBuilt(): void {
-  if (!existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run `npm run build` first");
+  if (!existsSync(join(ROOT, "dist", "cli.cjs"))) throw new Error("dist/cli.cjs is missing: run `npm run build` first");
 }
 
 export { cliEnv } from "../helpers/env.js";

@@ -184,7 +184,7 @@ export async function createTenant(janitor: Janitor, name: string): Promise<Tena
   record.removeTmuxDir = !existsSync(tenant.tmuxDir);
   janitor.write();
   // The tenant must be able to run node and read the CLI (the repo is not copied).
-  const access = await asTenant(tenant, ["sh", "-c", 'test -x "$1" && test -r "$2" && test -r "$3"', "sh", NODE, BIN, join(ROOT, "dist", "cli.js")]);
+  const access = await asTenant(tenant, ["sh", "-c", 'test -x "$1" && test -r "$2" && test -r "$3"', "sh", NODE, BIN, join(ROOT, "dist", "cli.cjs")]);
   if (access.code !== 0) {
     throw new Error(`user ${name} cannot execute ${NODE} or read ${BIN}/dist: make the repo and node world-readable (or copy them) for the tenant tests`);
   }

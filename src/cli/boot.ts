@@ -1,0 +1,123 @@
+import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, join, resolve } from "node:path";
+import { Script } from "node:vm";
+import { cacheDir, cacheFileName, readPrivateFile, writePrivateFile } from "../cache/private-file.js";
+
+// What bin/mosaic runs first (built to dist/boot.cjs): it compiles dist/cli.cjs with
+// V8's code cache, so a run does not parse and compile again what the previous run of
+// the same command compiled. That is most of mosaic's own startup (bench/,
+// BENCHMARKS.md). Node 20 has no built-in compile cache for modules
+// (module.enableCompileCache came in Node 22), so the bundle is one CommonJS script,
+// compiled here with vm.Script, as Node's own loader would, plus `cachedData`.
+//
+// Why not the v8-compile-cache package: it keeps its cache in a predictable directory
+// under the shared /tmp without checking who owns it. Compiled code is trusted as is
+// (V8 checks versions and the source's length, not what the code does), so on a host
+// with one Linux user per tenant another tenant could plant code there. This cache
+// lives with mosaic's other caches ($XDG_CACHE_HOME/mosaic, MOSAIC_NO_CACHE turns it
+// off) and is read only from a regular file of the invoking user that no one else may
+// read or write (cache/private-file.ts).
+
+/** Whether this run's compile used a cache entry. */
+export type CodeCacheState = "hit" | "miss" | "rejected" | "off";
+
+/** What boot hands to the CLI's main(). */
+export interface BootOptions {
+  codeCache: CodeCacheState;
+  /** Write the cache entry, when this run had none to use; call once output is flushed. */
+  saveCodeCache?: () => void;
+}
+
+interface CliBundle {
+  main(boot: BootOptions): Promise<void>;
+}
+
+const MAGIC = "mosaic code cache v1";
+
+/**
+ * One cache entry per command (`fleet ps`, `agent send`, `demo`, …): V8 keeps the code
+ * of every function the run compiled, and each command compiles different ones.
+ */
+export function commandKey(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith("-")) continue;
+    if (!/^[a-z][a-z-]{0,19}$/.test(arg)) break;
+    words.push(arg);
+    if (words.length === 2 || (words[0] !== "fleet" && words[0] !== "agent")) break;
+  }
+  return words.length === 0 ? "none" : words.join("-");
+}
+
+/**
+ * What a cache entry must have been made from: this node, this bundle file (a rebuild
+ * writes a new file: new inode and change time). V8 itself rejects data from another
+ * V8 version or other flags, but of the source it checks only the length.
+ */
+function bundleIdentity(bundle: string): string {
+  const stat = statSync(bundle, { bigint: true });
+  return [MAGIC, process.version, process.arch, bundle, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join("\0");
+}
+
+// V8 (Node 20) does not checksum the code it loads from a cache: a flipped byte in the
+// data crashes the process (SIGSEGV, measured), on every run until the entry goes. So
+// each entry carries a CRC-32 of the data, checked before V8 sees it, as Node 22's own
+// compile cache does. node:zlib is loaded only when there is an entry to check or write.
+const crc32 = (data: Uint8Array): number => process.getBuiltinModule("node:zlib").crc32(data);
+
+/** An entry: the identity's length (4 bytes, little-endian), the identity, the data's CRC-32 (4 bytes), V8's data. */
+export function encodeEntry(identity: string, data: Buffer): Buffer {
+  const head = Buffer.from(identity, "utf8");
+  const fields = Buffer.alloc(8);
+  fields.writeUInt32LE(head.length, 0);
+  fields.writeUInt32LE(crc32(data), 4);
+  return Buffer.concat([fields.subarray(0, 4), head, fields.subarray(4), data]);
+}
+
+/** V8's data from an intact entry made for exactly `identity`; undefined otherwise. */
+export function decodeEntry(entry: Buffer | null, identity: string): Buffer | undefined {
+  if (entry === null || entry.length < 8) return undefined;
+  const length = entry.readUInt32LE(0);
+  if (entry.length <= 8 + length || entry.toString("utf8", 4, 4 + length) !== identity) return undefined;
+  const data = entry.subarray(8 + length);
+  return crc32(data) === entry.readUInt32LE(4 + length) ? data : undefined;
+}
+
+/**
+ * Compile and run the CLI bundle (a CommonJS file), then call its main(). Throws only
+ * what loading the bundle throws (missing file, syntax error); bin/mosaic reports it.
+ */
+export function boot(path: string, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const bundle = resolve(path);
+  const dir = cacheDir(env);
+  let entryPath: string | null = null;
+  let identity = "";
+  let cachedData: Buffer | undefined;
+  if (dir !== null) {
+    try {
+      identity = bundleIdentity(bundle);
+      entryPath = join(dir, cacheFileName(`code-${commandKey(argv)}`, bundle, "v8"));
+      cachedData = decodeEntry(readPrivateFile(entryPath, process.getuid?.() ?? -1), identity);
+    } catch {
+      entryPath = null;
+    }
+  }
+
+  // The same wrapper Node's CommonJS loader puts around a module; its own line, so line
+  // numbers in stack traces and source maps stay those of the file.
+  const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(bundle, "utf8")}\n})`;
+  const script = new Script(source, { filename: bundle, lineOffset: -1, cachedData });
+  const module = { exports: {} as Partial<CliBundle> };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+
+  const codeCache: CodeCacheState = entryPath === null ? "off" : cachedData === undefined ? "miss" : script.cachedDataRejected === true ? "rejected" : "hit";
+  const target = entryPath;
+  const saveCodeCache = target !== null && dir !== null && codeCache !== "hit"
+    // After the run, so the data holds every function this command compiled, not just the top level.
+    ? () => writePrivateFile(dir, basename(target), encodeEntry(identity, script.createCachedData()))
+    : undefined;
+  const main = module.exports.main;
+  if (typeof main !== "function") throw new Error(`${bundle} has no main()`);
+  return main(saveCodeCache ? { codeCache, saveCodeCache } : { codeCache });
+}
