@@ -722,8 +722,9 @@ export async function analyzeProfiles(files, distDir) {
   const { SourceMap } = await import("node:module");
   const maps = new Map();
   const mapFor = (url) => {
-    if (!url.startsWith("file://")) return null;
-    const path = decodeURIComponent(url.slice(7));
+    // Modules Node loads are file:// URLs; dist/cli.cjs, compiled by src/cli/boot.ts, is a path.
+    const path = url.startsWith("file://") ? decodeURIComponent(url.slice(7)) : url.startsWith("/") ? url : null;
+    if (path === null) return null;
     if (!path.startsWith(distDir)) return null;
     if (!maps.has(path)) {
       try {
