@@ -50,13 +50,17 @@ export function readPrivateJson(path: string, uid: number): unknown {
   }
 }
 
-/** Write `data` as `dir/name` atomically (temp file + rename), mode 600 in a 700 directory. */
-export function writePrivateFile(dir: string, name: string, data: string | Uint8Array): void {
+/**
+ * Write `data` as `dir/name` atomically (temp file + rename), mode 600 in a 700 directory.
+ * `data` may be a function: it is called only once the directory exists, so a cache
+ * that cannot be written costs no work to produce.
+ */
+export function writePrivateFile(dir: string, name: string, data: string | Uint8Array | (() => string | Uint8Array)): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, name);
     const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, data, { mode: 0o600 });
+    writeFileSync(temp, typeof data === "function" ? data() : data, { mode: 0o600 });
     renameSync(temp, path);
   } catch {
     // A cache that cannot be written is only slower.

@@ -115,7 +115,7 @@ export function boot(path: string, argv: readonly string[] = process.argv.slice(
   const target = entryPath;
   const saveCodeCache = target !== null && dir !== null && codeCache !== "hit"
     // After the run, so the data holds every function this command compiled, not just the top level.
-    ? () => writePrivateFile(dir, basename(target), encodeEntry(identity, script.createCachedData()))
+    ? () => writePrivateFile(dir, basename(target), () => encodeEntry(identity, script.createCachedData()))
     : undefined;
   const main = module.exports.main;
   if (typeof main !== "function") throw new Error(`${bundle} has no main()`);

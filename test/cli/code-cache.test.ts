@@ -161,6 +161,14 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
     expect(validate()).toMatchObject({ code: 0, state: "hit", stdout: expected });
   });
 
+  it("a cache directory that cannot be made (a file is in the way): same output, every run compiles", () => {
+    const blocked = join(dir, "not-a-directory");
+    writeFileSync(blocked, "");
+    for (let i = 0; i < 2; i += 1) {
+      expect(validate({ XDG_CACHE_HOME: join(blocked, "cache") })).toMatchObject({ code: 0, signal: null, state: "miss", stdout: expected });
+    }
+  });
+
   it("MOSAIC_NO_CACHE: compiles from source and writes nothing", () => {
     const before = entries().map((name) => [name, statSync(join(cache, "mosaic", name)).mtimeMs]);
     rmEntry(entries()[0]);
