@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 // mosaic's cache files ($XDG_CACHE_HOME/mosaic): private files of the invoking user
-// (JSON entries, and the compiled-code cache of src/cli/boot.ts). A cache is only ever a shortcut, so reading never fails (anything odd is a
-// miss) and writing never fails (a cache that cannot be written is only slower).
+// (JSON entries, and the compiled-code cache of src/cli/boot.ts). A cache is only ever
+// a shortcut, so reading never fails (anything odd is a miss) and writing never fails
+// (a cache that cannot be written is only slower).
 
 /**
  * A file name for the cache entry of `key`: `PREFIX-` and 16 hex digits of a 64-bit
