@@ -9,9 +9,9 @@
 // users this module created are ever touched.
 
 import { cliEnv } from "../helpers/env.js";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,13 @@ import { execa } from "execa";
 import type { AgentStatus, ConditionType, FleetStatus } from "../../src/diff/types.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const BIN = join(ROOT, "bin", "mosaic");
+/**
+ * The CLI the tests run, as root and as tenants: bin/mosaic of a world-readable copy of
+ * bin/ + dist/ + package.json in the janitor's directory (dist/ is self-contained), made
+ * by the Janitor; the checkout's own until then. A checkout may sit in a private (0700)
+ * directory the tenants cannot enter, e.g. a fresh clone in a home or a mktemp dir.
+ */
+let bin = join(ROOT, "bin", "mosaic");
 export const NODE = process.execPath;
 export const HOST = hostname();
 export const SYSTEMD_BINARY = "/lib/systemd/systemd";
@@ -70,6 +76,12 @@ export class Janitor {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), "mft-tenants-"));
     chmodSync(this.dir, 0o755); // rosters in here are read by the tenants
+    const cli = join(this.dir, "cli");
+    for (const part of ["bin", "dist", "package.json"]) cpSync(join(ROOT, part), join(cli, part), { recursive: true });
+    // A clone made under umask 077 has private files; the tenants must read these.
+    const readable = spawnSync("chmod", ["-R", "a+rX", cli], { encoding: "utf8" });
+    if (readable.status !== 0) throw new Error(`cannot make the CLI copy readable: ${readable.stderr}`);
+    bin = join(cli, "bin", "mosaic");
     this.script = join(this.dir, ".cleanup.sh");
     this.write();
     const watcher = spawn(
@@ -183,10 +195,10 @@ export async function createTenant(janitor: Janitor, name: string): Promise<Tena
   // A recycled uid may have left /tmp/tmux-UID behind: then only our sockets are removed.
   record.removeTmuxDir = !existsSync(tenant.tmuxDir);
   janitor.write();
-  // The tenant must be able to run node and read the CLI (the repo is not copied).
-  const access = await asTenant(tenant, ["sh", "-c", 'test -x "$1" && test -r "$2" && test -r "$3"', "sh", NODE, BIN, join(ROOT, "dist", "cli.cjs")]);
+  // The tenant must be able to run node and read the CLI (the janitor's copy).
+  const access = await asTenant(tenant, ["sh", "-c", 'test -x "$1" && test -r "$2" && test -r "$3"', "sh", NODE, bin, join(dirname(bin), "..", "dist", "cli.cjs")]);
   if (access.code !== 0) {
-    throw new Error(`user ${name} cannot execute ${NODE} or read ${BIN}/dist: make the repo and node world-readable (or copy them) for the tenant tests`);
+    throw new Error(`user ${name} cannot execute ${NODE} or read ${bin} and its dist/: node must be world-executable for the tenant tests`);
   }
   return tenant;
 }
@@ -225,8 +237,8 @@ export function rootEnv(mosaicHome: string, extra: Record<string, string> = {}):
 
 /** The CLI as root (`who` null) or as a tenant. */
 export async function mosaicAs(who: Tenant | null, args: readonly string[], opts: { rootHome: string; env?: Record<string, string> }): Promise<Run> {
-  if (who !== null) return asTenant(who, [NODE, BIN, ...args], opts.env ?? {});
-  const r = await execa(NODE, [BIN, ...args], {
+  if (who !== null) return asTenant(who, [NODE, bin, ...args], opts.env ?? {});
+  const r = await execa(NODE, [bin, ...args], {
     cwd: "/",
     reject: false,
     stdin: "ignore",
@@ -300,7 +312,7 @@ export async function tenantSession(janitor: Janitor, t: Tenant, socket: string,
 
 /** The stub runtime exactly as an operator would start it in a pane. */
 export function stubCommand(): string[] {
-  return ["sh", "-c", `${q(NODE)} ${q(BIN)} agent stub --interval 1s; exit`];
+  return ["sh", "-c", `${q(NODE)} ${q(bin)} agent stub --interval 1s; exit`];
 }
 
 export async function waitForHeartbeat(t: Tenant, agent: string, timeoutMs = 15_000): Promise<void> {
