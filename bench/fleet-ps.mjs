@@ -22,8 +22,26 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  Fleet, REPO, analyzeProfiles, countExecs, countSyscalls, measureQuietly, waitForQuiet, haveStrace, interleave, machine, bundleSizes, codeCacheEntries, ms,
-  printBundleSizes, printMachine, requireBuild, snapshotCli, stats, timed, withCleanup,
+  Fleet,
+  REPO,
+  analyzeProfiles,
+  countExecs,
+  countSyscalls,
+  measureQuietly,
+  waitForQuiet,
+  haveStrace,
+  interleave,
+  machine,
+  bundleSizes,
+  codeCacheEntries,
+  ms,
+  printBundleSizes,
+  printMachine,
+  requireBuild,
+  snapshotCli,
+  stats,
+  timed,
+  withCleanup,
 } from "./lib.mjs";
 
 const argv = process.argv.slice(2);
@@ -32,7 +50,9 @@ const option = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
-const optionValues = new Set(["--runs", "--warmup", "--max-busy"].flatMap((n) => (argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [])));
+const optionValues = new Set(
+  ["--runs", "--warmup", "--max-busy"].flatMap((n) => (argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [])),
+);
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && !optionValues.has(i)).map(Number);
 if (sizes.length === 0) sizes.push(5, 100, 500, 1000);
 sizes.sort((a, b) => a - b);
@@ -68,17 +88,34 @@ function checkStatus(stdout, n) {
   const problems = [];
   if (agents.length !== n + 1) problems.push(`expected ${n + 1} agents (incl. _holder), got ${agents.length}`);
   const notAlive = agents.filter((a) => a.pane?.state !== "alive");
-  if (notAlive.length) problems.push(`${notAlive.length} agents with pane.state != alive (e.g. ${notAlive[0].name}: ${notAlive[0].pane?.state})`);
+  if (notAlive.length)
+    problems.push(
+      `${notAlive.length} agents with pane.state != alive (e.g. ${notAlive[0].name}: ${notAlive[0].pane?.state})`,
+    );
   const notActive = agents.filter((a) => a.unit?.active !== "active" || a.unit?.enabled !== "enabled");
-  if (notActive.length) problems.push(`${notActive.length} units not active/enabled (e.g. ${notActive[0].name}: ${notActive[0].unit?.active}/${notActive[0].unit?.enabled})`);
+  if (notActive.length)
+    problems.push(
+      `${notActive.length} units not active/enabled (e.g. ${notActive[0].name}: ${notActive[0].unit?.active}/${notActive[0].unit?.enabled})`,
+    );
   const unhealthy = agents.filter((a) => a.name !== "_holder" && a.heartbeat?.state !== "healthy");
-  if (unhealthy.length) problems.push(`${unhealthy.length} heartbeats not healthy (e.g. ${unhealthy[0].name}: ${unhealthy[0].heartbeat?.state})`);
+  if (unhealthy.length)
+    problems.push(
+      `${unhealthy.length} heartbeats not healthy (e.g. ${unhealthy[0].name}: ${unhealthy[0].heartbeat?.state})`,
+    );
   if ((status.unmanaged ?? []).length) problems.push(`${status.unmanaged.length} unmanaged sessions`);
   // Not fatal (the measured work is the same), but shown: a healthy fleet has none.
   const trueConditions = agents.flatMap((a) =>
-    (a.conditions ?? []).filter((c) => c.status === "True").map((c) => `${a.name}: ${c.type} ${c.reason} (${c.message}; runtime ${JSON.stringify(a.runtime)})`),
+    (a.conditions ?? [])
+      .filter((c) => c.status === "True")
+      .map((c) => `${a.name}: ${c.type} ${c.reason} (${c.message}; runtime ${JSON.stringify(a.runtime)})`),
   );
-  return { agents: agents.length, alive: agents.length - notAlive.length, trueConditions, bytes: stdout.length, problems };
+  return {
+    agents: agents.length,
+    alive: agents.length - notAlive.length,
+    trueConditions,
+    bytes: stdout.length,
+    problems,
+  };
 }
 
 function hostProcesses() {
@@ -115,7 +152,9 @@ withCleanup(async (track) => {
   await fleet.start();
   const unitPath = fleet.systemctl("show", "--property=UnitPath", "--value").stdout.trim().split(/\s+/).filter(Boolean);
   log(`systemd --user UnitPath: ${unitPath.length} directories`);
-  log(`fleet: tmux socket ${fleet.socket} (TMUX_TMPDIR ${fleet.tmuxTmp}), systemd --user pid ${fleet.managerPid}, cgroup ${fleet.cgroups.join(", ")}`);
+  log(
+    `fleet: tmux socket ${fleet.socket} (TMUX_TMPDIR ${fleet.tmuxTmp}), systemd --user pid ${fleet.managerPid}, cgroup ${fleet.cgroups.join(", ")}`,
+  );
   log(`runs: ${RUNS} timed rounds after ${WARMUP} warm-up rounds per size, node -e 0 and fleet ps interleaved\n`);
 
   const results = [];
@@ -132,34 +171,101 @@ withCleanup(async (track) => {
     const once = timed(ps, { env });
     if (once.status !== 0) throw new Error(`fleet ps exited ${once.status}: ${once.stderr}`);
     const check = checkStatus(once.stdout, n);
-    if (check.problems.length) throw new Error(`fleet ps output at ${n} agents is not a healthy fleet: ${check.problems.join("; ")}`);
+    if (check.problems.length)
+      throw new Error(`fleet ps output at ${n} agents is not a healthy fleet: ${check.problems.join("; ")}`);
 
     // 2. timing, interleaved with node -e 0; heartbeats refreshed outside the timed region.
     // The machine is shared: wait for other work to settle, and record how much CPU the
     // rest of the machine used during the block (the "foreign load" printed below).
-    const { result: timing, foreign, quietBefore, attempt } = await measureQuietly(() => interleave(
-      {
-        "node -e 0": { argv: [process.execPath, "-e", "0"], env },
-        "fleet ps -o json": { argv: ps, env },
-      },
-      {
-        runs: RUNS,
-        warmup: WARMUP,
-        before: (name) => name !== "node -e 0" && fleet.refreshHeartbeats(n),
-        check: (name, r) => {
-          if (name !== "node -e 0" && !r.stdout.includes(`"name": "agent-${String(n).padStart(4, "0")}"`)) throw new Error("fleet ps output incomplete");
-        },
-      },
-    ), { maxBusy: MAX_BUSY, maxForeign: MAX_BUSY, log });
+    const {
+      result: timing,
+      foreign,
+      quietBefore,
+      attempt,
+    } = await measureQuietly(
+      () =>
+        interleave(
+          {
+            "node -e 0": { argv: [process.execPath, "-e", "0"], env },
+            "fleet ps -o json": { argv: ps, env },
+          },
+          {
+            runs: RUNS,
+            warmup: WARMUP,
+            before: (name) => name !== "node -e 0" && fleet.refreshHeartbeats(n),
+            check: (name, r) => {
+              if (name !== "node -e 0" && !r.stdout.includes(`"name": "agent-${String(n).padStart(4, "0")}"`))
+                throw new Error("fleet ps output incomplete");
+            },
+          },
+        ),
+      { maxBusy: MAX_BUSY, maxForeign: MAX_BUSY, log },
+    );
 
     // 3. the observer commands alone (what the CLI spawns), same env
-    const tmuxFmt = ["pane_id", "window_index", "pane_index", "pane_pid", "pane_dead", "pane_dead_status", "window_activity", "pane_width", "pane_height", "pane_in_mode", "pane_input_off", "pane_synchronized", "pane_current_command", "session_name"].map((f) => `#{${f}}`).join("\u001f");
+    const tmuxFmt = [
+      "pane_id",
+      "window_index",
+      "pane_index",
+      "pane_pid",
+      "pane_dead",
+      "pane_dead_status",
+      "window_activity",
+      "pane_width",
+      "pane_height",
+      "pane_in_mode",
+      "pane_input_off",
+      "pane_synchronized",
+      "pane_current_command",
+      "session_name",
+    ]
+      .map((f) => `#{${f}}`)
+      .join("\u001f");
     const raw = interleave(
       {
-        "tmux list-panes -a -F …": { argv: ["tmux", "-S", join(fleet.tmuxTmp, `tmux-${process.getuid()}`, fleet.socket), "list-panes", "-a", "-F", tmuxFmt], env },
-        "  same without #{pane_current_command}": { argv: ["tmux", "-S", join(fleet.tmuxTmp, `tmux-${process.getuid()}`, fleet.socket), "list-panes", "-a", "-F", tmuxFmt.replace("#{pane_current_command}", "")], env },
-        "systemctl --user list-units PATTERN --output=json": { argv: ["systemctl", "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", "mfbench-agent@*.service", "mfbench-holder.service"], env },
-        "systemctl --user show -p UnitPath": { argv: ["systemctl", "--user", "show", "--property=UnitPath", "--value"], env },
+        "tmux list-panes -a -F …": {
+          argv: [
+            "tmux",
+            "-S",
+            join(fleet.tmuxTmp, `tmux-${process.getuid()}`, fleet.socket),
+            "list-panes",
+            "-a",
+            "-F",
+            tmuxFmt,
+          ],
+          env,
+        },
+        "  same without #{pane_current_command}": {
+          argv: [
+            "tmux",
+            "-S",
+            join(fleet.tmuxTmp, `tmux-${process.getuid()}`, fleet.socket),
+            "list-panes",
+            "-a",
+            "-F",
+            tmuxFmt.replace("#{pane_current_command}", ""),
+          ],
+          env,
+        },
+        "systemctl --user list-units PATTERN --output=json": {
+          argv: [
+            "systemctl",
+            "--user",
+            "list-units",
+            "--all",
+            "--no-pager",
+            "--plain",
+            "--output=json",
+            "--",
+            "mfbench-agent@*.service",
+            "mfbench-holder.service",
+          ],
+          env,
+        },
+        "systemctl --user show -p UnitPath": {
+          argv: ["systemctl", "--user", "show", "--property=UnitPath", "--value"],
+          env,
+        },
       },
       { runs: RUNS, warmup: 2 },
     );
@@ -171,7 +277,13 @@ withCleanup(async (track) => {
       fleet.refreshHeartbeats(n);
       const traced = countExecs(ps, env);
       const tracedCheck = checkStatus(traced.stdout, n);
-      spawns = { count: traced.spawned.length, programs: traced.spawned, self: traced.self, failedExecs: traced.failedExecs, outputOk: tracedCheck.problems.length === 0 };
+      spawns = {
+        count: traced.spawned.length,
+        programs: traced.spawned,
+        self: traced.self,
+        failedExecs: traced.failedExecs,
+        outputOk: tracedCheck.problems.length === 0,
+      };
       fleet.refreshHeartbeats(n);
       syscalls = countSyscalls(ps, env);
     }
@@ -186,8 +298,12 @@ withCleanup(async (track) => {
         for (let i = 0; i < Math.max(5, Math.ceil(RUNS / 2)); i += 1) {
           fleet.refreshHeartbeats(n);
           const r = timed([process.execPath, phasesBundle, mode, roster], { env });
-          const line = r.stderr.toString().split("\n").find((l) => l.startsWith("PHASES "));
-          if (r.status !== 0 || !line) throw new Error(`phase script (${mode}) failed: ${r.stderr.toString().slice(0, 1500)}`);
+          const line = r.stderr
+            .toString()
+            .split("\n")
+            .find((l) => l.startsWith("PHASES "));
+          if (r.status !== 0 || !line)
+            throw new Error(`phase script (${mode}) failed: ${r.stderr.toString().slice(0, 1500)}`);
           for (const [k, v] of Object.entries(JSON.parse(line.slice(7)))) (samples[k] ??= []).push(v);
         }
         for (const [k, v] of Object.entries(samples)) phases[k] = stats(v);
@@ -201,53 +317,118 @@ withCleanup(async (track) => {
       const dir = join(work, `prof-${n}`);
       for (let i = 0; i < 5; i += 1) {
         fleet.refreshHeartbeats(n);
-        const r = timed([process.execPath, "--cpu-prof", "--cpu-prof-interval", "250", "--cpu-prof-dir", dir, cli.mosaic, ...ps.slice(1)], { env });
+        const r = timed(
+          [
+            process.execPath,
+            "--cpu-prof",
+            "--cpu-prof-interval",
+            "250",
+            "--cpu-prof-dir",
+            dir,
+            cli.mosaic,
+            ...ps.slice(1),
+          ],
+          { env },
+        );
         if (r.status !== 0) throw new Error(`profiled fleet ps failed: ${r.stderr}`);
       }
-      profile = await analyzeProfiles(readdirSync(dir).map((f) => join(dir, f)), cli.dist);
+      profile = await analyzeProfiles(
+        readdirSync(dir).map((f) => join(dir, f)),
+        cli.dist,
+      );
     }
 
     // The warm-up rounds wrote the compiled-code cache that the timed runs used (src/cli/boot.ts).
     const codeCache = codeCacheEntries(env.XDG_CACHE_HOME);
-    const row = { codeCache, trueConditions: check.trueConditions, agents: n, hostProcesses: hostProcesses(), quietBefore, foreignLoad: foreign, attempt, loadavg: loadavg().map((x) => x.toFixed(2)).join(" "), setupS, outputBytes: check.bytes, timing, raw, spawns, syscalls, phases, profile };
+    const row = {
+      codeCache,
+      trueConditions: check.trueConditions,
+      agents: n,
+      hostProcesses: hostProcesses(),
+      quietBefore,
+      foreignLoad: foreign,
+      attempt,
+      loadavg: loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" "),
+      setupS,
+      outputBytes: check.bytes,
+      timing,
+      raw,
+      spawns,
+      syscalls,
+      phases,
+      profile,
+    };
     results.push(row);
 
     const ps0 = timing["fleet ps -o json"];
     const floor = timing["node -e 0"];
-    log(`== ${n} agents (+ _holder; ${row.hostProcesses} processes on host, load average ${row.loadavg}; setup ${setupS.toFixed(1)} s; JSON ${(check.bytes / 1024).toFixed(0)} KiB, ${check.alive}/${check.agents} panes alive, ${check.trueConditions.length} conditions True)`);
+    log(
+      `== ${n} agents (+ _holder; ${row.hostProcesses} processes on host, load average ${row.loadavg}; setup ${setupS.toFixed(1)} s; JSON ${(check.bytes / 1024).toFixed(0)} KiB, ${check.alive}/${check.agents} panes alive, ${check.trueConditions.length} conditions True)`,
+    );
     for (const c of check.trueConditions.slice(0, 5)) log(`   WARNING condition True: ${c}`);
-    log(`   other work on the machine during the timed block: ${(foreign * 100).toFixed(1)}% of all CPUs (before: ${(quietBefore * 100).toFixed(0)}%; attempt ${attempt})`);
-    log(`   ${"".padEnd(52)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`);
+    log(
+      `   other work on the machine during the timed block: ${(foreign * 100).toFixed(1)}% of all CPUs (before: ${(quietBefore * 100).toFixed(0)}%; attempt ${attempt})`,
+    );
+    log(
+      `   ${"".padEnd(52)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`,
+    );
     for (const [name, s] of [["node -e 0", floor], ["fleet ps -o json", ps0], ...Object.entries(raw)]) {
-      log(`   ${name.padEnd(52)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`);
+      log(
+        `   ${name.padEnd(52)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`,
+      );
     }
-    log(`   fleet ps − node -e 0 (medians): ${ms(ps0.median - floor.median)} ms; ratio ${(ps0.median / floor.median).toFixed(2)}x`);
-    log(`   compiled-code cache used by the timed runs: ${codeCache.map((e) => `${e.name} (${(e.bytes / 1024).toFixed(0)} KiB)`).join(", ") || "NONE (every run compiled from source)"}`);
-    if (spawns) log(`   subprocesses spawned: ${spawns.count} — ${spawns.programs.join(" | ")} (PATH lookups that failed: ${spawns.failedExecs})`);
+    log(
+      `   fleet ps − node -e 0 (medians): ${ms(ps0.median - floor.median)} ms; ratio ${(ps0.median / floor.median).toFixed(2)}x`,
+    );
+    log(
+      `   compiled-code cache used by the timed runs: ${codeCache.map((e) => `${e.name} (${(e.bytes / 1024).toFixed(0)} KiB)`).join(", ") || "NONE (every run compiled from source)"}`,
+    );
+    if (spawns)
+      log(
+        `   subprocesses spawned: ${spawns.count} — ${spawns.programs.join(" | ")} (PATH lookups that failed: ${spawns.failedExecs})`,
+      );
     if (syscalls) {
-      log(`   syscalls of the CLI's main thread: ${syscalls.total?.calls} (${syscalls.total?.errors} failed); most frequent:`);
-      log(`     ${syscalls.top.slice(0, 8).map((r) => `${r.syscall} ${r.calls}${r.errors ? ` (${r.errors} failed)` : ""}`).join(", ")}`);
+      log(
+        `   syscalls of the CLI's main thread: ${syscalls.total?.calls} (${syscalls.total?.errors} failed); most frequent:`,
+      );
+      log(
+        `     ${syscalls.top
+          .slice(0, 8)
+          .map((r) => `${r.syscall} ${r.calls}${r.errors ? ` (${r.errors} failed)` : ""}`)
+          .join(", ")}`,
+      );
     }
     if (phases) {
       log("   phases (in-process from src/, median ms):");
       for (const [k, s] of Object.entries(phases)) {
         const count = k === "proc: files read" || k.startsWith("spawned");
-        log(`     ${k.padEnd(66)} ${(count ? String(s.median) : ms(s.median)).padStart(7)}${count ? "" : ` [${ms(s.p10)}–${ms(s.p90)}]`}`);
+        log(
+          `     ${k.padEnd(66)} ${(count ? String(s.median) : ms(s.median)).padStart(7)}${count ? "" : ` [${ms(s.p10)}–${ms(s.p90)}]`}`,
+        );
       }
     }
     if (profile) {
-      log(`   CPU profile (mean of ${profile.profiles} runs, ${ms(profile.profiledMs)} ms profiled): self time by module:`);
+      log(
+        `   CPU profile (mean of ${profile.profiles} runs, ${ms(profile.profiledMs)} ms profiled): self time by module:`,
+      );
       for (const e of profile.selfByModule.slice(0, 10)) log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
       log("   top self time by function:");
       for (const e of profile.self.slice(0, 12)) log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
       log("   inclusive time of the pipeline's own functions:");
-      for (const e of profile.inclusive.filter((x) => /\bsrc\//.test(x.fn)).slice(0, 16)) log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
+      for (const e of profile.inclusive.filter((x) => /\bsrc\//.test(x.fn)).slice(0, 16))
+        log(`     ${ms(e.ms).padStart(7)}  ${e.fn}`);
     }
     log("");
   }
 
-  log("summary (ms, wall time; median [p10–p90]; cpu = user+sys ms per run incl. children; foreign = other work on the machine meanwhile):");
-  log(`${"agents".padStart(6)}  ${"node -e 0".padEnd(22)}  ${"fleet ps -o json".padEnd(22)}  ${"ps − node".padStart(9)}  ${"ps cpu".padStart(7)}  spawns  foreign`);
+  log(
+    "summary (ms, wall time; median [p10–p90]; cpu = user+sys ms per run incl. children; foreign = other work on the machine meanwhile):",
+  );
+  log(
+    `${"agents".padStart(6)}  ${"node -e 0".padEnd(22)}  ${"fleet ps -o json".padEnd(22)}  ${"ps − node".padStart(9)}  ${"ps cpu".padStart(7)}  spawns  foreign`,
+  );
   for (const r of results) {
     const a = r.timing["node -e 0"];
     const b = r.timing["fleet ps -o json"];
@@ -256,12 +437,21 @@ withCleanup(async (track) => {
     );
   }
   const counts = new Set(results.map((r) => r.spawns?.count));
-  if (strace) log(`spawn count ${counts.size === 1 ? "is the same at every size" : "DIFFERS between sizes"}: ${[...counts].join(", ")}`);
+  if (strace)
+    log(
+      `spawn count ${counts.size === 1 ? "is the same at every size" : "DIFFERS between sizes"}: ${[...counts].join(", ")}`,
+    );
   const at500 = results.find((r) => r.agents === 500);
   if (at500) {
     const med = at500.timing["fleet ps -o json"].median;
-    log(`target: median at 500 agents ≤ ${TARGET_500_MS} ms → ${ms(med)} ms ${med <= TARGET_500_MS ? "OK" : "ABOVE TARGET"}`);
+    log(
+      `target: median at 500 agents ≤ ${TARGET_500_MS} ms → ${ms(med)} ms ${med <= TARGET_500_MS ? "OK" : "ABOVE TARGET"}`,
+    );
   }
   log(`total wall time incl. setup: ${((Date.now() - setupStart) / 1000).toFixed(0)} s; cleaning up…`);
-  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify({ machine: m, build: cli.build, runs: RUNS, warmup: WARMUP, bundles, results }, null, 2));
+  if (process.env.BENCH_OUT)
+    writeFileSync(
+      process.env.BENCH_OUT,
+      JSON.stringify({ machine: m, build: cli.build, runs: RUNS, warmup: WARMUP, bundles, results }, null, 2),
+    );
 });

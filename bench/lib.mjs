@@ -14,8 +14,19 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync,
-  rmSync, rmdirSync, statSync, writeFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
 } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -93,11 +104,15 @@ export async function waitForQuiet({ maxBusy = 0.1, timeoutMs = 180_000, log = (
     const busy = (h1.busyMs - h0.busyMs) / Math.max(1, h1.totalMs - h0.totalMs);
     if (busy <= maxBusy) return busy;
     if (Date.now() > deadline) {
-      log(`   (machine still ${(busy * 100).toFixed(0)}% busy after ${timeoutMs / 1000} s of waiting; measuring anyway)`);
+      log(
+        `   (machine still ${(busy * 100).toFixed(0)}% busy after ${timeoutMs / 1000} s of waiting; measuring anyway)`,
+      );
       return busy;
     }
     if (!warned) {
-      log(`   (machine ${(busy * 100).toFixed(0)}% busy with other work; waiting for it to settle below ${(maxBusy * 100).toFixed(0)}%…)`);
+      log(
+        `   (machine ${(busy * 100).toFixed(0)}% busy with other work; waiting for it to settle below ${(maxBusy * 100).toFixed(0)}%…)`,
+      );
       warned = true;
     }
   }
@@ -130,7 +145,9 @@ export function interleave(commands, { runs, warmup, before, check } = {}) {
       before?.(name);
       const r = timed(commands[name].argv, { env: commands[name].env });
       if (r.status !== 0) {
-        throw new Error(`${commands[name].argv.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr.toString().slice(0, 2000)}`);
+        throw new Error(
+          `${commands[name].argv.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr.toString().slice(0, 2000)}`,
+        );
       }
       check?.(name, r);
       if (round >= 0) {
@@ -162,7 +179,9 @@ export function machine() {
     tmux: firstLine(["tmux", "-V"]),
     systemd: firstLine(["systemctl", "--version"]),
     hostProcesses: readdirSync("/proc").filter((n) => /^\d+$/.test(n)).length,
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(" "),
+    loadavg: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" "),
   };
 }
 
@@ -184,7 +203,8 @@ export function requireBuild() {
 /** process.env without anything that could point a child at someone else's tmux/systemd. */
 export function cleanEnv() {
   const env = {};
-  const leaky = /^(TMUX|TMUX_PANE|TMUX_TMPDIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_.*|INVOCATION_ID|JOURNAL_STREAM|MANAGERPID|SYSTEMD_EXEC_PID|NODE_OPTIONS|XDG_.*|MOSAIC_.*|NO_COLOR)$/;
+  const leaky =
+    /^(TMUX|TMUX_PANE|TMUX_TMPDIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_.*|INVOCATION_ID|JOURNAL_STREAM|MANAGERPID|SYSTEMD_EXEC_PID|NODE_OPTIONS|XDG_.*|MOSAIC_.*|NO_COLOR)$/;
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !leaky.test(k)) env[k] = v;
   return env;
 }
@@ -203,13 +223,18 @@ export function haveStrace() {
 export function countExecs(argv, env) {
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-strace-"));
   try {
-    const r = spawnSync("strace", ["-f", "-ff", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-o", join(dir, "t"), ...argv], {
-      env,
-      maxBuffer: 512 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const r = spawnSync(
+      "strace",
+      ["-f", "-ff", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-o", join(dir, "t"), ...argv],
+      {
+        env,
+        maxBuffer: 512 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     if (r.error) throw r.error;
-    if (r.status !== 0) throw new Error(`strace ${argv.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(0, 2000)}`);
+    if (r.status !== 0)
+      throw new Error(`strace ${argv.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(0, 2000)}`);
     const procs = [];
     let failed = 0;
     for (const file of readdirSync(dir)) {
@@ -400,11 +425,15 @@ export class Fleet {
   }
 
   startReaper() {
-    const child = spawn("/bin/sh", ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmuxTmp, this.root, ...this.cgroups], {
-      detached: true,
-      stdio: "ignore",
-      env: cleanEnv(),
-    });
+    const child = spawn(
+      "/bin/sh",
+      ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmuxTmp, this.root, ...this.cgroups],
+      {
+        detached: true,
+        stdio: "ignore",
+        env: cleanEnv(),
+      },
+    );
     child.on("error", () => undefined);
     child.unref();
     this.reaperPid = child.pid;
@@ -441,13 +470,17 @@ export class Fleet {
 
   systemctlOk(...args) {
     const r = this.systemctl(...args);
-    if (!r.ok) throw new Error(`systemctl --user ${args.slice(0, 4).join(" ")}${args.length > 4 ? " …" : ""} failed: ${(r.stderr || String(r.error)).trim()}`);
+    if (!r.ok)
+      throw new Error(
+        `systemctl --user ${args.slice(0, 4).join(" ")}${args.length > 4 ? " …" : ""} failed: ${(r.stderr || String(r.error)).trim()}`,
+      );
     return r;
   }
 
   /** Start systemd --user in its own cgroup, install the units, start the holder. */
   async start() {
-    if (process.getuid?.() !== 0) throw new Error("the fleet benchmark needs root (a private systemd user manager; see TESTING.md)");
+    if (process.getuid?.() !== 0)
+      throw new Error("the fleet benchmark needs root (a private systemd user manager; see TESTING.md)");
     if (!existsSync(SYSTEMD_BINARY)) throw new Error(`${SYSTEMD_BINARY} is missing`);
     mkdirSync("/run/systemd/system", { recursive: true });
 
@@ -471,11 +504,15 @@ export class Fleet {
       XDG_CACHE_HOME: join(this.root, "cache"),
     };
     const script = 'for f do echo $$ > "$f" || exit 97; done; exec "$0" --user';
-    const child = spawn("/bin/sh", ["-c", script, SYSTEMD_BINARY, ...this.cgroups.map((d) => join(d, "cgroup.procs"))], {
-      detached: true,
-      stdio: ["ignore", logFd, logFd],
-      env,
-    });
+    const child = spawn(
+      "/bin/sh",
+      ["-c", script, SYSTEMD_BINARY, ...this.cgroups.map((d) => join(d, "cgroup.procs"))],
+      {
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+        env,
+      },
+    );
     closeSync(logFd);
     child.on("error", () => undefined);
     child.unref();
@@ -489,7 +526,9 @@ export class Fleet {
       const word = r.stdout.trim();
       if (word === "running" || word === "degraded") break;
       if (!pidAlive(this.managerPid) || Date.now() > deadline) {
-        throw new Error(`systemd --user did not come up (${word || r.stderr.trim()}); log: ${readFileSync(join(this.root, "manager.log"), "utf8").slice(-2000)}`);
+        throw new Error(
+          `systemd --user did not come up (${word || r.stderr.trim()}); log: ${readFileSync(join(this.root, "manager.log"), "utf8").slice(-2000)}`,
+        );
       }
       await sleepMs(100);
     }
@@ -497,7 +536,10 @@ export class Fleet {
     // The contrib units, verbatim except for the holder's name (bench-specific unit names
     // keep this manager's units distinct from any test's mosaic-* units).
     const contrib = join(REPO, "contrib", "systemd");
-    const agentUnit = readFileSync(join(contrib, "mosaic-agent@.service"), "utf8").replaceAll("mosaic-fleet-holder.service", HOLDER_UNIT);
+    const agentUnit = readFileSync(join(contrib, "mosaic-agent@.service"), "utf8").replaceAll(
+      "mosaic-fleet-holder.service",
+      HOLDER_UNIT,
+    );
     const holderUnit = readFileSync(join(contrib, "mosaic-fleet-holder.service"), "utf8");
     writeFileSync(join(this.unitDir, AGENT_TEMPLATE), agentUnit);
     writeFileSync(join(this.unitDir, HOLDER_UNIT), holderUnit);
@@ -511,7 +553,8 @@ export class Fleet {
     this.systemctlOk("enable", "--no-reload", HOLDER_UNIT);
     this.systemctlOk("daemon-reload");
     this.systemctlOk("start", HOLDER_UNIT);
-    if (this.tmux("has-session", "-t", "=_holder").status !== 0) throw new Error("the holder unit did not create session _holder");
+    if (this.tmux("has-session", "-t", "=_holder").status !== 0)
+      throw new Error("the holder unit did not create session _holder");
   }
 
   unitOf(name) {
@@ -524,7 +567,8 @@ export class Fleet {
     for (let i = this.agents.length + 1; i <= n; i += 1) fresh.push(`agent-${String(i).padStart(4, "0")}`);
     if (fresh.length === 0) return;
     const units = fresh.map((a) => this.unitOf(a));
-    for (let i = 0; i < units.length; i += batch) this.systemctlOk("enable", "--no-reload", ...units.slice(i, i + batch));
+    for (let i = 0; i < units.length; i += batch)
+      this.systemctlOk("enable", "--no-reload", ...units.slice(i, i + batch));
     this.systemctlOk("daemon-reload");
     for (let i = 0; i < units.length; i += batch) {
       this.systemctlOk("start", ...units.slice(i, i + batch));
@@ -533,7 +577,8 @@ export class Fleet {
     this.agents.push(...fresh);
     this.refreshPanePids();
     const missing = this.agents.filter((a) => !this.panePids.has(a));
-    if (missing.length > 0) throw new Error(`${missing.length} agent sessions missing after start (e.g. ${missing[0]})`);
+    if (missing.length > 0)
+      throw new Error(`${missing.length} agent sessions missing after start (e.g. ${missing[0]})`);
   }
 
   /** One list-panes call: session → pane pid. */
@@ -555,7 +600,8 @@ export class Fleet {
    * 3 × 15 s) and the bursts rare, and never inside a timed run.
    */
   refreshHeartbeats(count = this.agents.length, maxAgeMs = 5_000) {
-    if (this.heartbeatsAt !== undefined && this.heartbeatsCount === count && Date.now() - this.heartbeatsAt < maxAgeMs) return;
+    if (this.heartbeatsAt !== undefined && this.heartbeatsCount === count && Date.now() - this.heartbeatsAt < maxAgeMs)
+      return;
     this.writeHeartbeats(count);
   }
 
@@ -700,7 +746,8 @@ export function snapshotCli() {
   const cli = readFileSync(join(dir, "dist", "cli.cjs"));
   const hash = spawnSync("sha256sum", [join(dir, "dist", "cli.cjs")], { encoding: "utf8" }).stdout.slice(0, 12);
   const head = spawnSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();
-  const dirty = spawnSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).stdout.trim() !== "";
+  const dirty =
+    spawnSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).stdout.trim() !== "";
   return {
     dir,
     mosaic: join(dir, "bin", "mosaic"),
@@ -745,7 +792,10 @@ export async function analyzeProfiles(files, distDir) {
       }
     }
     if (!frame.url) return "";
-    return frame.url.replace(/^file:\/\//, "").replace(distDir, "dist").replace(`${REPO}/`, "");
+    return frame.url
+      .replace(/^file:\/\//, "")
+      .replace(distDir, "dist")
+      .replace(`${REPO}/`, "");
   };
   const self = new Map();
   const incl = new Map();
@@ -762,8 +812,15 @@ export async function analyzeProfiles(files, distDir) {
       const loc = where(n.callFrame);
       keyOf.set(n.id, `${n.callFrame.functionName || "(anonymous)"}${loc ? ` ${loc}` : ""}`);
       const fn = n.callFrame.functionName;
-      const mod = /^(src\/[^:]+|node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(loc)?.[1] ??
-        (fn.startsWith("(") ? fn : loc.startsWith("node:") ? "node internals (JS)" : loc === "" ? "native (V8/libuv bindings: fs calls, compile, spawn)" : "dist (unmapped)");
+      const mod =
+        /^(src\/[^:]+|node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(loc)?.[1] ??
+        (fn.startsWith("(")
+          ? fn
+          : loc.startsWith("node:")
+            ? "node internals (JS)"
+            : loc === ""
+              ? "native (V8/libuv bindings: fs calls, compile, spawn)"
+              : "dist (unmapped)");
       moduleOf.set(n.id, mod);
     }
     total += (prof.endTime - prof.startTime) / 1000;
@@ -785,8 +842,18 @@ export async function analyzeProfiles(files, distDir) {
     }
   }
   const n = files.length;
-  const top = (m, k) => [...m.entries()].map(([key, v]) => ({ fn: key, ms: v / n })).sort((a, b) => b.ms - a.ms).slice(0, k);
-  return { profiles: n, profiledMs: total / n, self: top(self, 25), inclusive: top(incl, 60), selfByModule: top(byModule, 20) };
+  const top = (m, k) =>
+    [...m.entries()]
+      .map(([key, v]) => ({ fn: key, ms: v / n }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, k);
+  return {
+    profiles: n,
+    profiledMs: total / n,
+    self: top(self, 25),
+    inclusive: top(incl, 60),
+    selfByModule: top(byModule, 20),
+  };
 }
 
 // --- what the bundle holds ----------------------------------------------------------------
@@ -806,7 +873,7 @@ export async function bundleComposition(file) {
     if (line.length === 0) return;
     const e = map.findEntry(i, Math.min(line.length - 1, line.search(/\S|$/)));
     const src = e?.originalSource ?? "";
-    const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1] ?? (/(src\/[^/]+)/.exec(src)?.[1] ?? "(generated)");
+    const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src)?.[1] ?? /(src\/[^/]+)/.exec(src)?.[1] ?? "(generated)";
     bytes.set(key, (bytes.get(key) ?? 0) + line.length + 1);
   });
   return [...bytes.entries()].map(([pkg, b]) => ({ pkg, bytes: b })).sort((a, b) => b.bytes - a.bytes);
@@ -817,14 +884,21 @@ export async function bundleSizes(distDir) {
   const out = [];
   for (const name of ["boot.cjs", "cli.cjs"]) {
     const file = join(distDir, name);
-    out.push({ file: `dist/${name}`, bytes: readFileSync(file).length, composition: (await bundleComposition(file)).slice(0, 10) });
+    out.push({
+      file: `dist/${name}`,
+      bytes: readFileSync(file).length,
+      composition: (await bundleComposition(file)).slice(0, 10),
+    });
   }
   return out;
 }
 
 export function printBundleSizes(bundles, log = console.log) {
   for (const b of bundles) {
-    const parts = b.composition.filter((p) => p.bytes >= 2048).map((p) => `${p.pkg} ${(p.bytes / 1024).toFixed(0)}K`).join(", ");
+    const parts = b.composition
+      .filter((p) => p.bytes >= 2048)
+      .map((p) => `${p.pkg} ${(p.bytes / 1024).toFixed(0)}K`)
+      .join(", ");
     log(`     ${b.file} ${(b.bytes / 1024).toFixed(0)} KiB${parts ? `: ${parts}` : ""}`);
   }
 }
@@ -833,7 +907,9 @@ export function printBundleSizes(bundles, log = console.log) {
 export function codeCacheEntries(xdgCacheHome) {
   const dir = join(xdgCacheHome, "mosaic");
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith("code-") && f.endsWith(".v8")).map((f) => ({ name: f, bytes: statSync(join(dir, f)).size }));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith("code-") && f.endsWith(".v8"))
+    .map((f) => ({ name: f, bytes: statSync(join(dir, f)).size }));
 }
 
 /**
@@ -844,7 +920,11 @@ export function countSyscalls(argv, env) {
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-strace-"));
   try {
     const out = join(dir, "summary");
-    const r = spawnSync("strace", ["-c", "-o", out, ...argv], { env, maxBuffer: 512 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync("strace", ["-c", "-o", out, ...argv], {
+      env,
+      maxBuffer: 512 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`strace -c exited ${r.status}: ${r.stderr.toString().slice(0, 1000)}`);
     const rows = [];
@@ -878,7 +958,10 @@ export async function measureQuietly(fn, { maxBusy = 0.1, maxForeign = 0.1, atte
     const { result, foreign } = foreignLoad(fn);
     if (best === null || foreign < best.foreign) best = { result, foreign, quietBefore, attempt: i };
     if (foreign <= maxForeign) break;
-    if (i < attempts) log(`   (other work took ${(foreign * 100).toFixed(0)}% of the CPUs during the block; measuring again, attempt ${i + 1}/${attempts})`);
+    if (i < attempts)
+      log(
+        `   (other work took ${(foreign * 100).toFixed(0)}% of the CPUs during the block; measuring again, attempt ${i + 1}/${attempts})`,
+      );
   }
   return best;
 }

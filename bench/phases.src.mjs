@@ -58,20 +58,35 @@ const local = fleet.agents.filter((a) => isLocal(a, ctx));
 
 if (mode === "pipeline") {
   const observation = await alap("observeFleet (all sources, concurrent)", () => observeFleet(fleet, ctx));
-  const status = lap("buildFleetStatus", () => buildFleetStatus(fleet, observation, { nowMs: observation.observedAtMs }));
+  const status = lap("buildFleetStatus", () =>
+    buildFleetStatus(fleet, observation, { nowMs: observation.observedAtMs }),
+  );
   const json = lap("renderJson", () => renderJson(status));
   lap("write stdout", () => writeSync(1, json));
 } else {
   const socket = local[0].socket;
-  const tmux = await alap("tmux: list-panes -a (1 spawn)", () => observeTmux(socket, { env: ctx.env, uid, timeoutMs: 3000 }));
+  const tmux = await alap("tmux: list-panes -a (1 spawn)", () =>
+    observeTmux(socket, { env: ctx.env, uid, timeoutMs: 3000 }),
+  );
   await alap("systemd: list-units (1 spawn; UnitPath remembered) + unit-file index", () =>
-    observeSystemd([...new Set(local.map((a) => a.unit))], { env: ctx.env, uid, timeoutMs: 3000, cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid } : null }),
+    observeSystemd([...new Set(local.map((a) => a.unit))], {
+      env: ctx.env,
+      uid,
+      timeoutMs: 3000,
+      cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid } : null,
+    }),
   );
   const roots = tmux.ok ? [...tmux.sessions.values()].filter((p) => !p.dead).map((p) => p.pid) : [];
   const before = procFilesRead();
   lap("proc: scan /proc + build trees", () => observeProcessTrees(roots));
   t["proc: files read"] = procFilesRead() - before;
-  const hbs = lap("heartbeats: read .hb files", () => readHeartbeats(ctx.runDir, local.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid }));
+  const hbs = lap("heartbeats: read .hb files", () =>
+    readHeartbeats(
+      ctx.runDir,
+      local.filter((a) => a.heartbeat.expected).map((a) => a.name),
+      { uid },
+    ),
+  );
   lap("heartbeats: readProcess per heartbeat pid", () => {
     for (const hb of hbs.values()) if (hb.state === "present") readProcess(hb.record.pid);
   });

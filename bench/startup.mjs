@@ -15,7 +15,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  bundleSizes, cleanEnv, codeCacheEntries, interleave, machine, measureQuietly, ms, printBundleSizes, printMachine, requireBuild, snapshotCli, timed,
+  bundleSizes,
+  cleanEnv,
+  codeCacheEntries,
+  interleave,
+  machine,
+  measureQuietly,
+  ms,
+  printBundleSizes,
+  printMachine,
+  requireBuild,
+  snapshotCli,
+  timed,
 } from "./lib.mjs";
 
 requireBuild();
@@ -47,24 +58,59 @@ const commands = {
   "bin/mosaic --help": { argv: [cli.mosaic, "--help"], env },
   "bin/mosaic --help, no cache": { argv: [cli.mosaic, "--help"], env: { ...env, MOSAIC_NO_CACHE: "1" } },
   // Without the shebang/env hop, the code cache and main(): compiling and running the bundle's top level.
-  "node: require(dist/cli.cjs) only": { argv: [process.execPath, "-e", `require(${JSON.stringify(join(cli.dist, "cli.cjs"))})`], env },
+  "node: require(dist/cli.cjs) only": {
+    argv: [process.execPath, "-e", `require(${JSON.stringify(join(cli.dist, "cli.cjs"))})`],
+    env,
+  },
 };
-const { result, foreign, quietBefore, attempt } = await measureQuietly(() => interleave(commands, { runs, warmup: WARMUP }), { log: console.log });
+const { result, foreign, quietBefore, attempt } = await measureQuietly(
+  () => interleave(commands, { runs, warmup: WARMUP }),
+  { log: console.log },
+);
 const floor = result["node -e 0"].median;
 const ratio = result["bin/mosaic --help"].median / floor;
 const bundles = await bundleSizes(cli.dist);
 const entries = codeCacheEntries(cacheHome);
 
 console.log(`\nstartup, ${runs} interleaved rounds after ${WARMUP} warm-up rounds (ms, wall time around spawnSync):`);
-console.log(`other work on the machine meanwhile: ${(foreign * 100).toFixed(1)}% of all CPUs (before: ${(quietBefore * 100).toFixed(0)}%; attempt ${attempt})`);
-console.log(`${"command".padEnd(34)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`);
+console.log(
+  `other work on the machine meanwhile: ${(foreign * 100).toFixed(1)}% of all CPUs (before: ${(quietBefore * 100).toFixed(0)}%; attempt ${attempt})`,
+);
+console.log(
+  `${"command".padEnd(34)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`,
+);
 for (const [name, s] of Object.entries(result)) {
-  console.log(`${name.padEnd(34)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`);
+  console.log(
+    `${name.padEnd(34)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`,
+  );
 }
-console.log(`\nratio bin/mosaic --help / node -e 0 (medians): ${ratio.toFixed(2)}x (target < ${TARGET}x) ${ratio < TARGET ? "OK" : "ABOVE TARGET"}`);
-console.log(`code cache entries written by the warm-up: ${entries.map((e) => `${e.name} (${(e.bytes / 1024).toFixed(0)} KiB)`).join(", ") || "none"}`);
+console.log(
+  `\nratio bin/mosaic --help / node -e 0 (medians): ${ratio.toFixed(2)}x (target < ${TARGET}x) ${ratio < TARGET ? "OK" : "ABOVE TARGET"}`,
+);
+console.log(
+  `code cache entries written by the warm-up: ${entries.map((e) => `${e.name} (${(e.bytes / 1024).toFixed(0)} KiB)`).join(", ") || "none"}`,
+);
 console.log("what --help compiles (bytes per package, from the source maps):");
 printBundleSizes(bundles);
 if (process.env.BENCH_OUT) {
-  writeFileSync(process.env.BENCH_OUT, JSON.stringify({ machine: m, build: cli.build, runs, warmup: WARMUP, quietBefore, foreignLoad: foreign, attempt, results: result, ratio, bundles, codeCache: entries }, null, 2));
+  writeFileSync(
+    process.env.BENCH_OUT,
+    JSON.stringify(
+      {
+        machine: m,
+        build: cli.build,
+        runs,
+        warmup: WARMUP,
+        quietBefore,
+        foreignLoad: foreign,
+        attempt,
+        results: result,
+        ratio,
+        bundles,
+        codeCache: entries,
+      },
+      null,
+      2,
+    ),
+  );
 }

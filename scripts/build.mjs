@@ -57,7 +57,10 @@ await Promise.all([
     // in this bundle it takes __filename.
     logOverride: { "empty-import-meta": "silent" },
     // The build stamp keys the roster cache: a rebuilt mosaic never trusts an old entry.
-    define: { __MOSAIC_VERSION__: JSON.stringify(pkg.version), __MOSAIC_BUILD__: JSON.stringify(`${pkg.version}+${Date.now()}`) },
+    define: {
+      __MOSAIC_VERSION__: JSON.stringify(pkg.version),
+      __MOSAIC_BUILD__: JSON.stringify(`${pkg.version}+${Date.now()}`),
+    },
   }),
   build({
     ...common,

@@ -48,7 +48,8 @@ export function log(level: Level, fields: Record<string, unknown>, message: stri
 export async function flushLog(): Promise<void> {
   if (pending.length === 0) return;
   const out = logger ?? (await createLogger("warn"));
-  for (const record of pending.splice(0)) out[record.level]({ ...record.fields, recordedAt: record.time }, record.message);
+  for (const record of pending.splice(0))
+    out[record.level]({ ...record.fields, recordedAt: record.time }, record.message);
 }
 
 /**
@@ -60,7 +61,12 @@ export function clockMs(): number {
 }
 
 /** Time an async step and log it at debug (failures at info: they are data, shown as Unknown). */
-export async function timed<T>(step: string, fields: Record<string, unknown>, body: () => Promise<T>, failed?: (value: T) => string | null): Promise<T> {
+export async function timed<T>(
+  step: string,
+  fields: Record<string, unknown>,
+  body: () => Promise<T>,
+  failed?: (value: T) => string | null,
+): Promise<T> {
   const started = clockMs();
   try {
     const value = await body();

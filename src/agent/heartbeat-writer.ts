@@ -82,7 +82,13 @@ export class HeartbeatWriter {
   /** The line as written now (for tests and --once). */
   line(): string {
     const nowS = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const fields = [`ts=${nowS}`, `pid=${this.options.pid ?? process.pid}`, `status=${this.status}`, `seq=${this.seq}`, `name=${this.options.name}`];
+    const fields = [
+      `ts=${nowS}`,
+      `pid=${this.options.pid ?? process.pid}`,
+      `status=${this.status}`,
+      `seq=${this.seq}`,
+      `name=${this.options.name}`,
+    ];
     if (this.lastProbe !== undefined) fields.push(`probe=${this.lastProbe}`);
     if (this.ack !== undefined) fields.push(`ack=${this.ack}`, `acks=${this.acks}`);
     return `${fields.join(" ")}\n`;

@@ -10,15 +10,23 @@ export interface AgentIdentity {
 }
 
 /** Resolve the agent name, or explain why none could be found. */
-export async function resolveAgentName(arg: string | undefined, env: NodeJS.ProcessEnv): Promise<AgentIdentity | { error: string }> {
+export async function resolveAgentName(
+  arg: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<AgentIdentity | { error: string }> {
   const check = (name: string, source: AgentIdentity["source"]): AgentIdentity | { error: string } =>
-    AGENT_NAME_RE.test(name) ? { name, source } : { error: `invalid agent name "${name}" (from ${source}): use letters, digits, _ and -` };
+    AGENT_NAME_RE.test(name)
+      ? { name, source }
+      : { error: `invalid agent name "${name}" (from ${source}): use letters, digits, _ and -` };
   if (arg !== undefined && arg !== "") return check(arg, "argument");
   const fromEnv = env["MOSAIC_AGENT_NAME"];
   if (fromEnv) return check(fromEnv, "MOSAIC_AGENT_NAME");
   if (env["TMUX"] && env["TMUX_PANE"]) {
     // Inside a pane, $TMUX is the server this pane belongs to: the right one to ask.
-    const result = await runCommand(["tmux", "display-message", "-p", "-t", env["TMUX_PANE"], "#{session_name}"], { env, timeoutMs: 2_000 });
+    const result = await runCommand(["tmux", "display-message", "-p", "-t", env["TMUX_PANE"], "#{session_name}"], {
+      env,
+      timeoutMs: 2_000,
+    });
     const session = result.stdout.trim();
     if (result.ok && session) return check(session, "tmux session");
   }

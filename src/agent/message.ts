@@ -17,7 +17,12 @@ export function messageProblem(message: string): string | null {
   const control = /[\u0000-\u001f\u007f-\u009f]/.exec(message);
   if (control) {
     const code = control[0].charCodeAt(0);
-    const name = code === 0x0a || code === 0x0d ? "a line break" : code === 0x1b ? "an escape (ESC) byte" : `a control byte (0x${code.toString(16).padStart(2, "0")})`;
+    const name =
+      code === 0x0a || code === 0x0d
+        ? "a line break"
+        : code === 0x1b
+          ? "an escape (ESC) byte"
+          : `a control byte (0x${code.toString(16).padStart(2, "0")})`;
     return `the message contains ${name} at position ${control.index}; send one line of plain text`;
   }
   return null;

@@ -42,8 +42,16 @@ export interface CursorLine {
 /** The pane's visible screen and cursor, in one tmux call. */
 export async function readCursor(client: PaneClient, paneId: string): Promise<CursorLine | null> {
   const result = await tmux(client, [
-    "display-message", "-p", "-t", paneId, "#{cursor_x} #{cursor_y} #{pane_tty}", ";",
-    "capture-pane", "-p", "-t", paneId,
+    "display-message",
+    "-p",
+    "-t",
+    paneId,
+    "#{cursor_x} #{cursor_y} #{pane_tty}",
+    ";",
+    "capture-pane",
+    "-p",
+    "-t",
+    paneId,
   ]);
   if (!result.ok) return null;
   const [head = "", ...screen] = result.stdout.split("\n");
@@ -81,7 +89,9 @@ function fdIsTty(pid: string, fd: number, tty: string): boolean {
 /** The fds an epoll instance watches (`tfd:` lines of its fdinfo). */
 function epollTargets(pid: string, epfd: number): number[] {
   try {
-    return [...readFileSync(`/proc/${pid}/fdinfo/${epfd}`, "latin1").matchAll(/^tfd:\s+(\d+)/gm)].map((m) => Number(m[1]));
+    return [...readFileSync(`/proc/${pid}/fdinfo/${epfd}`, "latin1").matchAll(/^tfd:\s+(\d+)/gm)].map((m) =>
+      Number(m[1]),
+    );
   } catch {
     return [];
   }
@@ -114,7 +124,8 @@ export function foregroundWaitingForInput(panePid: number, tty: string): boolean
       const syscall = Number(nr);
       const fd = Number.parseInt(arg0 ?? "", 16);
       if (calls.read.has(syscall) && fdIsTty(entry, fd, tty)) return true;
-      if (calls.epoll.has(syscall) && epollTargets(entry, fd).some((target) => fdIsTty(entry, target, tty))) return true;
+      if (calls.epoll.has(syscall) && epollTargets(entry, fd).some((target) => fdIsTty(entry, target, tty)))
+        return true;
       if (calls.poll.has(syscall) && fdIsTty(entry, 0, tty)) return true;
     } catch {
       // Gone, or not ours to read.

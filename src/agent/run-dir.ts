@@ -15,6 +15,8 @@ export function ensurePrivateRunDir(dir: string, uid: number = process.getuid?.(
     throw new UserError(`refusing heartbeat directory ${dir}: owned by uid ${stat.uid}, not ${uid}`);
   }
   if ((stat.mode & 0o022) !== 0) {
-    throw new UserError(`refusing heartbeat directory ${dir}: mode ${(stat.mode & 0o777).toString(8)} is group/world-writable (chmod 700 it)`);
+    throw new UserError(
+      `refusing heartbeat directory ${dir}: mode ${(stat.mode & 0o777).toString(8)} is group/world-writable (chmod 700 it)`,
+    );
   }
 }

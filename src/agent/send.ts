@@ -36,7 +36,12 @@ function ackState(hb: HeartbeatObservation): { ack: string | null; acks: number 
 }
 
 /** Serialise senders per agent with a lock in the run directory. */
-async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number, body: () => Promise<T>): Promise<T | "busy"> {
+async function withAgentLock<T>(
+  runDir: string,
+  agent: string,
+  timeoutMs: number,
+  body: () => Promise<T>,
+): Promise<T | "busy"> {
   ensurePrivateRunDir(runDir);
   const lockfile = (await import("proper-lockfile")).default;
   const target = join(runDir, `${agent}.send`);
@@ -44,7 +49,11 @@ async function withAgentLock<T>(runDir: string, agent: string, timeoutMs: number
   const deadline = Date.now() + timeoutMs;
   while (release === undefined) {
     try {
-      release = await lockfile.lock(target, { realpath: false, stale: Math.max(10_000, timeoutMs + 5_000), retries: 0 });
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: Math.max(10_000, timeoutMs + 5_000),
+        retries: 0,
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) return "busy";
       await sleep(25 + Math.random() * 25);
@@ -94,7 +103,8 @@ function isEchoRow(line: string, rows: readonly string[]): boolean {
 export async function sendMessage(request: SendRequest): Promise<SendOutcome> {
   const started = Date.now();
   const result = await withAgentLock(request.runDir, request.agent, request.timeoutMs, () => deliver(request, started));
-  if (result === "busy") return { kind: "refused", message: `another send to ${request.agent} held the lock for the whole timeout` };
+  if (result === "busy")
+    return { kind: "refused", message: `another send to ${request.agent} held the lock for the whole timeout` };
   return result;
 }
 
@@ -103,28 +113,48 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   const pane = await findPane(client, agent);
   if (!pane) return { kind: "pane-gone", message: `no tmux session "${agent}"` };
   if (pane.dead) return { kind: "pane-gone", message: `pane ${pane.paneId} of ${agent} is dead (its process exited)` };
-  if (pane.inMode) return { kind: "refused", message: `pane ${pane.paneId} of ${agent} is in a mode (copy mode?); not typing into it` };
+  if (pane.inMode)
+    return {
+      kind: "refused",
+      message: `pane ${pane.paneId} of ${agent} is in a mode (copy mode?); not typing into it`,
+    };
   if (pane.inputOff) return { kind: "refused", message: `pane ${pane.paneId} of ${agent} has input disabled` };
-  if (pane.synchronized) return { kind: "refused", message: `synchronize-panes is on for ${agent}'s window; typing would reach other panes` };
+  if (pane.synchronized)
+    return {
+      kind: "refused",
+      message: `synchronize-panes is on for ${agent}'s window; typing would reach other panes`,
+    };
 
   const before = await readCursor(client, pane.paneId);
   if (!before) return { kind: "pane-gone", message: `cannot read pane ${pane.paneId} of ${agent}` };
   const draft = draftOf(before.text);
   if (draft !== "") {
-    return { kind: "refused", message: `someone's draft is in ${agent}'s input line ("${draft.slice(0, 40)}"); not typing over it` };
+    return {
+      kind: "refused",
+      message: `someone's draft is in ${agent}'s input line ("${draft.slice(0, 40)}"); not typing over it`,
+    };
   }
   const hbBefore = request.heartbeatPath ? ackState(readHeartbeat(request.heartbeatPath)) : { ack: null, acks: null };
 
   // The text goes through a paste buffer fed on stdin: it never meets tmux's argument
   // or key-name parsing, so `Enter`, `C-c`, `-X cancel` or `a; kill-server` stay text.
   const buffer = `mosaic-send-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const typed = await tmux(client, ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId], message);
+  const typed = await tmux(
+    client,
+    ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId],
+    message,
+  );
   if (!typed.ok) return { kind: "pane-gone", message: `tmux refused to type into ${agent}: ${typed.message}` };
   const submitted = await tmux(client, ["send-keys", "-t", pane.paneId, "Enter"]);
   if (!submitted.ok) return { kind: "pane-gone", message: `tmux refused to submit to ${agent}: ${submitted.message}` };
 
   if (!request.verify) {
-    return { kind: "delivered", verified: null, evidence: { method: "none", pane: pane.paneId }, message: `delivered to ${agent} (${pane.paneId}) and submitted` };
+    return {
+      kind: "delivered",
+      verified: null,
+      evidence: { method: "none", pane: pane.paneId },
+      message: `delivered to ${agent} (${pane.paneId}) and submitted`,
+    };
   }
 
   const id = ackId(message);
@@ -139,8 +169,15 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
       const fresh = now.acks !== null && hbBefore.acks !== null ? now.acks > hbBefore.acks : now.ack !== hbBefore.ack;
       if (now.ack === id && fresh) {
         return {
-          kind: "delivered", verified: true,
-          evidence: { method: "heartbeat-ack", ack: id, acks: now.acks, ms: Date.now() - afterEnter, pane: pane.paneId },
+          kind: "delivered",
+          verified: true,
+          evidence: {
+            method: "heartbeat-ack",
+            ack: id,
+            acks: now.acks,
+            ms: Date.now() - afterEnter,
+            pane: pane.paneId,
+          },
           message: `${agent} acknowledged the message (ack=${id})`,
         };
       }
@@ -148,15 +185,23 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
     const after = await readCursor(client, pane.paneId);
     if (after) {
       const draftLeft = !draftStillTyped(after, message);
-      const echo = echoRows(before.screen[before.y] ?? "", before.x, message, Math.max(1, ...after.screen.map((l) => l.length), pane.width));
-      const newOutput = after.screen.filter((line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoRow(line, echo)).length;
+      const echo = echoRows(
+        before.screen[before.y] ?? "",
+        before.x,
+        message,
+        Math.max(1, ...after.screen.map((l) => l.length), pane.width),
+      );
+      const newOutput = after.screen.filter(
+        (line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoRow(line, echo),
+      ).length;
       const waiting = foregroundWaitingForInput(pane.pid, after.tty);
       screenEvidence = { draftLeftInputLine: draftLeft, newOutputLines: newOutput, waitingForInput: waiting };
       const accepted = !request.heartbeatPath && draftLeft && newOutput > 0 && waiting;
       if (accepted && !acceptedOnce) acceptedOnce = true;
       else if (accepted) {
         return {
-          kind: "delivered", verified: true,
+          kind: "delivered",
+          verified: true,
           evidence: { method: "screen", ...screenEvidence, ms: Date.now() - afterEnter, pane: pane.paneId },
           message: `${agent} took the message: it left the input line, output followed, and the program waits for input again`,
         };
@@ -166,10 +211,18 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   }
   const why = request.heartbeatPath
     ? `no ack=${id} in ${agent}'s heartbeat`
-    : `the screen never showed the message accepted (${Object.entries(screenEvidence).map(([k, v]) => `${k}=${String(v)}`).join(", ")})`;
+    : `the screen never showed the message accepted (${Object.entries(screenEvidence)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(", ")})`;
   return {
-    kind: "delivered", verified: false,
-    evidence: { method: request.heartbeatPath ? "heartbeat-ack" : "screen", expectedAck: request.heartbeatPath ? id : undefined, ...screenEvidence, pane: pane.paneId },
+    kind: "delivered",
+    verified: false,
+    evidence: {
+      method: request.heartbeatPath ? "heartbeat-ack" : "screen",
+      expectedAck: request.heartbeatPath ? id : undefined,
+      ...screenEvidence,
+      pane: pane.paneId,
+    },
     message: `not accepted within ${request.timeoutMs} ms: ${why}; it may be left as a draft, or the agent is wedged`,
   };
 }

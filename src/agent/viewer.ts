@@ -8,8 +8,9 @@ import { tmux, type PaneClient } from "./pane.js";
 const ESC = "\u001b";
 /** Keep SGR colour sequences from capture-pane -e; drop every other control byte. */
 export function sanitizeCapturedLine(line: string): string {
-  return line
-    .replace(/\u001b\[[0-9;:]*m|\u001b[\s\S]?|[\u0000-\u001a\u001c-\u001f\u007f-\u009f]/g, (seq) => (/^\u001b\[[0-9;:]*m$/.test(seq) ? seq : ""));
+  return line.replace(/\u001b\[[0-9;:]*m|\u001b[\s\S]?|[\u0000-\u001a\u001c-\u001f\u007f-\u009f]/g, (seq) =>
+    /^\u001b\[[0-9;:]*m$/.test(seq) ? seq : "",
+  );
 }
 
 export interface ViewerIo {
@@ -66,8 +67,17 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
 
   const draw = async (): Promise<number | null> => {
     const result = await tmux(client, [
-      "display-message", "-p", "-t", paneId, "#{pane_dead} #{pane_width}x#{pane_height} #{cursor_x} #{cursor_y}", ";",
-      "capture-pane", "-p", "-e", "-t", paneId,
+      "display-message",
+      "-p",
+      "-t",
+      paneId,
+      "#{pane_dead} #{pane_width}x#{pane_height} #{cursor_x} #{cursor_y}",
+      ";",
+      "capture-pane",
+      "-p",
+      "-e",
+      "-t",
+      paneId,
     ]);
     if (!result.ok) return 3;
     const [head = "", ...lines] = result.stdout.split("\n");
@@ -75,7 +85,9 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
     const columns = io.output.columns || 80;
     const rows = Math.max(2, (io.output.rows || 24) - 1);
     const banner = `${notice(options)} [${paneId} ${size ?? ""}${dead === "1" ? ", pane dead" : ""}]${note}`;
-    const body = lines.slice(0, rows).map((line) => `${sliceAnsi(sanitizeCapturedLine(line), 0, columns)}${ESC}[0m${ESC}[K`);
+    const body = lines
+      .slice(0, rows)
+      .map((line) => `${sliceAnsi(sanitizeCapturedLine(line), 0, columns)}${ESC}[0m${ESC}[K`);
     const frame = `${ESC}[H${ESC}[7m${sliceAnsi(banner, 0, columns)}${ESC}[0m${ESC}[K\r\n${body.join("\r\n")}${ESC}[J`;
     if (frame !== last) {
       io.output.write(frame);

@@ -56,7 +56,11 @@ export function readPrivateJson(path: string, uid: number): unknown {
  * `data` may be a function: it is called only once the directory exists, so a cache
  * that cannot be written costs no work to produce.
  */
-export function writePrivateFile(dir: string, name: string, data: string | Uint8Array | (() => string | Uint8Array)): void {
+export function writePrivateFile(
+  dir: string,
+  name: string,
+  data: string | Uint8Array | (() => string | Uint8Array),
+): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, name);

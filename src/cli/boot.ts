@@ -57,7 +57,9 @@ export function commandKey(argv: readonly string[]): string {
  */
 function bundleIdentity(bundle: string): string {
   const stat = statSync(bundle, { bigint: true });
-  return [MAGIC, process.version, process.arch, bundle, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join("\0");
+  return [MAGIC, process.version, process.arch, bundle, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(
+    "\0",
+  );
 }
 
 // V8 (Node 20) does not checksum the code it loads from a cache: a flipped byte in the
@@ -88,7 +90,11 @@ export function decodeEntry(entry: Buffer | null, identity: string): Buffer | un
  * Compile and run the CLI bundle (a CommonJS file), then call its main(). Throws only
  * what loading the bundle throws (missing file, syntax error); bin/mosaic reports it.
  */
-export function boot(path: string, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export function boot(
+  path: string,
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const bundle = resolve(path);
   const dir = cacheDir(env);
   let entryPath: string | null = null;
@@ -109,14 +115,28 @@ export function boot(path: string, argv: readonly string[] = process.argv.slice(
   const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(bundle, "utf8")}\n})`;
   const script = new Script(source, { filename: bundle, lineOffset: -1, cachedData });
   const module = { exports: {} as Partial<CliBundle> };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    dirname(bundle),
+  );
 
-  const codeCache: CodeCacheState = entryPath === null ? "off" : cachedData === undefined ? "miss" : script.cachedDataRejected === true ? "rejected" : "hit";
+  const codeCache: CodeCacheState =
+    entryPath === null
+      ? "off"
+      : cachedData === undefined
+        ? "miss"
+        : script.cachedDataRejected === true
+          ? "rejected"
+          : "hit";
   const target = entryPath;
-  const saveCodeCache = target !== null && dir !== null && codeCache !== "hit"
-    // After the run, so the data holds every function this command compiled, not just the top level.
-    ? () => writePrivateFile(dir, basename(target), () => encodeEntry(identity, script.createCachedData()))
-    : undefined;
+  const saveCodeCache =
+    target !== null && dir !== null && codeCache !== "hit"
+      ? // After the run, so the data holds every function this command compiled, not just the top level.
+        () => writePrivateFile(dir, basename(target), () => encodeEntry(identity, script.createCachedData()))
+      : undefined;
   const main = module.exports.main;
   if (typeof main !== "function") throw new Error(`${bundle} has no main()`);
   return main(saveCodeCache ? { codeCache, saveCodeCache } : { codeCache });

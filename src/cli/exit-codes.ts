@@ -10,7 +10,11 @@ export const EXIT_PANE_GONE = 3;
 /** A user error: one sentence on stderr and an exit code, never a stack trace. */
 export class UserError extends Error {
   /** `bare`: print the message as is (e.g. FILE:LINE:COL: …), without the `mosaic:` prefix. */
-  constructor(message: string, readonly exitCode: number = EXIT_USAGE, readonly bare = false) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_USAGE,
+    readonly bare = false,
+  ) {
     super(message);
     this.name = "UserError";
   }

@@ -19,7 +19,12 @@ export type OutputFormat = "table" | "wide" | "json" | "yaml";
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
 export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {
   const file = rosterPath(options["roster"] as string | undefined, io);
-  const result = await loadRosterCached(displayPath(file, io), machineFacts(), cacheDir(io.env), process.getuid?.() ?? 0);
+  const result = await loadRosterCached(
+    displayPath(file, io),
+    machineFacts(),
+    cacheDir(io.env),
+    process.getuid?.() ?? 0,
+  );
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];
@@ -58,7 +63,12 @@ export function observeContext(options: Record<string, unknown>, io: Io): Observ
 }
 
 /** Observe and diff: the status object, with the fix plan when asked. */
-export async function fleetStatus(fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean, probeTimeoutMs?: number): Promise<FleetStatus> {
+export async function fleetStatus(
+  fleet: FleetSpec,
+  ctx: ObserveContext,
+  withPlan: boolean,
+  probeTimeoutMs?: number,
+): Promise<FleetStatus> {
   let probes: Map<string, { rttMs: number | null }> | undefined;
   if (probeTimeoutMs !== undefined) {
     const { probeHeartbeats } = await import("../observe/probe.js");

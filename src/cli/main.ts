@@ -67,7 +67,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ).action(lazy(() => import("./commands/fleet-validate.js")));
 
   withOutput(
-    withRoster(fleet.command("ps").description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions")),
+    withRoster(
+      fleet
+        .command("ps")
+        .description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions"),
+    ),
     ["table", "wide", "json", "yaml"],
   )
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
@@ -78,12 +82,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
   withOutput(
-    withRoster(fleet.command("diff").description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input")),
+    withRoster(
+      fleet
+        .command("diff")
+        .description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input"),
+    ),
     ["table", "json", "yaml"],
   ).action(lazy(() => import("./commands/fleet-diff.js")));
 
-  withRoster(fleet.command("report").description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"))
-    .addOption(new Option("--format <format>", "report format").choices(["markdown", "html", "junit", "json", "prometheus"]).makeOptionMandatory())
+  withRoster(
+    fleet
+      .command("report")
+      .description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"),
+  )
+    .addOption(
+      new Option("--format <format>", "report format")
+        .choices(["markdown", "html", "junit", "json", "prometheus"])
+        .makeOptionMandatory(),
+    )
     .option("--output <file>", "write the report atomically to FILE instead of stdout")
     .option("--history <file>", "append one summary line per run to FILE.jsonl (html charts it)")
     .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET")
@@ -114,11 +130,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<name>", "agent name (exact)")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/agent-watch.js")));
-  withRoster(agent.command("attach").description("explicit interactive takeover of the agent's pane (can type; never resizes)"))
+  withRoster(
+    agent.command("attach").description("explicit interactive takeover of the agent's pane (can type; never resizes)"),
+  )
     .argument("<name>", "agent name (exact)")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/agent-attach.js")));
-  withRoster(agent.command("send").description("type MESSAGE literally into the agent's pane and submit it; --verify proves it was accepted"))
+  withRoster(
+    agent
+      .command("send")
+      .description("type MESSAGE literally into the agent's pane and submit it; --verify proves it was accepted"),
+  )
     .argument("<name>", "agent name (exact)")
     .argument("<message>", "one line of text, sent literally (use -- before a message that starts with -)")
     .option("--verify", "succeed only with proof the agent accepted the message")

@@ -15,7 +15,10 @@ import { fleetStatus } from "./fleet-context.js";
 export function fingerprint(status: FleetStatus): string {
   return JSON.stringify({
     agents: status.agents.map((a) => ({
-      name: a.name, runtime: a.runtime, unit: a.unit, pane: { ...a.pane, idle_s: null },
+      name: a.name,
+      runtime: a.runtime,
+      unit: a.unit,
+      pane: { ...a.pane, idle_s: null },
       heartbeat: { state: a.heartbeat.state, pid: a.heartbeat.pid, status: a.heartbeat.status, ack: a.heartbeat.ack },
       conditions: a.conditions.map((c) => [c.type, c.status, c.reason]),
     })),
@@ -81,9 +84,10 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     const check = checkTmuxSocket(socket, ctx.env, ctx.uid);
     // Attach the control client to any session known to exist on that socket.
     const attachTo = () =>
-      latest?.agents.find((a) => a.socket === socket && a.pane.state !== "missing" && a.pane.state !== "unknown")?.name
-      ?? latest?.unmanaged.find((u) => u.socket === socket)?.session
-      ?? null;
+      latest?.agents.find((a) => a.socket === socket && a.pane.state !== "missing" && a.pane.state !== "unknown")
+        ?.name ??
+      latest?.unmanaged.find((u) => u.socket === socket)?.session ??
+      null;
     if (check.ok) sources.push(await watchTmux(check.path, ctx.env, attachTo, (why) => void observe(why)));
   }
 
@@ -95,10 +99,12 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   }, 200);
   liveness.unref();
 
-  const until = options.until ?? new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  const until =
+    options.until ??
+    new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
   await observe("start");
   await until;
   stopped = true;

@@ -62,10 +62,17 @@ async function demoAgents(file: string, rosterText: string): Promise<{ name: str
 }
 
 /** Where this user manager reads user unit files, or why the demo cannot use systemd. */
-async function systemdTarget(env: NodeJS.ProcessEnv, uid: number): Promise<{ env: NodeJS.ProcessEnv; unitDir: string } | { why: string }> {
+async function systemdTarget(
+  env: NodeJS.ProcessEnv,
+  uid: number,
+): Promise<{ env: NodeJS.ProcessEnv; unitDir: string } | { why: string }> {
   const managerEnv = userManagerEnv(env, uid);
-  if (!managerEnv) return { why: "no systemd user manager is reachable (XDG_RUNTIME_DIR is unset and /run/user/UID has none)" };
-  const paths = await runCommand(["systemctl", "--user", "show", "--property=UnitPath", "--value"], { env: managerEnv, timeoutMs: 3_000 });
+  if (!managerEnv)
+    return { why: "no systemd user manager is reachable (XDG_RUNTIME_DIR is unset and /run/user/UID has none)" };
+  const paths = await runCommand(["systemctl", "--user", "show", "--property=UnitPath", "--value"], {
+    env: managerEnv,
+    timeoutMs: 3_000,
+  });
   if (!paths.ok) return { why: `no systemd user manager answers (${paths.message})` };
   const configHome = env["XDG_CONFIG_HOME"] || join(env["HOME"] || "/root", ".config");
   const unitDir = join(configHome, "systemd", "user");
@@ -87,18 +94,31 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
   const tmuxEnv = tmuxClientEnv(io.env);
   const inUse = await runCommand(["tmux", "-L", socket, "list-sessions"], { env: tmuxEnv, timeoutMs: 3_000 });
   if (inUse.ok) {
-    throw new Error(`tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours`);
+    throw new Error(
+      `tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours`,
+    );
   }
 
   const root = packageRoot();
   const rosterText = readFileSync(join(root, "roster", "demo.yaml"), "utf8");
   mkdirSync(join(home, "fleet", "run"), { recursive: true, mode: 0o700 });
-  writeFileSync(join(home, "fleet", "roster.yaml"), rosterText.replace("$schema=./roster.schema.json", `$schema=${join(root, "roster", "roster.schema.json")}`));
+  writeFileSync(
+    join(home, "fleet", "roster.yaml"),
+    rosterText.replace("$schema=./roster.schema.json", `$schema=${join(root, "roster", "roster.schema.json")}`),
+  );
   const agents = await demoAgents(join(root, "roster", "demo.yaml"), rosterText);
   const agentArgv = [process.execPath, join(root, "bin", "mosaic"), "agent", "stub", "--interval", DEMO_INTERVAL];
   const state: DemoState = {
-    home, socket, tmuxTmpdir: io.env["TMUX_TMPDIR"] || null, units: [], unitFiles: [], sessions: [], panePids: [],
-    agents: agents.map((a) => a.name), mode: "tmux", why: "",
+    home,
+    socket,
+    tmuxTmpdir: io.env["TMUX_TMPDIR"] || null,
+    units: [],
+    unitFiles: [],
+    sessions: [],
+    panePids: [],
+    agents: agents.map((a) => a.name),
+    mode: "tmux",
+    why: "",
   };
   const save = () => writeFileSync(statePath(home), `${JSON.stringify(state, null, 2)}\n`);
   save();
@@ -108,7 +128,10 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
     state.mode = "systemd";
     const params = { tmux: await which("tmux", io.env), socket, home, tmuxTmpdir: io.env["TMUX_TMPDIR"], agentArgv };
     mkdirSync(target.unitDir, { recursive: true });
-    for (const [name, text] of [[DEMO_HOLDER_UNIT, holderUnit(params)], [DEMO_AGENT_TEMPLATE, agentTemplate(params)]] as const) {
+    for (const [name, text] of [
+      [DEMO_HOLDER_UNIT, holderUnit(params)],
+      [DEMO_AGENT_TEMPLATE, agentTemplate(params)],
+    ] as const) {
       const path = join(target.unitDir, name);
       if (existsSync(path) && !readFileSync(path, "utf8").startsWith(DEMO_MARKER)) {
         throw new Error(`${path} exists and was not written by mosaic demo; refusing to overwrite it`);
@@ -118,18 +141,43 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
       save();
     }
     await runCommand(["systemctl", "--user", "daemon-reload"], { env: target.env, timeoutMs: 10_000 });
-    state.units = [DEMO_HOLDER_UNIT, ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => `mosaic-demo-agent@${a.name}.service`)];
+    state.units = [
+      DEMO_HOLDER_UNIT,
+      ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => `mosaic-demo-agent@${a.name}.service`),
+    ];
     save();
-    const started = await runCommand(["systemctl", "--user", "start", ...state.units], { env: target.env, timeoutMs: 30_000 });
+    const started = await runCommand(["systemctl", "--user", "start", ...state.units], {
+      env: target.env,
+      timeoutMs: 30_000,
+    });
     if (!started.ok) throw new Error(`systemctl --user start failed: ${started.message}`);
     io.say(`Started ${state.units.length} systemd user units (not enabled at boot, as in production).`);
   } else {
     state.why = target.why;
-    const started = await runCommand(["tmux", "-L", socket, "new-session", "-d", "-s", "_holder"], { env: tmuxEnv, timeoutMs: 5_000 });
+    const started = await runCommand(["tmux", "-L", socket, "new-session", "-d", "-s", "_holder"], {
+      env: tmuxEnv,
+      timeoutMs: 5_000,
+    });
     if (!started.ok) throw new Error(`cannot start tmux on socket ${socket}: ${started.message}`);
     for (const agent of agents.filter((a) => a.start && a.name !== "_holder")) {
       const made = await runCommand(
-        ["tmux", "-L", socket, "new-session", "-d", "-s", agent.name, "-e", `MOSAIC_AGENT_NAME=${agent.name}`, "-e", `MOSAIC_HOME=${home}`, "--", "sh", "-c", `${shellLine(agentArgv)}; exit`],
+        [
+          "tmux",
+          "-L",
+          socket,
+          "new-session",
+          "-d",
+          "-s",
+          agent.name,
+          "-e",
+          `MOSAIC_AGENT_NAME=${agent.name}`,
+          "-e",
+          `MOSAIC_HOME=${home}`,
+          "--",
+          "sh",
+          "-c",
+          `${shellLine(agentArgv)}; exit`,
+        ],
         { env: tmuxEnv, timeoutMs: 5_000 },
       );
       if (!made.ok) throw new Error(`cannot start demo agent ${agent.name}: ${made.message}`);
@@ -137,7 +185,10 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
     io.say(`Started the demo in tmux only: ${target.why}, so the unit columns will read unknown.`);
   }
 
-  const listed = await runCommand(["tmux", "-L", socket, "list-panes", "-a", "-F", "#{session_name} #{pane_pid}"], { env: tmuxEnv, timeoutMs: 3_000 });
+  const listed = await runCommand(["tmux", "-L", socket, "list-panes", "-a", "-F", "#{session_name} #{pane_pid}"], {
+    env: tmuxEnv,
+    timeoutMs: 3_000,
+  });
   for (const line of listed.stdout.trim().split("\n").filter(Boolean)) {
     const [session, pid] = line.split(" ");
     if (session) state.sessions.push(session);
@@ -206,10 +257,13 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
     const managerEnv = userManagerEnv(io.env, io.uid);
     if (!managerEnv) {
       // Keep the record: without the manager the units would be orphaned.
-      throw new Error("the demo's units were started through a systemd user manager this shell cannot reach (set XDG_RUNTIME_DIR as when the demo started)");
+      throw new Error(
+        "the demo's units were started through a systemd user manager this shell cannot reach (set XDG_RUNTIME_DIR as when the demo started)",
+      );
     }
     {
-      if (state.units.length > 0) await runCommand(["systemctl", "--user", "stop", ...state.units], { env: managerEnv, timeoutMs: 30_000 });
+      if (state.units.length > 0)
+        await runCommand(["systemctl", "--user", "stop", ...state.units], { env: managerEnv, timeoutMs: 30_000 });
       for (const path of state.unitFiles) {
         if (existsSync(path) && readFileSync(path, "utf8").startsWith(DEMO_MARKER)) removeFile(path);
       }
@@ -219,7 +273,10 @@ export async function demoDown(io: DemoIo): Promise<boolean> {
   }
   // Only the sessions the demo made, by exact name; the server exits with its last session.
   for (const session of state.sessions) {
-    await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], { env: tmuxEnv, timeoutMs: 3_000 });
+    await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], {
+      env: tmuxEnv,
+      timeoutMs: 3_000,
+    });
   }
   const deadline = Date.now() + 3_000;
   // The stubs write a last `status=stopping` beat as they go: wait for them before removing files.

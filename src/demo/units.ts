@@ -23,7 +23,10 @@ export interface DemoUnitParams {
 }
 
 function environment(p: DemoUnitParams): string[] {
-  const lines = [`Environment=${unitArg(`MOSAIC_HOME=${p.home}`)}`, `Environment=${unitArg(`MOSAIC_FLEET_SOCKET=${p.socket}`)}`];
+  const lines = [
+    `Environment=${unitArg(`MOSAIC_HOME=${p.home}`)}`,
+    `Environment=${unitArg(`MOSAIC_FLEET_SOCKET=${p.socket}`)}`,
+  ];
   lines.push(p.tmuxTmpdir ? `Environment=${unitArg(`TMUX_TMPDIR=${p.tmuxTmpdir}`)}` : "UnsetEnvironment=TMUX_TMPDIR");
   return lines;
 }

@@ -24,7 +24,12 @@ export function summarize(status: FleetStatus): ComplianceSummary {
   }
   const agents = status.agents.length;
   // A session the roster does not list is a difference too (renamed or removed agents keep running).
-  const verdict = nonCompliant > 0 || (status.unmanaged.length > 0 && unknown === 0 && agents > 0) ? "NONCOMPLIANT" : unknown > 0 || agents === 0 ? "UNKNOWN" : "COMPLIANT";
+  const verdict =
+    nonCompliant > 0 || (status.unmanaged.length > 0 && unknown === 0 && agents > 0)
+      ? "NONCOMPLIANT"
+      : unknown > 0 || agents === 0
+        ? "UNKNOWN"
+        : "COMPLIANT";
   return { agents, compliant, nonCompliant, unknown, verdict };
 }
 

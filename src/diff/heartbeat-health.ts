@@ -30,9 +30,15 @@ const INVALID_REASON: Record<HeartbeatInvalidReason, Reason> = {
 
 /** The protocol's bounds (what the parser enforces), checked again for records built elsewhere. */
 function wellFormed(record: { ts: number; pid: number; status: string }): boolean {
-  return Number.isSafeInteger(record.ts) && record.ts >= 0 && record.ts < 1e12
-    && Number.isSafeInteger(record.pid) && record.pid > 0 && record.pid <= 4_194_304
-    && /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(record.status);
+  return (
+    Number.isSafeInteger(record.ts) &&
+    record.ts >= 0 &&
+    record.ts < 1e12 &&
+    Number.isSafeInteger(record.pid) &&
+    record.pid > 0 &&
+    record.pid <= 4_194_304 &&
+    /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(record.status)
+  );
 }
 
 /** Judge one agent's heartbeat at `nowMs`. */
@@ -50,7 +56,8 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
     return { state: "unknown", reason: "HeartbeatMalformed", message: "heartbeat record is malformed", ageS: null };
   }
   // Judge on the exact age; round only what is shown. No usable clock, no verdict.
-  if (!Number.isFinite(nowMs)) return { state: "unknown", reason: "ClockAnomaly", message: "the clock gave no usable time", ageS: null };
+  if (!Number.isFinite(nowMs))
+    return { state: "unknown", reason: "ClockAnomaly", message: "the clock gave no usable time", ageS: null };
   const exactAgeS = nowMs / 1000 - record.ts;
   const ageS = Math.round(exactAgeS * 10) / 10;
   const limit = STALE_AFTER_INTERVALS * agent.heartbeat.intervalS;
@@ -60,13 +67,33 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
     return { state: "stale", reason: "HeartbeatPidGone", message: `heartbeat pid ${record.pid} is not running`, ageS };
   }
   if (exactAgeS < -FUTURE_TOLERANCE_S) {
-    return { state: "unknown", reason: "ClockAnomaly", message: `heartbeat ts is ${Math.round(-ageS)}s in the future (clock anomaly)`, ageS };
+    return {
+      state: "unknown",
+      reason: "ClockAnomaly",
+      message: `heartbeat ts is ${Math.round(-ageS)}s in the future (clock anomaly)`,
+      ageS,
+    };
   }
   if (writer.startedAtMs > record.ts * 1000 + START_SLACK_MS) {
-    return { state: "stale", reason: "HeartbeatPidReused", message: `heartbeat pid ${record.pid} now belongs to a process started after the heartbeat (${writer.comm})`, ageS };
+    return {
+      state: "stale",
+      reason: "HeartbeatPidReused",
+      message: `heartbeat pid ${record.pid} now belongs to a process started after the heartbeat (${writer.comm})`,
+      ageS,
+    };
   }
   if (exactAgeS > limit) {
-    return { state: "stale", reason: "HeartbeatExpired", message: `last heartbeat ${Math.round(ageS)}s ago, more than 3 × ${agent.heartbeat.intervalS}s`, ageS };
+    return {
+      state: "stale",
+      reason: "HeartbeatExpired",
+      message: `last heartbeat ${Math.round(ageS)}s ago, more than 3 × ${agent.heartbeat.intervalS}s`,
+      ageS,
+    };
   }
-  return { state: "healthy", reason: "HeartbeatFresh", message: `last heartbeat ${Math.max(0, Math.round(ageS))}s ago`, ageS: Math.max(0, ageS) };
+  return {
+    state: "healthy",
+    reason: "HeartbeatFresh",
+    message: `last heartbeat ${Math.max(0, Math.round(ageS))}s ago`,
+    ageS: Math.max(0, ageS),
+  };
 }

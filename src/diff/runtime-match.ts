@@ -44,7 +44,11 @@ function matches(spec: RuntimeSpec, process: ProcessInfo): boolean {
 }
 
 /** The desired runtime if any process runs it; else the most specific runtime seen. */
-export function identifyRuntime(tree: ProcessTree, desired: RuntimeSpec, catalog: Map<string, RuntimeSpec>): RuntimeMatch {
+export function identifyRuntime(
+  tree: ProcessTree,
+  desired: RuntimeSpec,
+  catalog: Map<string, RuntimeSpec>,
+): RuntimeMatch {
   const desiredProcess = tree.processes.find((p) => matches(desired, p));
   if (desiredProcess) return { runtime: desired.name, process: desiredProcess };
   // Deepest first: the agent is usually the leaf under a wrapper shell.
@@ -65,7 +69,10 @@ export function identifyRuntime(tree: ProcessTree, desired: RuntimeSpec, catalog
 export function shortCommand(process: ProcessInfo | null): string | null {
   if (!process) return null;
   const argv = process.argv.length > 0 ? process.argv : [process.comm];
-  return argv.map((arg, i) => (i < 2 && arg.includes("/") ? basename(arg) : arg)).join(" ").slice(0, 200);
+  return argv
+    .map((arg, i) => (i < 2 && arg.includes("/") ? basename(arg) : arg))
+    .join(" ")
+    .slice(0, 200);
 }
 
 /** tmux's pane_current_command, from our scan: the foreground process's first word, basename, no leading "-". */

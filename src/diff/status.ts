@@ -39,22 +39,47 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
     systemdObservation === null
       ? { ok: false, reason: "SystemdUnavailable", message: "systemd was not observed" }
       : systemdObservation.ok
-        ? { ok: true, unit: systemdObservation.units.get(agent.unit) ?? { name: agent.unit, load: "unknown", active: "unknown", sub: "unknown", enabled: "unknown" } }
+        ? {
+            ok: true,
+            unit: systemdObservation.units.get(agent.unit) ?? {
+              name: agent.unit,
+              load: "unknown",
+              active: "unknown",
+              sub: "unknown",
+              enabled: "unknown",
+            },
+          }
         : systemdObservation;
   const pane = tmux.ok ? tmux.pane : null;
   const tree = pane && !pane.dead ? (observation.trees.get(pane.pid) ?? null) : null;
   const heartbeat = tenantObservation?.heartbeats.get(agent.name) ?? { state: "missing" as const };
-  const heartbeatProcess = heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
+  const heartbeatProcess =
+    heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
   return { hidden, tmux, systemd, tree, treeKnown: observation.procReadable, heartbeat, heartbeatProcess };
 }
 
-function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet: FleetSpec, options: StatusOptions): AgentStatus {
+function agentStatus(
+  agent: AgentSpec,
+  socket: string,
+  facts: AgentFacts,
+  fleet: FleetSpec,
+  options: StatusOptions,
+): AgentStatus {
   const nowMs = options.nowMs;
   const probe = options.probes?.get(agent.name);
-  const conditions = CONDITION_CHECKS.map(([, check]) => check({ agent, socket, facts, nowMs, catalog: fleet.runtimes }));
+  const conditions = CONDITION_CHECKS.map(([, check]) =>
+    check({ agent, socket, facts, nowMs, catalog: fleet.runtimes }),
+  );
   const visible = facts.hidden === null;
   const pane = visible && facts.tmux.ok ? facts.tmux.pane : null;
-  const paneState = !visible || !facts.tmux.ok ? "unknown" : pane === null ? "missing" : pane.dead || facts.tree === null ? "dead" : "alive";
+  const paneState =
+    !visible || !facts.tmux.ok
+      ? "unknown"
+      : pane === null
+        ? "missing"
+        : pane.dead || facts.tree === null
+          ? "dead"
+          : "alive";
   const found = facts.tree ? identifyRuntime(facts.tree, agent.runtime, fleet.runtimes) : null;
   const unit = visible && facts.systemd.ok ? facts.systemd.unit : null;
   const hbRecord = facts.heartbeat.state === "present" ? facts.heartbeat.record : null;
@@ -102,7 +127,11 @@ function agentStatus(agent: AgentSpec, socket: string, facts: AgentFacts, fleet:
 }
 
 /** Sessions on an observed socket that no roster agent of that tenant (and host) claims. */
-function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, socketOf: (a: AgentSpec) => string): UnmanagedSession[] {
+function unmanagedSessions(
+  fleet: FleetSpec,
+  observation: FleetObservation,
+  socketOf: (a: AgentSpec) => string,
+): UnmanagedSession[] {
   const unmanaged: UnmanagedSession[] = [];
   for (const [tenant, tenantObservation] of observation.tenants) {
     // socket → the session names the roster claims there (for this tenant and host).
@@ -127,7 +156,9 @@ function unmanagedSessions(fleet: FleetSpec, observation: FleetObservation, sock
 /** The fleet status object (CONTRACT §8), without the fix plan. */
 export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
-  const agents = fleet.agents.map((agent) => agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options));
+  const agents = fleet.agents.map((agent) =>
+    agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options),
+  );
   const sources: FleetStatus["sources"] = [];
   const tenants: FleetStatus["tenants"] = [];
   for (const [tenant, tenantObservation] of observation.tenants) {
@@ -136,16 +167,36 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
       tenant_id: tenant,
       host: observation.host,
       observed: access.visible,
-      ...(access.visible ? { uid: access.account.uid, delegated: access.delegated } : { reason: access.reason, message: access.message }),
+      ...(access.visible
+        ? { uid: access.account.uid, delegated: access.delegated }
+        : { reason: access.reason, message: access.message }),
     });
     const who = tenant === observation.user ? "" : ` (tenant ${tenant})`;
     for (const [socket, tmux] of tenantObservation.tmux) {
-      if (!tmux.ok) sources.push({ source: `tmux:${socket}`, tenant_id: tenant, reason: tmux.reason as Reason, message: `${tmux.message}${who}` });
+      if (!tmux.ok)
+        sources.push({
+          source: `tmux:${socket}`,
+          tenant_id: tenant,
+          reason: tmux.reason as Reason,
+          message: `${tmux.message}${who}`,
+        });
     }
     const systemd = tenantObservation.systemd;
-    if (systemd && !systemd.ok) sources.push({ source: "systemd", tenant_id: tenant, reason: systemd.reason as Reason, message: `${systemd.message}${who}` });
+    if (systemd && !systemd.ok)
+      sources.push({
+        source: "systemd",
+        tenant_id: tenant,
+        reason: systemd.reason as Reason,
+        message: `${systemd.message}${who}`,
+      });
   }
-  if (!observation.procReadable) sources.push({ source: "proc", tenant_id: observation.user, reason: "ProcUnavailable", message: "/proc could not be read; process trees are unknown" });
+  if (!observation.procReadable)
+    sources.push({
+      source: "proc",
+      tenant_id: observation.user,
+      reason: "ProcUnavailable",
+      message: "/proc could not be read; process trees are unknown",
+    });
   return {
     apiVersion: "mosaic.fleet/v1",
     kind: "FleetStatus",

@@ -1,4 +1,11 @@
-import type { HeartbeatObservation, ProcessInfo, ProcessTree, SourceUnavailable, TmuxPane, UnitState } from "../observe/types.js";
+import type {
+  HeartbeatObservation,
+  ProcessInfo,
+  ProcessTree,
+  SourceUnavailable,
+  TmuxPane,
+  UnitState,
+} from "../observe/types.js";
 
 // Conditions (Kubernetes style, abnormal-true): `True` means something is wrong.
 // Types and reasons are named constants so consumers can match on them.
@@ -12,20 +19,43 @@ export type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant
 
 export type Reason =
   | VisibilityReason
-  | "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe" | "ProcUnavailable"
-  | "SystemdUnavailable" | "SystemdTimeout"
+  | "TmuxUnavailable"
+  | "TmuxTimeout"
+  | "SocketUnsafe"
+  | "ProcUnavailable"
+  | "SystemdUnavailable"
+  | "SystemdTimeout"
   // PaneDead
-  | "PaneMissing" | "ProcessExited" | "PaneAlive" | "NotScheduled"
+  | "PaneMissing"
+  | "ProcessExited"
+  | "PaneAlive"
+  | "NotScheduled"
   // Stale
-  | "HeartbeatExpired" | "HeartbeatPidGone" | "HeartbeatPidReused" | "HeartbeatFresh"
-  | "HeartbeatNotExpected" | "NoHeartbeat" | "HeartbeatMalformed" | "HeartbeatUntrusted"
-  | "HeartbeatUnreadable" | "ClockAnomaly"
+  | "HeartbeatExpired"
+  | "HeartbeatPidGone"
+  | "HeartbeatPidReused"
+  | "HeartbeatFresh"
+  | "HeartbeatNotExpected"
+  | "NoHeartbeat"
+  | "HeartbeatMalformed"
+  | "HeartbeatUntrusted"
+  | "HeartbeatUnreadable"
+  | "ClockAnomaly"
   // Drift
-  | "RuntimeMismatch" | "RuntimeMatches" | "NoProcess"
+  | "RuntimeMismatch"
+  | "RuntimeMatches"
+  | "NoProcess"
   // BootDisabled
-  | "UnitNotEnabled" | "UnitEnabled" | "BootNotRequired" | "UnitNotActive" | "UnitNotFound"
+  | "UnitNotEnabled"
+  | "UnitEnabled"
+  | "BootNotRequired"
+  | "UnitNotActive"
+  | "UnitNotFound"
   // UnitDown
-  | "UnitInactive" | "UnitFailed" | "UnitActive" | "UnitActivating";
+  | "UnitInactive"
+  | "UnitFailed"
+  | "UnitActive"
+  | "UnitActivating";
 
 export interface Condition {
   type: ConditionType;
@@ -61,7 +91,14 @@ export interface AgentStatus {
   socket: string;
   runtime: { desired: string; actual: string | null; command: string | null };
   unit: { name: string; active: string; sub: string; enabled: string; load: string };
-  pane: { state: PaneState; target: string | null; pid: number | null; command: string | null; idle_s: number | null; exit_status?: number | null };
+  pane: {
+    state: PaneState;
+    target: string | null;
+    pid: number | null;
+    command: string | null;
+    idle_s: number | null;
+    exit_status?: number | null;
+  };
   heartbeat: {
     state: HeartbeatState;
     age_s: number | null;
@@ -105,7 +142,15 @@ export interface FleetStatus {
   agents: AgentStatus[];
   unmanaged: UnmanagedSession[];
   /** Each tenant on this host and whether (and how) it could be observed. */
-  tenants?: { tenant_id: string; host: string; observed: boolean; uid?: number; delegated?: boolean; reason?: Reason; message?: string }[];
+  tenants?: {
+    tenant_id: string;
+    host: string;
+    observed: boolean;
+    uid?: number;
+    delegated?: boolean;
+    reason?: Reason;
+    message?: string;
+  }[];
   /** Whole-source problems (no tmux server, no user manager), for the footer. */
   sources: { source: string; tenant_id?: string; reason: Reason; message: string }[];
   fixPlan?: FixStep[];

@@ -17,19 +17,27 @@ export async function watchHeartbeatDir(runDir: string, onChange: (why: string) 
   watcher.on("all", (event, path) => {
     if (path.endsWith(".hb")) onChange(`heartbeat ${event}`);
   });
-  watcher.on("error", (error) => log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error"));
+  watcher.on("error", (error) =>
+    log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error"),
+  );
   return { close: () => watcher.close() };
 }
 
 // Notifications that mean a session, window or pane came or went.
-const TMUX_CHANGES = /^%(sessions-changed|session-changed|window-add|window-close|unlinked-window-add|unlinked-window-close|layout-change|pane-mode-changed|window-pane-changed|exit)\b/;
+const TMUX_CHANGES =
+  /^%(sessions-changed|session-changed|window-add|window-close|unlinked-window-add|unlinked-window-close|layout-change|pane-mode-changed|window-pane-changed|exit)\b/;
 
 /**
  * A read-only, ignore-size, no-output control-mode client on the fleet socket: it types
  * nothing, resizes nothing, and is gone when closed. `attachTo` picks a session to attach
  * to (any will do: session and window notifications are server-wide).
  */
-export async function watchTmux(socketPath: string, env: NodeJS.ProcessEnv, attachTo: () => string | null, onChange: (why: string) => void): Promise<EventSource> {
+export async function watchTmux(
+  socketPath: string,
+  env: NodeJS.ProcessEnv,
+  attachTo: () => string | null,
+  onChange: (why: string) => void,
+): Promise<EventSource> {
   const { execa } = await import("execa");
   let child: ResultPromise | null = null;
   let closed = false;
@@ -41,13 +49,17 @@ export async function watchTmux(socketPath: string, env: NodeJS.ProcessEnv, atta
       retry = setTimeout(start, 1_000);
       return;
     }
-    const proc = execa("tmux", ["-S", socketPath, "-C", "attach-session", "-f", "read-only,ignore-size,no-output", "-t", `=${session}:`], {
-      env: tmuxClientEnv(env),
-      extendEnv: false,
-      stdin: "pipe",
-      reject: false,
-      buffer: false,
-    });
+    const proc = execa(
+      "tmux",
+      ["-S", socketPath, "-C", "attach-session", "-f", "read-only,ignore-size,no-output", "-t", `=${session}:`],
+      {
+        env: tmuxClientEnv(env),
+        extendEnv: false,
+        stdin: "pipe",
+        reject: false,
+        buffer: false,
+      },
+    );
     child = proc;
     let partial = "";
     proc.stdout?.on("data", (chunk: Buffer) => {

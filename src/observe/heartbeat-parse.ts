@@ -21,7 +21,8 @@ type Pair = readonly [key: string, value: string];
 // only checked for what a regular expression cannot say (pid range, repeated keys, the
 // known fields' own grammar). Anything else takes the field-by-field path, which names
 // the problem. `fleet ps` parses one heartbeat per agent on every run.
-const WELL_FORMED = /^ts=([0-9]{1,12}) pid=([1-9][0-9]{0,6}) status=([A-Za-z][A-Za-z0-9_-]{0,31})((?: [a-z][a-z0-9_]*=[\x21-\x3c\x3e-\x7e]+)*)$/;
+const WELL_FORMED =
+  /^ts=([0-9]{1,12}) pid=([1-9][0-9]{0,6}) status=([A-Za-z][A-Za-z0-9_-]{0,31})((?: [a-z][a-z0-9_]*=[\x21-\x3c\x3e-\x7e]+)*)$/;
 
 /** Parse one heartbeat file's text; pure, never throws, says what is wrong in one sentence. */
 export function parseHeartbeat(text: string): HeartbeatParseResult {
@@ -37,7 +38,11 @@ function parseWellFormed(line: string): HeartbeatParseResult | null {
   const pid = Number(pidText);
   if (pid > MAX_PID) return null;
   const fields: Record<string, string> = { ts, pid: pidText, status };
-  const pairs: Pair[] = [["ts", ts], ["pid", pidText], ["status", status]];
+  const pairs: Pair[] = [
+    ["ts", ts],
+    ["pid", pidText],
+    ["status", status],
+  ];
   if (rest !== "") {
     for (const part of rest.slice(1).split(" ")) {
       const eq = part.indexOf("=");

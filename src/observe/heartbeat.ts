@@ -46,9 +46,12 @@ export function readHeartbeats(
   if (before !== null) {
     const after = dirIdentity(runDir);
     // Removed meanwhile: nothing there now. Replaced, or made unsafe: nothing read counts.
-    const verdict = after === null ? { state: "missing" as const }
-      : after !== before || checkRunDir(runDir, uid) !== null ? invalid("Untrusted", `run directory ${runDir} was replaced while it was being read`)
-      : null;
+    const verdict =
+      after === null
+        ? { state: "missing" as const }
+        : after !== before || checkRunDir(runDir, uid) !== null
+          ? invalid("Untrusted", `run directory ${runDir} was replaced while it was being read`)
+          : null;
     if (verdict) for (const name of names) observations.set(name, { ...verdict });
   }
   return observations;
@@ -121,7 +124,8 @@ function readOnce(path: string, uid: number | undefined, buffer: Buffer): Heartb
     const st = fstatSync(fd);
     if (!st.isFile()) return invalid("NotRegularFile", `${path} is not a regular file`);
     if (st.size > MAX_BYTES) return tooLarge(path);
-    if (uid !== undefined && st.uid !== uid) return invalid("Untrusted", `${path} is owned by uid ${st.uid}, not ${uid}`);
+    if (uid !== undefined && st.uid !== uid)
+      return invalid("Untrusted", `${path} is owned by uid ${st.uid}, not ${uid}`);
     if (st.mode & 0o022) return invalid("Untrusted", `${path} is group- or world-writable`);
     const length = readUpTo(fd, buffer, st.size);
     if (length > MAX_BYTES) return tooLarge(path); // it grew after fstat
@@ -163,7 +167,8 @@ function openFailure(path: string, code: string, uid: number | undefined): Heart
     case "EACCES": {
       // Unreadable to us because someone else owns it: that is untrusted, not merely unreadable.
       const owner = lstatSync(path, { throwIfNoEntry: false })?.uid;
-      if (owner !== undefined && uid !== undefined && owner !== uid) return invalid("Untrusted", `${path} is owned by uid ${owner}, not ${uid}`);
+      if (owner !== undefined && uid !== undefined && owner !== uid)
+        return invalid("Untrusted", `${path} is owned by uid ${owner}, not ${uid}`);
       return invalid("ReadError", `${path} cannot be opened (${code})`);
     }
     case "ENOENT":

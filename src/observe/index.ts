@@ -8,7 +8,12 @@ import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
 import type {
-  HeartbeatObservation, ProcessInfo, ProcessTree, SourceUnavailable, SystemdObservation, TmuxObservation,
+  HeartbeatObservation,
+  ProcessInfo,
+  ProcessTree,
+  SourceUnavailable,
+  SystemdObservation,
+  TmuxObservation,
 } from "./types.js";
 
 // Builds the actual state of the fleet: per tenant, one batched call per source (one
@@ -68,36 +73,83 @@ export function effectiveSocket(agent: AgentSpec, ctx: Pick<ObserveContext, "soc
 const unavailable = (o: { ok: boolean; message?: string } | null) => (o && !o.ok ? (o.message ?? "unavailable") : null);
 
 /** Start one tenant's subprocess calls (they run while the caller scans /proc). */
-function startTenant(tenant: string, agents: AgentSpec[], access: TenantAccess, ctx: ObserveContext): Promise<TenantObservation> {
-  const empty: TenantObservation = { tenant, access, tmux: new Map(), systemd: null, heartbeats: new Map(), heartbeatProcesses: new Map() };
+function startTenant(
+  tenant: string,
+  agents: AgentSpec[],
+  access: TenantAccess,
+  ctx: ObserveContext,
+): Promise<TenantObservation> {
+  const empty: TenantObservation = {
+    tenant,
+    access,
+    tmux: new Map(),
+    systemd: null,
+    heartbeats: new Map(),
+    heartbeatProcesses: new Map(),
+  };
   if (!access.visible) return Promise.resolve(empty);
   const uid = access.account.uid;
   const sockets = [...new Set(agents.map((agent) => effectiveSocket(agent, ctx)))];
   const units = [...new Set(agents.map((agent) => agent.unit))];
   const runtimeDir = access.env["XDG_RUNTIME_DIR"];
-  const managerMissing = access.delegated && (runtimeDir === undefined || !existsSync(join(runtimeDir, "systemd", "private")));
+  const managerMissing =
+    access.delegated && (runtimeDir === undefined || !existsSync(join(runtimeDir, "systemd", "private")));
 
   // Spawned now, synchronously; awaited below.
-  const tmuxResults = Promise.all(sockets.map(async (socket) => {
-    const observed = await timed("observe.tmux", { tenant, socket }, () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }), unavailable);
-    return [socket, observed] as const;
-  }));
-  const systemd = units.length === 0
-    ? Promise.resolve(null)
-    : managerMissing
-      ? Promise.resolve<SourceUnavailable>({ ok: false, reason: "SystemdUnavailable", message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})` })
-      : timed("observe.systemd", { tenant, units: units.length }, () => observeSystemd(units, {
-        env: access.env, uid, timeoutMs: ctx.timeoutMs, prefix: access.asTenant,
-        cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid: ctx.uid } : null,
-      }), unavailable);
+  const tmuxResults = Promise.all(
+    sockets.map(async (socket) => {
+      const observed = await timed(
+        "observe.tmux",
+        { tenant, socket },
+        () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }),
+        unavailable,
+      );
+      return [socket, observed] as const;
+    }),
+  );
+  const systemd =
+    units.length === 0
+      ? Promise.resolve(null)
+      : managerMissing
+        ? Promise.resolve<SourceUnavailable>({
+            ok: false,
+            reason: "SystemdUnavailable",
+            message: `no running systemd user manager (${runtimeDir ?? "/run/user/UID"})`,
+          })
+        : timed(
+            "observe.systemd",
+            { tenant, units: units.length },
+            () =>
+              observeSystemd(units, {
+                env: access.env,
+                uid,
+                timeoutMs: ctx.timeoutMs,
+                prefix: access.asTenant,
+                cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid: ctx.uid } : null,
+              }),
+            unavailable,
+          );
 
   // Heartbeats need no subprocess: read them while tmux and systemctl answer.
   const hbStarted = clockMs();
-  const heartbeats = readHeartbeats(access.runDir, agents.filter((a) => a.heartbeat.expected).map((a) => a.name), { uid });
-  log("debug", { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(clockMs() - hbStarted) }, "observe.heartbeat done");
+  const heartbeats = readHeartbeats(
+    access.runDir,
+    agents.filter((a) => a.heartbeat.expected).map((a) => a.name),
+    { uid },
+  );
+  log(
+    "debug",
+    { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(clockMs() - hbStarted) },
+    "observe.heartbeat done",
+  );
 
   return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
-    tenant, access, tmux: new Map(tmux), systemd: unitStates, heartbeats, heartbeatProcesses: new Map(),
+    tenant,
+    access,
+    tmux: new Map(tmux),
+    systemd: unitStates,
+    heartbeats,
+    heartbeatProcesses: new Map(),
   }));
 }
 
@@ -111,10 +163,15 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     else byTenant.set(agent.tenant, [agent]);
   }
   const others = [...byTenant.keys()].filter((tenant) => tenant !== ctx.user);
-  const accounts: Map<string, TenantAccount | null> = others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
+  const accounts: Map<string, TenantAccount | null> =
+    others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
   const invoker = { uid: ctx.uid, user: ctx.user, env: ctx.env, runDir: ctx.runDir };
 
-  const pending = Promise.all([...byTenant].map(([tenant, agents]) => startTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx)));
+  const pending = Promise.all(
+    [...byTenant].map(([tenant, agents]) =>
+      startTenant(tenant, agents, tenantAccess(tenant, accounts.get(tenant), invoker), ctx),
+    ),
+  );
 
   // The /proc scan runs while the subprocesses do; only building trees needs tmux's pids.
   const procStarted = clockMs();
@@ -136,7 +193,11 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     }
   }
   const trees = table ? treesFrom(table, rootPids) : new Map<number, ProcessTree | null>();
-  log("debug", { step: "observe.proc", roots: rootPids.length, ms: Math.round(clockMs() - procStarted) }, "observe.proc done");
+  log(
+    "debug",
+    { step: "observe.proc", roots: rootPids.length, ms: Math.round(clockMs() - procStarted) },
+    "observe.proc done",
+  );
 
   // A heartbeat's writer is usually in its pane's tree, already read; else from the table.
   const known = new Map<number, ProcessInfo>();
@@ -145,7 +206,10 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     for (const hb of observation.heartbeats.values()) {
       if (hb.state !== "present" || observation.heartbeatProcesses.has(hb.record.pid)) continue;
       const pid = hb.record.pid;
-      observation.heartbeatProcesses.set(pid, known.get(pid) ?? (table ? processFromTable(table, pid) : readProcess(pid)));
+      observation.heartbeatProcesses.set(
+        pid,
+        known.get(pid) ?? (table ? processFromTable(table, pid) : readProcess(pid)),
+      );
     }
   }
 

@@ -29,7 +29,11 @@ function writeAtomic(dir: string, name: string, text: string): void {
 }
 
 /** Probe every named agent at once; resolves when all answered or the time is up. */
-export async function probeHeartbeats(runDir: string, names: readonly string[], options: ProbeOptions): Promise<Map<string, ProbeResult>> {
+export async function probeHeartbeats(
+  runDir: string,
+  names: readonly string[],
+  options: ProbeOptions,
+): Promise<Map<string, ProbeResult>> {
   const results = new Map<string, ProbeResult>();
   // Never write into a directory we would not trust to read from.
   if (names.length === 0 || checkRunDir(runDir, options.uid) !== null) {

@@ -221,6 +221,9 @@ export function processFromTable(table: ProcessTable, pid: number): ProcessInfo 
  * out) from ONE scan of procfs for the whole fleet; null for a root that is gone.
  * Throws only when procfs itself cannot be listed or has no btime.
  */
-export function observeProcessTrees(rootPids: readonly number[], opts: ProcOptions = {}): Map<number, ProcessTree | null> {
+export function observeProcessTrees(
+  rootPids: readonly number[],
+  opts: ProcOptions = {},
+): Map<number, ProcessTree | null> {
   return treesFrom(scanProcessTable(opts), rootPids);
 }

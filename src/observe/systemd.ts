@@ -62,17 +62,30 @@ export function parseListUnits(stdout: string): Map<string, ListedUnit> {
   return listed;
 }
 
-function unavailable(result: { timedOut: boolean; notFound: boolean; stderr: string; exitCode: number | null }, timeoutMs: number): SourceUnavailable {
-  if (result.timedOut) return { ok: false, reason: "SystemdTimeout", message: `systemctl --user did not answer within ${timeoutMs} ms` };
-  const why = result.notFound ? "systemctl is not installed" : result.stderr.trim().split("\n")[0] || `systemctl exited ${result.exitCode}`;
+function unavailable(
+  result: { timedOut: boolean; notFound: boolean; stderr: string; exitCode: number | null },
+  timeoutMs: number,
+): SourceUnavailable {
+  if (result.timedOut)
+    return { ok: false, reason: "SystemdTimeout", message: `systemctl --user did not answer within ${timeoutMs} ms` };
+  const why = result.notFound
+    ? "systemctl is not installed"
+    : result.stderr.trim().split("\n")[0] || `systemctl exited ${result.exitCode}`;
   return { ok: false, reason: "SystemdUnavailable", message: `no systemd user manager: ${why}` };
 }
 
 /** ActiveState, SubState, UnitFileState and LoadState of every unit named. */
-export async function observeSystemd(units: readonly string[], options: SystemdObserveOptions): Promise<SystemdObservation | SourceUnavailable> {
+export async function observeSystemd(
+  units: readonly string[],
+  options: SystemdObserveOptions,
+): Promise<SystemdObservation | SourceUnavailable> {
   const env = userManagerEnv(options.env, options.uid);
   if (env === null) {
-    return { ok: false, reason: "SystemdUnavailable", message: "no systemd user manager: XDG_RUNTIME_DIR is not set and /run/user/UID has none" };
+    return {
+      ok: false,
+      reason: "SystemdUnavailable",
+      message: "no systemd user manager: XDG_RUNTIME_DIR is not set and /run/user/UID has none",
+    };
   }
   const timeoutMs = options.timeoutMs ?? 3_000;
   const systemctl = [...(options.prefix ?? []), options.systemctlBin ?? "systemctl"];
@@ -80,14 +93,35 @@ export async function observeSystemd(units: readonly string[], options: SystemdO
   const instance = cache === null ? null : managerInstanceKey(env);
   const known = cache === null || instance === null ? null : readUnitPath(cache.dir, instance, cache.uid);
   const [listed, paths] = await Promise.all([
-    runCommand([...systemctl, "--user", "list-units", "--all", "--no-pager", "--plain", "--output=json", "--", ...listUnitsPatterns(units)], { env, timeoutMs }),
-    known === null ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs }) : null,
+    runCommand(
+      [
+        ...systemctl,
+        "--user",
+        "list-units",
+        "--all",
+        "--no-pager",
+        "--plain",
+        "--output=json",
+        "--",
+        ...listUnitsPatterns(units),
+      ],
+      { env, timeoutMs },
+    ),
+    known === null
+      ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs })
+      : null,
   ]);
   if (!listed.ok) return unavailable(listed, timeoutMs);
   if (paths !== null && !paths.ok) return unavailable(paths, timeoutMs);
   const unitPath = known ?? (paths?.stdout ?? "").trim().split(/\s+/).filter(Boolean);
   // Only a path systemctl just reported for a manager we could identify is remembered.
-  if (known === null && cache !== null && instance !== null && unitPath.length > 0 && managerInstanceKey(env) === instance) {
+  if (
+    known === null &&
+    cache !== null &&
+    instance !== null &&
+    unitPath.length > 0 &&
+    managerInstanceKey(env) === instance
+  ) {
     storeUnitPath(cache.dir, instance, unitPath);
   }
 
@@ -95,7 +129,11 @@ export async function observeSystemd(units: readonly string[], options: SystemdO
   try {
     loaded = parseListUnits(listed.stdout);
   } catch {
-    return { ok: false, reason: "SystemdUnavailable", message: "systemctl list-units printed something that is not JSON" };
+    return {
+      ok: false,
+      reason: "SystemdUnavailable",
+      message: "systemctl list-units printed something that is not JSON",
+    };
   }
   const index = indexUnitFiles(classifyUnitPath(unitPath, env["XDG_RUNTIME_DIR"]));
   const states = new Map<string, UnitState>();

@@ -27,7 +27,11 @@ export function parsePasswd(stdout: string): Map<string, TenantAccount> {
 }
 
 /** Look up every tenant name at once; a missing name maps to null. */
-export async function lookupTenants(names: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Map<string, TenantAccount | null>> {
+export async function lookupTenants(
+  names: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Map<string, TenantAccount | null>> {
   const result = new Map<string, TenantAccount | null>();
   if (names.length === 0) return result;
   // getent exits 2 when some key is unknown; the ones it found are still printed.
@@ -61,7 +65,11 @@ export interface Invoker {
 }
 
 /** Decide how (and whether) `invoker` can observe `tenant`. */
-export function tenantAccess(tenant: string, account: TenantAccount | null | undefined, invoker: Invoker): TenantAccess {
+export function tenantAccess(
+  tenant: string,
+  account: TenantAccount | null | undefined,
+  invoker: Invoker,
+): TenantAccess {
   if (tenant === invoker.user) {
     return {
       visible: true,
@@ -76,10 +84,19 @@ export function tenantAccess(tenant: string, account: TenantAccount | null | und
     return { visible: false, reason: "NoSuchTenant", message: `tenant ${tenant} has no user on this host` };
   }
   if (invoker.uid !== 0) {
-    return { visible: false, reason: "TenantNotVisible", message: `agent belongs to tenant ${tenant}; running as ${invoker.user} (only ${tenant} or root can observe it)` };
+    return {
+      visible: false,
+      reason: "TenantNotVisible",
+      message: `agent belongs to tenant ${tenant}; running as ${invoker.user} (only ${tenant} or root can observe it)`,
+    };
   }
   const runtimeDir = `/run/user/${account.uid}`;
-  const env: NodeJS.ProcessEnv = { ...invoker.env, HOME: account.home, USER: account.name, XDG_RUNTIME_DIR: runtimeDir };
+  const env: NodeJS.ProcessEnv = {
+    ...invoker.env,
+    HOME: account.home,
+    USER: account.name,
+    XDG_RUNTIME_DIR: runtimeDir,
+  };
   // The tenant's own defaults, not root's: /tmp/tmux-UID and ~/.config.
   delete env["TMUX_TMPDIR"];
   delete env["XDG_CONFIG_HOME"];

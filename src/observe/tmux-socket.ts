@@ -6,8 +6,7 @@ import { join } from "node:path";
 // planted by someone else, or a symlink, is refused rather than used.
 
 export type SocketCheck =
-  | { ok: true; path: string }
-  | { ok: false; path: string; reason: "TmuxUnavailable" | "SocketUnsafe"; message: string };
+  { ok: true; path: string } | { ok: false; path: string; reason: "TmuxUnavailable" | "SocketUnsafe"; message: string };
 
 /** The socket path tmux itself would use for `-L name`. */
 export function tmuxSocketPath(name: string, env: NodeJS.ProcessEnv, uid: number): string {
@@ -23,22 +22,47 @@ export function checkTmuxSocket(name: string, env: NodeJS.ProcessEnv, uid: numbe
   try {
     dirStat = lstatSync(dir);
   } catch {
-    return { ok: false, path, reason: "TmuxUnavailable", message: `no tmux server on socket "${name}" (${dir} does not exist)` };
+    return {
+      ok: false,
+      path,
+      reason: "TmuxUnavailable",
+      message: `no tmux server on socket "${name}" (${dir} does not exist)`,
+    };
   }
   if (dirStat.isSymbolicLink() || !dirStat.isDirectory()) {
-    return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket directory ${dir}: it is not a real directory` };
+    return {
+      ok: false,
+      path,
+      reason: "SocketUnsafe",
+      message: `refusing tmux socket directory ${dir}: it is not a real directory`,
+    };
   }
   if (dirStat.uid !== uid) {
-    return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket directory ${dir}: owned by uid ${dirStat.uid}, not ${uid}` };
+    return {
+      ok: false,
+      path,
+      reason: "SocketUnsafe",
+      message: `refusing tmux socket directory ${dir}: owned by uid ${dirStat.uid}, not ${uid}`,
+    };
   }
   if ((dirStat.mode & 0o077) !== 0) {
-    return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket directory ${dir}: mode ${(dirStat.mode & 0o777).toString(8)} lets other users in (tmux wants 700)` };
+    return {
+      ok: false,
+      path,
+      reason: "SocketUnsafe",
+      message: `refusing tmux socket directory ${dir}: mode ${(dirStat.mode & 0o777).toString(8)} lets other users in (tmux wants 700)`,
+    };
   }
   let sockStat;
   try {
     sockStat = lstatSync(path);
   } catch {
-    return { ok: false, path, reason: "TmuxUnavailable", message: `no tmux server on socket "${name}" (${path} does not exist)` };
+    return {
+      ok: false,
+      path,
+      reason: "TmuxUnavailable",
+      message: `no tmux server on socket "${name}" (${path} does not exist)`,
+    };
   }
   if (sockStat.isSymbolicLink()) {
     return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket ${path}: it is a symlink` };
@@ -47,7 +71,12 @@ export function checkTmuxSocket(name: string, env: NodeJS.ProcessEnv, uid: numbe
     return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket ${path}: it is not a socket` };
   }
   if (sockStat.uid !== uid) {
-    return { ok: false, path, reason: "SocketUnsafe", message: `refusing tmux socket ${path}: owned by uid ${sockStat.uid}, not ${uid}` };
+    return {
+      ok: false,
+      path,
+      reason: "SocketUnsafe",
+      message: `refusing tmux socket ${path}: owned by uid ${sockStat.uid}, not ${uid}`,
+    };
   }
   return { ok: true, path };
 }

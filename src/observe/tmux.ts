@@ -11,14 +11,28 @@ const SEP = "\u001f";
 // (13 fields took 7.7 ms at 500 panes, 8 take ~6), and that server shares the CPUs
 // with us while we wait for it.
 const FLEET_FIELDS = [
-  "pane_id", "window_index", "pane_index", "pane_pid", "pane_dead", "pane_dead_status", "window_activity",
+  "pane_id",
+  "window_index",
+  "pane_index",
+  "pane_pid",
+  "pane_dead",
+  "pane_dead_status",
+  "window_activity",
   // Last: the one free-text field, so a separator inside it cannot shift the others.
   // (No pane_current_command: tmux reads /proc for every pane to answer it — a third of
   // its answer time at 500 panes — and our own /proc scan already has it.)
   "session_name",
 ] as const;
 // `agent send` also needs to know whether typing is safe.
-const DETAIL_FIELDS = [...FLEET_FIELDS.slice(0, -1), "pane_width", "pane_height", "pane_in_mode", "pane_input_off", "pane_synchronized", "session_name"] as const;
+const DETAIL_FIELDS = [
+  ...FLEET_FIELDS.slice(0, -1),
+  "pane_width",
+  "pane_height",
+  "pane_in_mode",
+  "pane_input_off",
+  "pane_synchronized",
+  "session_name",
+] as const;
 
 const format = (fields: readonly string[]) => fields.map((field) => `#{${field}}`).join(SEP);
 export const LIST_PANES_FORMAT = format(FLEET_FIELDS);
@@ -30,7 +44,11 @@ function int(text: string | undefined): number {
 }
 
 /** Each session's first pane (lowest window, then pane index) from `list-panes -a -F FORMAT` lines. */
-function firstPanes<P extends TmuxPane>(stdout: string, fields: readonly string[], build: (value: (field: string) => string | undefined, session: string) => P): Map<string, P> {
+function firstPanes<P extends TmuxPane>(
+  stdout: string,
+  fields: readonly string[],
+  build: (value: (field: string) => string | undefined, session: string) => P,
+): Map<string, P> {
   const sessions = new Map<string, P>();
   const at = new Map(fields.map((field, i) => [field, i]));
   for (const line of stdout.split("\n")) {
@@ -40,7 +58,11 @@ function firstPanes<P extends TmuxPane>(stdout: string, fields: readonly string[
     const session = parts.slice(fields.length - 1).join(SEP);
     const pane = build((field) => parts[at.get(field) ?? -1], session);
     const first = sessions.get(session);
-    if (!first || pane.windowIndex < first.windowIndex || (pane.windowIndex === first.windowIndex && pane.paneIndex < first.paneIndex)) {
+    if (
+      !first ||
+      pane.windowIndex < first.windowIndex ||
+      (pane.windowIndex === first.windowIndex && pane.paneIndex < first.paneIndex)
+    ) {
       sessions.set(session, pane);
     }
   }
@@ -87,21 +109,34 @@ export interface TmuxObserveOptions {
 }
 
 /** Every session's first pane on one socket, or why the socket could not be read. */
-export async function observeTmux(socket: string, options: TmuxObserveOptions): Promise<TmuxObservation | SourceUnavailable> {
+export async function observeTmux(
+  socket: string,
+  options: TmuxObserveOptions,
+): Promise<TmuxObservation | SourceUnavailable> {
   const check = checkTmuxSocket(socket, options.env, options.uid);
   if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
-  const result = await runCommand([options.tmuxBin ?? "tmux", "-S", check.path, "list-panes", "-a", "-F", LIST_PANES_FORMAT], {
-    env: tmuxClientEnv(options.env),
-    timeoutMs: options.timeoutMs ?? 3_000,
-  });
-  if (result.timedOut) return { ok: false, reason: "TmuxTimeout", message: `tmux on socket "${socket}" did not answer within ${options.timeoutMs ?? 3_000} ms` };
+  const result = await runCommand(
+    [options.tmuxBin ?? "tmux", "-S", check.path, "list-panes", "-a", "-F", LIST_PANES_FORMAT],
+    {
+      env: tmuxClientEnv(options.env),
+      timeoutMs: options.timeoutMs ?? 3_000,
+    },
+  );
+  if (result.timedOut)
+    return {
+      ok: false,
+      reason: "TmuxTimeout",
+      message: `tmux on socket "${socket}" did not answer within ${options.timeoutMs ?? 3_000} ms`,
+    };
   // A server whose last session is gone (exit-empty off) answers "no current target":
   // it is up, with no sessions — every agent's pane is missing, not unknown.
   if (!result.ok && /no current (target|session)|no sessions/.test(result.stderr)) {
     return { ok: true, socket, socketPath: check.path, sessions: new Map() };
   }
   if (!result.ok) {
-    const why = result.notFound ? "tmux is not installed" : result.stderr.trim().split("\n")[0] || `tmux exited ${result.exitCode}`;
+    const why = result.notFound
+      ? "tmux is not installed"
+      : result.stderr.trim().split("\n")[0] || `tmux exited ${result.exitCode}`;
     return { ok: false, reason: "TmuxUnavailable", message: `no tmux server on socket "${socket}": ${why}` };
   }
   return { ok: true, socket, socketPath: check.path, sessions: parseListPanes(result.stdout) };

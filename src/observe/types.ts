@@ -3,11 +3,7 @@
 
 /** Why a whole source could not be observed. */
 export type SourceUnavailableReason =
-  | "TmuxUnavailable"
-  | "TmuxTimeout"
-  | "SocketUnsafe"
-  | "SystemdUnavailable"
-  | "SystemdTimeout";
+  "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe" | "SystemdUnavailable" | "SystemdTimeout";
 
 export interface SourceUnavailable {
   ok: false;
@@ -103,12 +99,7 @@ export interface HeartbeatRecord {
 }
 
 export type HeartbeatInvalidReason =
-  | "NotRegularFile"
-  | "Symlink"
-  | "TooLarge"
-  | "Malformed"
-  | "Untrusted"
-  | "ReadError";
+  "NotRegularFile" | "Symlink" | "TooLarge" | "Malformed" | "Untrusted" | "ReadError";
 
 export type HeartbeatObservation =
   | { state: "present"; record: HeartbeatRecord; mtimeMs: number }

@@ -19,7 +19,8 @@ export function classifyUnitPath(entries: readonly string[], runtimeDir: string 
   return entries.map((path) => {
     if (/\/generator(\.early|\.late)?$/.test(path)) return { path, kind: "generator" as const };
     if (path.endsWith("/transient")) return { path, kind: "transient" as const };
-    const underRuntime = path.startsWith("/run/") || (runtimeDir !== undefined && runtimeDir !== "" && path.startsWith(runtimeDir + "/"));
+    const underRuntime =
+      path.startsWith("/run/") || (runtimeDir !== undefined && runtimeDir !== "" && path.startsWith(runtimeDir + "/"));
     return { path, kind: underRuntime ? ("runtime" as const) : ("persistent" as const) };
   });
 }

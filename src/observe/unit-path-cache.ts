@@ -40,7 +40,12 @@ function fileName(key: string): string {
 /** The UnitPath remembered for this manager instance, or null. */
 export function readUnitPath(dir: string, key: string, uid: number): string[] | null {
   const cached = readPrivateJson(join(dir, fileName(key)), uid) as CachedUnitPath | null;
-  if (cached?.key !== key || !Array.isArray(cached.paths) || !cached.paths.every((p) => typeof p === "string" && p.startsWith("/"))) return null;
+  if (
+    cached?.key !== key ||
+    !Array.isArray(cached.paths) ||
+    !cached.paths.every((p) => typeof p === "string" && p.startsWith("/"))
+  )
+    return null;
   return cached.paths;
 }
 

@@ -29,17 +29,23 @@ export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], pai
     lines.push(`~ ${who}`);
     for (const change of changes) {
       const extra = change.path === "runtime" && agent.runtime.command ? `  (${safeText(agent.runtime.command)})` : "";
-      lines.push(`    ${paint("yellow", "~")} ${change.path}: ${show(change.desired)} ${paint("dim", "->")} ${paint("red", show(change.actual))}${extra}`);
+      lines.push(
+        `    ${paint("yellow", "~")} ${change.path}: ${show(change.desired)} ${paint("dim", "->")} ${paint("red", show(change.actual))}${extra}`,
+      );
     }
     for (const condition of abnormal) {
       const style = condition.status === "True" ? "red" : "yellow";
-      lines.push(`    ${paint(style, "!")} ${condition.type}=${condition.status} ${condition.reason}: ${safeText(condition.message)}`);
+      lines.push(
+        `    ${paint(style, "!")} ${condition.type}=${condition.status} ${condition.reason}: ${safeText(condition.message)}`,
+      );
     }
   });
   if (status.unmanaged.length > 0) {
     lines.push("", "On the host but not in the roster:");
     for (const session of status.unmanaged) {
-      lines.push(`  ${paint("yellow", "+")} session ${safeText(session.session)} on socket ${session.socket} (${session.tenant_id}@${session.host})`);
+      lines.push(
+        `  ${paint("yellow", "+")} session ${safeText(session.session)} on socket ${session.socket} (${session.tenant_id}@${session.host})`,
+      );
     }
   }
   for (const source of status.sources) lines.push(paint("yellow", `warning: ${source.message} (${source.reason})`));

@@ -15,6 +15,8 @@ export function renderFixPlan(steps: readonly FixStep[], paint: Paint): string {
     lines.push(paint("dim", `      # ${safeText(step.agent)} ${step.condition}: ${safeText(step.why)}`));
   });
   lines.push("");
-  lines.push(`Plan: ${steps.length - disruptive} safe, ${disruptive} disruptive. Nothing was changed; run the steps yourself.`);
+  lines.push(
+    `Plan: ${steps.length - disruptive} safe, ${disruptive} disruptive. Nothing was changed; run the steps yourself.`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -10,7 +10,12 @@ export interface ChartOptions {
   height?: number;
 }
 
-export const CHART_COLORS = { compliant: "#2e7d32", nonCompliant: "#c62828", unknown: "#ef8f00", axis: "#666666" } as const;
+export const CHART_COLORS = {
+  compliant: "#2e7d32",
+  nonCompliant: "#c62828",
+  unknown: "#ef8f00",
+  axis: "#666666",
+} as const;
 
 function svgText(text: string): string {
   return safeText(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -59,7 +64,9 @@ export function renderHealthChart(history: readonly HistoryEntry[], options: Cha
     `<text x="${margin.left - 6}" y="${margin.top}" text-anchor="end" dominant-baseline="middle">${maxAgents}</text>`,
   ];
   if (history.length === 0) {
-    parts.push(`<text x="${num(margin.left + plotWidth / 2)}" y="${num(margin.top + plotHeight / 2)}" text-anchor="middle">no runs recorded yet</text>`);
+    parts.push(
+      `<text x="${num(margin.left + plotWidth / 2)}" y="${num(margin.top + plotHeight / 2)}" text-anchor="middle">no runs recorded yet</text>`,
+    );
   }
   const slot = plotWidth / Math.max(1, history.length);
   const barWidth = Math.max(1, slot * 0.8);
@@ -85,7 +92,10 @@ export function renderHealthChart(history: readonly HistoryEntry[], options: Cha
   const last = history.at(-1);
   if (first !== undefined && last !== undefined) {
     parts.push(`<text x="${margin.left}" y="${height - 8}">${svgText(first.observedAt)}</text>`);
-    if (history.length > 1) parts.push(`<text x="${num(width - margin.right)}" y="${height - 8}" text-anchor="end">${svgText(last.observedAt)}</text>`);
+    if (history.length > 1)
+      parts.push(
+        `<text x="${num(width - margin.right)}" y="${height - 8}" text-anchor="end">${svgText(last.observedAt)}</text>`,
+      );
   }
   parts.push("</svg>");
   return parts.join("\n");

@@ -53,7 +53,8 @@ export function historyEntry(input: ReportInput): HistoryEntry {
 
 /** One sentence every format uses, so UNKNOWN is never worded as "all compliant". */
 export function verdictSentence(summary: ComplianceSummary): string {
-  if (summary.agents === 0) return "UNKNOWN: the roster lists no agents, so nothing was checked; this is not compliance.";
+  if (summary.agents === 0)
+    return "UNKNOWN: the roster lists no agents, so nothing was checked; this is not compliance.";
   if (summary.verdict === "NONCOMPLIANT") {
     return `NONCOMPLIANT: ${summary.nonCompliant} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} ${summary.nonCompliant === 1 ? "has" : "have"} a True condition.`;
   }
@@ -84,9 +85,14 @@ function parseEntry(line: string): HistoryEntry | null {
   }
   const entry = record as unknown as HistoryEntry;
   return {
-    observedAt, fleet, verdict: verdict as Verdict,
-    agents: entry.agents, compliant: entry.compliant, nonCompliant: entry.nonCompliant,
-    unknown: entry.unknown, unmanaged: entry.unmanaged,
+    observedAt,
+    fleet,
+    verdict: verdict as Verdict,
+    agents: entry.agents,
+    compliant: entry.compliant,
+    nonCompliant: entry.nonCompliant,
+    unknown: entry.unknown,
+    unmanaged: entry.unmanaged,
   };
 }
 
@@ -145,7 +151,11 @@ export function appendHistory(path: string, entry: HistoryEntry): void {
   let fd: number;
   try {
     // O_NOFOLLOW: never append through a planted symlink; O_NONBLOCK: a FIFO fails, not hangs.
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      0o644,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOOP") throw new Error(`history file ${path} is a symbolic link; refusing to append through it`);
@@ -174,7 +184,9 @@ function historyLine(entry: HistoryEntry): HistoryEntry {
 function compactHistory(path: string): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    const kept = readHistory(path).map((entry) => `${JSON.stringify(historyLine(entry))}\n`).join("");
+    const kept = readHistory(path)
+      .map((entry) => `${JSON.stringify(historyLine(entry))}\n`)
+      .join("");
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
     try {
       writeSync(fd, kept);

@@ -92,11 +92,19 @@ function agentsSection(input: ReportInput): string[] {
     "</table>",
     "<h2>Conditions that are True or Unknown</h2>",
   ];
-  const problems = agents.flatMap((agent) => agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })));
+  const problems = agents.flatMap((agent) =>
+    agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })),
+  );
   if (problems.length === 0) return [...lines, "<p>None: every condition of every agent is False.</p>"];
-  lines.push("<table>", `<thead><tr>${cells(["agent", "condition", "status", "reason", "message"], "th")}</tr></thead>`, "<tbody>");
+  lines.push(
+    "<table>",
+    `<thead><tr>${cells(["agent", "condition", "status", "reason", "message"], "th")}</tr></thead>`,
+    "<tbody>",
+  );
   for (const { agent, c } of problems) {
-    lines.push(`<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(c.type), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)])}</tr>`);
+    lines.push(
+      `<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(c.type), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)])}</tr>`,
+    );
   }
   return [...lines, "</tbody>", "</table>"];
 }
@@ -138,15 +146,22 @@ export function render(input: ReportInput): string {
   if (input.history !== undefined) body.push("<h2>Fleet health over time</h2>", renderHealthChart(input.history));
   body.push(...agentsSection(input));
   if (status.unmanaged.length > 0) {
-    body.push("<h2>Unmanaged sessions</h2>", "<p>Sessions on the fleet's sockets that the roster does not list:</p>", "<ul>");
+    body.push(
+      "<h2>Unmanaged sessions</h2>",
+      "<p>Sessions on the fleet's sockets that the roster does not list:</p>",
+      "<ul>",
+    );
     for (const s of status.unmanaged) {
-      body.push(`<li><code>${htmlText(s.session)}</code> on socket ${htmlText(s.socket)} (${htmlText(`${s.tenant_id}@${s.host}`)})</li>`);
+      body.push(
+        `<li><code>${htmlText(s.session)}</code> on socket ${htmlText(s.socket)} (${htmlText(`${s.tenant_id}@${s.host}`)})</li>`,
+      );
     }
     body.push("</ul>");
   }
   if (status.sources.length > 0) {
     body.push("<h2>Warnings</h2>", "<ul>");
-    for (const source of status.sources) body.push(`<li>${htmlText(source.source)}: ${htmlText(source.message)} (${htmlText(source.reason)})</li>`);
+    for (const source of status.sources)
+      body.push(`<li>${htmlText(source.source)}: ${htmlText(source.message)} (${htmlText(source.reason)})</li>`);
     body.push("</ul>");
   }
   body.push(...fixPlanSection(status.fixPlan));

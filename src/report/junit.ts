@@ -54,7 +54,8 @@ function testCases(input: ReportInput): TestCase[] {
       classname: `${status.fleet}.unmanaged`,
       name: `unmanaged session ${session.session}`,
       outcome: {
-        kind: "failure", type: "Unmanaged",
+        kind: "failure",
+        type: "Unmanaged",
         message: `session ${session.session} on socket ${session.socket} (${session.tenant_id}@${session.host}) is not in the roster`,
         detail: "a renamed or removed agent may still be running: add it to the roster or stop it",
       },
@@ -64,7 +65,12 @@ function testCases(input: ReportInput): TestCase[] {
     cases.push({
       classname: status.fleet,
       name: "fleet has agents",
-      outcome: { kind: "error", type: "UNKNOWN", message: verdictSentence(input.summary), detail: `no agent, so none of ${CONDITION_TYPES.join(", ")} was checked` },
+      outcome: {
+        kind: "error",
+        type: "UNKNOWN",
+        message: verdictSentence(input.summary),
+        detail: `no agent, so none of ${CONDITION_TYPES.join(", ")} was checked`,
+      },
     });
   }
   return cases;
@@ -105,7 +111,10 @@ export function render(input: ReportInput): string {
     "    </properties>",
     ...cases.map(testCaseXml),
   ];
-  const notes = [verdictSentence(summary), ...status.unmanaged.map((s) => `unmanaged session ${s.session} on socket ${s.socket} (${s.tenant_id}@${s.host})`)];
+  const notes = [
+    verdictSentence(summary),
+    ...status.unmanaged.map((s) => `unmanaged session ${s.session} on socket ${s.socket} (${s.tenant_id}@${s.host})`),
+  ];
   notes.push(...status.sources.map((s) => `warning: ${s.source}: ${s.message} (${s.reason})`));
   out.push(`    <system-out>${notes.map(xmlText).join("\n")}</system-out>`, "  </testsuite>", "</testsuites>", "");
   return out.join("\n");

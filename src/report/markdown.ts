@@ -58,19 +58,26 @@ function agentsSection(input: ReportInput): string[] {
     "### Conditions that are True or Unknown",
     "",
   ];
-  const problems = agents.flatMap((agent) => agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })));
+  const problems = agents.flatMap((agent) =>
+    agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })),
+  );
   if (problems.length === 0) return [...lines, "None: every condition of every agent is False.", ""];
   lines.push(row(["agent", "condition", "status", "reason", "message"]), row(["---", "---", "---", "---", "---"]));
   for (const { agent, c } of problems) {
     const status = c.status === "True" ? "**True**" : "_Unknown_";
-    lines.push(row([markdownText(agent.name), markdownText(c.type), status, markdownText(c.reason), markdownText(c.message)]));
+    lines.push(
+      row([markdownText(agent.name), markdownText(c.type), status, markdownText(c.reason), markdownText(c.message)]),
+    );
   }
   return [...lines, ""];
 }
 
 function fixStep(step: FixStep, index: number): string[] {
   const mark = step.disruptive ? " **disruptive: restarts the agent**" : "";
-  return [`${index + 1}. ${markdownCode(shellLine(step.argv))}${mark}  `, `   ${markdownText(`${step.agent} ${step.condition}: ${step.why}`)}`];
+  return [
+    `${index + 1}. ${markdownCode(shellLine(step.argv))}${mark}  `,
+    `   ${markdownText(`${step.agent} ${step.condition}: ${step.why}`)}`,
+  ];
 }
 
 function fixPlanSection(steps: readonly FixStep[] | undefined): string[] {
@@ -101,20 +108,26 @@ export function render(input: ReportInput): string {
     "",
     row(["verdict", "agents", "compliant", "non-compliant", "unknown", "unmanaged"]),
     row(["---", "---:", "---:", "---:", "---:", "---:"]),
-    row([summary.verdict, ...[summary.agents, summary.compliant, summary.nonCompliant, summary.unknown, summary.unmanaged].map(String)]),
+    row([
+      summary.verdict,
+      ...[summary.agents, summary.compliant, summary.nonCompliant, summary.unknown, summary.unmanaged].map(String),
+    ]),
     "",
     ...agentsSection(input),
   ];
   if (status.unmanaged.length > 0) {
     lines.push("## Unmanaged sessions", "", "Sessions on the fleet's sockets that the roster does not list:", "");
     for (const s of status.unmanaged) {
-      lines.push(`- ${markdownText(s.session)} on socket ${markdownText(s.socket)} (${markdownText(`${s.tenant_id}@${s.host}`)})`);
+      lines.push(
+        `- ${markdownText(s.session)} on socket ${markdownText(s.socket)} (${markdownText(`${s.tenant_id}@${s.host}`)})`,
+      );
     }
     lines.push("");
   }
   if (status.sources.length > 0) {
     lines.push("## Warnings", "");
-    for (const source of status.sources) lines.push(`- ${markdownText(source.source)}: ${markdownText(source.message)} (${markdownText(source.reason)})`);
+    for (const source of status.sources)
+      lines.push(`- ${markdownText(source.source)}: ${markdownText(source.message)} (${markdownText(source.reason)})`);
     lines.push("");
   }
   lines.push(...fixPlanSection(status.fixPlan));

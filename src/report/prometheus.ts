@@ -37,43 +37,78 @@ const VERDICTS: readonly Verdict[] = ["COMPLIANT", "NONCOMPLIANT", "UNKNOWN"];
 function families(input: ReportInput): Family[] {
   const { status, summary } = input;
   const fleetLabels = { fleet: status.fleet, host: status.host };
-  const agentLabels = (a: { name: string; tenant_id: string; host: string }): Labels => ({ fleet: status.fleet, agent: a.name, tenant_id: a.tenant_id, host: a.host });
-  const gauge = (name: string, help: string, value: number): Family => ({ name, help, samples: [{ labels: fleetLabels, value }] });
+  const agentLabels = (a: { name: string; tenant_id: string; host: string }): Labels => ({
+    fleet: status.fleet,
+    agent: a.name,
+    tenant_id: a.tenant_id,
+    host: a.host,
+  });
+  const gauge = (name: string, help: string, value: number): Family => ({
+    name,
+    help,
+    samples: [{ labels: fleetLabels, value }],
+  });
   return [
     {
       name: "mosaic_fleet_condition",
       help: "Agent condition (abnormal-true): 1 when status is True (a problem), 0 when False, -1 when Unknown (not observable; not compliant).",
       samples: status.agents.flatMap((a) =>
-        a.conditions.map((c) => ({ labels: { ...agentLabels(a), condition: c.type, status: c.status, reason: c.reason }, value: CONDITION_VALUE[c.status] })),
+        a.conditions.map((c) => ({
+          labels: { ...agentLabels(a), condition: c.type, status: c.status, reason: c.reason },
+          value: CONDITION_VALUE[c.status],
+        })),
       ),
     },
     {
       name: "mosaic_fleet_heartbeat_age_seconds",
       help: "Seconds since the agent's last heartbeat; absent when there is no readable heartbeat.",
-      samples: status.agents.flatMap((a) => (a.heartbeat.age_s === null ? [] : [{ labels: agentLabels(a), value: a.heartbeat.age_s }])),
+      samples: status.agents.flatMap((a) =>
+        a.heartbeat.age_s === null ? [] : [{ labels: agentLabels(a), value: a.heartbeat.age_s }],
+      ),
     },
     {
       name: "mosaic_fleet_pane_alive",
       help: "1 when the agent's tmux pane is alive, else 0; the state label is alive, dead, missing or unknown.",
-      samples: status.agents.map((a) => ({ labels: { ...agentLabels(a), state: a.pane.state }, value: a.pane.state === "alive" ? 1 : 0 })),
+      samples: status.agents.map((a) => ({
+        labels: { ...agentLabels(a), state: a.pane.state },
+        value: a.pane.state === "alive" ? 1 : 0,
+      })),
     },
     gauge("mosaic_fleet_agents", "Agents listed in the roster.", summary.agents),
     gauge("mosaic_fleet_agents_compliant", "Agents observed with every condition False.", summary.compliant),
     gauge("mosaic_fleet_agents_noncompliant", "Agents with at least one True condition.", summary.nonCompliant),
     gauge("mosaic_fleet_agents_unknown", "Agents with an Unknown condition and no True one.", summary.unknown),
-    gauge("mosaic_fleet_unmanaged_sessions", "Sessions on the fleet's sockets that the roster does not list.", summary.unmanaged),
+    gauge(
+      "mosaic_fleet_unmanaged_sessions",
+      "Sessions on the fleet's sockets that the roster does not list.",
+      summary.unmanaged,
+    ),
     {
       name: "mosaic_fleet_unmanaged_session",
       help: "1 for each session on the fleet's sockets that the roster does not list.",
-      samples: status.unmanaged.map((s) => ({ labels: { fleet: status.fleet, session: s.session, socket: s.socket, tenant_id: s.tenant_id, host: s.host }, value: 1 })),
+      samples: status.unmanaged.map((s) => ({
+        labels: { fleet: status.fleet, session: s.session, socket: s.socket, tenant_id: s.tenant_id, host: s.host },
+        value: 1,
+      })),
     },
-    gauge("mosaic_fleet_compliant", "1 when the verdict is COMPLIANT; 0 when NONCOMPLIANT or UNKNOWN (zero agents or nothing observable is never compliant).", summary.verdict === "COMPLIANT" ? 1 : 0),
+    gauge(
+      "mosaic_fleet_compliant",
+      "1 when the verdict is COMPLIANT; 0 when NONCOMPLIANT or UNKNOWN (zero agents or nothing observable is never compliant).",
+      summary.verdict === "COMPLIANT" ? 1 : 0,
+    ),
     {
       name: "mosaic_fleet_verdict",
       help: "The report's verdict as a state set: 1 for the current verdict (COMPLIANT, NONCOMPLIANT or UNKNOWN), 0 for the others.",
-      samples: VERDICTS.map((verdict) => ({ labels: { ...fleetLabels, verdict }, value: verdict === summary.verdict ? 1 : 0 })),
+      samples: VERDICTS.map((verdict) => ({
+        labels: { ...fleetLabels, verdict },
+        value: verdict === summary.verdict ? 1 : 0,
+      })),
     },
-    gauge("mosaic_fleet_report_timestamp_seconds", "Unix time at which the fleet was observed for this report.", Date.parse(status.observedAt) / 1000),
+    gauge(
+      "mosaic_fleet_report_timestamp_seconds",
+      "Unix time at which the fleet was observed for this report.",
+      Date.parse(status.observedAt) / 1000,
+    ),
   ];
 }
 

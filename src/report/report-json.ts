@@ -18,6 +18,9 @@ export function render(input: ReportInput): string {
     summary: input.summary,
     ...(input.history === undefined ? {} : { history: input.history }),
   };
-  const text = JSON.stringify(document, null, 2).replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const text = JSON.stringify(document, null, 2).replace(
+    TERMINAL_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return `${text}\n`;
 }

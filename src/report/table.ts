@@ -6,13 +6,35 @@ import { safeText, type Paint } from "./style.js";
 // The `fleet ps` table (CONTRACT §9): kubectl-style borderless columns.
 
 const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "",
-  right: "", "right-mid": "", middle: "   ",
+  top: "",
+  "top-mid": "",
+  "top-left": "",
+  "top-right": "",
+  bottom: "",
+  "bottom-mid": "",
+  "bottom-left": "",
+  "bottom-right": "",
+  left: "",
+  "left-mid": "",
+  mid: "",
+  "mid-mid": "",
+  right: "",
+  "right-mid": "",
+  middle: "   ",
 };
 
-export const TABLE_COLUMNS = ["NAME", "TENANT", "HOST", "RUNTIME", "UNIT", "PANE", "PID", "IDLE", "HEARTBEAT", "CONDITIONS"] as const;
+export const TABLE_COLUMNS = [
+  "NAME",
+  "TENANT",
+  "HOST",
+  "RUNTIME",
+  "UNIT",
+  "PANE",
+  "PID",
+  "IDLE",
+  "HEARTBEAT",
+  "CONDITIONS",
+] as const;
 export const WIDE_COLUMNS = [...TABLE_COLUMNS, "UNKNOWN", "SOCKET", "TARGET", "COMMAND", "UNIT-NAME"] as const;
 
 function runtimeCell(agent: AgentStatus, paint: Paint): string {
@@ -26,7 +48,8 @@ function heartbeatCell(agent: AgentStatus, paint: Paint): string {
   if (!hb.expected) return "-";
   const age = hb.age_s === null ? "" : ` ${formatSeconds(Math.max(0, hb.age_s))}`;
   const style = hb.state === "healthy" ? "green" : hb.state === "stale" ? "red" : "yellow";
-  const probe = hb.probe === undefined ? "" : hb.probe.answered ? ` probe ${hb.probe.rtt_ms}ms` : paint("red", " no-probe-answer");
+  const probe =
+    hb.probe === undefined ? "" : hb.probe.answered ? ` probe ${hb.probe.rtt_ms}ms` : paint("red", " no-probe-answer");
   return `${paint(style, `${hb.state}${age}`)}${probe}`;
 }
 
@@ -69,10 +92,18 @@ export function renderTable(status: FleetStatus, paint: Paint, wide = false): st
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true },
   });
   for (const agent of status.agents) table.push(row(agent, paint, wide));
-  const lines = table.toString().split("\n").map((line) => line.trimEnd());
+  const lines = table
+    .toString()
+    .split("\n")
+    .map((line) => line.trimEnd());
   if (status.agents.length === 0) lines.push("(the roster lists no agents)");
   for (const session of status.unmanaged) {
-    lines.push(paint("yellow", `unmanaged: session "${safeText(session.session)}" on socket ${session.socket} (${session.tenant_id}@${session.host}) is not in the roster`));
+    lines.push(
+      paint(
+        "yellow",
+        `unmanaged: session "${safeText(session.session)}" on socket ${session.socket} (${session.tenant_id}@${session.host}) is not in the roster`,
+      ),
+    );
   }
   for (const source of status.sources) {
     lines.push(paint("yellow", `warning: ${source.message} (${source.reason})`));

@@ -35,7 +35,14 @@ export function writeFileAtomic(file: string, text: string): string | null {
       // Never created.
     }
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : code === "ENOSPC" ? "no space left" : (error as Error).message;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EROFS"
+          ? "read-only file system"
+          : code === "ENOSPC"
+            ? "no space left"
+            : (error as Error).message;
     return `cannot write ${file}: ${why}`;
   }
 }

@@ -27,7 +27,13 @@ function sameKey(a: unknown, b: readonly string[]): boolean {
 
 function readCached(path: string, key: readonly string[], uid: number): FleetSpec | null {
   const cached = readPrivateJson(path, uid) as CachedFleet | null;
-  if (!sameKey(cached?.key, key) || !cached || !Array.isArray(cached.fleet?.agents) || !Array.isArray(cached.fleet.runtimes)) return null;
+  if (
+    !sameKey(cached?.key, key) ||
+    !cached ||
+    !Array.isArray(cached.fleet?.agents) ||
+    !Array.isArray(cached.fleet.runtimes)
+  )
+    return null;
   return { ...cached.fleet, runtimes: new Map(cached.fleet.runtimes) };
 }
 
@@ -37,7 +43,12 @@ function writeCached(dir: string, name: string, key: readonly string[], fleet: F
 }
 
 /** Load a roster, from the cache when its bytes, this build and the facts are unchanged. */
-export async function loadRosterCached(file: string, facts: MachineFacts, cacheDir: string | null, uid: number): Promise<RosterResult> {
+export async function loadRosterCached(
+  file: string,
+  facts: MachineFacts,
+  cacheDir: string | null,
+  uid: number,
+): Promise<RosterResult> {
   const read = readRosterText(file);
   if (!read.ok) return read.result;
   const key = [BUILD, facts.user, facts.hostname, file, read.text];
@@ -62,7 +73,8 @@ export function dropCachedRoster(file: string, cacheDir: string | null, uid: num
   // The entry's name already says which absolute path it was written for; the path it
   // stores (as shown to the user, maybe relative to that run's directory) guards against
   // a name collision.
-  const same = typeof cachedFile === "string" && (isAbsolute(cachedFile) ? cachedFile === file : file.endsWith(`/${cachedFile}`));
+  const same =
+    typeof cachedFile === "string" && (isAbsolute(cachedFile) ? cachedFile === file : file.endsWith(`/${cachedFile}`));
   if (!same) return;
   try {
     unlinkSync(path);

@@ -19,19 +19,26 @@ export const MAX_PROBLEMS = 50;
 
 export type { RosterResult } from "./read.js";
 
-
 function yamlProblems(file: string, doc: Document, lineCounter: LineCounter): RosterProblem[] {
   const seen = new Set<string>();
   const problems: RosterProblem[] = [];
   for (const error of doc.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    const code = error.code === "DUPLICATE_KEY" ? "DuplicateKey" : error.code === "MULTIPLE_DOCS" ? "NotSingleDocument" : "YamlSyntax";
+    const code =
+      error.code === "DUPLICATE_KEY"
+        ? "DuplicateKey"
+        : error.code === "MULTIPLE_DOCS"
+          ? "NotSingleDocument"
+          : "YamlSyntax";
     const first = error.message.split("\n")[0] ?? error.message;
     const message =
-      code === "DuplicateKey" ? "duplicate key (each key may appear once per mapping)"
-      : code === "NotSingleDocument" ? "a roster is one YAML document; remove the second document (---)"
-      : error.code === "RESOURCE_EXHAUSTION" ? "YAML is nested too deeply"
-      : `YAML syntax error: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
+      code === "DuplicateKey"
+        ? "duplicate key (each key may appear once per mapping)"
+        : code === "NotSingleDocument"
+          ? "a roster is one YAML document; remove the second document (---)"
+          : error.code === "RESOURCE_EXHAUSTION"
+            ? "YAML is nested too deeply"
+            : `YAML syntax error: ${first.replace(/ at line \d+, column \d+:?$/, "")}`;
     // Deep nesting reports the same error hundreds of times; one is enough.
     const key = `${code}:${message}`;
     if (code === "YamlSyntax" && seen.has(key)) continue;
@@ -45,7 +52,9 @@ function yamlProblems(file: string, doc: Document, lineCounter: LineCounter): Ro
 export function parseRoster(file: string, source: string, facts: MachineFacts = machineFacts()): RosterResult {
   const result = parseRosterText(file, source, facts);
   // Messages quote the operator's text, which may hold control characters: one printable line each.
-  return result.ok ? result : { ok: false, problems: result.problems.map((p) => ({ ...p, message: printableMessage(p.message) })) };
+  return result.ok
+    ? result
+    : { ok: false, problems: result.problems.map((p) => ({ ...p, message: printableMessage(p.message) })) };
 }
 
 function parseRosterText(file: string, source: string, facts: MachineFacts): RosterResult {
@@ -63,7 +72,18 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   if (syntax.length > 0) return { ok: false, problems: syntax.slice(0, MAX_PROBLEMS) };
 
   if (doc.contents === null) {
-    return { ok: false, problems: [{ code: "Schema", file, line: 1, col: 1, message: "roster is empty; expected a mapping with version: 1 and agents:" }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "Schema",
+          file,
+          line: 1,
+          col: 1,
+          message: "roster is empty; expected a mapping with version: 1 and agents:",
+        },
+      ],
+    };
   }
 
   // A mapping key must be a plain scalar: a collection key (`? [a, b]`) would be
@@ -73,7 +93,13 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
     Pair(_key, pair) {
       if (isMap(pair.key) || isSeq(pair.key) || isAlias(pair.key)) {
         const { line, col } = positionOf(pair.key as Node, lineCounter);
-        complexKeys.push({ code: "Schema", file, line, col, message: "a mapping key must be a plain name, not a list, mapping or alias" });
+        complexKeys.push({
+          code: "Schema",
+          file,
+          line,
+          col,
+          message: "a mapping key must be a plain name, not a list, mapping or alias",
+        });
       }
     },
   });
@@ -82,7 +108,18 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   if (expandedSize(doc) > MAX_EXPANDED_NODES) {
     const first = firstAlias(doc);
     const { line, col } = first?.range ? lineCounter.linePos(first.range[0]) : { line: 1, col: 1 };
-    return { ok: false, problems: [{ code: "YamlSyntax", file, line, col, message: `aliases expand to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?); refused` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          code: "YamlSyntax",
+          file,
+          line,
+          col,
+          message: `aliases expand to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?); refused`,
+        },
+      ],
+    };
   }
 
   let value: unknown;
@@ -100,7 +137,10 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   const issues = parsed.success ? [] : parsed.error.issues.slice(0, MAX_PROBLEMS * 2);
   const problems = problemsFromIssues(issues, file, doc, lineCounter, text);
 
-  const declared = typeof value === "object" && value !== null && "runtimes" in value ? (value as { runtimes: unknown }).runtimes : undefined;
+  const declared =
+    typeof value === "object" && value !== null && "runtimes" in value
+      ? (value as { runtimes: unknown }).runtimes
+      : undefined;
   const runtimes = runtimeCatalog(validRuntimes(declared));
   problems.push(...crossFieldProblems(value, runtimes, file, doc, lineCounter, facts));
 
@@ -142,7 +182,12 @@ function validRuntimes(value: unknown): Record<string, { match: string[] }> {
 
 function firstAlias(doc: Document): Alias | undefined {
   let found: Alias | undefined;
-  visit(doc, { Alias(_key, node) { found = node; return visit.BREAK; } });
+  visit(doc, {
+    Alias(_key, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
   return found;
 }
 

@@ -26,7 +26,9 @@ export interface RosterProblem {
 /** `FILE:LINE:COL: message`, or `FILE: message` for whole-file problems; always one printable line. */
 export function formatProblem(problem: RosterProblem): string {
   const file = safeText(problem.file);
-  return problem.line > 0 ? `${file}:${problem.line}:${problem.col}: ${problem.message}` : `${file}: ${problem.message}`;
+  return problem.line > 0
+    ? `${file}:${problem.line}:${problem.col}: ${problem.message}`
+    : `${file}: ${problem.message}`;
 }
 
 /** A problem message made safe to print: one line, no control characters. */

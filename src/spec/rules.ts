@@ -56,7 +56,9 @@ export function crossFieldProblems(
       const first = firstSeen.get(identity);
       if (first) {
         problems.push({
-          code: "DuplicateAgent", file, ...here,
+          code: "DuplicateAgent",
+          file,
+          ...here,
           message: `duplicate agent "${agent.name}" (also at line ${first.line}:${first.col}); names must be unique per tenant and host`,
         });
       } else {
@@ -69,7 +71,9 @@ export function crossFieldProblems(
       const near = distance(agent.runtime, hint) <= 2 ? ` (did you mean "${hint}"?)` : "";
       const here = positionOf(locate(doc, ["agents", index, "runtime"]).node, lineCounter);
       problems.push({
-        code: "UnknownRuntime", file, ...here,
+        code: "UnknownRuntime",
+        file,
+        ...here,
         message: `unknown runtime "${agent.runtime}"${near}; known: ${known.join(", ")}; declare others under runtimes:`,
       });
     }

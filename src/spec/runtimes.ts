@@ -20,8 +20,20 @@ export const BUILTIN_RUNTIMES: Readonly<Record<string, readonly string[]>> = {
 
 /** Interpreters whose argv[1] names the real program. */
 export const INTERPRETERS: ReadonlySet<string> = new Set([
-  "python", "python2", "python3", "node", "nodejs", "bun", "deno",
-  "bash", "sh", "zsh", "dash", "perl", "ruby", "env",
+  "python",
+  "python2",
+  "python3",
+  "node",
+  "nodejs",
+  "bun",
+  "deno",
+  "bash",
+  "sh",
+  "zsh",
+  "dash",
+  "perl",
+  "ruby",
+  "env",
 ]);
 
 /** The catalog a roster sees: built-ins overridden or extended by its `runtimes:`. */

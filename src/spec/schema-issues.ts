@@ -48,8 +48,7 @@ function describeNode(node: Node | null, text: string): string {
 function flattenUnion(issue: Issue): Issue[] {
   if (issue.code !== "invalid_union" || !("errors" in issue) || issue.errors.length === 0) return [issue];
   const branches = issue.errors as Issue[][];
-  const typeOnly = (branch: Issue[]) =>
-    branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
+  const typeOnly = (branch: Issue[]) => branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
   const specific = branches.find((branch) => !typeOnly(branch));
   if (!specific) return [issue];
   return specific.flatMap((inner) => flattenUnion({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
@@ -95,7 +94,10 @@ export function problemsFromIssues(
 
     if (raw.code === "invalid_type") {
       const expected = raw.expected === "int" ? "whole number" : raw.expected;
-      at(found.node, `${label} must be ${article(expected)} ${expected}, not ${describeNode(found.node, text)}${quoteHint(found.node, expected)}`);
+      at(
+        found.node,
+        `${label} must be ${article(expected)} ${expected}, not ${describeNode(found.node, text)}${quoteHint(found.node, expected)}`,
+      );
       continue;
     }
 

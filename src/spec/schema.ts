@@ -26,25 +26,42 @@ const heartbeat = z
   .meta({ description: "false: this agent writes no heartbeat; else its heartbeat settings" });
 
 const overridable = {
-  tenant: z.string().regex(TENANT_RE, "must be a Linux user name (lowercase, digits, _ or -)").optional()
+  tenant: z
+    .string()
+    .regex(TENANT_RE, "must be a Linux user name (lowercase, digits, _ or -)")
+    .optional()
     .meta({ description: "tenant_id: the Linux user that owns these agents (default: the invoking user)" }),
-  host: z.string().regex(HOST_RE, "must be a host name").optional()
+  host: z
+    .string()
+    .regex(HOST_RE, "must be a host name")
+    .optional()
     .meta({ description: "host the agent runs on (default: this machine's hostname)" }),
-  socket: z.string().regex(SOCKET_RE, "must be a tmux socket name (letters, digits, _ . -)").optional()
+  socket: z
+    .string()
+    .regex(SOCKET_RE, "must be a tmux socket name (letters, digits, _ . -)")
+    .optional()
     .meta({ description: "tmux -L socket name" }),
-  unit: z.string().regex(UNIT_RE, 'must be a systemd unit name such as "mosaic-agent@{name}.service"').optional()
+  unit: z
+    .string()
+    .regex(UNIT_RE, 'must be a systemd unit name such as "mosaic-agent@{name}.service"')
+    .optional()
     .meta({ description: "systemd user unit; {name} is replaced by the agent name" }),
-  lifecycle: z.enum(["core", "ephemeral"]).optional()
+  lifecycle: z
+    .enum(["core", "ephemeral"])
+    .optional()
     .meta({ description: "core = always on; ephemeral = may be absent" }),
-  boot: z.enum(["enabled", "any"]).optional()
-    .meta({ description: "expected UnitFileState for core agents" }),
+  boot: z.enum(["enabled", "any"]).optional().meta({ description: "expected UnitFileState for core agents" }),
   heartbeat: heartbeat.optional(),
 };
 
 export const AgentSchema = z.strictObject({
-  name: z.string().regex(AGENT_NAME_RE, "must match ^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$ (no . : / globs, spaces or shell characters)")
+  name: z
+    .string()
+    .regex(AGENT_NAME_RE, "must match ^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$ (no . : / globs, spaces or shell characters)")
     .meta({ description: "the agent's tmux session name" }),
-  runtime: z.string().regex(RUNTIME_NAME_RE, "must be a runtime name (lowercase letters, digits, _ or -)")
+  runtime: z
+    .string()
+    .regex(RUNTIME_NAME_RE, "must be a runtime name (lowercase letters, digits, _ or -)")
     .meta({ description: "built in (claude, codex, pi, opencode, stub, shell) or declared under runtimes:" }),
   ...overridable,
 });
@@ -52,14 +69,23 @@ export const AgentSchema = z.strictObject({
 export const DefaultsSchema = z.strictObject(overridable);
 
 export const RuntimeSchema = z.strictObject({
-  match: z.array(z.string().min(1).regex(/^[^\s/]+$/, "must be a program basename")).min(1)
+  match: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .regex(/^[^\s/]+$/, "must be a program basename"),
+    )
+    .min(1)
     .meta({ description: "basenames of argv[0] (or argv[1] under an interpreter) that identify this runtime" }),
   description: z.string().optional(),
 });
 
 export const RosterSchema = z
   .strictObject({
-    version: z.literal(1, { error: "unsupported roster version; this mosaic reads version: 1" }).meta({ description: "roster format version; only 1 exists" }),
+    version: z
+      .literal(1, { error: "unsupported roster version; this mosaic reads version: 1" })
+      .meta({ description: "roster format version; only 1 exists" }),
     fleet: z.string().min(1).max(128).optional().meta({ description: "fleet name (default: the socket name)" }),
     defaults: DefaultsSchema.optional(),
     runtimes: z.record(z.string().regex(RUNTIME_NAME_RE, "must be a runtime name"), RuntimeSchema).optional(),

@@ -5,7 +5,19 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeartbeatWriter } from "../../src/agent/heartbeat-writer.js";
@@ -33,7 +45,11 @@ afterEach(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function writer(name = "alpha", intervalS = 60, extra: Partial<ConstructorParameters<typeof HeartbeatWriter>[0]> = {}): HeartbeatWriter {
+function writer(
+  name = "alpha",
+  intervalS = 60,
+  extra: Partial<ConstructorParameters<typeof HeartbeatWriter>[0]> = {},
+): HeartbeatWriter {
   const w = new HeartbeatWriter({ runDir, name, intervalS, ...extra });
   writers.push(w);
   return w;
@@ -84,7 +100,9 @@ describe("the heartbeat line", () => {
   it("uses the injected clock (whole seconds) and the pid it vouches for", () => {
     const w = writer("beta", 60, { now: () => 1_700_000_123_987, pid: 4242 });
     w.start();
-    expect(readFileSync(join(runDir, "beta.hb"), "utf8")).toMatch(/^ts=1700000123 pid=4242 status=idle seq=\d+ name=beta\n$/);
+    expect(readFileSync(join(runDir, "beta.hb"), "utf8")).toMatch(
+      /^ts=1700000123 pid=4242 status=idle seq=\d+ name=beta\n$/,
+    );
   });
 
   it("carries the status word and the last ack; rejects a status that is not one word", () => {

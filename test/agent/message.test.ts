@@ -40,7 +40,10 @@ describe("messageProblem: accepted", () => {
     const printable = fc
       .string({ unit: "grapheme", maxLength: 200 })
       .filter((s) => s.length > 0 && !/[\u0000-\u001f\u007f-\u009f\uFFFD]/.test(s));
-    fc.assert(fc.property(printable, (message) => messageProblem(message) === null), { numRuns: 500 });
+    fc.assert(
+      fc.property(printable, (message) => messageProblem(message) === null),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -75,14 +78,22 @@ describe("messageProblem: refused", () => {
     ["C1 CSI", "\u009b201~", "a control byte (0x9b)", 0],
     ["C1 APC", "x\u009f", "a control byte (0x9f)", 1],
   ])("%s", (_what, message, name, position) => {
-    expect(messageProblem(message)).toBe(`the message contains ${name} at position ${position}; send one line of plain text`);
+    expect(messageProblem(message)).toBe(
+      `the message contains ${name} at position ${position}; send one line of plain text`,
+    );
   });
 
   it("every C0 control byte, DEL and every C1 control", () => {
-    const codes = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)];
+    const codes = [
+      ...Array.from({ length: 0x20 }, (_, i) => i),
+      0x7f,
+      ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i),
+    ];
     for (const code of codes) {
       const problem = messageProblem(`ok${String.fromCharCode(code)}`);
-      expect(problem, `0x${code.toString(16)}`).toMatch(/^the message contains .* at position 2; send one line of plain text$/);
+      expect(problem, `0x${code.toString(16)}`).toMatch(
+        /^the message contains .* at position 2; send one line of plain text$/,
+      );
     }
   });
 
@@ -101,7 +112,10 @@ describe("messageProblem: refused", () => {
   });
 
   it("a control byte anywhere makes any text a refusal (property)", () => {
-    const control = fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f).map((c) => String.fromCharCode(c));
+    const control = fc
+      .integer({ min: 0, max: 0x9f })
+      .filter((c) => c < 0x20 || c >= 0x7f)
+      .map((c) => String.fromCharCode(c));
     const text = fc.string({ maxLength: 50 }).filter((s) => !/[\uD800-\uDFFF\uFFFD]/.test(s));
     fc.assert(
       fc.property(text, control, text, (head, byte, tail) => {

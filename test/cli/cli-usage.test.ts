@@ -97,7 +97,11 @@ describe("usage errors", () => {
   });
 
   it("user errors never print a stack trace", () => {
-    for (const args of [["fleet", "valdate"], ["fleet", "validate", "--bogus"], ["fleet", "validate", "-f", "/nonexistent/r.yaml"]]) {
+    for (const args of [
+      ["fleet", "valdate"],
+      ["fleet", "validate", "--bogus"],
+      ["fleet", "validate", "-f", "/nonexistent/r.yaml"],
+    ]) {
       const result = runCli(args);
       expect(expectNoCrash(result), args.join(" ")).toEqual([]);
       expect(result.code).toBe(2);

@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandKey, decodeEntry, encodeEntry } from "../../src/cli/boot.js";
@@ -61,7 +72,8 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
   const roster = join(ROOT, "roster", "demo.yaml");
 
   beforeAll(() => {
-    if (!existsSync(join(ROOT, "dist", "cli.cjs"))) throw new Error("dist/cli.cjs is missing: run `npm run build` first");
+    if (!existsSync(join(ROOT, "dist", "cli.cjs")))
+      throw new Error("dist/cli.cjs is missing: run `npm run build` first");
     ({ dir, cleanup } = scratchDir("mosaic-code-cache-"));
     install = join(dir, "install");
     cpSync(join(ROOT, "bin"), join(install, "bin"), { recursive: true });
@@ -72,7 +84,12 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
   afterAll(() => cleanup());
 
   /** `fleet validate` on the demo roster; the boot step's codeCache state from the debug log. */
-  function validate(extra: Record<string, string> = {}): { code: number | null; signal: string | null; stdout: string; state: string | undefined } {
+  function validate(extra: Record<string, string> = {}): {
+    code: number | null;
+    signal: string | null;
+    stdout: string;
+    state: string | undefined;
+  } {
     const result = spawnSync(process.execPath, [join(install, "bin", "mosaic"), "fleet", "validate", "-f", roster], {
       cwd: dir,
       env: cleanEnv(dir, { XDG_CACHE_HOME: cache, MOSAIC_LOG_LEVEL: "debug", ...extra }),
@@ -90,7 +107,10 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
     return { code: result.status, signal: result.signal, stdout: result.stdout, state: boot?.codeCache };
   }
 
-  const entries = () => (existsSync(join(cache, "mosaic")) ? readdirSync(join(cache, "mosaic")).filter((name) => name.startsWith("code-")) : []);
+  const entries = () =>
+    existsSync(join(cache, "mosaic"))
+      ? readdirSync(join(cache, "mosaic")).filter((name) => name.startsWith("code-"))
+      : [];
   const entryPath = () => {
     const [name, ...more] = entries();
     expect(more).toEqual([]);
@@ -117,10 +137,16 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
 
   it("another command gets its own entry", () => {
     const result = spawnSync(process.execPath, [join(install, "bin", "mosaic"), "fleet", "schema"], {
-      cwd: dir, env: cleanEnv(dir, { XDG_CACHE_HOME: cache }), encoding: "utf8", timeout: 20_000,
+      cwd: dir,
+      env: cleanEnv(dir, { XDG_CACHE_HOME: cache }),
+      encoding: "utf8",
+      timeout: 20_000,
     });
     expect(result.status).toBe(0);
-    expect(entries().sort()).toEqual([expect.stringMatching(/^code-fleet-schema-/), expect.stringMatching(/^code-fleet-validate-/)]);
+    expect(entries().sort()).toEqual([
+      expect.stringMatching(/^code-fleet-schema-/),
+      expect.stringMatching(/^code-fleet-validate-/),
+    ]);
     rmEntry(entries().find((name) => name.startsWith("code-fleet-schema-")));
   });
 
@@ -165,7 +191,12 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
     const blocked = join(dir, "not-a-directory");
     writeFileSync(blocked, "");
     for (let i = 0; i < 2; i += 1) {
-      expect(validate({ XDG_CACHE_HOME: join(blocked, "cache") })).toMatchObject({ code: 0, signal: null, state: "miss", stdout: expected });
+      expect(validate({ XDG_CACHE_HOME: join(blocked, "cache") })).toMatchObject({
+        code: 0,
+        signal: null,
+        state: "miss",
+        stdout: expected,
+      });
     }
   });
 

@@ -123,7 +123,8 @@ export function expectNoCrash(result: CliResult): string[] {
   if (result.signal !== null) problems.push(`killed by ${result.signal} after ${result.ms} ms`);
   if (/^\s+at /m.test(result.stderr)) problems.push("stack trace on stderr");
   if (/internal error/i.test(result.stderr)) problems.push("internal error on stderr");
-  if (/RangeError|TypeError|ReferenceError|Maximum call stack/.test(result.stderr)) problems.push("JS exception text on stderr");
+  if (/RangeError|TypeError|ReferenceError|Maximum call stack/.test(result.stderr))
+    problems.push("JS exception text on stderr");
   return problems;
 }
 

@@ -54,7 +54,10 @@ describe("mosaic fleet validate", () => {
   });
 
   it("-f beats $MOSAIC_ROSTER", () => {
-    const result = runCli(["fleet", "validate", "-f", "valid.yaml"], { cwd: dir, env: { MOSAIC_ROSTER: "invalid.yaml" } });
+    const result = runCli(["fleet", "validate", "-f", "valid.yaml"], {
+      cwd: dir,
+      env: { MOSAIC_ROSTER: "invalid.yaml" },
+    });
     expect(result.code).toBe(0);
   });
 
@@ -95,7 +98,10 @@ describe("mosaic fleet validate", () => {
 
   it("-f '' is an error, not a silent fall-back to another roster", () => {
     // `-f "$ROSTER"` with ROSTER unset must not validate $MOSAIC_ROSTER instead.
-    const result = runCli(["fleet", "validate", "-f", ""], { cwd: dir, env: { MOSAIC_ROSTER: join(dir, "valid.yaml") } });
+    const result = runCli(["fleet", "validate", "-f", ""], {
+      cwd: dir,
+      env: { MOSAIC_ROSTER: join(dir, "valid.yaml") },
+    });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
   });

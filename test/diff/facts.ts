@@ -4,7 +4,14 @@
 
 import type { FleetObservation, TenantObservation } from "../../src/observe/index.js";
 import type {
-  HeartbeatObservation, HeartbeatRecord, ProcessInfo, ProcessTree, SystemdObservation, TmuxObservation, TmuxPane, UnitState,
+  HeartbeatObservation,
+  HeartbeatRecord,
+  ProcessInfo,
+  ProcessTree,
+  SystemdObservation,
+  TmuxObservation,
+  TmuxPane,
+  UnitState,
 } from "../../src/observe/types.js";
 import type { AgentSpec, FleetSpec } from "../../src/spec/resolve.js";
 import { runtimeCatalog, type RuntimeSpec } from "../../src/spec/runtimes.js";
@@ -144,7 +151,8 @@ export function world(
   for (const spec of specs) {
     const o = observed[spec.name] ?? {};
     const tree = o.tree === undefined ? chain(["python3", "-u", "/opt/mosaic/dogfood-agent.py"]) : o.tree;
-    const p = o.pane === undefined ? pane(spec.name, { paneId: `%${paneNumber++}`, pid: tree?.root.pid ?? nextPid++ }) : o.pane;
+    const p =
+      o.pane === undefined ? pane(spec.name, { paneId: `%${paneNumber++}`, pid: tree?.root.pid ?? nextPid++ }) : o.pane;
     if (p) {
       sessions.set(spec.name, p);
       trees.set(p.pid, p.dead ? null : tree);
@@ -153,19 +161,40 @@ export function world(
     const hb = o.heartbeat ?? present({ pid: tree?.root.pid ?? 4250 });
     if (spec.heartbeat.expected) heartbeats.set(spec.name, hb);
     if (hb.state === "present") {
-      heartbeatProcesses.set(hb.record.pid, o.writer === undefined ? (tree?.root ?? proc(["agent"], { pid: hb.record.pid })) : o.writer);
+      heartbeatProcesses.set(
+        hb.record.pid,
+        o.writer === undefined ? (tree?.root ?? proc(["agent"], { pid: hb.record.pid })) : o.writer,
+      );
     }
   }
   for (const extraPane of extra.sessions ?? []) sessions.set(extraPane.session, extraPane);
   const tmux: TenantObservation["tmux"] =
-    extra.tmux ?? new Map([[SOCKET, { ok: true, socket: SOCKET, socketPath: `/tmp/tmux-1000/${SOCKET}`, sessions } satisfies TmuxObservation]]);
+    extra.tmux ??
+    new Map([
+      [
+        SOCKET,
+        { ok: true, socket: SOCKET, socketPath: `/tmp/tmux-1000/${SOCKET}`, sessions } satisfies TmuxObservation,
+      ],
+    ]);
   const systemd: TenantObservation["systemd"] = extra.systemd ?? ({ ok: true, units } satisfies SystemdObservation);
   const access: TenantObservation["access"] = {
-    visible: true, account: { name: USER, uid: 1000, gid: 1000, home: `/home/${USER}` }, delegated: false, env: {}, runDir: "/run", asTenant: [],
+    visible: true,
+    account: { name: USER, uid: 1000, gid: 1000, home: `/home/${USER}` },
+    delegated: false,
+    env: {},
+    runDir: "/run",
+    asTenant: [],
   };
   const tenant: TenantObservation = { tenant: USER, access, tmux, systemd, heartbeats, heartbeatProcesses };
   return {
     fleet: { file: "roster.yaml", fleet: "mosaic-factory", agents: specs, runtimes: CATALOG },
-    observation: { observedAtMs: NOW_MS, host: HOST, user: USER, tenants: new Map([[USER, tenant]]), trees, procReadable: true },
+    observation: {
+      observedAtMs: NOW_MS,
+      host: HOST,
+      user: USER,
+      tenants: new Map([[USER, tenant]]),
+      trees,
+      procReadable: true,
+    },
   };
 }

@@ -14,7 +14,10 @@ const oldWriter = proc(["python3", "dogfood-agent.py"], { pid: 4250, startedAtMs
 
 function judge(hb: HeartbeatObservation, writer: ProcessInfo | null = oldWriter, nowMs = NOW_MS, agent = spec) {
   const f = facts({ heartbeat: hb, heartbeatProcess: writer }, agent);
-  return { health: heartbeatHealth(agent, f, nowMs), condition: stale({ agent, socket: agent.socket, facts: f, nowMs, catalog: CATALOG }) };
+  return {
+    health: heartbeatHealth(agent, f, nowMs),
+    condition: stale({ agent, socket: agent.socket, facts: f, nowMs, catalog: CATALOG }),
+  };
 }
 
 describe("the stale boundary (3 × interval)", () => {
@@ -38,10 +41,18 @@ describe("the stale boundary (3 × interval)", () => {
 
   it("the same boundary through the whole status object: heartbeat.state and age_s", () => {
     const at = (ts: number) => {
-      const { fleet, observation } = world([spec], { [spec.name]: { heartbeat: present({ ts, pid: 4250 }), writer: oldWriter } });
+      const { fleet, observation } = world([spec], {
+        [spec.name]: { heartbeat: present({ ts, pid: 4250 }), writer: oldWriter },
+      });
       return buildFleetStatus(fleet, observation, { nowMs: NOW_MS }).agents[0];
     };
-    expect(at(NOW_S - 45)?.heartbeat).toMatchObject({ state: "healthy", age_s: 45, pid: 4250, interval_s: 15, expected: true });
+    expect(at(NOW_S - 45)?.heartbeat).toMatchObject({
+      state: "healthy",
+      age_s: 45,
+      pid: 4250,
+      interval_s: 15,
+      expected: true,
+    });
     expect(at(NOW_S - 46)?.heartbeat).toMatchObject({ state: "stale", age_s: 46 });
   });
 
@@ -59,10 +70,15 @@ describe("clock anomalies", () => {
   });
 
   it("a future ts through the status object: heartbeat.state unknown", () => {
-    const { fleet, observation } = world([spec], { [spec.name]: { heartbeat: present({ ts: NOW_S + 3600, pid: 4250 }), writer: oldWriter } });
+    const { fleet, observation } = world([spec], {
+      [spec.name]: { heartbeat: present({ ts: NOW_S + 3600, pid: 4250 }), writer: oldWriter },
+    });
     const agent = buildFleetStatus(fleet, observation, { nowMs: NOW_MS }).agents[0];
     expect(agent?.heartbeat.state).toBe("unknown");
-    expect(agent?.conditions.find((c) => c.type === "Stale")).toMatchObject({ status: "Unknown", reason: "ClockAnomaly" });
+    expect(agent?.conditions.find((c) => c.type === "Stale")).toMatchObject({
+      status: "Unknown",
+      reason: "ClockAnomaly",
+    });
   });
 
   it("a dead pid is stale whatever its ts — even one from the future (CONTRACT §6)", () => {
@@ -86,7 +102,10 @@ describe("the writer's pid", () => {
 
   it("a writer that started just before ts (tick rounding) is not a reuse", () => {
     const writer = proc(["python3"], { pid: 4250, startedAtMs: (NOW_S - 3) * 1000 + 500 });
-    expect(judge(present({ ts: NOW_S - 3, pid: 4250 }), writer).condition).toMatchObject({ status: "False", reason: "HeartbeatFresh" });
+    expect(judge(present({ ts: NOW_S - 3, pid: 4250 }), writer).condition).toMatchObject({
+      status: "False",
+      reason: "HeartbeatFresh",
+    });
   });
 });
 
@@ -94,11 +113,27 @@ describe("unreadable or untrusted heartbeats are Unknown, never healthy", () => 
   const cases: [string, HeartbeatObservation, string][] = [
     ["missing", { state: "missing" }, "NoHeartbeat"],
     ["malformed", { state: "invalid", reason: "Malformed", message: "heartbeat has ts twice" }, "HeartbeatMalformed"],
-    ["untrusted", { state: "invalid", reason: "Untrusted", message: "x.hb is group- or world-writable" }, "HeartbeatUntrusted"],
+    [
+      "untrusted",
+      { state: "invalid", reason: "Untrusted", message: "x.hb is group- or world-writable" },
+      "HeartbeatUntrusted",
+    ],
     ["a symlink", { state: "invalid", reason: "Symlink", message: "x.hb is a symlink" }, "HeartbeatUntrusted"],
-    ["a FIFO", { state: "invalid", reason: "NotRegularFile", message: "x.hb is not a regular file" }, "HeartbeatUnreadable"],
-    ["1 GB", { state: "invalid", reason: "TooLarge", message: "x.hb is larger than 4096 bytes" }, "HeartbeatUnreadable"],
-    ["unreadable", { state: "invalid", reason: "ReadError", message: "x.hb cannot be read (EIO)" }, "HeartbeatUnreadable"],
+    [
+      "a FIFO",
+      { state: "invalid", reason: "NotRegularFile", message: "x.hb is not a regular file" },
+      "HeartbeatUnreadable",
+    ],
+    [
+      "1 GB",
+      { state: "invalid", reason: "TooLarge", message: "x.hb is larger than 4096 bytes" },
+      "HeartbeatUnreadable",
+    ],
+    [
+      "unreadable",
+      { state: "invalid", reason: "ReadError", message: "x.hb cannot be read (EIO)" },
+      "HeartbeatUnreadable",
+    ],
   ];
   it.each(cases.map(([what, hb, reason]) => ({ what, hb, reason })))("$what → Unknown $reason", ({ hb, reason }) => {
     const { health, condition } = judge(hb);
@@ -120,6 +155,9 @@ describe("heartbeats the roster does not ask for", () => {
     const { fleet, observation } = world([agent], { _holder: { tree: null } });
     const status = buildFleetStatus(fleet, observation, { nowMs: NOW_MS });
     expect(status.agents[0]?.heartbeat).toMatchObject({ expected: false, state: "unknown" });
-    expect(status.agents[0]?.conditions.find((c) => c.type === "Stale")).toMatchObject({ status: "False", reason: "HeartbeatNotExpected" });
+    expect(status.agents[0]?.conditions.find((c) => c.type === "Stale")).toMatchObject({
+      status: "False",
+      reason: "HeartbeatNotExpected",
+    });
   });
 });

@@ -17,7 +17,11 @@ function actual(tree: ProcessTree, desired = "claude"): string | null {
 describe("programNames and identifyRuntime", () => {
   const cases: [string, string[], string][] = [
     ["python3 -u /x/dogfood-agent.py", ["python3", "-u", "/x/dogfood-agent.py"], "stub"],
-    ["/usr/bin/python3.11 /x/dogfood-agent.py (versioned interpreter)", ["/usr/bin/python3.11", "/x/dogfood-agent.py"], "stub"],
+    [
+      "/usr/bin/python3.11 /x/dogfood-agent.py (versioned interpreter)",
+      ["/usr/bin/python3.11", "/x/dogfood-agent.py"],
+      "stub",
+    ],
     ["node /usr/bin/pi", ["node", "/usr/bin/pi"], "pi"],
     ["/usr/local/bin/pi --model x", ["/usr/local/bin/pi", "--model", "x"], "pi"],
     ["bash", ["bash"], "shell"],
@@ -28,9 +32,12 @@ describe("programNames and identifyRuntime", () => {
     ["node /opt/bin/codex", ["node", "/opt/bin/codex"], "codex"],
     ["claude", ["/home/u/.local/bin/claude"], "claude"],
   ];
-  it.each(cases.map(([what, argv, expected]) => ({ what, argv, expected })))("$what → $expected", ({ argv, expected }) => {
-    expect(actual(chain(argv))).toBe(expected);
-  });
+  it.each(cases.map(([what, argv, expected]) => ({ what, argv, expected })))(
+    "$what → $expected",
+    ({ argv, expected }) => {
+      expect(actual(chain(argv))).toBe(expected);
+    },
+  );
 
   it("names a process by argv[0] and, under an interpreter, by its script", () => {
     expect(programNames(proc(["python3", "-u", "/x/dogfood-agent.py"]))).toEqual(["python3", "dogfood-agent.py"]);
@@ -48,7 +55,11 @@ describe("programNames and identifyRuntime", () => {
   });
 
   it("otherwise names the deepest non-shell runtime: bash → python3 dogfood-agent.py is stub", () => {
-    const found = identifyRuntime(chain(["bash", "-c", "python3 /x/dogfood-agent.py"], ["python3", "/x/dogfood-agent.py"]), runtime("pi"), CATALOG);
+    const found = identifyRuntime(
+      chain(["bash", "-c", "python3 /x/dogfood-agent.py"], ["python3", "/x/dogfood-agent.py"]),
+      runtime("pi"),
+      CATALOG,
+    );
     expect(found.runtime).toBe("stub");
     expect(shortCommand(found.process)).toBe("python3 dogfood-agent.py");
   });
@@ -82,7 +93,10 @@ describe("Drift", () => {
   });
 
   it("desired stub, tree python3 -u dogfood-agent.py: False RuntimeMatches", () => {
-    expect(check("stub", chain(["python3", "-u", "/x/dogfood-agent.py"]))).toMatchObject({ status: "False", reason: "RuntimeMatches" });
+    expect(check("stub", chain(["python3", "-u", "/x/dogfood-agent.py"]))).toMatchObject({
+      status: "False",
+      reason: "RuntimeMatches",
+    });
   });
 
   it("desired shell, an idle login shell (-bash): False", () => {

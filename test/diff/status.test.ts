@@ -14,25 +14,40 @@ function status(...args: Parameters<typeof world>): FleetStatus {
 }
 
 const conditions = (s: FleetStatus, name: string) =>
-  Object.fromEntries((s.agents.find((a) => a.name === name)?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+  Object.fromEntries(
+    (s.agents.find((a) => a.name === name)?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]),
+  );
 
 describe("the status object", () => {
   it("has the contract's envelope and every condition type on every agent, in the contract's order", () => {
     const s = status([agentSpec({ name: "a" }), agentSpec({ name: "b", runtime: "pi", host: "elsewhere" })]);
-    expect(s).toMatchObject({ apiVersion: "mosaic.fleet/v1", kind: "FleetStatus", fleet: "mosaic-factory", host: HOST });
+    expect(s).toMatchObject({
+      apiVersion: "mosaic.fleet/v1",
+      kind: "FleetStatus",
+      fleet: "mosaic-factory",
+      host: HOST,
+    });
     expect(s.observedAt).toBe(new Date(NOW_MS).toISOString());
     for (const agent of s.agents) expect(agent.conditions.map((c) => c.type)).toEqual([...CONDITION_TYPES]);
   });
 
   it("a healthy agent: pane alive with target, pid and idle_s from the injected clock", () => {
-    const s = status([agentSpec({ name: "a" })], { a: { pane: pane("a", { paneId: "%7", pid: 5150, activity: NOW_S - 12 }), tree: chain(["python3", "/x/dogfood-agent.py"]) } });
+    const s = status([agentSpec({ name: "a" })], {
+      a: {
+        pane: pane("a", { paneId: "%7", pid: 5150, activity: NOW_S - 12 }),
+        tree: chain(["python3", "/x/dogfood-agent.py"]),
+      },
+    });
     const agent = s.agents[0];
     expect(agent?.pane).toMatchObject({ state: "alive", target: "%7", pid: 5150, idle_s: 12 });
     expect(agent?.tenant_id).toBe(USER);
     expect(agent?.host).toBe(HOST);
     expect(conditions(s, "a")).toEqual({
-      PaneDead: "False/PaneAlive", Stale: "False/HeartbeatFresh", Drift: "False/RuntimeMatches",
-      BootDisabled: "False/UnitEnabled", UnitDown: "False/UnitActive",
+      PaneDead: "False/PaneAlive",
+      Stale: "False/HeartbeatFresh",
+      Drift: "False/RuntimeMatches",
+      BootDisabled: "False/UnitEnabled",
+      UnitDown: "False/UnitActive",
     });
   });
 
@@ -44,23 +59,38 @@ describe("the status object", () => {
 
   it("active but disabled unit, roster boot: enabled → BootDisabled True; boot: any → False BootNotRequired", () => {
     const off = unit("mosaic-agent@a.service", { enabled: "disabled" });
-    expect(conditions(status([agentSpec({ name: "a" })], { a: { unit: off } }), "a")["BootDisabled"]).toBe("True/UnitNotEnabled");
-    expect(conditions(status([agentSpec({ name: "a", boot: "any" })], { a: { unit: off } }), "a")["BootDisabled"]).toBe("False/BootNotRequired");
+    expect(conditions(status([agentSpec({ name: "a" })], { a: { unit: off } }), "a")["BootDisabled"]).toBe(
+      "True/UnitNotEnabled",
+    );
+    expect(conditions(status([agentSpec({ name: "a", boot: "any" })], { a: { unit: off } }), "a")["BootDisabled"]).toBe(
+      "False/BootNotRequired",
+    );
   });
 
   it("an ephemeral agent without a session: not scheduled, not a problem", () => {
     const s = status([agentSpec({ name: "worker-1", runtime: "codex", lifecycle: "ephemeral" })], {
-      "worker-1": { pane: null, tree: null, unit: unit("mosaic-agent@worker-1.service", { active: "inactive", sub: "dead", enabled: "disabled" }) },
+      "worker-1": {
+        pane: null,
+        tree: null,
+        unit: unit("mosaic-agent@worker-1.service", { active: "inactive", sub: "dead", enabled: "disabled" }),
+      },
     });
     expect(conditions(s, "worker-1")).toEqual({
-      PaneDead: "False/NotScheduled", Stale: "False/NotScheduled", Drift: "False/NotScheduled",
-      BootDisabled: "False/BootNotRequired", UnitDown: "False/NotScheduled",
+      PaneDead: "False/NotScheduled",
+      Stale: "False/NotScheduled",
+      Drift: "False/NotScheduled",
+      BootDisabled: "False/BootNotRequired",
+      UnitDown: "False/NotScheduled",
     });
     expect(rosterDiff(s)[0]?.changes).toEqual([]);
   });
 
   it("sessions nobody in the roster claims are unmanaged, with tenant_id and host; exact names only", () => {
-    const s = status([agentSpec({ name: "agent1" })], { agent1: { pane: null, tree: null } }, { sessions: [pane("agent10"), pane("scratch")] });
+    const s = status(
+      [agentSpec({ name: "agent1" })],
+      { agent1: { pane: null, tree: null } },
+      { sessions: [pane("agent10"), pane("scratch")] },
+    );
     expect(s.unmanaged).toEqual([
       { session: "agent10", socket: SOCKET, tenant_id: USER, host: HOST },
       { session: "scratch", socket: SOCKET, tenant_id: USER, host: HOST },
@@ -87,13 +117,19 @@ describe("the status object", () => {
   });
 
   it("no tmux, no systemd: Unknown with the source's reason, and the sources listed", () => {
-    const s = status([agentSpec({ name: "a" })], {}, {
-      tmux: new Map([[SOCKET, { ok: false, reason: "TmuxTimeout", message: "tmux did not answer" }]]),
-      systemd: { ok: false, reason: "SystemdUnavailable", message: "no bus" },
-    });
+    const s = status(
+      [agentSpec({ name: "a" })],
+      {},
+      {
+        tmux: new Map([[SOCKET, { ok: false, reason: "TmuxTimeout", message: "tmux did not answer" }]]),
+        systemd: { ok: false, reason: "SystemdUnavailable", message: "no bus" },
+      },
+    );
     expect(conditions(s, "a")).toMatchObject({
-      PaneDead: "Unknown/TmuxTimeout", Drift: "Unknown/TmuxTimeout",
-      BootDisabled: "Unknown/SystemdUnavailable", UnitDown: "Unknown/SystemdUnavailable",
+      PaneDead: "Unknown/TmuxTimeout",
+      Drift: "Unknown/TmuxTimeout",
+      BootDisabled: "Unknown/SystemdUnavailable",
+      UnitDown: "Unknown/SystemdUnavailable",
     });
     expect(s.agents[0]?.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
     expect(s.sources.map((x) => x.reason).sort()).toEqual(["SystemdUnavailable", "TmuxTimeout"]);
@@ -103,7 +139,10 @@ describe("the status object", () => {
 describe("roster diff", () => {
   it("canary-pi running the stub: runtime desired pi, actual stub; enabled desired when boot is required", () => {
     const s = status([agentSpec({ name: "canary-pi", runtime: "pi" })], {
-      "canary-pi": { tree: chain(["python3", "/x/dogfood-agent.py"]), unit: unit("mosaic-agent@canary-pi.service", { enabled: "disabled" }) },
+      "canary-pi": {
+        tree: chain(["python3", "/x/dogfood-agent.py"]),
+        unit: unit("mosaic-agent@canary-pi.service", { enabled: "disabled" }),
+      },
     });
     const [d] = rosterDiff(s);
     expect(d).toMatchObject({ agent: "canary-pi", tenant_id: USER, host: HOST });
@@ -122,7 +161,11 @@ describe("compliance summary", () => {
   });
 
   it("every condition False → COMPLIANT", () => {
-    expect(summarize(status([agentSpec({ name: "a" }), agentSpec({ name: "b" })]))).toMatchObject({ agents: 2, compliant: 2, verdict: "COMPLIANT" });
+    expect(summarize(status([agentSpec({ name: "a" }), agentSpec({ name: "b" })]))).toMatchObject({
+      agents: 2,
+      compliant: 2,
+      verdict: "COMPLIANT",
+    });
   });
 
   it("any Unknown → not compliant (UNKNOWN)", () => {
@@ -131,7 +174,9 @@ describe("compliance summary", () => {
   });
 
   it("every agent unreadable (remote) → UNKNOWN", () => {
-    expect(summarize(status([agentSpec({ name: "a", host: "x1" }), agentSpec({ name: "b", host: "x2" })])).verdict).toBe("UNKNOWN");
+    expect(
+      summarize(status([agentSpec({ name: "a", host: "x1" }), agentSpec({ name: "b", host: "x2" })])).verdict,
+    ).toBe("UNKNOWN");
   });
 
   it("any True → NONCOMPLIANT, even next to Unknown", () => {

@@ -117,7 +117,8 @@ function installExitHook(): void {
 }
 
 /** Variables that must not leak from the test process into a manager or its children. */
-const LEAKY = /^(TMUX|TMUX_PANE|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_PID|LISTEN_FDS|LISTEN_FDNAMES|INVOCATION_ID|JOURNAL_STREAM|MANAGERPID|SYSTEMD_EXEC_PID|NODE_OPTIONS|VITEST.*|XDG_.*)$/;
+const LEAKY =
+  /^(TMUX|TMUX_PANE|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_PID|LISTEN_FDS|LISTEN_FDNAMES|INVOCATION_ID|JOURNAL_STREAM|MANAGERPID|SYSTEMD_EXEC_PID|NODE_OPTIONS|VITEST.*|XDG_.*)$/;
 
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -526,7 +527,8 @@ function unavailable(reason: string): null {
 /** Cheap synchronous precheck: why a manager cannot be started here, or null if it may be. */
 export function systemdUnavailableReason(): string | null {
   const uid = process.getuid?.();
-  if (uid !== 0) return `not running as root (uid ${uid ?? "unknown"}); a private user manager needs /run/systemd/system and cgroup access`;
+  if (uid !== 0)
+    return `not running as root (uid ${uid ?? "unknown"}); a private user manager needs /run/systemd/system and cgroup access`;
   if (!existsSync(SYSTEMD_BINARY)) return `${SYSTEMD_BINARY} does not exist (systemd not installed)`;
   return null;
 }
@@ -575,13 +577,16 @@ export async function startUserManager(opts: StartUserManagerOptions = {}): Prom
   const logFd = openSync(join(root, "manager.log"), "a");
   // sh moves itself into the private cgroup(s), then becomes systemd (same pid).
   // detached: true = setsid(), so the manager is in its own session and process group.
-  const script =
-    'for f do echo $$ > "$f" || echo "test helper: could not move into $f" >&2; done; exec "$0" --user';
-  const child = spawn("/bin/sh", ["-c", script, SYSTEMD_BINARY, ...(plan?.dirs ?? []).map((d) => join(d, "cgroup.procs"))], {
-    detached: true,
-    stdio: ["ignore", logFd, logFd],
-    env: managerEnv,
-  });
+  const script = 'for f do echo $$ > "$f" || echo "test helper: could not move into $f" >&2; done; exec "$0" --user';
+  const child = spawn(
+    "/bin/sh",
+    ["-c", script, SYSTEMD_BINARY, ...(plan?.dirs ?? []).map((d) => join(d, "cgroup.procs"))],
+    {
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      env: managerEnv,
+    },
+  );
   closeSync(logFd);
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   child.unref();
@@ -599,12 +604,16 @@ export async function startUserManager(opts: StartUserManagerOptions = {}): Prom
 
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let lastAnswer = "";
-  const ready = await waitFor(async () => {
-    if (manager.hasExited) return true;
-    const result = await manager.systemctl("is-system-running");
-    lastAnswer = (result.stdout.trim() || result.message).split("\n")[0] ?? "";
-    return result.stdout.trim() === "running" || result.stdout.trim() === "degraded";
-  }, timeoutMs, 100);
+  const ready = await waitFor(
+    async () => {
+      if (manager.hasExited) return true;
+      const result = await manager.systemctl("is-system-running");
+      lastAnswer = (result.stdout.trim() || result.message).split("\n")[0] ?? "";
+      return result.stdout.trim() === "running" || result.stdout.trim() === "degraded";
+    },
+    timeoutMs,
+    100,
+  );
 
   if (!ready || manager.hasExited) {
     const exitedEarly = manager.hasExited;

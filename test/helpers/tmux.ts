@@ -59,7 +59,11 @@ export interface TmuxServer {
    * as an array of 2+ words it is exec'd directly (tmux's own rule: a 1-element array is
    * run by the shell, like a string). Throws if tmux refuses.
    */
-  newSession(name: string, command: string[] | string, opts?: NewSessionOptions): Promise<{ paneId: string; panePid: number }>;
+  newSession(
+    name: string,
+    command: string[] | string,
+    opts?: NewSessionOptions,
+  ): Promise<{ paneId: string; panePid: number }>;
   /** pane_pid of the first pane of session `name` (exact match). Throws if missing. */
   panePid(name: string): Promise<number>;
   /** The server's pid, or null when no server is running on the socket. */

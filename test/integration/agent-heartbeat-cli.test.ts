@@ -4,7 +4,16 @@
 // stopped; bad input is one clear line and exit 2.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -71,7 +80,9 @@ describe("agent heartbeat --once", () => {
     }
     // From a wrapper script: another process vouched for, so a new sequence.
     const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} agent heartbeat once-s --once`;
-    expect((await execa("sh", ["-c", script], { env, extendEnv: false, reject: false, timeout: 15_000 })).exitCode).toBe(0);
+    expect(
+      (await execa("sh", ["-c", script], { env, extendEnv: false, reject: false, timeout: 15_000 })).exitCode,
+    ).toBe(0);
     expect(seqOf()).toBe(1);
   });
 
@@ -88,13 +99,17 @@ describe("agent heartbeat --once", () => {
 
 describe("agent heartbeat (no --once)", () => {
   it("keeps beating, answers probes, and writes status=stopping on SIGTERM", async () => {
-    const child = execa(process.execPath, [BIN, "agent", "heartbeat", "keeper", "--interval", "1s", "--status", "busy"], {
-      env,
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-      timeout: 20_000,
-    });
+    const child = execa(
+      process.execPath,
+      [BIN, "agent", "heartbeat", "keeper", "--interval", "1s", "--status", "busy"],
+      {
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: "ignore",
+        timeout: 20_000,
+      },
+    );
     children.push(child);
     const pid = child.pid as number;
     const hbFile = join(runDir, "keeper.hb");
@@ -106,7 +121,10 @@ describe("agent heartbeat (no --once)", () => {
     // Still running, still beating: a responder that exits at once leaves a heartbeat
     // whose pid is gone, which every observer reports as stale.
     const startedLife = { alive: pidAlive(pid), exitCode: child.exitCode ?? null };
-    expect(startedLife, "agent heartbeat exited instead of staying up as a responder").toEqual({ alive: true, exitCode: null });
+    expect(startedLife, "agent heartbeat exited instead of staying up as a responder").toEqual({
+      alive: true,
+      exitCode: null,
+    });
     const later = readHb(hbFile);
     expect(later?.seq ?? 0).toBeGreaterThan(first?.seq ?? 0);
     expect(later?.status).toBe("busy");
@@ -126,7 +144,11 @@ describe("agent heartbeat (no --once)", () => {
 
 describe("agent heartbeat: usage errors", () => {
   for (const [label, args, pattern] of [
-    ['--status "two words"', ["agent", "heartbeat", "x", "--once", "--status", "two words"], /invalid --status "two words"/],
+    [
+      '--status "two words"',
+      ["agent", "heartbeat", "x", "--once", "--status", "two words"],
+      /invalid --status "two words"/,
+    ],
     ["--status with an =", ["agent", "heartbeat", "x", "--once", "--status", "a=b"], /invalid --status "a=b"/],
     ["--status empty", ["agent", "heartbeat", "x", "--once", "--status", ""], /invalid --status ""/],
     ["an invalid name", ["agent", "heartbeat", "x/y", "--once"], /invalid agent name "x\/y"/],

@@ -60,7 +60,14 @@ beforeAll(async () => {
   mkdirSync(runtime, { mode: 0o700 });
   const roster = join(base, "roster.yaml");
   writeFileSync(roster, stubRoster(tmux.socket, ["alpha", "gamma"], 1));
-  env = cliEnv({ HOME: base, MOSAIC_HOME: home, MOSAIC_ROSTER: roster, TMUX_TMPDIR: tmux.tmpdir, XDG_RUNTIME_DIR: runtime, NO_COLOR: "1" });
+  env = cliEnv({
+    HOME: base,
+    MOSAIC_HOME: home,
+    MOSAIC_ROSTER: roster,
+    TMUX_TMPDIR: tmux.tmpdir,
+    XDG_RUNTIME_DIR: runtime,
+    NO_COLOR: "1",
+  });
 
   const common = { width: 200, height: 30 };
   // Name from the argument (it beats MOSAIC_AGENT_NAME).
@@ -74,7 +81,10 @@ beforeAll(async () => {
     env: { MOSAIC_HOME: home, MOSAIC_AGENT_NAME: "beta" },
   });
   // Killed with its session (what `demo --down` and a unit's ExecStop do).
-  await tmux.newSession("delta", stubPaneArgv(["delta", "--interval", "1s"]), { ...common, env: { MOSAIC_HOME: home } });
+  await tmux.newSession("delta", stubPaneArgv(["delta", "--interval", "1s"]), {
+    ...common,
+    env: { MOSAIC_HOME: home },
+  });
   // Neither: the tmux session's name.
   await tmux.newSession("gamma", stubPaneArgv(["--interval", "1s"], "unset MOSAIC_AGENT_NAME; "), {
     ...common,
@@ -119,7 +129,9 @@ describe("agent stub in a tmux pane", () => {
     expect(later?.name).toBe("alpha");
     expect(later?.seq ?? 0).toBeGreaterThanOrEqual((first?.seq ?? 0) + 1);
     expect(Math.floor(Date.now() / 1000) - (later?.ts ?? 0)).toBeLessThanOrEqual(1);
-    expect(readFileSync(hbPath("alpha"), "utf8")).toMatch(/^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha( probe=\S+)?( ack=\S+)?\n$/);
+    expect(readFileSync(hbPath("alpha"), "utf8")).toMatch(
+      /^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha( probe=\S+)?( ack=\S+)?\n$/,
+    );
   });
 
   it("acknowledges a typed line as ack=<sha256[:12]> in its heartbeat", async () => {
@@ -130,7 +142,9 @@ describe("agent stub in a tmux pane", () => {
     expect((await tmux.tmux("send-keys", "-t", "=alpha:", "Enter")).ok).toBe(true);
     expect(await waitUntil(() => readHb(hbPath("alpha"))?.ack === expected, 5_000)).toBe(true);
     expect(readHb(hbPath("alpha"))?.status).toBe("idle");
-    expect(await waitUntil(async () => (await pane("alpha")).includes(`ack=${expected} received "hello world"`), 3_000)).toBe(true);
+    expect(
+      await waitUntil(async () => (await pane("alpha")).includes(`ack=${expected} received "hello world"`), 3_000),
+    ).toBe(true);
     // A second line replaces the ack.
     await tmux.tmux("send-keys", "-t", "=alpha:", "-l", "second line");
     await tmux.tmux("send-keys", "-t", "=alpha:", "Enter");
@@ -156,14 +170,18 @@ describe("agent stub in a tmux pane", () => {
 
     let staleAfterMs = -1;
     let last = before;
-    const sawStale = await waitUntil(async () => {
-      last = agentOf((await psJson(env)).status, "alpha");
-      if (last.heartbeat.state === "stale") {
-        staleAfterMs = Date.now() - stoppedAt;
-        return true;
-      }
-      return false;
-    }, 10_000, 200);
+    const sawStale = await waitUntil(
+      async () => {
+        last = agentOf((await psJson(env)).status, "alpha");
+        if (last.heartbeat.state === "stale") {
+          staleAfterMs = Date.now() - stoppedAt;
+          return true;
+        }
+        return false;
+      },
+      10_000,
+      200,
+    );
     expect(sawStale, `still ${JSON.stringify(last.heartbeat)}`).toBe(true);
     expect(pidState(pid)).toBe("T");
     const stale = last.conditions.find((c) => c.type === "Stale");
@@ -183,10 +201,14 @@ describe("agent stub in a tmux pane", () => {
 
     signal(pid, "SIGCONT");
     stopped.splice(stopped.indexOf(pid), 1);
-    const resumed = await waitUntil(async () => {
-      last = agentOf((await psJson(env)).status, "alpha");
-      return last.heartbeat.state === "healthy";
-    }, 5_000, 100);
+    const resumed = await waitUntil(
+      async () => {
+        last = agentOf((await psJson(env)).status, "alpha");
+        return last.heartbeat.state === "healthy";
+      },
+      5_000,
+      100,
+    );
     expect(resumed, `after SIGCONT still ${JSON.stringify(last.heartbeat)}`).toBe(true);
     expect(conditionStatus(last, "Stale")).toBe("False");
     expect(last.heartbeat.pid).toBe(pid);
@@ -226,7 +248,11 @@ describe("agent stub outside tmux", () => {
   it("with no name anywhere: exit 2, one clear line, no stack trace", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "mf-agent-stub-noname-"));
     try {
-      const run = await mosaic(["agent", "stub", "--interval", "1s"], cliEnv({ HOME: scratch, MOSAIC_HOME: scratch }), 10_000);
+      const run = await mosaic(
+        ["agent", "stub", "--interval", "1s"],
+        cliEnv({ HOME: scratch, MOSAIC_HOME: scratch }),
+        10_000,
+      );
       expect(run.code).toBe(2);
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
       expect(run.stderr).toMatch(/no agent name/);
@@ -238,13 +264,21 @@ describe("agent stub outside tmux", () => {
 
   for (const [label, args, pattern] of [
     ["an invalid name", ["agent", "stub", "../etc", "--interval", "1s"], /invalid agent name/],
-    ["an invalid MOSAIC_AGENT_NAME", ["agent", "stub", "--interval", "1s"], /invalid agent name "a b" \(from MOSAIC_AGENT_NAME\)/],
+    [
+      "an invalid MOSAIC_AGENT_NAME",
+      ["agent", "stub", "--interval", "1s"],
+      /invalid agent name "a b" \(from MOSAIC_AGENT_NAME\)/,
+    ],
     ["an invalid --interval", ["agent", "stub", "x", "--interval", "soon"], /invalid --interval "soon"/],
   ] as const) {
     it(`with ${label}: exit 2, one clear line, no heartbeat written`, async () => {
       const scratch = mkdtempSync(join(tmpdir(), "mf-agent-stub-bad-"));
       try {
-        const run = await mosaic([...args], cliEnv({ HOME: scratch, MOSAIC_HOME: scratch, MOSAIC_AGENT_NAME: "a b" }), 10_000);
+        const run = await mosaic(
+          [...args],
+          cliEnv({ HOME: scratch, MOSAIC_HOME: scratch, MOSAIC_AGENT_NAME: "a b" }),
+          10_000,
+        );
         expect(run.code).toBe(2);
         expect(run.stderr.trim().split("\n")).toHaveLength(1);
         expect(run.stderr).toMatch(pattern);
@@ -292,7 +326,11 @@ describe("agent stub outside tmux", () => {
       if (run.exitCode === 2) {
         expect(String(run.stderr).trim().split("\n")).toHaveLength(1);
       } else {
-        const seen = { exit: run.exitCode, timeoutOverflowWarning: /TimeoutOverflowWarning/.test(String(run.stderr)), rewritesInOneSecond: hb?.seq ?? 0 };
+        const seen = {
+          exit: run.exitCode,
+          timeoutOverflowWarning: /TimeoutOverflowWarning/.test(String(run.stderr)),
+          rewritesInOneSecond: hb?.seq ?? 0,
+        };
         expect(seen.timeoutOverflowWarning || seen.rewritesInOneSecond >= 10 ? seen : "ok").toBe("ok");
       }
     } finally {

@@ -39,7 +39,10 @@ export async function mosaic(args: readonly string[], env: NodeJS.ProcessEnv, ti
 }
 
 /** `fleet ps -o json` parsed; throws with stderr when it did not exit 0. */
-export async function psJson(env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<{ run: CliRun; status: FleetStatus }> {
+export async function psJson(
+  env: NodeJS.ProcessEnv,
+  extraArgs: string[] = [],
+): Promise<{ run: CliRun; status: FleetStatus }> {
   const run = await mosaic(["fleet", "ps", "-o", "json", ...extraArgs], env);
   if (run.code !== 0) throw new Error(`fleet ps exited ${run.code}: ${run.stderr}\n${run.stdout}`);
   return { run, status: JSON.parse(run.stdout) as FleetStatus };
@@ -69,7 +72,11 @@ export function readHb(path: string): HeartbeatRecord | null {
 
 export const sleep = (ms: number) => new Promise<void>((resolvePromise) => setTimeout(resolvePromise, ms));
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -178,7 +185,9 @@ export function stubRoster(socket: string, agents: string[], intervalS = 1, extr
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function percentile(values: number[], p: number): number {
@@ -202,7 +211,9 @@ export function ppidOf(pid: number): number | null {
  */
 export function tableIn(text: string): { header: string[]; rows: Record<string, string>[] } {
   const lines = text.split("\n");
-  const at = lines.findIndex((line) => /^NAME\s+TENANT\s+HOST\s+RUNTIME\s+UNIT\s+PANE\s+PID\s+IDLE\s+HEARTBEAT\s+CONDITIONS\s*$/.test(line));
+  const at = lines.findIndex((line) =>
+    /^NAME\s+TENANT\s+HOST\s+RUNTIME\s+UNIT\s+PANE\s+PID\s+IDLE\s+HEARTBEAT\s+CONDITIONS\s*$/.test(line),
+  );
   if (at === -1) throw new Error(`no fleet table in:\n${text}`);
   const headerLine = lines[at] as string;
   const header = headerLine.split(/\s+/).filter(Boolean);

@@ -61,11 +61,23 @@ function stubPids(): number[] {
 
 /** `tmux -L mosaic-demo …` in our private TMUX_TMPDIR (the demo's socket, created by the demo under test). */
 function demoTmux(...args: string[]) {
-  return execa("tmux", ["-L", "mosaic-demo", ...args], { env: tmux.childEnv(), extendEnv: false, reject: false, timeout: 5_000 });
+  return execa("tmux", ["-L", "mosaic-demo", ...args], {
+    env: tmux.childEnv(),
+    extendEnv: false,
+    reject: false,
+    timeout: 5_000,
+  });
 }
 
 async function listDemoUnits(): Promise<string> {
-  const listed = await (m as UserManager).systemctl("list-units", "--all", "--plain", "--no-legend", "--full", "mosaic-demo*");
+  const listed = await (m as UserManager).systemctl(
+    "list-units",
+    "--all",
+    "--plain",
+    "--no-legend",
+    "--full",
+    "mosaic-demo*",
+  );
   return listed.stdout.trim();
 }
 
@@ -79,7 +91,10 @@ beforeAll(async () => {
   // HOME: the units' login shells (the _holder pane) must not run root's own profile.
   m = await startUserManager({ env: { TMUX_TMPDIR: tmux.tmpdir, HOME: base } });
   if (!m) return;
-  writeFileSync(join(m.unitDir, UNRELATED_UNIT), "[Unit]\nDescription=not the demo's\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n");
+  writeFileSync(
+    join(m.unitDir, UNRELATED_UNIT),
+    "[Unit]\nDescription=not the demo's\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
+  );
   await m.systemctl("daemon-reload");
   env = cliEnv({
     HOME: base,
@@ -124,7 +139,10 @@ describe("mosaic demo with a systemd user manager", () => {
     expect(run.stdout).toMatch(/systemctl --user enable mosaic-demo-agent@canary-pi\.service/);
 
     for (const unit of DEMO_UNITS) {
-      expect(await m.show(unit, "ActiveState", "UnitFileState"), unit).toEqual({ ActiveState: "active", UnitFileState: "disabled" });
+      expect(await m.show(unit, "ActiveState", "UnitFileState"), unit).toEqual({
+        ActiveState: "active",
+        UnitFileState: "disabled",
+      });
     }
     const state = demoState();
     expect(state.mode).toBe("systemd");
@@ -136,7 +154,10 @@ describe("mosaic demo with a systemd user manager", () => {
     const { status } = await psJson({ ...env, MOSAIC_HOME: demoHome });
     const pi = agentOf(status, "canary-pi");
     expect(pi.conditions.find((c) => c.type === "Drift")).toMatchObject({ status: "True", reason: "RuntimeMismatch" });
-    expect(pi.conditions.find((c) => c.type === "BootDisabled")).toMatchObject({ status: "True", reason: "UnitNotEnabled" });
+    expect(pi.conditions.find((c) => c.type === "BootDisabled")).toMatchObject({
+      status: "True",
+      reason: "UnitNotEnabled",
+    });
     expect(pi.runtime).toMatchObject({ desired: "pi", actual: "stub" });
     expect(pi.unit).toMatchObject({ active: "active", enabled: "disabled" });
   }, 120_000);
@@ -144,7 +165,10 @@ describe("mosaic demo with a systemd user manager", () => {
   it("only canary-pi drifts: the _holder (runtime shell, tmux's default login shell) does not", async (ctx) => {
     if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
     const drifted = await driftedAgents({ ...env, MOSAIC_HOME: demoHome });
-    expect(drifted.map((line) => line.split(":")[0]), drifted.join("\n")).toEqual(["canary-pi"]);
+    expect(
+      drifted.map((line) => line.split(":")[0]),
+      drifted.join("\n"),
+    ).toEqual(["canary-pi"]);
   });
 
   it("running it again replaces the first demo (old processes gone, units active again)", async (ctx) => {
@@ -152,11 +176,15 @@ describe("mosaic demo with a systemd user manager", () => {
     const run = await mosaic(["demo"], env, 90_000);
     expect(run.code, run.stderr).toBe(0);
     expect(rowOf(tableIn(run.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
-    for (const pid of [...firstUp.panePids, ...firstUp.stubPids]) expect(pidAlive(pid), `old demo pid ${pid}`).toBe(false);
+    for (const pid of [...firstUp.panePids, ...firstUp.stubPids])
+      expect(pidAlive(pid), `old demo pid ${pid}`).toBe(false);
     const now = stubPids();
     expect(now.every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
     for (const unit of DEMO_UNITS) {
-      expect(await m.show(unit, "ActiveState", "UnitFileState"), unit).toEqual({ ActiveState: "active", UnitFileState: "disabled" });
+      expect(await m.show(unit, "ActiveState", "UnitFileState"), unit).toEqual({
+        ActiveState: "active",
+        UnitFileState: "disabled",
+      });
     }
     const sessions = await demoTmux("list-sessions", "-F", "#{session_name}");
     expect(String(sessions.stdout).trim().split("\n").sort()).toEqual(["_holder", ...DEMO_AGENTS].sort());
@@ -176,7 +204,10 @@ describe("mosaic demo with a systemd user manager", () => {
 
     // Processes: panes, stubs, the demo's tmux server; and anything else carrying its MOSAIC_HOME.
     const everyPid = [...state.panePids, ...stubs, serverPid];
-    expect(await waitUntil(() => everyPid.every((pid) => !pidAlive(pid)), 5_000), `alive: ${everyPid.filter(pidAlive).join(" ")}`).toBe(true);
+    expect(
+      await waitUntil(() => everyPid.every((pid) => !pidAlive(pid)), 5_000),
+      `alive: ${everyPid.filter(pidAlive).join(" ")}`,
+    ).toBe(true);
     expect(pidsWithEnv("MOSAIC_HOME", demoHome)).toEqual([]);
     // Sessions: no server answers on the demo's socket.
     expect((await demoTmux("list-sessions")).exitCode).not.toBe(0);
@@ -196,7 +227,8 @@ describe("mosaic demo with a systemd user manager", () => {
 
   it("--down from a shell that cannot reach the demo's user manager does not claim its units are gone while leaving them", async (ctx) => {
     if (!m) return skipOutsideCi(ctx, "no systemd user manager here");
-    if (realManager !== undefined) return skipOutsideCi(ctx, `a real user manager answers at ${realManager}; not talking to it`);
+    if (realManager !== undefined)
+      return skipOutsideCi(ctx, `a real user manager answers at ${realManager}; not talking to it`);
     const up = await mosaic(["demo"], env, 90_000);
     expect(up.code, up.stderr).toBe(0);
     // Same demo, same TMUX_TMPDIR, but no XDG_RUNTIME_DIR / XDG_CONFIG_HOME (e.g. a `sudo -i` or cron shell).
@@ -205,7 +237,10 @@ describe("mosaic demo with a systemd user manager", () => {
     const outcome = {
       exit: run.code,
       claimsRemoved: /Demo removed/.test(run.stdout),
-      unitsStillLoaded: (await listDemoUnits()).split("\n").filter(Boolean).map((line) => line.split(/\s+/).slice(0, 4).join(" ")),
+      unitsStillLoaded: (await listDemoUnits())
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split(/\s+/).slice(0, 4).join(" ")),
       unitFilesStillThere: DEMO_UNIT_FILES.filter((file) => existsSync(join(m!.unitDir, file))),
       recordKept: existsSync(join(demoHome, "demo-state.json")),
     };
@@ -216,7 +251,8 @@ describe("mosaic demo with a systemd user manager", () => {
       expect(outcome.exit).not.toBe(0);
     }
     // With the manager reachable again, --down finishes the job.
-    if (existsSync(join(demoHome, "demo-state.json"))) expect((await mosaic(["demo", "--down"], env, 60_000)).code).toBe(0);
+    if (existsSync(join(demoHome, "demo-state.json")))
+      expect((await mosaic(["demo", "--down"], env, 60_000)).code).toBe(0);
   }, 120_000);
 
   it("--down with nothing up: exit 0, 'No demo to remove'", async (ctx) => {

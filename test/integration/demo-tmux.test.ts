@@ -10,7 +10,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
-import { assertBuilt, cliEnv, driftedAgents, mosaic, pidAlive, pidsWithEnv, readHb, rowOf, tableIn, UID, waitUntil } from "./agent-support.js";
+import {
+  assertBuilt,
+  cliEnv,
+  driftedAgents,
+  mosaic,
+  pidAlive,
+  pidsWithEnv,
+  readHb,
+  rowOf,
+  tableIn,
+  UID,
+  waitUntil,
+} from "./agent-support.js";
 
 const DEMO_AGENTS = ["canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogfood-reviewer"];
 
@@ -19,7 +31,9 @@ const DEMO_AGENTS = ["canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogf
 const realManager = [`/run/user/${UID}/systemd/private`, `/run/user/${UID}/bus`].find((p) => existsSync(p));
 
 if (realManager !== undefined) {
-  process.stderr.write(`\n!! SKIPPING the tmux-only demo tests: a real user manager answers at ${realManager}, and these tests never talk to a manager they did not create.\n\n`);
+  process.stderr.write(
+    `\n!! SKIPPING the tmux-only demo tests: a real user manager answers at ${realManager}, and these tests never talk to a manager they did not create.\n\n`,
+  );
 }
 
 let tmux: TmuxServer;
@@ -47,7 +61,13 @@ beforeAll(async () => {
   await tmux.newSession("dogfood-coder", ["sleep", "600"]); // unrelated, named like a demo agent, on another socket
   base = mkdtempSync(join(tmpdir(), "mf-demo-tmux-"));
   demoHome = join(base, "demo-home");
-  env = cliEnv({ HOME: base, TMUX_TMPDIR: tmux.tmpdir, MOSAIC_DEMO_HOME: demoHome, NO_COLOR: "1", XDG_CACHE_HOME: join(base, "cache") });
+  env = cliEnv({
+    HOME: base,
+    TMUX_TMPDIR: tmux.tmpdir,
+    MOSAIC_DEMO_HOME: demoHome,
+    NO_COLOR: "1",
+    XDG_CACHE_HOME: join(base, "cache"),
+  });
   expect(env["XDG_RUNTIME_DIR"]).toBeUndefined();
 }, 60_000);
 
@@ -86,7 +106,11 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
       expect(row["RUNTIME"]).toBe("stub");
     }
     expect(rowOf(table, "worker-1")["PANE"]).toBe("missing"); // ephemeral, not started
-    const state = JSON.parse(readFileSync(join(demoHome, "demo-state.json"), "utf8")) as { mode: string; panePids: number[]; units: string[] };
+    const state = JSON.parse(readFileSync(join(demoHome, "demo-state.json"), "utf8")) as {
+      mode: string;
+      panePids: number[];
+      units: string[];
+    };
     expect(state.mode).toBe("tmux");
     expect(state.units).toEqual([]);
     first = { panePids: state.panePids, stubPids: stubPids() };
@@ -96,7 +120,10 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
   it("only canary-pi drifts: the _holder session (runtime shell, tmux's default login shell) does not", async () => {
     if (!first) return;
     const drifted = await driftedAgents({ ...env, MOSAIC_HOME: demoHome });
-    expect(drifted.map((line) => line.split(":")[0]), drifted.join("\n")).toEqual(["canary-pi"]);
+    expect(
+      drifted.map((line) => line.split(":")[0]),
+      drifted.join("\n"),
+    ).toEqual(["canary-pi"]);
   });
 
   it("running it again replaces the first demo", async () => {
@@ -118,7 +145,10 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
     expect(serverPid).toBeGreaterThan(0);
 
     // `fleet ps` inside the demo cached the demo roster's fleet: that entry goes too.
-    const cached = () => (existsSync(join(base, "cache", "mosaic")) ? readdirSync(join(base, "cache", "mosaic")).filter((f) => f.startsWith("roster-")) : []);
+    const cached = () =>
+      existsSync(join(base, "cache", "mosaic"))
+        ? readdirSync(join(base, "cache", "mosaic")).filter((f) => f.startsWith("roster-"))
+        : [];
     expect(cached()).toHaveLength(1);
 
     const run = await mosaic(["demo", "--down"], env, 60_000);
@@ -126,7 +156,10 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
     expect(run.stdout).toMatch(/Demo removed/);
     expect(cached(), "the demo roster's cache entry was left behind").toEqual([]);
     const everyPid = [...state.panePids, ...stubs, serverPid];
-    expect(await waitUntil(() => everyPid.every((pid) => !pidAlive(pid)), 5_000), `alive: ${everyPid.filter(pidAlive).join(" ")}`).toBe(true);
+    expect(
+      await waitUntil(() => everyPid.every((pid) => !pidAlive(pid)), 5_000),
+      `alive: ${everyPid.filter(pidAlive).join(" ")}`,
+    ).toBe(true);
     expect(pidsWithEnv("MOSAIC_HOME", demoHome)).toEqual([]);
     expect(pidsWithEnv("MOSAIC_DEMO_HOME", demoHome)).toEqual([]);
     expect((await demoTmux(tmux.tmpdir, "list-sessions")).exitCode).not.toBe(0);

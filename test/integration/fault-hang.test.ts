@@ -10,13 +10,34 @@
 // Real tmux (a private server), no systemd user manager needed: systemctl is reached
 // through an empty XDG_RUNTIME_DIR, so a hanging fake systemctl is the one called.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pidAlive, startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
-import { ROOT, agentOf, argvOf, cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, scratch, type Scratch } from "./fleet-support.js";
+import {
+  ROOT,
+  agentOf,
+  argvOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  nowS,
+  parseTable,
+  scratch,
+  type Scratch,
+} from "./fleet-support.js";
 
 const FAULT = join(ROOT, "test", "fixtures", "fault");
 /** The CLI is killed after this long, so an unbounded hang fails an assertion instead of the test timing out. */
@@ -86,7 +107,15 @@ function pathWithHanging(tool: "tmux" | "systemctl"): string {
 }
 
 function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return cliEnv({ TMUX_TMPDIR: tmux.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager, MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: pidsFile, ...extra });
+  return cliEnv({
+    TMUX_TMPDIR: tmux.tmpdir,
+    MOSAIC_HOME: s.home,
+    HOME: s.dir,
+    XDG_RUNTIME_DIR: noManager,
+    MOSAIC_TIMEOUT_MS: "500",
+    MF_FAKE_PIDS: pidsFile,
+    ...extra,
+  });
 }
 
 const shapes = [
@@ -99,7 +128,11 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
     const hangs = vars.MF_HANG_PARENT === "1";
     it(`a tmux that ${shape}: fleet ps exits 0 within seconds, no live pane claimed${hangs ? " (TmuxTimeout Unknown)" : ""}, heartbeat still shown`, async () => {
       s.heartbeat("hang-a", `ts=${nowS()} pid=${process.pid} status=idle`);
-      const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env({ PATH: pathWithHanging("tmux"), ...vars }), KILL_AFTER_MS);
+      const run = await mosaic(
+        ["fleet", "ps", "-f", file, "-o", "json"],
+        env({ PATH: pathWithHanging("tmux"), ...vars }),
+        KILL_AFTER_MS,
+      );
       expect(readFileSync(pidsFile, "utf8").trim(), "the fake tmux was not called").not.toBe("");
       expect(run.timedOut, `fleet ps still running after ${KILL_AFTER_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
@@ -107,7 +140,10 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
       const status = JSON.parse(run.stdout) as FleetStatus;
       for (const agent of status.agents) {
         if (hangs) {
-          expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({ status: "Unknown", reason: "TmuxTimeout" });
+          expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({
+            status: "Unknown",
+            reason: "TmuxTimeout",
+          });
           expect(agent.pane.state).toBe("unknown");
         } else {
           // The tool exited 0 having said nothing: whatever mosaic makes of that, never a live pane.
@@ -117,11 +153,18 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
       }
       // The rest of the row: the heartbeat was read and judged.
       expect(agentOf(status, "hang-a").heartbeat).toMatchObject({ state: "healthy", pid: process.pid });
-      expect(conditionOf(agentOf(status, "hang-a"), "Stale")).toMatchObject({ status: "False", reason: "HeartbeatFresh" });
+      expect(conditionOf(agentOf(status, "hang-a"), "Stale")).toMatchObject({
+        status: "False",
+        reason: "HeartbeatFresh",
+      });
     }, 30_000);
 
     it(`a systemctl that ${shape}: fleet ps exits 0 within seconds, no active unit claimed${hangs ? " (SystemdTimeout Unknown)" : ""}, tmux columns still filled`, async () => {
-      const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env({ PATH: pathWithHanging("systemctl"), ...vars }), KILL_AFTER_MS);
+      const run = await mosaic(
+        ["fleet", "ps", "-f", file, "-o", "json"],
+        env({ PATH: pathWithHanging("systemctl"), ...vars }),
+        KILL_AFTER_MS,
+      );
       expect(readFileSync(pidsFile, "utf8").trim(), "the fake systemctl was not called").not.toBe("");
       expect(run.timedOut, `fleet ps still running after ${KILL_AFTER_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
@@ -129,8 +172,14 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
       const status = JSON.parse(run.stdout) as FleetStatus;
       for (const agent of status.agents) {
         if (hangs) {
-          expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
-          expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
+          expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({
+            status: "Unknown",
+            reason: "SystemdTimeout",
+          });
+          expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({
+            status: "Unknown",
+            reason: "SystemdTimeout",
+          });
           expect(agent.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
         } else {
           // The tool exited 0 having said nothing: whatever mosaic makes of that, never an active unit.

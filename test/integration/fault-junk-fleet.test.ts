@@ -13,7 +13,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pidAlive, startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus, Reason } from "../../src/diff/types.js";
-import { cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, scratch, type Scratch } from "./fleet-support.js";
+import {
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  nowS,
+  parseTable,
+  scratch,
+  type Scratch,
+} from "./fleet-support.js";
 
 const COUNT = 1000;
 const isRoot = process.getuid?.() === 0;
@@ -45,43 +54,92 @@ const unreadable: Expect = { state: "unknown", reasons: ["HeartbeatUnreadable"] 
 
 const JUNK: Junk[] = [
   { kind: "good", expect: { state: "healthy", reasons: ["HeartbeatFresh"] }, make: (p, c) => write(p, `${line(c)}\n`) },
-  { kind: "symlink to a good heartbeat", expect: untrusted, make: (p, c) => {
-    const target = join(c.outside, `${p.split("/").pop() ?? "x"}.target`);
-    write(target, `${line(c)}\n`);
-    symlinkSync(target, p);
-  } },
+  {
+    kind: "symlink to a good heartbeat",
+    expect: untrusted,
+    make: (p, c) => {
+      const target = join(c.outside, `${p.split("/").pop() ?? "x"}.target`);
+      write(target, `${line(c)}\n`);
+      symlinkSync(target, p);
+    },
+  },
   { kind: "dangling symlink", expect: untrusted, make: (p) => symlinkSync("/nonexistent/mf-fault", p) },
   { kind: "symlink loop", expect: untrusted, make: (p) => symlinkSync(p, p) },
   { kind: "FIFO", expect: unreadable, make: (p, c) => c.fifos.push(p) },
   { kind: "directory", expect: unreadable, make: (p) => mkdirSync(join(p, "nested.hb"), { recursive: true }) },
   { kind: "1 GB sparse file", expect: unreadable, make: (p, c) => c.sparse.push(p) },
-  { kind: "4097 bytes", expect: unreadable, make: (p, c) => write(p, `${line(c)}${" ".repeat(4097 - line(c).length - 1)}\n`) },
+  {
+    kind: "4097 bytes",
+    expect: unreadable,
+    make: (p, c) => write(p, `${line(c)}${" ".repeat(4097 - line(c).length - 1)}\n`),
+  },
   { kind: "garbage", expect: malformed, make: (p) => write(p, "hello world\n") },
-  { kind: "JSON", expect: malformed, make: (p, c) => write(p, `${JSON.stringify({ ts: c.now, pid: process.pid, status: "idle" })}\n`) },
+  {
+    kind: "JSON",
+    expect: malformed,
+    make: (p, c) => write(p, `${JSON.stringify({ ts: c.now, pid: process.pid, status: "idle" })}\n`),
+  },
   { kind: "NUL bytes", expect: malformed, make: (p, c) => write(p, `${line(c)}\0\n`) },
   { kind: "only NULs", expect: malformed, make: (p) => write(p, Buffer.alloc(64)) },
   { kind: "CRLF", expect: malformed, make: (p, c) => write(p, `${line(c)}\r\n`) },
-  { kind: "ts twice", expect: malformed, make: (p, c) => write(p, `ts=${c.now} ts=${c.now} pid=${process.pid} status=idle\n`) },
+  {
+    kind: "ts twice",
+    expect: malformed,
+    make: (p, c) => write(p, `ts=${c.now} ts=${c.now} pid=${process.pid} status=idle\n`),
+  },
   { kind: "negative ts", expect: malformed, make: (p) => write(p, `ts=-1 pid=${process.pid} status=idle\n`) },
   { kind: "float ts", expect: malformed, make: (p, c) => write(p, `ts=${c.now}.5 pid=${process.pid} status=idle\n`) },
-  { kind: "20-digit ts", expect: malformed, make: (p) => write(p, `ts=17000000000000000000 pid=${process.pid} status=idle\n`) },
+  {
+    kind: "20-digit ts",
+    expect: malformed,
+    make: (p) => write(p, `ts=17000000000000000000 pid=${process.pid} status=idle\n`),
+  },
   { kind: "missing pid", expect: malformed, make: (p, c) => write(p, `ts=${c.now} status=idle\n`) },
   { kind: "torn write", expect: malformed, make: (p, c) => write(p, line(c).slice(0, 17)) },
   { kind: "two lines", expect: malformed, make: (p, c) => write(p, `${line(c)}\n${line(c)}\n`) },
   { kind: "empty", expect: malformed, make: (p) => write(p, "") },
-  { kind: "invalid UTF-8 / binary", expect: malformed, make: (p, c) => write(p, Buffer.concat([Buffer.from(`${line(c)} x=`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from("\n")])) },
-  { kind: "escape sequences", expect: malformed, make: (p, c) => write(p, `${line(c)} status2=\u001b]52;c;aGk=\u0007\n`) },
+  {
+    kind: "invalid UTF-8 / binary",
+    expect: malformed,
+    make: (p, c) =>
+      write(p, Buffer.concat([Buffer.from(`${line(c)} x=`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from("\n")])),
+  },
+  {
+    kind: "escape sequences",
+    expect: malformed,
+    make: (p, c) => write(p, `${line(c)} status2=\u001b]52;c;aGk=\u0007\n`),
+  },
   { kind: "group-writable", expect: untrusted, make: (p, c) => write(p, `${line(c)}\n`, 0o620) },
   { kind: "world-writable", expect: untrusted, make: (p, c) => write(p, `${line(c)}\n`, 0o666) },
-  { kind: "another user's file", expect: isRoot ? untrusted : { state: "healthy", reasons: ["HeartbeatFresh"] }, make: (p, c) => {
-    write(p, `${line(c)}\n`);
-    if (isRoot) chownSync(p, 65534, 65534);
-  } },
-  { kind: "dead pid", expect: { state: "stale", reasons: ["HeartbeatPidGone"] }, make: (p, c) => write(p, `${line(c, c.dead)}\n`) },
-  { kind: "reused pid", expect: { state: "stale", reasons: ["HeartbeatPidReused"] }, make: (p, c) => write(p, `${line(c, c.newcomer, c.now - 20)}\n`) },
-  { kind: "ts an hour ahead", expect: { state: "unknown", reasons: ["ClockAnomaly"] }, make: (p, c) => write(p, `${line(c, process.pid, c.now + 3600)}\n`) },
+  {
+    kind: "another user's file",
+    expect: isRoot ? untrusted : { state: "healthy", reasons: ["HeartbeatFresh"] },
+    make: (p, c) => {
+      write(p, `${line(c)}\n`);
+      if (isRoot) chownSync(p, 65534, 65534);
+    },
+  },
+  {
+    kind: "dead pid",
+    expect: { state: "stale", reasons: ["HeartbeatPidGone"] },
+    make: (p, c) => write(p, `${line(c, c.dead)}\n`),
+  },
+  {
+    kind: "reused pid",
+    expect: { state: "stale", reasons: ["HeartbeatPidReused"] },
+    make: (p, c) => write(p, `${line(c, c.newcomer, c.now - 20)}\n`),
+  },
+  {
+    kind: "ts an hour ahead",
+    expect: { state: "unknown", reasons: ["ClockAnomaly"] },
+    make: (p, c) => write(p, `${line(c, process.pid, c.now + 3600)}\n`),
+  },
   // pid 1 started at boot, normally long before ts: expired; on a machine booted moments ago, reused. Stale either way.
-  { kind: "ts 100 s old", expect: { state: "stale", reasons: ["HeartbeatExpired", "HeartbeatPidReused"] }, make: (p, c) => write(p, `${line(c, 1, c.now - 100)}\n`) },
+  {
+    kind: "ts 100 s old",
+    expect: { state: "stale", reasons: ["HeartbeatExpired", "HeartbeatPidReused"] },
+    make: (p, c) => write(p, `${line(c, 1, c.now - 100)}\n`),
+  },
   { kind: "no file", expect: { state: "unknown", reasons: ["NoHeartbeat"] }, make: () => undefined },
 ];
 
@@ -137,7 +195,12 @@ afterAll(async () => {
 
 describe("a 1 000-agent roster over a run directory full of junk", () => {
   it("fleet ps -o json exits 0 with all 1 000 agents; no junk heartbeat is healthy; every good one is", async () => {
-    const env = cliEnv({ TMUX_TMPDIR: tmux.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: join(s.dir, "no-manager") });
+    const env = cliEnv({
+      TMUX_TMPDIR: tmux.tmpdir,
+      MOSAIC_HOME: s.home,
+      HOME: s.dir,
+      XDG_RUNTIME_DIR: join(s.dir, "no-manager"),
+    });
     const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env, 60_000);
     // Wall time for the report (not asserted here; bench/ owns performance).
     console.log(`[fault-junk-fleet] fleet ps -o json, ${COUNT} agents over a junk run dir: ${run.ms} ms`);
@@ -156,10 +219,14 @@ describe("a 1 000-agent roster over a run directory full of junk", () => {
       const stale = conditionOf(agent, "Stale");
       const healthy = agent.heartbeat.state === "healthy";
       if (junk.kind !== "good" && junk.expect.state !== "healthy" && (healthy || stale.status === "False")) {
-        wrong.push(`${agent.name} (${junk.kind}) is healthy: ${JSON.stringify(agent.heartbeat)} ${JSON.stringify(stale)}`);
+        wrong.push(
+          `${agent.name} (${junk.kind}) is healthy: ${JSON.stringify(agent.heartbeat)} ${JSON.stringify(stale)}`,
+        );
       }
       if (agent.heartbeat.state !== junk.expect.state || !junk.expect.reasons.includes(stale.reason)) {
-        wrong.push(`${agent.name} (${junk.kind}): expected ${junk.expect.state} ${junk.expect.reasons.join("|")}, got ${agent.heartbeat.state} ${stale.status} ${stale.reason} (${stale.message})`);
+        wrong.push(
+          `${agent.name} (${junk.kind}): expected ${junk.expect.state} ${junk.expect.reasons.join("|")}, got ${agent.heartbeat.state} ${stale.status} ${stale.reason} (${stale.message})`,
+        );
       }
     });
     expect(wrong, wrong.slice(0, 20).join("\n")).toEqual([]);
@@ -170,7 +237,12 @@ describe("a 1 000-agent roster over a run directory full of junk", () => {
   }, 90_000);
 
   it("the table (fleet ps) also exits 0 with 1 000 rows and no escape byte from the junk", async () => {
-    const env = cliEnv({ TMUX_TMPDIR: tmux.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: join(s.dir, "no-manager") });
+    const env = cliEnv({
+      TMUX_TMPDIR: tmux.tmpdir,
+      MOSAIC_HOME: s.home,
+      HOME: s.dir,
+      XDG_RUNTIME_DIR: join(s.dir, "no-manager"),
+    });
     const run = await mosaic(["fleet", "ps", "-f", file], env, 60_000);
     console.log(`[fault-junk-fleet] fleet ps (table), ${COUNT} agents: ${run.ms} ms`);
     expect(run.code, run.stderr).toBe(0);

@@ -5,7 +5,15 @@
 // someone else, so its bytes must be treated as hostile).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectNoCrash, lines, problemLines, runCli, scratchDir, strayStderrLines, validateText } from "../cli/run-cli.js";
+import {
+  expectNoCrash,
+  lines,
+  problemLines,
+  runCli,
+  scratchDir,
+  strayStderrLines,
+  validateText,
+} from "../cli/run-cli.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -23,15 +31,26 @@ function validate(text: string) {
 
 describe("rosters whose values are mappings with Object.prototype keys", () => {
   for (const [what, text, line] of [
-    ["defaults.host: {toString: false}", "version: 1\ndefaults:\n  host:\n    toString: false\nagents:\n  - name: a\n    runtime: pi\n", 4],
-    ["tenant: {valueOf: 1, toString: 2}", "version: 1\nagents:\n  - name: a\n    runtime: pi\n    tenant: {valueOf: 1, toString: 2}\n", 5],
+    [
+      "defaults.host: {toString: false}",
+      "version: 1\ndefaults:\n  host:\n    toString: false\nagents:\n  - name: a\n    runtime: pi\n",
+      4,
+    ],
+    [
+      "tenant: {valueOf: 1, toString: 2}",
+      "version: 1\nagents:\n  - name: a\n    runtime: pi\n    tenant: {valueOf: 1, toString: 2}\n",
+      5,
+    ],
   ] as const) {
     it(`${what}: exit 2 with a positioned type error, not exit 70 "internal error"`, () => {
       const { result, file } = validate(text);
       expect(expectNoCrash(result), result.stderr).toEqual([]);
       expect(result.code, result.stderr).toBe(2);
       expect(result.stdout).toBe("");
-      expect(problemLines(result.stderr, file).map((p) => p.line), result.stderr).toContain(line);
+      expect(
+        problemLines(result.stderr, file).map((p) => p.line),
+        result.stderr,
+      ).toContain(line);
       expect(strayStderrLines(result.stderr, file), result.stderr).toEqual([]);
     });
   }
@@ -39,7 +58,10 @@ describe("rosters whose values are mappings with Object.prototype keys", () => {
 
 describe("problem lines never carry raw control bytes from the roster to the terminal", () => {
   for (const [what, text] of [
-    ["an unknown key holding OSC 52 (clipboard write) and OSC 0 (title change)", "version: 1\n\u001b]52;c;aGk=\u0007\u001b]0;pwned\u0007: 1\nagents: []\n"],
+    [
+      "an unknown key holding OSC 52 (clipboard write) and OSC 0 (title change)",
+      "version: 1\n\u001b]52;c;aGk=\u0007\u001b]0;pwned\u0007: 1\nagents: []\n",
+    ],
     ["a lone CR in the file (YAML syntax error quoting the rest of the file)", "version: >\rfleet: x\rdefaults:\n"],
     ["an unknown key holding NUL, TAB and C1 CSI", "version: 1\nbad\u0000key\t\u009b31m: 1\nagents: []\n"],
   ] as const) {
@@ -55,8 +77,15 @@ describe("problem lines never carry raw control bytes from the roster to the ter
   }
 
   it("fleet diff of a proposed roster with an escape sequence in a key: exit 2, no ESC on stderr", () => {
-    validateText(dir, "version: 1\nagents:\n  - name: a\n    runtime: pi\n    \u001b]0;pwned\u0007: 1\n", "proposed.yaml");
-    const result = runCli(["fleet", "diff", "-f", "proposed.yaml"], { cwd: dir, env: { XDG_RUNTIME_DIR: dir, TMUX_TMPDIR: dir } });
+    validateText(
+      dir,
+      "version: 1\nagents:\n  - name: a\n    runtime: pi\n    \u001b]0;pwned\u0007: 1\n",
+      "proposed.yaml",
+    );
+    const result = runCli(["fleet", "diff", "-f", "proposed.yaml"], {
+      cwd: dir,
+      env: { XDG_RUNTIME_DIR: dir, TMUX_TMPDIR: dir },
+    });
     expect(expectNoCrash(result), result.stderr).toEqual([]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).not.toContain("\u001b");

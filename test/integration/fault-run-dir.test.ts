@@ -13,13 +13,37 @@
 //     as soon as mosaic's probe files appear, before the observation reads anything.
 
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
-import { ROOT, agentOf, cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, psJson, scratch, sleep, type CliRun, type Scratch } from "./fleet-support.js";
+import {
+  ROOT,
+  agentOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  nowS,
+  parseTable,
+  psJson,
+  scratch,
+  sleep,
+  type CliRun,
+  type Scratch,
+} from "./fleet-support.js";
 
 const FAULT = join(ROOT, "test", "fixtures", "fault");
 const which = (tool: string) => execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
@@ -87,7 +111,8 @@ function swapDir(): string {
   const dir = join(s.dir, "swap");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
-  for (const name of AGENTS) writeFileSync(join(dir, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=swapped\n`, { mode: 0o600 });
+  for (const name of AGENTS)
+    writeFileSync(join(dir, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=swapped\n`, { mode: 0o600 });
   chmodSync(dir, 0o777);
   return dir;
 }
@@ -115,7 +140,9 @@ function expectNeverWronglyHealthy(agent: AgentStatus, reasons: string[]): void 
     expect(conditionOf(agent, "Stale")).toMatchObject({ status: "False", reason: "HeartbeatFresh" });
   } else {
     expect(agent.heartbeat.state, agent.name).toBe("unknown");
-    expect(reasons, `${agent.name}: ${JSON.stringify(conditionOf(agent, "Stale"))}`).toContain(conditionOf(agent, "Stale").reason);
+    expect(reasons, `${agent.name}: ${JSON.stringify(conditionOf(agent, "Stale"))}`).toContain(
+      conditionOf(agent, "Stale").reason,
+    );
   }
 }
 
@@ -142,7 +169,9 @@ describe("the run directory removed during an observation", () => {
   }
 
   it("removed during the --probe wait, before the heartbeats are read: exit 0, Unknown NoHeartbeat, panes alive, nothing recreated", async () => {
-    const { run, struck } = await duringProbeWait(["-o", "json"], () => rmSync(s.runDir, { recursive: true, force: true }));
+    const { run, struck } = await duringProbeWait(["-o", "json"], () =>
+      rmSync(s.runDir, { recursive: true, force: true }),
+    );
     expect(struck, "mosaic never wrote its probe files").toBe(true);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
@@ -161,13 +190,17 @@ describe("the run directory removed during an observation", () => {
     expect(struck).toBe(true);
     expect(run.code, run.stderr).toBe(0);
     const rows = parseTable(run.stdout).rows;
-    expect(rows.map((r) => [r["NAME"], r["PANE"], (r["HEARTBEAT"] ?? "").split(" ")[0]])).toEqual(AGENTS.map((n) => [n, "alive", "unknown"]));
+    expect(rows.map((r) => [r["NAME"], r["PANE"], (r["HEARTBEAT"] ?? "").split(" ")[0]])).toEqual(
+      AGENTS.map((n) => [n, "alive", "unknown"]),
+    );
   });
 
   it("swapped by a tmux wrapper for a world-writable directory of fresh heartbeats: never healthy from it", async () => {
     const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env("tmux", { MF_SWAP_DIR: swapDir() }));
     expect(readFileSync(log, "utf8")).toContain("tmux");
-    expect(readFileSync(join(s.runDir, `${AGENTS[0]}.hb`), "utf8"), "the swap did not happen").toMatch(/status=swapped/);
+    expect(readFileSync(join(s.runDir, `${AGENTS[0]}.hb`), "utf8"), "the swap did not happen").toMatch(
+      /status=swapped/,
+    );
     expect(run.code, run.stderr).toBe(0);
     const status = JSON.parse(run.stdout) as FleetStatus;
     // Heartbeats are read while tmux answers: the swap lands before the read (the dir is
@@ -186,7 +219,10 @@ describe("the run directory removed during an observation", () => {
     const status = JSON.parse(run.stdout) as FleetStatus;
     for (const agent of status.agents) {
       expect(agent.heartbeat.state, agent.name).toBe("unknown");
-      expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({ status: "Unknown", reason: "HeartbeatUntrusted" });
+      expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({
+        status: "Unknown",
+        reason: "HeartbeatUntrusted",
+      });
     }
   });
 
@@ -194,7 +230,8 @@ describe("the run directory removed during an observation", () => {
     const target = join(s.dir, "elsewhere");
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { mode: 0o700 });
-    for (const name of AGENTS) writeFileSync(join(target, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=linked\n`, { mode: 0o600 });
+    for (const name of AGENTS)
+      writeFileSync(join(target, `${name}.hb`), `ts=${nowS()} pid=${process.pid} status=linked\n`, { mode: 0o600 });
     const { run, struck } = await duringProbeWait(["-o", "json"], () => {
       rmSync(s.runDir, { recursive: true, force: true });
       symlinkSync(target, s.runDir);
@@ -204,7 +241,10 @@ describe("the run directory removed during an observation", () => {
     const status = JSON.parse(run.stdout) as FleetStatus;
     for (const agent of status.agents) {
       expect(agent.heartbeat.state, agent.name).toBe("unknown");
-      expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({ status: "Unknown", reason: "HeartbeatUntrusted" });
+      expect(conditionOf(agent, "Stale"), agent.name).toMatchObject({
+        status: "Unknown",
+        reason: "HeartbeatUntrusted",
+      });
     }
     rmSync(s.runDir, { force: true });
   });

@@ -14,7 +14,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
 import {
-  CONDITION_TYPES, ROOT, agentOf, cliEnv, conditionOf, localDefaults, mosaic, nowS, parseTable, scratch, waitUntil, type Scratch,
+  CONDITION_TYPES,
+  ROOT,
+  agentOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  nowS,
+  parseTable,
+  scratch,
+  waitUntil,
+  type Scratch,
 } from "./fleet-support.js";
 
 const FAULT = join(ROOT, "test", "fixtures", "fault");
@@ -54,7 +65,9 @@ async function fleetUp(label: string): Promise<{ server: TmuxServer; file: strin
     version: 1,
     defaults: localDefaults(server.socket),
     runtimes: { sleeper: { match: ["sleep"] } },
-    agents: AGENTS.map((name, i) => (i === 2 ? { name, runtime: "sleeper", heartbeat: false } : { name, runtime: "sleeper" })),
+    agents: AGENTS.map((name, i) =>
+      i === 2 ? { name, runtime: "sleeper", heartbeat: false } : { name, runtime: "sleeper" },
+    ),
   });
   return { server, file };
 }
@@ -90,13 +103,18 @@ describe("the tmux server is killed during an observation", () => {
     s.heartbeat("kill-a", `ts=${nowS()} pid=${process.pid} status=idle`);
     const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env(server, "before", log));
     expect(readFileSync(log, "utf8"), "the wrapper was not the tmux called").toMatch(/list-panes/);
-    expect(await waitUntil(async () => (await server.serverPid()) === null, 5_000), "the server is still running").toBe(true);
+    expect(await waitUntil(async () => (await server.serverPid()) === null, 5_000), "the server is still running").toBe(
+      true,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     const status = JSON.parse(run.stdout) as FleetStatus;
     expectCompleteRows(status);
     for (const agent of status.agents) {
-      expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({ status: "Unknown", reason: "TmuxUnavailable" });
+      expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({
+        status: "Unknown",
+        reason: "TmuxUnavailable",
+      });
       expect(agent.pane.state).toBe("unknown");
     }
     expect(agentOf(status, "kill-a").heartbeat.state).toBe("healthy");
@@ -111,7 +129,9 @@ describe("the tmux server is killed during an observation", () => {
     expect(readFileSync(log, "utf8")).toMatch(/list-panes/);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
-    expect(parseTable(run.stdout).rows.map((r) => [r["NAME"], r["PANE"]])).toEqual(AGENTS.map((name) => [name, "unknown"]));
+    expect(parseTable(run.stdout).rows.map((r) => [r["NAME"], r["PANE"]])).toEqual(
+      AGENTS.map((name) => [name, "unknown"]),
+    );
     expect(run.stdout).toMatch(/TmuxUnavailable/);
   });
 
@@ -123,7 +143,9 @@ describe("the tmux server is killed during an observation", () => {
     writeFileSync(log, "");
     const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], env(server, "after", log));
     expect(readFileSync(log, "utf8")).toMatch(/list-panes/);
-    expect(await waitUntil(async () => (await server.serverPid()) === null, 5_000), "the server is still running").toBe(true);
+    expect(await waitUntil(async () => (await server.serverPid()) === null, 5_000), "the server is still running").toBe(
+      true,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     const status = JSON.parse(run.stdout) as FleetStatus;
@@ -141,7 +163,10 @@ describe("the tmux server is killed during an observation", () => {
       }
     }
     // The next observation meets no server: Unknown TmuxUnavailable (or an empty-server PaneMissing).
-    const after = await mosaic(["fleet", "ps", "-f", file, "-o", "json"], cliEnv({ TMUX_TMPDIR: server.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager }));
+    const after = await mosaic(
+      ["fleet", "ps", "-f", file, "-o", "json"],
+      cliEnv({ TMUX_TMPDIR: server.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager }),
+    );
     expect(after.code, after.stderr).toBe(0);
     for (const agent of (JSON.parse(after.stdout) as FleetStatus).agents) {
       expect(["TmuxUnavailable", "PaneMissing"]).toContain(conditionOf(agent, "PaneDead").reason);

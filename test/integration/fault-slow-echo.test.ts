@@ -23,7 +23,10 @@ beforeAll(async () => {
   await fleet.tmux.newSession("slow", [PYTHON, SLOW_ECHO, "slow> ", "0.15"], { width: 200, height: 50 });
   await fleet.tmux.newSession("slower", [PYTHON, SLOW_ECHO, "slow> ", "0.4"], { width: 200, height: 50 });
   for (const name of ["slow", "slower"]) {
-    expect(await waitUntil(async () => (await fleet.cursorLine(name)) === "slow>", 10_000), await fleet.capture(name)).toBe(true);
+    expect(
+      await waitUntil(async () => (await fleet.cursorLine(name)) === "slow>", 10_000),
+      await fleet.capture(name),
+    ).toBe(true);
   }
 }, 60_000);
 
@@ -40,7 +43,10 @@ describe("agent send --verify to an agent whose echo is slow and which never acc
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.ms).toBeLessThan(5_000 + 3_000);
     // The program never took it: the whole text ends up on its input line.
-    expect(await waitUntil(async () => (await fleet.cursorLine("slow")) === `slow> ${message}`, 5_000), await fleet.capture("slow")).toBe(true);
+    expect(
+      await waitUntil(async () => (await fleet.cursorLine("slow")) === `slow> ${message}`, 5_000),
+      await fleet.capture("slow"),
+    ).toBe(true);
   }, 20_000);
 
   it("400 ms per character, a timeout shorter than the echo: exit 1 at the timeout, never verified", async () => {

@@ -4,7 +4,17 @@
 // missing tmux server, a hostile socket, no user manager, and tools that hang.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +23,24 @@ import { CONTRIB_UNIT_DIR, startUserManager, type UserManager } from "../helpers
 import { pidAlive, startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
 import {
-  CONDITION_TYPES, DOGFOOD, FIXTURE_BIN, HOST, USER, agentOf, argvOf, cliEnv, conditionOf, conditionSummary, localDefaults,
-  mosaic, nowS, parseTable, psJson, scratch, waitUntil, type Scratch,
+  CONDITION_TYPES,
+  DOGFOOD,
+  FIXTURE_BIN,
+  HOST,
+  USER,
+  agentOf,
+  argvOf,
+  cliEnv,
+  conditionOf,
+  conditionSummary,
+  localDefaults,
+  mosaic,
+  nowS,
+  parseTable,
+  psJson,
+  scratch,
+  waitUntil,
+  type Scratch,
 } from "./fleet-support.js";
 import { skipOutsideCi } from "../helpers/skip.js";
 
@@ -33,7 +59,12 @@ function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
   return cliEnv({ TMUX_TMPDIR: fleet?.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager, ...extra });
 }
 
-function roster(name: string, agents: Record<string, unknown>[], extra: Record<string, unknown> = {}, socket = fleet?.socket ?? "none"): string {
+function roster(
+  name: string,
+  agents: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+  socket = fleet?.socket ?? "none",
+): string {
   return s.roster(`${name}.yaml`, { version: 1, defaults: localDefaults(socket), runtimes: SLEEPER, agents, ...extra });
 }
 
@@ -79,7 +110,8 @@ describe("panes", () => {
     const created = await tmux.newSession("corpse", ["sleep", "600"]);
     expect((await tmux.tmux("set-option", "-w", "-t", "=corpse:", "remain-on-exit", "on")).ok).toBe(true);
     process.kill(created.panePid, "SIGKILL");
-    const paneDead = async () => (await tmux.tmux("display-message", "-p", "-t", "=corpse:", "#{pane_dead}")).stdout.trim() === "1";
+    const paneDead = async () =>
+      (await tmux.tmux("display-message", "-p", "-t", "=corpse:", "#{pane_dead}")).stdout.trim() === "1";
     expect(await waitUntil(paneDead, 5_000)).toBe(true);
 
     const agent = agentOf((await psJson(file, env())).status, "corpse");
@@ -94,14 +126,26 @@ describe("panes", () => {
     const file = roster("exit3", [{ name: "exit3", runtime: "shell", heartbeat: false }]);
     // One tmux invocation: the session and its remain-on-exit exist before the process can exit.
     const made = await tmux.tmux(
-      "new-session", "-d", "-s", "exit3", "--", "read line; exit 3", ";",
-      "set-option", "-w", "-t", "=exit3:", "remain-on-exit", "on",
+      "new-session",
+      "-d",
+      "-s",
+      "exit3",
+      "--",
+      "read line; exit 3",
+      ";",
+      "set-option",
+      "-w",
+      "-t",
+      "=exit3:",
+      "remain-on-exit",
+      "on",
     );
     expect(made.ok, made.message).toBe(true);
     expect((await tmux.tmux("send-keys", "-t", "=exit3:", "Enter")).ok).toBe(true);
     // tmux 3.3a can mark the pane dead well before it has reaped the process and learnt
     // its status (seconds, on a busy machine): mosaic reports exactly what tmux knows.
-    const deadStatus = async () => (await tmux.tmux("display-message", "-p", "-t", "=exit3:", "#{pane_dead}:#{pane_dead_status}")).stdout.trim();
+    const deadStatus = async () =>
+      (await tmux.tmux("display-message", "-p", "-t", "=exit3:", "#{pane_dead}:#{pane_dead_status}")).stdout.trim();
     expect(await waitUntil(async () => (await deadStatus()).startsWith("1:"), 5_000)).toBe(true);
     await waitUntil(async () => (await deadStatus()) === "1:3", 5_000);
     const known = (await deadStatus()) === "1:3";
@@ -126,7 +170,10 @@ describe("panes", () => {
     const file = roster("empty", [{ name: "was-here", runtime: "sleeper", heartbeat: false }], {}, empty.socket);
     const { status } = await psJson(file, env({ TMUX_TMPDIR: empty.tmpdir }));
     const agent = agentOf(status, "was-here");
-    expect(conditionOf(agent, "PaneDead"), JSON.stringify(status.sources)).toMatchObject({ status: "True", reason: "PaneMissing" });
+    expect(conditionOf(agent, "PaneDead"), JSON.stringify(status.sources)).toMatchObject({
+      status: "True",
+      reason: "PaneMissing",
+    });
     expect(agent.pane.state).toBe("missing");
     expect(status.sources).toEqual([expect.objectContaining({ source: "systemd" })]);
   });
@@ -142,7 +189,9 @@ describe("panes", () => {
     expect(agent.pane.state).toBe("missing");
     expect(agent.pane.pid).toBeNull();
     expect(conditionOf(agent, "PaneDead")).toMatchObject({ status: "True", reason: "PaneMissing" });
-    expect(status.unmanaged).toContainEqual(expect.objectContaining({ session: "agent10", tenant_id: USER, host: HOST }));
+    expect(status.unmanaged).toContainEqual(
+      expect.objectContaining({ session: "agent10", tenant_id: USER, host: HOST }),
+    );
   });
 
   it("a session the roster does not list is reported as unmanaged, with tenant_id and host", async () => {
@@ -174,7 +223,8 @@ describe("panes", () => {
     const agent = agentOf(status, "far-away");
     expect(agent.host).toBe("some-other-host.example");
     expect(agent.tenant_id).toBe(USER);
-    for (const type of CONDITION_TYPES) expect(conditionOf(agent, type), type).toMatchObject({ status: "Unknown", reason: "RemoteHost" });
+    for (const type of CONDITION_TYPES)
+      expect(conditionOf(agent, type), type).toMatchObject({ status: "Unknown", reason: "RemoteHost" });
     expect(agent.pane.state).toBe("unknown");
     expect(agent.unit.active).toBe("unknown");
     expect(agent.heartbeat.state).toBe("unknown");
@@ -275,13 +325,19 @@ describe("the tmux socket", () => {
       const { run, status } = await psJson(file, env({ TMUX_TMPDIR: tmuxTmpdir }));
       expect(run.code, what).toBe(0);
       for (const agent of status.agents) {
-        expect(conditionOf(agent, "PaneDead"), `${what}: ${agent.name}`).toMatchObject({ status: "Unknown", reason: "TmuxUnavailable" });
+        expect(conditionOf(agent, "PaneDead"), `${what}: ${agent.name}`).toMatchObject({
+          status: "Unknown",
+          reason: "TmuxUnavailable",
+        });
         expect(agent.pane.state, what).toBe("unknown");
       }
       const table = await mosaic(["fleet", "ps", "-f", file], env({ TMUX_TMPDIR: tmuxTmpdir }));
       expect(table.code, what).toBe(0);
       expect(table.stderr, what).not.toMatch(/^\s+at /m);
-      expect(parseTable(table.stdout).rows.map((r) => r["PANE"]), what).toEqual(["unknown", "unknown"]);
+      expect(
+        parseTable(table.stdout).rows.map((r) => r["PANE"]),
+        what,
+      ).toEqual(["unknown", "unknown"]);
       expect(table.stdout, what).toMatch(/TmuxUnavailable/);
     }
   });
@@ -305,7 +361,10 @@ describe("the tmux socket", () => {
     await other.newSession("intruder", ["sleep", "600"]);
     const loyal = await tmux.newSession("loyal", ["sleep", "600"]);
     const otherPid = await other.serverPid();
-    const file = roster("caller", [{ name: "loyal", runtime: "sleeper", heartbeat: false }, { name: "intruder", runtime: "sleeper", heartbeat: false }]);
+    const file = roster("caller", [
+      { name: "loyal", runtime: "sleeper", heartbeat: false },
+      { name: "intruder", runtime: "sleeper", heartbeat: false },
+    ]);
     const { status } = await psJson(file, env({ TMUX: `${other.socketPath},${otherPid},0`, TMUX_PANE: "%0" }));
     expect(agentOf(status, "loyal").pane).toMatchObject({ state: "alive", pid: loyal.panePid });
     expect(agentOf(status, "intruder").pane.state).toBe("missing");
@@ -425,7 +484,8 @@ describe("with a real user manager", () => {
       .join("\n");
     await m.installUnit("mf-agent@.service", template);
     await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: steady.socket, TMUX_TMPDIR: steady.tmpdir });
-    for (const name of ["steady-a", "steady-b"]) await m.writeAgentEnv(name, { MOSAIC_AGENT_COMMAND: `python3 ${DOGFOOD}` });
+    for (const name of ["steady-a", "steady-b"])
+      await m.writeAgentEnv(name, { MOSAIC_AGENT_COMMAND: `python3 ${DOGFOOD}` });
     const started = await m.systemctl("enable", "--now", "mf-agent@steady-a.service", "mf-agent@steady-b.service");
     expect(started.ok, started.message).toBe(true);
     fleetFile = s.roster("steady.yaml", {
@@ -473,14 +533,20 @@ describe("with a real user manager", () => {
 
     const json = await mosaic(["fleet", "diff", "-f", fleetFile, "-o", "json"], managerEnv());
     expect(json.code).toBe(0);
-    const doc = JSON.parse(json.stdout) as FleetStatus & { diff: { agent: string; changes: unknown[] }[]; summary: { verdict: string; compliant: boolean } };
+    const doc = JSON.parse(json.stdout) as FleetStatus & {
+      diff: { agent: string; changes: unknown[] }[];
+      summary: { verdict: string; compliant: boolean };
+    };
     expect(doc.summary).toMatchObject({ verdict: "COMPLIANT", compliant: true });
     expect(doc.fixPlan).toEqual([]);
     for (const entry of doc.diff) expect(entry.changes, entry.agent).toEqual([]);
     for (const agent of doc.agents) {
       expect(conditionSummary(agent), agent.name).toEqual({
-        PaneDead: "False/PaneAlive", Stale: "False/HeartbeatFresh", Drift: "False/RuntimeMatches",
-        BootDisabled: "False/UnitEnabled", UnitDown: "False/UnitActive",
+        PaneDead: "False/PaneAlive",
+        Stale: "False/HeartbeatFresh",
+        Drift: "False/RuntimeMatches",
+        BootDisabled: "False/UnitEnabled",
+        UnitDown: "False/UnitActive",
       });
       expect(agent.unit).toMatchObject({ active: "active", enabled: "enabled" });
     }
@@ -488,7 +554,12 @@ describe("with a real user manager", () => {
 
   it("fleet diff exits 1 on a drifted roster, 2 on a bad one", async (ctx) => {
     const { steady } = need(ctx);
-    writeFreshHeartbeats(new Map([["steady-a", await steady.panePid("steady-a")], ["steady-b", await steady.panePid("steady-b")]]));
+    writeFreshHeartbeats(
+      new Map([
+        ["steady-a", await steady.panePid("steady-a")],
+        ["steady-b", await steady.panePid("steady-b")],
+      ]),
+    );
     const drifted = s.roster("steady-drifted.yaml", {
       version: 1,
       defaults: localDefaults(steady.socket, { unit: "mf-agent@{name}.service" }),
@@ -502,7 +573,10 @@ describe("with a real user manager", () => {
     expect(run.stdout).toMatch(/runtime: pi -> stub/);
     expect(run.stdout).toMatch(/steady-a .*in compliance/);
 
-    const bad = s.roster("steady-bad.yaml", "version: 1\nagents:\n  - name: steady-a\n    runtime: stub\n    colour: blue\n");
+    const bad = s.roster(
+      "steady-bad.yaml",
+      "version: 1\nagents:\n  - name: steady-a\n    runtime: stub\n    colour: blue\n",
+    );
     const badRun = await mosaic(["fleet", "diff", "-f", bad], managerEnv());
     expect(badRun.code).toBe(2);
     expect(badRun.stdout).toBe("");
@@ -523,8 +597,11 @@ describe("with a real user manager", () => {
     it(`a tmux that hangs ${shape}: exit 0 within seconds, TmuxTimeout Unknown, systemd columns still filled`, async (ctx) => {
       need(ctx);
       const before = (await readFile(fakePids(), "utf8")).length;
-      const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
-        managerEnv({ PATH: pathWithHanging("tmux"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }), HANG_KILL_MS);
+      const run = await mosaic(
+        ["fleet", "ps", "-f", fleetFile, "-o", "json"],
+        managerEnv({ PATH: pathWithHanging("tmux"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }),
+        HANG_KILL_MS,
+      );
       expect((await readFile(fakePids(), "utf8")).length).toBeGreaterThan(before); // the fake really was the tmux called
       expect(run.timedOut, `fleet ps still running after ${HANG_KILL_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
@@ -534,7 +611,10 @@ describe("with a real user manager", () => {
         expect(conditionOf(agent, "PaneDead"), agent.name).toMatchObject({ status: "Unknown", reason: "TmuxTimeout" });
         expect(agent.pane.state).toBe("unknown");
         expect(agent.unit, agent.name).toMatchObject({ active: "active", sub: "exited", enabled: "enabled" });
-        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "False", reason: "UnitEnabled" });
+        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({
+          status: "False",
+          reason: "UnitEnabled",
+        });
         expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "False", reason: "UnitActive" });
       }
     }, 30_000);
@@ -542,16 +622,25 @@ describe("with a real user manager", () => {
     it(`a systemctl that hangs ${shape}: exit 0 within seconds, SystemdTimeout Unknown, tmux columns still filled`, async (ctx) => {
       const { steady } = need(ctx);
       const before = (await readFile(fakePids(), "utf8")).length;
-      const run = await mosaic(["fleet", "ps", "-f", fleetFile, "-o", "json"],
-        managerEnv({ PATH: pathWithHanging("systemctl"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }), HANG_KILL_MS);
+      const run = await mosaic(
+        ["fleet", "ps", "-f", fleetFile, "-o", "json"],
+        managerEnv({ PATH: pathWithHanging("systemctl"), MOSAIC_TIMEOUT_MS: "500", MF_FAKE_PIDS: fakePids(), ...vars }),
+        HANG_KILL_MS,
+      );
       expect((await readFile(fakePids(), "utf8")).length).toBeGreaterThan(before);
       expect(run.timedOut, `fleet ps still running after ${HANG_KILL_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
       expect(run.ms).toBeLessThan(5_000);
       const status = JSON.parse(run.stdout) as FleetStatus;
       for (const agent of status.agents) {
-        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
-        expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({ status: "Unknown", reason: "SystemdTimeout" });
+        expect(conditionOf(agent, "BootDisabled"), agent.name).toMatchObject({
+          status: "Unknown",
+          reason: "SystemdTimeout",
+        });
+        expect(conditionOf(agent, "UnitDown"), agent.name).toMatchObject({
+          status: "Unknown",
+          reason: "SystemdTimeout",
+        });
         expect(agent.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
         expect(agent.pane).toMatchObject({ state: "alive", pid: await steady.panePid(agent.name) });
         expect(conditionOf(agent, "PaneDead").status).toBe("False");

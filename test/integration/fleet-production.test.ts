@@ -10,8 +10,22 @@ import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import { startUserManager, type UserManager } from "../helpers/systemd.js";
 import type { FixStep, FleetStatus } from "../../src/diff/types.js";
 import {
-  CONDITION_TYPES, DOGFOOD, argvOf, childPids, waitUntil, HOST, USER, agentOf, cliEnv, conditionOf, localDefaults, mosaic, parseTable, psJson,
-  scratch, type Scratch,
+  CONDITION_TYPES,
+  DOGFOOD,
+  argvOf,
+  childPids,
+  waitUntil,
+  HOST,
+  USER,
+  agentOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  parseTable,
+  psJson,
+  scratch,
+  type Scratch,
 } from "./fleet-support.js";
 import { skipOutsideCi } from "../helpers/skip.js";
 
@@ -85,7 +99,10 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
     // The holder's pane is a login shell; let its profile scripts finish so the pane
     // shows what it shows for days in production: the bare shell ("-bash"), no child.
     const holderPid = (await paneFacts(tmux, "_holder")).pid;
-    expect(await waitUntil(() => childPids(holderPid).length === 0, 20_000), `children of ${holderPid}: ${childPids(holderPid)}`).toBe(true);
+    expect(
+      await waitUntil(() => childPids(holderPid).length === 0, 20_000),
+      `children of ${holderPid}: ${childPids(holderPid)}`,
+    ).toBe(true);
     expect(argvOf(holderPid)[0] ?? "").toMatch(/^-?(ba|da|z|fi)?sh$/);
     ({ status } = await psJson(rosterFile, env));
     for (const agent of status.agents) firstStatusPids.set(agent.name, agent.pane.pid);
@@ -136,11 +153,14 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
     expect(drift.message).toContain("stub");
     // (The holder's Drift is the next test's subject.)
     for (const name of AGENTS.filter((n) => n !== "canary-pi")) {
-      expect(conditionOf(agentOf(status, name), "Drift"), name).toMatchObject({ status: "False", reason: "RuntimeMatches" });
+      expect(conditionOf(agentOf(status, name), "Drift"), name).toMatchObject({
+        status: "False",
+        reason: "RuntimeMatches",
+      });
     }
   });
 
-  it("the holder's idle login shell (argv[0] \"-bash\") is the shell runtime: no Drift, no restart in the plan", async (ctx) => {
+  it('the holder\'s idle login shell (argv[0] "-bash") is the shell runtime: no Drift, no restart in the plan', async (ctx) => {
     need(ctx);
     const holder = agentOf(status, "_holder");
     expect(holder.runtime.actual, JSON.stringify(holder.runtime)).toBe("shell");
@@ -181,7 +201,10 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
 
   it("heartbeats: the holder expects none, the dogfood agents write none (Unknown, NoHeartbeat)", (ctx) => {
     need(ctx);
-    expect(conditionOf(agentOf(status, "_holder"), "Stale")).toMatchObject({ status: "False", reason: "HeartbeatNotExpected" });
+    expect(conditionOf(agentOf(status, "_holder"), "Stale")).toMatchObject({
+      status: "False",
+      reason: "HeartbeatNotExpected",
+    });
     for (const name of AGENTS) {
       const agent = agentOf(status, name);
       expect(agent.heartbeat.state, name).toBe("unknown");
@@ -195,7 +218,18 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).not.toContain("\u001b"); // not a TTY: no colour
     const table = parseTable(run.stdout);
-    expect(table.header).toEqual(["NAME", "TENANT", "HOST", "RUNTIME", "UNIT", "PANE", "PID", "IDLE", "HEARTBEAT", "CONDITIONS"]);
+    expect(table.header).toEqual([
+      "NAME",
+      "TENANT",
+      "HOST",
+      "RUNTIME",
+      "UNIT",
+      "PANE",
+      "PID",
+      "IDLE",
+      "HEARTBEAT",
+      "CONDITIONS",
+    ]);
     expect(table.rows.map((r) => r["NAME"])).toEqual([...ALL]);
     const byName = new Map(table.rows.map((r) => [r["NAME"], r]));
     const canary = byName.get("canary-pi");
@@ -236,7 +270,11 @@ describe("fix plan, applied, then fleet diff", () => {
     // (Whether the holder gets a restart is the holder test's subject.)
     const disruptive = plan.filter((step) => step.disruptive && step.agent !== "_holder");
     expect(disruptive).toHaveLength(1);
-    expect(disruptive[0]).toMatchObject({ agent: "canary-pi", condition: "Drift", argv: ["systemctl", "--user", "restart", unitOf("canary-pi")] });
+    expect(disruptive[0]).toMatchObject({
+      agent: "canary-pi",
+      condition: "Drift",
+      argv: ["systemctl", "--user", "restart", unitOf("canary-pi")],
+    });
     const lastSafe = plan.map((step) => step.disruptive).lastIndexOf(false);
     const firstDisruptive = plan.findIndex((step) => step.disruptive);
     expect(lastSafe).toBeLessThan(firstDisruptive);
@@ -251,7 +289,12 @@ describe("fix plan, applied, then fleet diff", () => {
       expect(file).toBe("systemctl");
       // The step as a human would paste it, in the manager's environment.
       const { execa } = await import("execa");
-      const ran = await execa(file as string, args, { env: m.childEnv(), extendEnv: false, reject: false, timeout: 20_000 });
+      const ran = await execa(file as string, args, {
+        env: m.childEnv(),
+        extendEnv: false,
+        reject: false,
+        timeout: 20_000,
+      });
       expect(ran.exitCode, `${step.argv.join(" ")}: ${String(ran.stderr)}`).toBe(0);
     }
     for (const name of ALL) {
@@ -282,7 +325,12 @@ describe("fix plan, applied, then fleet diff", () => {
     const run = await mosaic(["fleet", "diff", "-f", rosterFile, "-o", "json"], env);
     expect(run.code, run.stderr).toBe(1);
     const doc = JSON.parse(run.stdout) as FleetStatus & {
-      diff: { agent: string; tenant_id: string; host: string; changes: { path: string; desired: unknown; actual: unknown }[] }[];
+      diff: {
+        agent: string;
+        tenant_id: string;
+        host: string;
+        changes: { path: string; desired: unknown; actual: unknown }[];
+      }[];
     };
     expect(Array.isArray(doc.fixPlan)).toBe(true);
     const canary = doc.diff.find((d) => d.agent === "canary-pi");
@@ -290,7 +338,10 @@ describe("fix plan, applied, then fleet diff", () => {
     expect(canary?.host).toBe(HOST);
     expect(canary?.changes).toContainEqual({ path: "runtime", desired: "pi", actual: "stub" });
     for (const entry of doc.diff.filter((d) => d.agent !== "canary-pi" && d.agent !== "_holder")) {
-      expect(entry.changes.filter((c) => c.path === "runtime"), entry.agent).toEqual([]);
+      expect(
+        entry.changes.filter((c) => c.path === "runtime"),
+        entry.agent,
+      ).toEqual([]);
     }
   });
 });

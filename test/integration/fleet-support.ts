@@ -2,7 +2,17 @@
 // dist/) as a user would, write rosters and heartbeats, read the JSON/table output.
 // Not a test file itself (no .test.ts), so vitest never runs it directly.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,14 +68,20 @@ export async function mosaic(args: readonly string[], env: NodeJS.ProcessEnv, ti
 }
 
 /** `fleet ps -o json` (or any JSON-printing command) parsed; fails loudly with stderr. */
-export async function psJson(rosterFile: string, env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<{ run: CliRun; status: FleetStatus }> {
+export async function psJson(
+  rosterFile: string,
+  env: NodeJS.ProcessEnv,
+  extraArgs: string[] = [],
+): Promise<{ run: CliRun; status: FleetStatus }> {
   const run = await mosaic(["fleet", "ps", "-f", rosterFile, "-o", "json", ...extraArgs], env);
   if (run.code !== 0) throw new Error(`fleet ps exited ${run.code}: ${run.stderr}\n${run.stdout}`);
   let status: FleetStatus;
   try {
     status = JSON.parse(run.stdout) as FleetStatus;
   } catch (error) {
-    throw new Error(`fleet ps -o json printed something that is not JSON (${(error as Error).message}):\n${run.stdout}`);
+    throw new Error(
+      `fleet ps -o json printed something that is not JSON (${(error as Error).message}):\n${run.stdout}`,
+    );
   }
   return { run, status };
 }
@@ -123,7 +139,8 @@ export function agentOf(status: FleetStatus, name: string): AgentStatus {
 
 export function conditionOf(agent: AgentStatus, type: ConditionType): Condition {
   const found = agent.conditions.filter((c) => c.type === type);
-  if (found.length !== 1) throw new Error(`agent ${agent.name} has ${found.length} ${type} conditions: ${JSON.stringify(agent.conditions)}`);
+  if (found.length !== 1)
+    throw new Error(`agent ${agent.name} has ${found.length} ${type} conditions: ${JSON.stringify(agent.conditions)}`);
   return found[0] as Condition;
 }
 
@@ -173,7 +190,11 @@ export function parseTable(text: string): { header: string[]; rows: Record<strin
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

@@ -26,21 +26,81 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { what: "an enabled template instance", unit: "mf-tpl@on.service", expected: { UnitFileState: "enabled", LoadState: "loaded" } },
-  { what: "a disabled (started) template instance", unit: "mf-tpl@off.service", expected: { UnitFileState: "disabled", LoadState: "loaded" } },
-  { what: "an instance enabled with --runtime", unit: "mf-tpl@rt.service", expected: { UnitFileState: "enabled-runtime", LoadState: "loaded" } },
-  { what: "a masked instance", unit: "mf-tpl@masked.service", expected: { UnitFileState: "masked", LoadState: "masked" } },
-  { what: "an instance of a masked template", unit: "mf-mtpl@x.service", expected: { UnitFileState: "masked", LoadState: "masked" } },
-  { what: "a static unit (no [Install])", unit: "mf-static.service", expected: { UnitFileState: "static", LoadState: "loaded" } },
-  { what: "an instance of a template without [Install]", unit: "mf-stpl@x.service", expected: { UnitFileState: "static", LoadState: "loaded" } },
-  { what: "a plain enabled service", unit: "mf-plain.service", expected: { UnitFileState: "enabled", LoadState: "loaded" } },
-  { what: "a plain service enabled through RequiredBy=", unit: "mf-req.service", expected: { UnitFileState: "enabled", LoadState: "loaded" } },
-  { what: "a plain disabled service", unit: "mf-plain-off.service", expected: { UnitFileState: "disabled", LoadState: "loaded" } },
-  { what: "an Also=-only unit (indirect)", unit: "mf-also.service", expected: { UnitFileState: "indirect", LoadState: "loaded" } },
-  { what: "a unit masked with --runtime", unit: "mf-rtmask.service", expected: { UnitFileState: "masked-runtime", LoadState: "masked" } },
-  { what: "a unit linked in from outside the search path", unit: "mf-linked.service", expected: { UnitFileState: "linked", LoadState: "loaded" } },
-  { what: "a transient unit (systemd-run --user)", unit: "mf-transient.service", expected: { UnitFileState: "transient", LoadState: "loaded" } },
-  { what: "a unit that does not exist", unit: "mf-nope.service", expected: { UnitFileState: "", LoadState: "not-found" } },
+  {
+    what: "an enabled template instance",
+    unit: "mf-tpl@on.service",
+    expected: { UnitFileState: "enabled", LoadState: "loaded" },
+  },
+  {
+    what: "a disabled (started) template instance",
+    unit: "mf-tpl@off.service",
+    expected: { UnitFileState: "disabled", LoadState: "loaded" },
+  },
+  {
+    what: "an instance enabled with --runtime",
+    unit: "mf-tpl@rt.service",
+    expected: { UnitFileState: "enabled-runtime", LoadState: "loaded" },
+  },
+  {
+    what: "a masked instance",
+    unit: "mf-tpl@masked.service",
+    expected: { UnitFileState: "masked", LoadState: "masked" },
+  },
+  {
+    what: "an instance of a masked template",
+    unit: "mf-mtpl@x.service",
+    expected: { UnitFileState: "masked", LoadState: "masked" },
+  },
+  {
+    what: "a static unit (no [Install])",
+    unit: "mf-static.service",
+    expected: { UnitFileState: "static", LoadState: "loaded" },
+  },
+  {
+    what: "an instance of a template without [Install]",
+    unit: "mf-stpl@x.service",
+    expected: { UnitFileState: "static", LoadState: "loaded" },
+  },
+  {
+    what: "a plain enabled service",
+    unit: "mf-plain.service",
+    expected: { UnitFileState: "enabled", LoadState: "loaded" },
+  },
+  {
+    what: "a plain service enabled through RequiredBy=",
+    unit: "mf-req.service",
+    expected: { UnitFileState: "enabled", LoadState: "loaded" },
+  },
+  {
+    what: "a plain disabled service",
+    unit: "mf-plain-off.service",
+    expected: { UnitFileState: "disabled", LoadState: "loaded" },
+  },
+  {
+    what: "an Also=-only unit (indirect)",
+    unit: "mf-also.service",
+    expected: { UnitFileState: "indirect", LoadState: "loaded" },
+  },
+  {
+    what: "a unit masked with --runtime",
+    unit: "mf-rtmask.service",
+    expected: { UnitFileState: "masked-runtime", LoadState: "masked" },
+  },
+  {
+    what: "a unit linked in from outside the search path",
+    unit: "mf-linked.service",
+    expected: { UnitFileState: "linked", LoadState: "loaded" },
+  },
+  {
+    what: "a transient unit (systemd-run --user)",
+    unit: "mf-transient.service",
+    expected: { UnitFileState: "transient", LoadState: "loaded" },
+  },
+  {
+    what: "a unit that does not exist",
+    unit: "mf-nope.service",
+    expected: { UnitFileState: "", LoadState: "not-found" },
+  },
 ];
 
 let m: UserManager | null = null;
@@ -55,7 +115,10 @@ async function systemctlSays(manager: UserManager, unit: string): Promise<Record
 }
 
 async function observed(manager: UserManager): Promise<Map<string, UnitState>> {
-  const result = await observeSystemd(CASES.map((c) => c.unit), { env: manager.childEnv(), uid: process.getuid?.() ?? 0, timeoutMs: 10_000 });
+  const result = await observeSystemd(
+    CASES.map((c) => c.unit),
+    { env: manager.childEnv(), uid: process.getuid?.() ?? 0, timeoutMs: 10_000 },
+  );
   if (!result.ok) throw new Error(`observeSystemd failed: ${result.reason}: ${result.message}`);
   return result.units;
 }
@@ -89,9 +152,16 @@ beforeAll(async () => {
   await must(m, "daemon-reload");
   // Started but not enabled: the production state. And one enabled and running.
   await must(m, "start", "mf-tpl@off.service", "mf-tpl@on.service", "mf-plain.service");
-  const run = await execa("systemd-run", ["--user", "--unit=mf-transient.service", "--remain-after-exit", "/bin/true"], {
-    env: m.childEnv(), extendEnv: false, reject: false, timeout: 20_000,
-  });
+  const run = await execa(
+    "systemd-run",
+    ["--user", "--unit=mf-transient.service", "--remain-after-exit", "/bin/true"],
+    {
+      env: m.childEnv(),
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    },
+  );
   expect(run.exitCode, String(run.stderr)).toBe(0);
 }, 60_000);
 
@@ -106,11 +176,17 @@ describe("UnitFileState and LoadState derived on disk = systemctl --user show", 
     const theirs = await systemctlSays(m, unit);
     // systemd's own answer is what the table says (guards against a changed systemd).
     expect({ UnitFileState: theirs["UnitFileState"], LoadState: theirs["LoadState"] }).toEqual(expected);
-    expect({ UnitFileState: mine?.enabled, LoadState: mine?.load }, `observeSystemd vs systemctl show for ${unit}`).toEqual({
+    expect(
+      { UnitFileState: mine?.enabled, LoadState: mine?.load },
+      `observeSystemd vs systemctl show for ${unit}`,
+    ).toEqual({
       UnitFileState: theirs["UnitFileState"],
       LoadState: theirs["LoadState"],
     });
-    expect({ ActiveState: mine?.active, SubState: mine?.sub }).toEqual({ ActiveState: theirs["ActiveState"], SubState: theirs["SubState"] });
+    expect({ ActiveState: mine?.active, SubState: mine?.sub }).toEqual({
+      ActiveState: theirs["ActiveState"],
+      SubState: theirs["SubState"],
+    });
   });
 
   // The kinds the fleet's own units can be in (the cases above this line's list in the
@@ -124,7 +200,9 @@ describe("UnitFileState and LoadState derived on disk = systemctl --user show", 
     for (const c of FLEET_KINDS) answers.set(c.unit, await systemctlSays(m, c.unit));
     const after = await observed(m);
     const rows = (units: Map<string, UnitState>) =>
-      FLEET_KINDS.map((c) => `${c.unit} ${units.get(c.unit)?.enabled || "-"} ${units.get(c.unit)?.load} ${units.get(c.unit)?.active}`);
+      FLEET_KINDS.map(
+        (c) => `${c.unit} ${units.get(c.unit)?.enabled || "-"} ${units.get(c.unit)?.load} ${units.get(c.unit)?.active}`,
+      );
     const truth = FLEET_KINDS.map((c) => {
       const a = answers.get(c.unit) ?? {};
       return `${c.unit} ${a["UnitFileState"] || "-"} ${a["LoadState"]} ${a["ActiveState"]}`;

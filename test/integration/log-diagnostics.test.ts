@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUserManager, type UserManager } from "../helpers/systemd.js";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
-import { agentOf, cliEnv, conditionOf, localDefaults, mosaic, scratch, type CliRun, type Scratch } from "./fleet-support.js";
+import {
+  agentOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  scratch,
+  type CliRun,
+  type Scratch,
+} from "./fleet-support.js";
 
 const OBSERVERS = ["observe.tmux", "observe.systemd", "observe.proc", "observe.heartbeat"] as const;
 
@@ -73,7 +82,9 @@ function oneDocument(run: CliRun): FleetStatus {
   try {
     doc = JSON.parse(run.stdout) as FleetStatus;
   } catch (error) {
-    throw new Error(`stdout is not exactly one JSON document (${(error as Error).message}):\n${run.stdout.slice(0, 2000)}`);
+    throw new Error(
+      `stdout is not exactly one JSON document (${(error as Error).message}):\n${run.stdout.slice(0, 2000)}`,
+    );
   }
   expect(doc.kind).toBe("FleetStatus");
   return doc;
@@ -89,7 +100,10 @@ beforeAll(async () => {
   let unit = "mosaic-agent@{name}.service";
   if (m) {
     // A real, active and enabled unit for the agent: nothing about the run is abnormal.
-    await m.installUnit("mf-log@.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n");
+    await m.installUnit(
+      "mf-log@.service",
+      "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n",
+    );
     const started = await m.systemctl("enable", "--now", "mf-log@logged.service");
     expect(started.ok, started.message).toBe(true);
     unit = "mf-log@{name}.service";
@@ -136,24 +150,36 @@ describe("MOSAIC_LOG_LEVEL", () => {
   });
 
   it("debug: fleet report's stdout is the report alone (JSON parses, prometheus has no stray line)", async () => {
-    const json = await mosaic(["fleet", "report", "--format", "json", "-f", healthy], env({ MOSAIC_LOG_LEVEL: "debug" }));
+    const json = await mosaic(
+      ["fleet", "report", "--format", "json", "-f", healthy],
+      env({ MOSAIC_LOG_LEVEL: "debug" }),
+    );
     expect([0, 1]).toContain(json.code);
     oneDocument(json);
     expect(records(json).some((r) => r.step === "observe.tmux")).toBe(true);
-    const prom = await mosaic(["fleet", "report", "--format", "prometheus", "-f", healthy], env({ MOSAIC_LOG_LEVEL: "debug" }));
+    const prom = await mosaic(
+      ["fleet", "report", "--format", "prometheus", "-f", healthy],
+      env({ MOSAIC_LOG_LEVEL: "debug" }),
+    );
     for (const line of prom.stdout.split("\n").filter(Boolean)) expect(line).toMatch(/^(# (HELP|TYPE) |mosaic_)/);
   });
 
   for (const level of [undefined, "warn"]) {
     it(`${level === undefined ? "unset (default warn)" : `MOSAIC_LOG_LEVEL=${level}`}: a healthy run prints no diagnostics at all`, async () => {
-      if (!m) process.stderr.write("!! no systemd user manager here: the 'healthy' run has systemd Unknown (still below warn)\n");
+      if (!m)
+        process.stderr.write(
+          "!! no systemd user manager here: the 'healthy' run has systemd Unknown (still below warn)\n",
+        );
       const run = await mosaic(["fleet", "ps", "-f", healthy, "-o", "json"], env({ MOSAIC_LOG_LEVEL: level }));
       expect(run.code).toBe(0);
       expect(run.stderr).toBe("");
       const doc = oneDocument(run);
       if (m) {
         const agent = agentOf(doc, "logged");
-        expect(agent.conditions.every((c) => c.status === "False"), JSON.stringify(agent.conditions)).toBe(true);
+        expect(
+          agent.conditions.every((c) => c.status === "False"),
+          JSON.stringify(agent.conditions),
+        ).toBe(true);
       }
     });
   }
@@ -162,7 +188,10 @@ describe("MOSAIC_LOG_LEVEL", () => {
     const run = await mosaic(["fleet", "ps", "-f", noServer, "-o", "json"], env({ MOSAIC_LOG_LEVEL: "info" }));
     expect(run.code, run.stderr).toBe(0);
     const doc = oneDocument(run);
-    expect(conditionOf(agentOf(doc, "logged"), "PaneDead")).toMatchObject({ status: "Unknown", reason: "TmuxUnavailable" });
+    expect(conditionOf(agentOf(doc, "logged"), "PaneDead")).toMatchObject({
+      status: "Unknown",
+      reason: "TmuxUnavailable",
+    });
     const logs = records(run);
     const failed = logs.filter((r) => r.step === "observe.tmux");
     expect(failed, run.stderr).toHaveLength(1);
@@ -170,7 +199,10 @@ describe("MOSAIC_LOG_LEVEL", () => {
     expect(failed[0]!.problem).toMatch(/no tmux server/);
     expect(typeof failed[0]!.ms).toBe("number");
     // info hides the debug records of the observers that worked.
-    expect(logs.every((r) => r.level >= 30), run.stderr).toBe(true);
+    expect(
+      logs.every((r) => r.level >= 30),
+      run.stderr,
+    ).toBe(true);
   });
 
   it("default level: the same failed observation is data (Unknown), not a diagnostic: stderr stays empty", async () => {

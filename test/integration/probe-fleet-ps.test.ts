@@ -49,8 +49,18 @@ beforeAll(async () => {
   mkdirSync(runtime, { mode: 0o700 });
   const roster = join(base, "roster.yaml");
   // `holder` expects no heartbeat, so it must not be probed.
-  writeFileSync(roster, stubRoster(tmux.socket, AGENTS, 1, "  - name: holder\n    runtime: shell\n    heartbeat: false"));
-  env = cliEnv({ HOME: base, MOSAIC_HOME: home, MOSAIC_ROSTER: roster, TMUX_TMPDIR: tmux.tmpdir, XDG_RUNTIME_DIR: runtime, NO_COLOR: "1" });
+  writeFileSync(
+    roster,
+    stubRoster(tmux.socket, AGENTS, 1, "  - name: holder\n    runtime: shell\n    heartbeat: false"),
+  );
+  env = cliEnv({
+    HOME: base,
+    MOSAIC_HOME: home,
+    MOSAIC_ROSTER: roster,
+    TMUX_TMPDIR: tmux.tmpdir,
+    XDG_RUNTIME_DIR: runtime,
+    NO_COLOR: "1",
+  });
   for (const name of AGENTS) {
     await tmux.newSession(name, stubPaneArgv([name, "--interval", "1s"]), { env: { MOSAIC_HOME: home } });
   }
@@ -129,7 +139,15 @@ describe("fleet ps --probe", () => {
       stopped.splice(stopped.indexOf(pid), 1);
     }
     // Resumed: it answers again, and nothing stale was left for it to trip over.
-    expect(await waitUntil(async () => agentOf((await psJson(env, ["--probe", "--probe-timeout", "1s"])).status, "p3").heartbeat.probe?.answered === true, 5_000, 100)).toBe(true);
+    expect(
+      await waitUntil(
+        async () =>
+          agentOf((await psJson(env, ["--probe", "--probe-timeout", "1s"])).status, "p3").heartbeat.probe?.answered ===
+          true,
+        5_000,
+        100,
+      ),
+    ).toBe(true);
     expect(leftovers()).toEqual([]);
   });
 
@@ -150,7 +168,8 @@ describe("fleet ps --probe", () => {
       expect(rtt).not.toBeNull();
       inProcess.push(rtt as number);
     }
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, p90 ${percentile(xs, 90).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} (n=${xs.length})`;
+    const fmt = (xs: number[]) =>
+      `median ${median(xs).toFixed(1)} ms, p90 ${percentile(xs, 90).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} (n=${xs.length})`;
     console.log(`[probe RTT] fleet ps --probe (rtt_ms, 10 runs x 2 agents): ${fmt(cli)}`);
     console.log(`[probe RTT] probeHeartbeats in-process (1 agent, 20 probes): ${fmt(inProcess)}`);
     expect(median(cli)).toBeLessThan(500);
@@ -168,7 +187,11 @@ describe("fleet ps --probe: refusals", () => {
       chmodSync(otherRun, 0o777);
       const roster = join(other, "roster.yaml");
       writeFileSync(roster, stubRoster(tmux.socket, ["p1"], 1));
-      const { run, status } = await psJson({ ...env, MOSAIC_HOME: join(other, "mosaic"), MOSAIC_ROSTER: roster }, ["--probe", "--probe-timeout", "500ms"]);
+      const { run, status } = await psJson({ ...env, MOSAIC_HOME: join(other, "mosaic"), MOSAIC_ROSTER: roster }, [
+        "--probe",
+        "--probe-timeout",
+        "500ms",
+      ]);
       expect(agentOf(status, "p1").heartbeat.probe).toEqual({ answered: false, rtt_ms: null });
       expect(readdirSync(otherRun)).toEqual([]);
       expect(run.ms).toBeLessThan(10_000);

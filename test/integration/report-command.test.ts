@@ -11,14 +11,49 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
-import { BIN, DOGFOOD, HOST, ROOT, USER, agentOf, cliEnv, conditionOf, localDefaults, mosaic, scratch, type CliRun, type Scratch } from "./fleet-support.js";
 import {
-  REPORT_FORMATS, chromiumDom, domRows, findAll, markdownTables, parseDom, parseJunit, parsePrometheus, plain, promtoolCheck, textOf,
-  warnMissing, writeTemp, type ReportFormat,
+  BIN,
+  DOGFOOD,
+  HOST,
+  ROOT,
+  USER,
+  agentOf,
+  cliEnv,
+  conditionOf,
+  localDefaults,
+  mosaic,
+  scratch,
+  type CliRun,
+  type Scratch,
+} from "./fleet-support.js";
+import {
+  REPORT_FORMATS,
+  chromiumDom,
+  domRows,
+  findAll,
+  markdownTables,
+  parseDom,
+  parseJunit,
+  parsePrometheus,
+  plain,
+  promtoolCheck,
+  textOf,
+  warnMissing,
+  writeTemp,
+  type ReportFormat,
 } from "./report-support.js";
 import { skipOutsideCi } from "../helpers/skip.js";
 
-type ReportDoc = FleetStatus & { summary: { agents: number; compliant: number; nonCompliant: number; unknown: number; unmanaged: number; verdict: string } };
+type ReportDoc = FleetStatus & {
+  summary: {
+    agents: number;
+    compliant: number;
+    nonCompliant: number;
+    unknown: number;
+    unmanaged: number;
+    verdict: string;
+  };
+};
 
 /** An argument that carries terminal escapes (OSC 52 clipboard write, a title change, CSI). */
 const HOSTILE_ARG = "\u001b]52;c;cHduZWQ=\u0007\u001b]0;pwned\u0007\u001b[31mred";
@@ -32,7 +67,12 @@ function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
   return cliEnv({ TMUX_TMPDIR: fleet?.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager, ...extra });
 }
 
-function report(format: ReportFormat | string, roster: string, extra: string[] = [], runEnv: NodeJS.ProcessEnv = env()): Promise<CliRun> {
+function report(
+  format: ReportFormat | string,
+  roster: string,
+  extra: string[] = [],
+  runEnv: NodeJS.ProcessEnv = env(),
+): Promise<CliRun> {
   return mosaic(["fleet", "report", "--format", format, "-f", roster, ...extra], runEnv, 30_000);
 }
 
@@ -40,7 +80,10 @@ function report(format: ReportFormat | string, roster: string, extra: string[] =
 function expectNoControlBytes(text: string, what: string): void {
   // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(text);
-  expect(bad, `${what} contains control byte ${bad ? JSON.stringify(bad[0]) : ""} near ${bad ? JSON.stringify(text.slice(Math.max(0, bad.index - 40), bad.index + 40)) : ""}`).toBeNull();
+  expect(
+    bad,
+    `${what} contains control byte ${bad ? JSON.stringify(bad[0]) : ""} near ${bad ? JSON.stringify(text.slice(Math.max(0, bad.index - 40), bad.index + 40)) : ""}`,
+  ).toBeNull();
 }
 
 beforeAll(async () => {
@@ -69,7 +112,11 @@ afterAll(async () => {
 });
 
 /** Assert the drifted agent's Drift failure in one format's output, parsed for real. */
-async function expectDriftIn(format: ReportFormat, text: string, ctx: { skip: (note?: string) => never }): Promise<void> {
+async function expectDriftIn(
+  format: ReportFormat,
+  text: string,
+  ctx: { skip: (note?: string) => never },
+): Promise<void> {
   switch (format) {
     case "json": {
       const doc = JSON.parse(text) as ReportDoc;
@@ -84,7 +131,10 @@ async function expectDriftIn(format: ReportFormat, text: string, ctx: { skip: (n
       expect(drifty.runtime).toMatchObject({ desired: "pi", actual: "stub" });
       expect(drifty.tenant_id).toBe(USER);
       expect(drifty.host).toBe(HOST);
-      expect(conditionOf(agentOf(doc, "escapey"), "Drift")).toMatchObject({ status: "True", reason: "RuntimeMismatch" });
+      expect(conditionOf(agentOf(doc, "escapey"), "Drift")).toMatchObject({
+        status: "True",
+        reason: "RuntimeMismatch",
+      });
       return;
     }
     case "junit": {
@@ -103,16 +153,25 @@ async function expectDriftIn(format: ReportFormat, text: string, ctx: { skip: (n
     }
     case "prometheus": {
       const tool = await promtoolCheck(text);
-      if (tool === null) warnMissing("promtool", "the prometheus report is checked by the strict built-in exposition reader only");
+      if (tool === null)
+        warnMissing("promtool", "the prometheus report is checked by the strict built-in exposition reader only");
       else expect(tool.code, tool.output).toBe(0);
       const { samples, types } = parsePrometheus(text);
-      const drift = samples.filter((x) => x.name === "mosaic_fleet_condition" && x.labels["agent"] === "drifty" && x.labels["condition"] === "Drift");
+      const drift = samples.filter(
+        (x) =>
+          x.name === "mosaic_fleet_condition" && x.labels["agent"] === "drifty" && x.labels["condition"] === "Drift",
+      );
       expect(drift).toHaveLength(1);
-      expect(drift[0]).toMatchObject({ value: 1, labels: { status: "True", reason: "RuntimeMismatch", fleet: "report-e2e", tenant_id: USER, host: HOST } });
+      expect(drift[0]).toMatchObject({
+        value: 1,
+        labels: { status: "True", reason: "RuntimeMismatch", fleet: "report-e2e", tenant_id: USER, host: HOST },
+      });
       expect(types.get("mosaic_fleet_condition")).toBe("gauge");
       const compliant = samples.find((x) => x.name === "mosaic_fleet_compliant");
       expect(compliant?.value).toBe(0);
-      expect(samples.find((x) => x.name === "mosaic_fleet_verdict" && x.labels["verdict"] === "NONCOMPLIANT")?.value).toBe(1);
+      expect(
+        samples.find((x) => x.name === "mosaic_fleet_verdict" && x.labels["verdict"] === "NONCOMPLIANT")?.value,
+      ).toBe(1);
       return;
     }
     case "markdown": {
@@ -306,7 +365,9 @@ describe("--output", () => {
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toBe("");
-      expect(run.stderr).toMatch(new RegExp(`json report written to ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(NONCOMPLIANT\\)`));
+      expect(run.stderr).toMatch(
+        new RegExp(`json report written to ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(NONCOMPLIANT\\)`),
+      );
     }
     expect(seen.reads, JSON.stringify(seen)).toBeGreaterThan(50);
     expect(seen.bad, JSON.stringify(seen.samples)).toBe(0);
@@ -380,7 +441,10 @@ describe("--output", () => {
     chmodSync(dir, 0o555);
     if (!chattr("+i", dir)) {
       chmodSync(dir, 0o755);
-      warnMissing("chattr +i", `the file system under ${dir} has no immutable attribute; root cannot be denied a write here, so the read-only case is skipped`);
+      warnMissing(
+        "chattr +i",
+        `the file system under ${dir} has no immutable attribute; root cannot be denied a write here, so the read-only case is skipped`,
+      );
       return skipOutsideCi(ctx, "no way to make a directory read-only for root here");
     }
     try {
@@ -388,7 +452,9 @@ describe("--output", () => {
       expect(run.code).toBe(2);
       expect(run.stdout).toBe("");
       expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
-      expect(run.stderr).toMatch(/^mosaic: cannot write .*report\.prom: (permission denied|operation not permitted|read-only)/i);
+      expect(run.stderr).toMatch(
+        /^mosaic: cannot write .*report\.prom: (permission denied|operation not permitted|read-only)/i,
+      );
       expect(readFileSync(target, "utf8")).toBe(before);
       expect(readdirSync(dir)).toEqual(["report.prom"]);
     } finally {
@@ -401,7 +467,7 @@ describe("--output", () => {
     const dir = join(s.dir, "immutable-file");
     mkdirSync(dir);
     const target = join(dir, "report.json");
-    writeFileSync(target, "{\"previous\": true}\n");
+    writeFileSync(target, '{"previous": true}\n');
     if (!chattr("+i", target)) {
       warnMissing("chattr +i", "no immutable attribute here; skipping the immutable-file case");
       return skipOutsideCi(ctx, "no immutable attribute here");
@@ -411,7 +477,7 @@ describe("--output", () => {
       expect(run.code).toBe(2);
       expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
       expect(run.stderr).toMatch(/^mosaic: cannot write .*report\.json: /);
-      expect(readFileSync(target, "utf8")).toBe("{\"previous\": true}\n");
+      expect(readFileSync(target, "utf8")).toBe('{"previous": true}\n');
       expect(readdirSync(dir)).toEqual(["report.json"]);
     } finally {
       chattr("-i", target);
@@ -430,14 +496,29 @@ describe("--output", () => {
     const lines = readFileSync(history, "utf8").split("\n");
     expect(lines.pop()).toBe(""); // ends with a newline
     expect(lines).toHaveLength(3);
-    const entries = lines.map((line) => JSON.parse(line) as { observedAt: string; fleet: string; verdict: string; agents: number; nonCompliant: number });
-    for (const entry of entries) expect(entry).toMatchObject({ fleet: "report-e2e", verdict: "NONCOMPLIANT", agents: 2, nonCompliant: 2 });
+    const entries = lines.map(
+      (line) =>
+        JSON.parse(line) as {
+          observedAt: string;
+          fleet: string;
+          verdict: string;
+          agents: number;
+          nonCompliant: number;
+        },
+    );
+    for (const entry of entries)
+      expect(entry).toMatchObject({ fleet: "report-e2e", verdict: "NONCOMPLIANT", agents: 2, nonCompliant: 2 });
     expect(new Set(entries.map((e) => e.observedAt)).size).toBe(3);
 
     const text = readFileSync(html, "utf8");
     expect(text).toContain("<svg");
     // A failed run (unwritable output) records nothing.
-    const failed = await report("html", driftRoster, ["--output", join(dir, "missing", "r.html"), "--history", history]);
+    const failed = await report("html", driftRoster, [
+      "--output",
+      join(dir, "missing", "r.html"),
+      "--history",
+      history,
+    ]);
     expect(failed.code).toBe(2);
     expect(readFileSync(history, "utf8").trim().split("\n")).toHaveLength(3);
 
@@ -469,13 +550,17 @@ describe("cron's bare environment", () => {
     const path = ["/usr/bin", "/bin"].includes(nodeDir) ? "/usr/bin:/bin" : `${nodeDir}:/usr/bin:/bin`;
     const home = join(s.dir, "cron-home"); // a throwaway HOME: the real one is never read or written
     mkdirSync(home);
-    const result = await execa("env", ["-i", `PATH=${path}`, `HOME=${home}`, BIN, "fleet", "report", "--format", "json", "-f", roster], {
-      cwd: ROOT,
-      env: {},
-      extendEnv: false,
-      reject: false,
-      timeout: 30_000,
-    });
+    const result = await execa(
+      "env",
+      ["-i", `PATH=${path}`, `HOME=${home}`, BIN, "fleet", "report", "--format", "json", "-f", roster],
+      {
+        cwd: ROOT,
+        env: {},
+        extendEnv: false,
+        reject: false,
+        timeout: 30_000,
+      },
+    );
     expect(result.exitCode, String(result.stderr)).not.toBe(0);
     expect(result.exitCode).toBe(1);
     const doc = JSON.parse(String(result.stdout)) as ReportDoc;
@@ -491,6 +576,10 @@ describe("cron's bare environment", () => {
     // A report creates nothing in HOME but its own caches (XDG: ~/.cache/mosaic): the
     // roster's, and the compiled code of this command (src/cli/boot.ts).
     const created = readdirSync(home, { recursive: true }).map(String).sort();
-    expect(created.filter((path) => !/^\.cache(\/mosaic(\/(roster-[0-9a-f]{16}\.json|code-fleet-report-[0-9a-f]{16}\.v8))?)?$/.test(path))).toEqual([]);
+    expect(
+      created.filter(
+        (path) => !/^\.cache(\/mosaic(\/(roster-[0-9a-f]{16}\.json|code-fleet-report-[0-9a-f]{16}\.v8))?)?$/.test(path),
+      ),
+    ).toEqual([]);
   });
 });

@@ -81,7 +81,11 @@ function parseLabels(text: string, lineNo: number): Record<string, string> {
  * at most once, before the family's samples; a family's samples contiguous; no series
  * twice. Throws with the line number on the first violation.
  */
-export function parsePrometheus(text: string): { samples: PromSample[]; types: Map<string, string>; help: Map<string, string> } {
+export function parsePrometheus(text: string): {
+  samples: PromSample[];
+  types: Map<string, string>;
+  help: Map<string, string>;
+} {
   if (!text.endsWith("\n")) throw new Error("exposition must end with a newline");
   const samples: PromSample[] = [];
   const types = new Map<string, string>();
@@ -113,8 +117,10 @@ export function parsePrometheus(text: string): { samples: PromSample[]; types: M
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(-?\d+))?$/.exec(line);
     if (!sample) throw new Error(`line ${lineNo}: not a sample: ${JSON.stringify(line)}`);
     const [, name, labelText = "", rawValue] = sample as unknown as [string, string, string | undefined, string];
-    const value = rawValue === "+Inf" ? Infinity : rawValue === "-Inf" ? -Infinity : rawValue === "NaN" ? NaN : Number(rawValue);
-    if (!/^(NaN|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(rawValue)) throw new Error(`line ${lineNo}: bad value ${rawValue}`);
+    const value =
+      rawValue === "+Inf" ? Infinity : rawValue === "-Inf" ? -Infinity : rawValue === "NaN" ? NaN : Number(rawValue);
+    if (!/^(NaN|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(rawValue))
+      throw new Error(`line ${lineNo}: bad value ${rawValue}`);
     const labels = parseLabels(labelText.replace(/,$/, ""), lineNo);
     if (currentFamily !== name) {
       if (finishedFamilies.has(name)) throw new Error(`line ${lineNo}: samples of ${name} are not contiguous`);
@@ -146,7 +152,14 @@ export interface JunitCase {
 }
 
 export interface JunitDoc {
-  suites: { name: string; tests: number; failures: number; errors: number; properties: Record<string, string>; cases: JunitCase[] }[];
+  suites: {
+    name: string;
+    tests: number;
+    failures: number;
+    errors: number;
+    properties: Record<string, string>;
+    cases: JunitCase[];
+  }[];
   tests: number;
   failures: number;
   errors: number;
@@ -170,7 +183,11 @@ export function parseJunit(text: string): JunitDoc {
   const outcome = (list: unknown) => {
     const first = (list as Record<string, string>[] | undefined)?.[0];
     if (first === undefined) return undefined;
-    return { message: first["message"] ?? "", type: first["type"] ?? "", text: typeof first === "string" ? first : (first["#text"] ?? "") };
+    return {
+      message: first["message"] ?? "",
+      type: first["type"] ?? "",
+      text: typeof first === "string" ? first : (first["#text"] ?? ""),
+    };
   };
   const suites = ((root["testsuite"] as Record<string, unknown>[] | undefined) ?? []).map((suite) => {
     const props: Record<string, string> = {};
@@ -239,7 +256,8 @@ export function markdownTables(text: string): Record<string, string>[][] {
     let j = i + 2;
     for (; j < lines.length && (lines[j] as string).trim().startsWith("|"); j += 1) {
       const cells = splitRow(lines[j] as string);
-      if (cells.length !== names.length) throw new Error(`markdown table row has ${cells.length} cells, header ${names.length}: ${lines[j]}`);
+      if (cells.length !== names.length)
+        throw new Error(`markdown table row has ${cells.length} cells, header ${names.length}: ${lines[j]}`);
       rows.push(Object.fromEntries(names.map((name, k) => [name, cells[k] as string])));
     }
     tables.push(rows);
@@ -266,8 +284,23 @@ export async function chromiumDom(htmlFile: string): Promise<string | null> {
   try {
     const result = await execa(
       CHROMIUM,
-      ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", `--user-data-dir=${profile}`, "--dump-dom", `file://${htmlFile}`],
-      { reject: false, timeout: 60_000, stdin: "ignore", forceKillAfterDelay: 1_000, env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: "disabled:" } },
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        `--user-data-dir=${profile}`,
+        "--dump-dom",
+        `file://${htmlFile}`,
+      ],
+      {
+        reject: false,
+        timeout: 60_000,
+        stdin: "ignore",
+        forceKillAfterDelay: 1_000,
+        env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: "disabled:" },
+      },
     );
     if (result.exitCode !== 0 || String(result.stdout).trim() === "") {
       throw new Error(`chromium --dump-dom failed (exit ${result.exitCode}): ${String(result.stderr).slice(-2000)}`);
@@ -314,7 +347,9 @@ export function parseDom(dom: string): DomElement {
     }
     return null;
   };
-  const top = (parser.parse(dom) as OrderedNode[]).map(convert).find((n): n is DomElement => typeof n === "object" && n !== null && n.tag === "html");
+  const top = (parser.parse(dom) as OrderedNode[])
+    .map(convert)
+    .find((n): n is DomElement => typeof n === "object" && n !== null && n.tag === "html");
   if (!top) throw new Error("the dumped DOM has no <html> element");
   return top;
 }
@@ -337,7 +372,9 @@ export function findAll(node: DomElement, tag: string): DomElement[] {
 export function domRows(root: DomElement): { className: string; cells: string[] }[] {
   return findAll(root, "tr").map((tr) => ({
     className: tr.attrs["class"] ?? "",
-    cells: tr.children.filter((c): c is DomElement => typeof c !== "string" && (c.tag === "td" || c.tag === "th")).map((c) => textOf(c).trim()),
+    cells: tr.children
+      .filter((c): c is DomElement => typeof c !== "string" && (c.tag === "td" || c.tag === "th"))
+      .map((c) => textOf(c).trim()),
   }));
 }
 

@@ -11,8 +11,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTRIB_UNIT_DIR, startUserManager, type UserManager } from "../helpers/systemd.js";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import type { FleetStatus } from "../../src/diff/types.js";
-import { BIN, agentOf, cliEnv, conditionOf, conditionSummary, localDefaults, mosaic, scratch, waitUntil, type Scratch } from "./fleet-support.js";
-import { REPORT_FORMATS, chromiumDom, findAll, markdownTables, parseDom, parseJunit, parsePrometheus, promtoolCheck, textOf, warnMissing, writeTemp } from "./report-support.js";
+import {
+  BIN,
+  agentOf,
+  cliEnv,
+  conditionOf,
+  conditionSummary,
+  localDefaults,
+  mosaic,
+  scratch,
+  waitUntil,
+  type Scratch,
+} from "./fleet-support.js";
+import {
+  REPORT_FORMATS,
+  chromiumDom,
+  findAll,
+  markdownTables,
+  parseDom,
+  parseJunit,
+  parsePrometheus,
+  promtoolCheck,
+  textOf,
+  warnMissing,
+  writeTemp,
+} from "./report-support.js";
 import { skipOutsideCi } from "../helpers/skip.js";
 
 type ReportDoc = FleetStatus & { summary: { verdict: string; agents: number; compliant: number; unmanaged: number } };
@@ -58,7 +81,12 @@ beforeAll(async () => {
     { name: "_holder", runtime: "shell", heartbeat: false, unit: "mosaic-fleet-holder.service" },
     { name: "good", runtime: "stub" },
   ];
-  compliantRoster = s.roster("compliant.yaml", { version: 1, fleet: "report-sd", defaults: localDefaults(tmux.socket), agents });
+  compliantRoster = s.roster("compliant.yaml", {
+    version: 1,
+    fleet: "report-sd",
+    defaults: localDefaults(tmux.socket),
+    agents,
+  });
   driftedRoster = s.roster("drifted.yaml", {
     version: 1,
     fleet: "report-sd",
@@ -96,8 +124,10 @@ async function saysCompliant(format: (typeof REPORT_FORMATS)[number], text: stri
     case "html": {
       const dom = await chromiumDom(writeTemp(s.dir, "verdict.html", text));
       const source = dom === null ? text : dom;
-      if (dom === null) warnMissing("/usr/bin/chromium", "the HTML verdict is read from the source, not from a browser's DOM");
-      const title = dom === null ? (/<title>(.*)<\/title>/.exec(text)?.[1] ?? "") : textOf(findAll(parseDom(dom), "title")[0]!);
+      if (dom === null)
+        warnMissing("/usr/bin/chromium", "the HTML verdict is read from the source, not from a browser's DOM");
+      const title =
+        dom === null ? (/<title>(.*)<\/title>/.exec(text)?.[1] ?? "") : textOf(findAll(parseDom(dom), "title")[0]!);
       return /: COMPLIANT$/.test(title) && source.includes("badge-COMPLIANT");
     }
   }
@@ -111,8 +141,11 @@ describe("a compliant fleet run by the contrib units", () => {
     const doc = JSON.parse(json.stdout) as ReportDoc;
     for (const agent of doc.agents) {
       expect(conditionSummary(agent), agent.name).toEqual({
-        PaneDead: "False/PaneAlive", Stale: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/HeartbeatFresh",
-        Drift: "False/RuntimeMatches", BootDisabled: "False/UnitEnabled", UnitDown: "False/UnitActive",
+        PaneDead: "False/PaneAlive",
+        Stale: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/HeartbeatFresh",
+        Drift: "False/RuntimeMatches",
+        BootDisabled: "False/UnitEnabled",
+        UnitDown: "False/UnitActive",
       });
       expect(agent.unit, agent.name).toMatchObject({ active: "active", enabled: "enabled" });
     }
@@ -151,7 +184,12 @@ describe("the contrib report timer through the user manager", () => {
   const reportEnv = (vars: Record<string, string>) => {
     const dir = join(m!.mosaicHome, "fleet");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "report.env"), `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+    writeFileSync(
+      join(dir, "report.env"),
+      `${Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")}\n`,
+    );
   };
 
   it("mosaic-fleet-report.timer fires, the service writes valid JSON, and exit 1 (non-compliant) is Result=success", async (ctx) => {
@@ -159,24 +197,45 @@ describe("the contrib report timer through the user manager", () => {
     const out = join(s.dir, "timer-out");
     mkdirSync(out);
     const file = join(out, "report.json");
-    reportEnv({ MOSAIC_BIN: BIN, MOSAIC_ROSTER: driftedRoster, MOSAIC_REPORT_FORMAT: "json", MOSAIC_REPORT_OUTPUT: file });
+    reportEnv({
+      MOSAIC_BIN: BIN,
+      MOSAIC_ROSTER: driftedRoster,
+      MOSAIC_REPORT_FORMAT: "json",
+      MOSAIC_REPORT_OUTPUT: file,
+    });
     copyFileSync(join(CONTRIB_UNIT_DIR, "mosaic-fleet-report.timer"), join(m.unitDir, "mosaic-fleet-report.timer"));
     // Only the schedule changes: fire one second after the timer starts, precisely.
     const dropIn = join(m.unitDir, "mosaic-fleet-report.timer.d");
     mkdirSync(dropIn, { recursive: true });
-    writeFileSync(join(dropIn, "test.conf"), "[Timer]\nOnCalendar=\nOnActiveSec=1s\nAccuracySec=1ms\nRandomizedDelaySec=0\nPersistent=false\n");
+    writeFileSync(
+      join(dropIn, "test.conf"),
+      "[Timer]\nOnCalendar=\nOnActiveSec=1s\nAccuracySec=1ms\nRandomizedDelaySec=0\nPersistent=false\n",
+    );
     expect((await m.systemctl("daemon-reload")).ok).toBe(true);
-    const verify = await m.systemctl("show", "-p", "LoadState", "mosaic-fleet-report.timer", "mosaic-fleet-report.service");
+    const verify = await m.systemctl(
+      "show",
+      "-p",
+      "LoadState",
+      "mosaic-fleet-report.timer",
+      "mosaic-fleet-report.service",
+    );
     expect(verify.stdout).not.toMatch(/LoadState=(?!loaded)/);
 
     const started = await m.systemctl("start", "mosaic-fleet-report.timer");
     expect(started.ok, started.message).toBe(true);
     const t0 = Date.now();
-    expect(await waitUntil(() => existsSync(file), 10_000), `no report at ${file} within 10 s; ${readFileSync(m.logFile, "utf8").slice(-2000)}`).toBe(true);
+    expect(
+      await waitUntil(() => existsSync(file), 10_000),
+      `no report at ${file} within 10 s; ${readFileSync(m.logFile, "utf8").slice(-2000)}`,
+    ).toBe(true);
     // The unit is done when it is inactive again with an exit timestamp.
     const finished = async () => {
       const p = await m.show("mosaic-fleet-report.service", "ActiveState", "ExecMainExitTimestampMonotonic");
-      return p["ActiveState"] !== "activating" && p["ActiveState"] !== "active" && (p["ExecMainExitTimestampMonotonic"] ?? "0") !== "0";
+      return (
+        p["ActiveState"] !== "activating" &&
+        p["ActiveState"] !== "active" &&
+        (p["ExecMainExitTimestampMonotonic"] ?? "0") !== "0"
+      );
     };
     expect(await waitUntil(finished, 10_000)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(10_000);
@@ -204,7 +263,12 @@ describe("the contrib report timer through the user manager", () => {
   it("exit 2 (output directory missing) fails the service: Result=exit-code", async (ctx) => {
     const { m } = need(ctx);
     const file = join(s.dir, "no-such-dir", "report.json");
-    reportEnv({ MOSAIC_BIN: BIN, MOSAIC_ROSTER: compliantRoster, MOSAIC_REPORT_FORMAT: "json", MOSAIC_REPORT_OUTPUT: file });
+    reportEnv({
+      MOSAIC_BIN: BIN,
+      MOSAIC_ROSTER: compliantRoster,
+      MOSAIC_REPORT_FORMAT: "json",
+      MOSAIC_REPORT_OUTPUT: file,
+    });
     await m.systemctl("reset-failed", "mosaic-fleet-report.service");
     const run = await m.systemctl("start", "mosaic-fleet-report.service");
     expect(run.ok).toBe(false); // oneshot: start waits, and reports the failure
@@ -220,7 +284,12 @@ describe("the contrib report timer through the user manager", () => {
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out);
     const file = join(out, "fleet.prom");
-    reportEnv({ MOSAIC_BIN: BIN, MOSAIC_ROSTER: compliantRoster, MOSAIC_REPORT_FORMAT: "prometheus", MOSAIC_REPORT_OUTPUT: file });
+    reportEnv({
+      MOSAIC_BIN: BIN,
+      MOSAIC_ROSTER: compliantRoster,
+      MOSAIC_REPORT_FORMAT: "prometheus",
+      MOSAIC_REPORT_OUTPUT: file,
+    });
     const run = await m.systemctl("start", "mosaic-fleet-report.service");
     expect(run.ok, `${run.message}\n${readFileSync(m.logFile, "utf8").slice(-2000)}`).toBe(true);
     const props = await m.show("mosaic-fleet-report.service", "Result", "ExecMainStatus");

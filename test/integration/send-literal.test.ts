@@ -39,7 +39,10 @@ beforeAll(async () => {
   const shimDir = join(fleet.base, "shim");
   mkdirSync(shimDir);
   shimLog = join(fleet.base, "tmux-calls.log");
-  writeFileSync(join(shimDir, "tmux"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${sq(shimLog)}\nexec ${sq(realTmux())} "$@"\n`);
+  writeFileSync(
+    join(shimDir, "tmux"),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> ${sq(shimLog)}\nexec ${sq(realTmux())} "$@"\n`,
+  );
   chmodSync(join(shimDir, "tmux"), 0o755);
   shimPath = `${shimDir}${delimiter}${process.env["PATH"] ?? ""}`;
 }, 60_000);
@@ -87,7 +90,9 @@ describe("agent send: messages that are not one line of plain text are refused b
 
   beforeAll(async () => {
     // The shim does log a real send (so an empty log below means something).
-    const control = await fleet.cli(["agent", "send", "-f", fleet.roster, "--verify", "ref", "--", "shim control"], { PATH: shimPath });
+    const control = await fleet.cli(["agent", "send", "-f", fleet.roster, "--verify", "ref", "--", "shim control"], {
+      PATH: shimPath,
+    });
     expect(control.code, control.stderr).toBe(0);
     expect(readText(shimLog) ?? "").toMatch(/paste-buffer/);
     writeFileSync(shimLog, "");
@@ -115,7 +120,9 @@ describe("agent send: messages that are not one line of plain text are refused b
   for (const [what, message, reason] of refusals) {
     it(`${what} → exit 2, one clear line, nothing typed`, async () => {
       const acks = fleet.acks("ref");
-      const run = await fleet.cli(["agent", "send", "-f", fleet.roster, "--verify", "ref", "--", message], { PATH: shimPath });
+      const run = await fleet.cli(["agent", "send", "-f", fleet.roster, "--verify", "ref", "--", message], {
+        PATH: shimPath,
+      });
       expect(run.code, run.stderr).toBe(2);
       expectOneLineError(run, /^mosaic: refusing to send: /);
       expect(run.stderr).toMatch(reason);
@@ -137,10 +144,24 @@ describe("agent send: messages that are not one line of plain text are refused b
       const acks = fleet.acks("ref");
       const run = await execa(
         "sh",
-        ["-c", 'exec "$0" "$1" agent send -f "$2" --verify "$3" -- "$(printf "$4")"', process.execPath, BIN, fleet.roster, "ref", printf],
+        [
+          "-c",
+          'exec "$0" "$1" agent send -f "$2" --verify "$3" -- "$(printf "$4")"',
+          process.execPath,
+          BIN,
+          fleet.roster,
+          "ref",
+          printf,
+        ],
         { cwd: ROOT, env: fleet.env({ PATH: shimPath }), extendEnv: false, reject: false, timeout: 20_000 },
       );
-      const result = { code: run.exitCode ?? null, stdout: String(run.stdout), stderr: String(run.stderr), ms: 0, timedOut: run.timedOut };
+      const result = {
+        code: run.exitCode ?? null,
+        stdout: String(run.stdout),
+        stderr: String(run.stderr),
+        ms: 0,
+        timedOut: run.timedOut,
+      };
       expect(result.code, result.stderr).toBe(2);
       expectOneLineError(result, /^mosaic: refusing to send: the message is not valid UTF-8$/);
       expect(readText(shimLog), "tmux was called").toBe("");
@@ -150,10 +171,14 @@ describe("agent send: messages that are not one line of plain text are refused b
   }
 
   it("a 1 MB message cannot even reach mosaic: the kernel refuses one argv string over 128 KiB (E2BIG), so 100 KB stands in for it", () => {
-    const spawned = spawnSync(process.execPath, [BIN, "agent", "send", "-f", fleet.roster, "ref", "--", "x".repeat(1024 * 1024)], {
-      env: fleet.env({ PATH: shimPath }),
-      timeout: 10_000,
-    });
+    const spawned = spawnSync(
+      process.execPath,
+      [BIN, "agent", "send", "-f", fleet.roster, "ref", "--", "x".repeat(1024 * 1024)],
+      {
+        env: fleet.env({ PATH: shimPath }),
+        timeout: 10_000,
+      },
+    );
     expect((spawned.error as NodeJS.ErrnoException | undefined)?.code).toBe("E2BIG");
     expect(readText(shimLog)).toBe("");
   });
@@ -166,7 +191,10 @@ describe("agent send: a long message to a line-mode agent", () => {
     if (run.code === 0) {
       // "delivered" must mean delivered literally: the stub got the whole line.
       const whole = await waitUntil(() => fleet.acks("long").ack === ackOf(message), 3_000);
-      expect(whole, `the stub acknowledged ${JSON.stringify(fleet.acks("long"))}, not ack=${ackOf(message)} (sha256 of the 5000 bytes); sha256 of the first 4095 bytes is ${ackOf(message.slice(0, 4095))}`).toBe(true);
+      expect(
+        whole,
+        `the stub acknowledged ${JSON.stringify(fleet.acks("long"))}, not ack=${ackOf(message)} (sha256 of the 5000 bytes); sha256 of the first 4095 bytes is ${ackOf(message.slice(0, 4095))}`,
+      ).toBe(true);
     } else {
       expect(run.code, run.stderr).toBe(2);
       expectOneLineError(run, /refusing to send/);

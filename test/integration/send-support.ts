@@ -55,7 +55,14 @@ export class Fleet {
 
   /** The roster: only the socket and the heartbeat interval under defaults. */
   writeRoster(agents: RosterAgent[]): void {
-    const lines = ["version: 1", "defaults:", `  socket: ${this.socket}`, "  heartbeat:", "    interval: 1s", "agents:"];
+    const lines = [
+      "version: 1",
+      "defaults:",
+      `  socket: ${this.socket}`,
+      "  heartbeat:",
+      "    interval: 1s",
+      "agents:",
+    ];
     for (const agent of agents) {
       lines.push(`  - name: ${agent.name}`, `    runtime: ${agent.runtime}`);
       if (agent.heartbeat === false) lines.push("    heartbeat: false");
@@ -80,8 +87,15 @@ export class Fleet {
 
   /** Start `mosaic agent stub` in session NAME (200×50) and wait for its heartbeat and prompt. */
   async startStub(name: string, width = 200, height = 50): Promise<void> {
-    await this.tmux.newSession(name, stubPaneArgv(["--interval", "1s"]), { width, height, env: { MOSAIC_HOME: this.home } });
-    const ready = await waitUntil(async () => readHb(this.hbPath(name)) !== null && (await this.cursorLine(name)) === `${name}>`, 15_000);
+    await this.tmux.newSession(name, stubPaneArgv(["--interval", "1s"]), {
+      width,
+      height,
+      env: { MOSAIC_HOME: this.home },
+    });
+    const ready = await waitUntil(
+      async () => readHb(this.hbPath(name)) !== null && (await this.cursorLine(name)) === `${name}>`,
+      15_000,
+    );
     expect(ready, `stub ${name} never came up: ${await this.capture(name)}`).toBe(true);
   }
 
@@ -98,7 +112,10 @@ export class Fleet {
   /** Wait until the stub acknowledged `message` (its ack equals sha256(message)[:12]). */
   async waitForAck(name: string, message: string, timeoutMs = 5_000): Promise<boolean> {
     const id = ackOf(message);
-    return waitUntil(async () => (await this.capture(name)).includes(`ack=${id} received ${JSON.stringify(message)}`), timeoutMs);
+    return waitUntil(
+      async () => (await this.capture(name)).includes(`ack=${id} received ${JSON.stringify(message)}`),
+      timeoutMs,
+    );
   }
 
   /** The pane's visible text, wrapped lines joined. */

@@ -33,7 +33,11 @@ beforeAll(async () => {
   const stubs = ["v1", "cm", "io", "sy", "dr", "cc", "agent1"];
   fleet.writeRoster([
     ...stubs.map((name) => ({ name, runtime: "stub" })),
-    ...["sl", "raw", "rawwrap", "dead", "tick", "nodetick", "shell"].map((name) => ({ name, runtime: "shell", heartbeat: false as const })),
+    ...["sl", "raw", "rawwrap", "dead", "tick", "nodetick", "shell"].map((name) => ({
+      name,
+      runtime: "shell",
+      heartbeat: false as const,
+    })),
   ]);
   // agent1 is in the roster but has no session; agent10 (not in the roster) does.
   await Promise.all(["v1", "cm", "io", "sy", "dr", "cc", "agent10"].map((name) => fleet.startStub(name)));
@@ -42,11 +46,22 @@ beforeAll(async () => {
   await fleet.tmux.newSession("raw", [PYTHON, RAW_DRAFT], size);
   await fleet.tmux.newSession("rawwrap", [PYTHON, RAW_DRAFT], { width: 40, height: 20 });
   await fleet.tmux.newSession("dead", ["sleep", "1000"], size);
-  await fleet.tmux.newSession("tick", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done"], size);
-  await fleet.tmux.newSession("nodetick", [process.execPath, "-e", "let i = 0; setInterval(() => console.log(`tick ${++i}`), 50);"], size);
+  await fleet.tmux.newSession(
+    "tick",
+    ["sh", "-c", 'i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.05; done'],
+    size,
+  );
+  await fleet.tmux.newSession(
+    "nodetick",
+    [process.execPath, "-e", "let i = 0; setInterval(() => console.log(`tick ${++i}`), 50);"],
+    size,
+  );
   await fleet.tmux.newSession("shell", ["sh"], size);
   for (const name of ["raw", "rawwrap"]) {
-    expect(await waitUntil(async () => (await fleet.cursorLine(name)) === "raw>", 10_000), `${name}: ${await fleet.capture(name)}`).toBe(true);
+    expect(
+      await waitUntil(async () => (await fleet.cursorLine(name)) === "raw>", 10_000),
+      `${name}: ${await fleet.capture(name)}`,
+    ).toBe(true);
   }
   // dash's prompt: "$ ", or "# " for root.
   expect(await waitUntil(async () => /^[$#]$/.test(await fleet.cursorLine("shell")), 10_000)).toBe(true);
@@ -63,7 +78,13 @@ describe("--verify on agents that take the message", () => {
     const run = await fleet.send("v1", message, ["--verify", "-o", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const out = json(run);
-    expect(out).toMatchObject({ agent: "v1", tenant_id: expect.any(String), host: expect.any(String), delivered: true, verified: true });
+    expect(out).toMatchObject({
+      agent: "v1",
+      tenant_id: expect.any(String),
+      host: expect.any(String),
+      delivered: true,
+      verified: true,
+    });
     expect(out.tenant_id).not.toBe("");
     expect(out.host).not.toBe("");
     expect(out.evidence).toMatchObject({ method: "heartbeat-ack", ack: ackOf(message) });
@@ -113,7 +134,10 @@ describe("--verify never claims a message that was not taken", () => {
     const message = "abcdefghij".repeat(6);
     const run = await fleet.send("rawwrap", message, ["--verify", "--timeout", "2s", "-o", "json"]);
     const out = json(run);
-    expect(out.verified, `claimed accepted on ${JSON.stringify(out.evidence)}; the screen still holds the draft:\n${await fleet.capture("rawwrap")}`).toBe(false);
+    expect(
+      out.verified,
+      `claimed accepted on ${JSON.stringify(out.evidence)}; the screen still holds the draft:\n${await fleet.capture("rawwrap")}`,
+    ).toBe(false);
     expect(run.code).toBe(1);
   });
 
@@ -132,7 +156,13 @@ describe("--verify never claims a message that was not taken", () => {
 });
 
 describe("panes that must not be typed into: exit 1, nothing typed, never verified", () => {
-  async function expectUntouched(name: string, run: CliRun, textBefore: string, acksBefore: number, reason: RegExp): Promise<void> {
+  async function expectUntouched(
+    name: string,
+    run: CliRun,
+    textBefore: string,
+    acksBefore: number,
+    reason: RegExp,
+  ): Promise<void> {
     expect(run.code, run.stderr + run.stdout).toBe(1);
     expect(run.stdout + run.stderr).toMatch(reason);
     await sleep(500);
@@ -204,7 +234,9 @@ describe("dead, missing and unknown agents", () => {
     expect((await fleet.tmux.tmux("set-option", "-w", "-t", "=dead:", "remain-on-exit", "on")).ok).toBe(true);
     const pid = await fleet.tmux.panePid("dead");
     process.kill(pid, "SIGTERM");
-    expect(await waitUntil(async () => (await fleet.format("dead", "#{pane_dead}")) === "1" && !pidAlive(pid), 5_000)).toBe(true);
+    expect(
+      await waitUntil(async () => (await fleet.format("dead", "#{pane_dead}")) === "1" && !pidAlive(pid), 5_000),
+    ).toBe(true);
     for (const options of [[], ["--verify", "--timeout", "2s"]]) {
       const run = await fleet.send("dead", "anyone there?", options);
       expect(run.code, run.stderr).toBe(3);
@@ -243,9 +275,14 @@ describe("concurrent sends to one stub", () => {
   for (const verify of [true, false]) {
     it(`two at once${verify ? " with --verify" : ""}: both exit 0, both acknowledged, each line intact (3 rounds)`, async () => {
       for (let round = 1; round <= 3; round++) {
-        const messages = [`first message of round ${round} (${verify})`, `second message of round ${round} (${verify})`];
+        const messages = [
+          `first message of round ${round} (${verify})`,
+          `second message of round ${round} (${verify})`,
+        ];
         const before = fleet.acks("cc").acks;
-        const runs = await Promise.all(messages.map((m) => fleet.send("cc", m, verify ? ["--verify", "--timeout", "10s"] : [])));
+        const runs = await Promise.all(
+          messages.map((m) => fleet.send("cc", m, verify ? ["--verify", "--timeout", "10s"] : [])),
+        );
         for (const run of runs) expect(run.code, run.stderr).toBe(0);
         for (const message of messages) expect(await fleet.waitForAck("cc", message), message).toBe(true);
         expect(await waitUntil(() => fleet.acks("cc").acks === before + 2, 5_000)).toBe(true);
@@ -262,6 +299,11 @@ describe("concurrent sends to one stub", () => {
     for (const message of messages) expect(await fleet.waitForAck("cc", message), message).toBe(true);
     expect(fleet.acks("cc").acks).toBe(before + 4);
     const received = (await fleet.text("cc")).split("\n").filter((line) => line.includes(" received "));
-    expect(received.slice(-4).map((line) => JSON.parse(line.slice(line.indexOf(" received ") + 10)) as string).sort()).toEqual([...messages].sort());
+    expect(
+      received
+        .slice(-4)
+        .map((line) => JSON.parse(line.slice(line.indexOf(" received ") + 10)) as string)
+        .sort(),
+    ).toEqual([...messages].sort());
   }, 60_000);
 });

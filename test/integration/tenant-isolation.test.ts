@@ -16,9 +16,29 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import {
-  CONDITION_TYPES, HOST, Janitor, agentOf, createTenant, crashSigns, leftovers, mosaicAs, parseStatus, processUid,
-  randomTenantName, startTenantManager, stopTenantManager, stopTenantProcesses, stubCommand, summary, tenantSession,
-  tenantSystemctl, tenantsUnavailableReason, userExists, waitForHeartbeat, type Run, type Tenant,
+  CONDITION_TYPES,
+  HOST,
+  Janitor,
+  agentOf,
+  createTenant,
+  crashSigns,
+  leftovers,
+  mosaicAs,
+  parseStatus,
+  processUid,
+  randomTenantName,
+  startTenantManager,
+  stopTenantManager,
+  stopTenantProcesses,
+  stubCommand,
+  summary,
+  tenantSession,
+  tenantSystemctl,
+  tenantsUnavailableReason,
+  userExists,
+  waitForHeartbeat,
+  type Run,
+  type Tenant,
 } from "./tenant-support.js";
 
 const unavailable = tenantsUnavailableReason();
@@ -53,12 +73,22 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
   const created: Tenant[] = [];
   let rootHome = "";
   const rosters: Record<"main" | "twins" | "compliantA" | "compliantAndGhost" | "forged", string> = {
-    main: "", twins: "", compliantA: "", compliantAndGhost: "", forged: "",
+    main: "",
+    twins: "",
+    compliantA: "",
+    compliantAndGhost: "",
+    forged: "",
   };
 
   const roster = (name: keyof typeof rosters, agents: Record<string, unknown>[]) => {
     const file = join(janitor.dir, `${name}.yaml`);
-    const doc = { version: 1, fleet: `tenants-${hex}`, defaults: { host: HOST, socket: SOCKET, heartbeat: { interval: "5s" } }, runtimes: SLEEPER, agents };
+    const doc = {
+      version: 1,
+      fleet: `tenants-${hex}`,
+      defaults: { host: HOST, socket: SOCKET, heartbeat: { interval: "5s" } },
+      runtimes: SLEEPER,
+      agents,
+    };
     writeFileSync(file, stringify(doc), { mode: 0o644 });
     chmodSync(file, 0o644);
     rosters[name] = file;
@@ -68,7 +98,11 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
   const cli = (who: Tenant | null, args: string[]): Promise<Run> =>
     mosaicAs(who, args, { rootHome, env: who?.manager ? { XDG_RUNTIME_DIR: who.runtimeDir } : {} });
 
-  const ps = async (who: Tenant | null, file: string, extra: string[] = []): Promise<{ run: Run; status: FleetStatus }> => {
+  const ps = async (
+    who: Tenant | null,
+    file: string,
+    extra: string[] = [],
+  ): Promise<{ run: Run; status: FleetStatus }> => {
     const run = await cli(who, ["fleet", "ps", "-f", file, "-o", "json", ...extra]);
     const label = `fleet ps as ${who?.name ?? "root"}`;
     expect(crashSigns(run), `${label}: ${run.stderr}`).toEqual([]);
@@ -117,7 +151,10 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     [A, B, C] = created as [Tenant, Tenant, Tenant];
     expect(await userExists(ghost), `${ghost} must not exist`).toBe(false);
 
-    for (const [t, p] of [[A, "a"], [B, "b"]] as const) {
+    for (const [t, p] of [
+      [A, "a"],
+      [B, "b"],
+    ] as const) {
       await tenantSession(janitor, t, SOCKET, `${p}-stub`, stubCommand());
       await tenantSession(janitor, t, SOCKET, `${p}-sleep`, ["sleep", "86400"]);
       await tenantSession(janitor, t, SOCKET, `${p}-extra`, ["sleep", "86400"]);
@@ -127,14 +164,20 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     if (await startTenantManager(janitor, A)) {
       const started = await tenantSystemctl(A, "start", "mosaic-agent@a-stub.service");
       const enabled = await tenantSystemctl(A, "enable", "--now", "mosaic-agent@twin.service");
-      if (started.code !== 0 || enabled.code !== 0) throw new Error(`units for ${A.name}: ${started.stderr} ${enabled.stderr}`);
+      if (started.code !== 0 || enabled.code !== 0)
+        throw new Error(`units for ${A.name}: ${started.stderr} ${enabled.stderr}`);
     } else if (REQUIRE) {
       throw new Error(`MOSAIC_REQUIRE_SYSTEMD=1 but no user manager runs as tenant ${A.name}: ${A.managerWhy}`);
     } else {
-      process.stderr.write(`\n!! tenant tests: no user manager for ${A.name} (${A.managerWhy}); unit columns are asserted SystemdUnavailable instead\n\n`);
+      process.stderr.write(
+        `\n!! tenant tests: no user manager for ${A.name} (${A.managerWhy}); unit columns are asserted SystemdUnavailable instead\n\n`,
+      );
     }
 
-    for (const [t, p] of [[A, "a"], [B, "b"]] as const) {
+    for (const [t, p] of [
+      [A, "a"],
+      [B, "b"],
+    ] as const) {
       await waitForHeartbeat(t, `${p}-stub`);
       await waitForHeartbeat(t, "twin");
       // The stub created its run dir private, as the protocol requires.
@@ -169,7 +212,12 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     const runtimeDirs = created.flatMap((t) => janitor.user(t.name).runtimeDir ?? []);
     const sockets = created.flatMap((t) => [join(t.tmuxDir, SOCKET), join(t.tmuxDir, SOCKET2)]);
     await janitor?.run();
-    expect(await leftovers(created.map((t) => ({ name: t.name, uid: t.uid })), [...cgroups, ...runtimeDirs, ...sockets, janitor.dir])).toEqual([]);
+    expect(
+      await leftovers(
+        created.map((t) => ({ name: t.name, uid: t.uid })),
+        [...cgroups, ...runtimeDirs, ...sockets, janitor.dir],
+      ),
+    ).toEqual([]);
   }, 120_000);
 
   // --- root ---------------------------------------------------------------------------------
@@ -178,7 +226,11 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     it("observes each tenant through its own socket, run dir and user manager; a tenant with no user is NoSuchTenant", async () => {
       const { status } = await ps(null, rosters.main);
       expect(status.agents.map((a) => `${a.name}@${a.tenant_id}`)).toEqual([
-        `a-stub@${A.name}`, `a-sleep@${A.name}`, `b-stub@${B.name}`, `b-sleep@${B.name}`, `ghost@${ghost}`,
+        `a-stub@${A.name}`,
+        `a-sleep@${A.name}`,
+        `b-stub@${B.name}`,
+        `b-sleep@${B.name}`,
+        `ghost@${ghost}`,
       ]);
 
       const aStub = agentOf(status, "a-stub");
@@ -210,7 +262,10 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
       }
       for (const agent of [bStub, bSleep]) {
         expect(agent.unit.active).toBe("unknown");
-        expect(summary(agent)).toMatchObject({ UnitDown: "Unknown/SystemdUnavailable", BootDisabled: "Unknown/SystemdUnavailable" });
+        expect(summary(agent)).toMatchObject({
+          UnitDown: "Unknown/SystemdUnavailable",
+          BootDisabled: "Unknown/SystemdUnavailable",
+        });
       }
       const bSystemd = status.sources.find((s) => s.source === "systemd" && s.tenant_id === B.name);
       expect(bSystemd, JSON.stringify(status.sources)).toMatchObject({ reason: "SystemdUnavailable" });
@@ -221,8 +276,18 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
       expect(agentOf(status, "ghost").conditions[0]?.message).toContain(ghost);
 
       const tenants = status.tenants ?? [];
-      expect(tenants.find((t) => t.tenant_id === A.name)).toMatchObject({ observed: true, uid: A.uid, delegated: true, host: HOST });
-      expect(tenants.find((t) => t.tenant_id === B.name)).toMatchObject({ observed: true, uid: B.uid, delegated: true, host: HOST });
+      expect(tenants.find((t) => t.tenant_id === A.name)).toMatchObject({
+        observed: true,
+        uid: A.uid,
+        delegated: true,
+        host: HOST,
+      });
+      expect(tenants.find((t) => t.tenant_id === B.name)).toMatchObject({
+        observed: true,
+        uid: B.uid,
+        delegated: true,
+        host: HOST,
+      });
       expect(tenants.find((t) => t.tenant_id === ghost)).toMatchObject({ observed: false, reason: "NoSuchTenant" });
       expect(tenants).toHaveLength(3);
     });
@@ -239,7 +304,16 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     it("plans fixes that run systemctl as the tenant, against the tenant's manager — and the step works when pasted", async () => {
       const { status } = await ps(null, rosters.main, ["--fix-plan"]);
       const plan = status.fixPlan ?? [];
-      const prefix = (t: Tenant) => ["runuser", "-u", t.name, "--", "env", `XDG_RUNTIME_DIR=/run/user/${t.uid}`, "systemctl", "--user"];
+      const prefix = (t: Tenant) => [
+        "runuser",
+        "-u",
+        t.name,
+        "--",
+        "env",
+        `XDG_RUNTIME_DIR=/run/user/${t.uid}`,
+        "systemctl",
+        "--user",
+      ];
       for (const step of plan) {
         const owner = step.tenant_id === A.name ? A : step.tenant_id === B.name ? B : null;
         expect(owner, `step for an unobserved tenant: ${JSON.stringify(step)}`).not.toBeNull();
@@ -256,11 +330,19 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
       const enable = plan.find((s) => s.agent === "a-stub");
       expect(enable, JSON.stringify(plan)).toMatchObject({ condition: "BootDisabled", disruptive: false });
       expect(enable?.argv).toEqual([...prefix(A), "enable", "mosaic-agent@a-stub.service"]);
-      expect(plan.find((s) => s.agent === "a-sleep")?.argv).toEqual([...prefix(A), "enable", "--now", "mosaic-agent@a-sleep.service"]);
+      expect(plan.find((s) => s.agent === "a-sleep")?.argv).toEqual([
+        ...prefix(A),
+        "enable",
+        "--now",
+        "mosaic-agent@a-sleep.service",
+      ]);
 
       // Paste the step as root: it must reach A's own manager.
       const [file, ...args] = enable?.argv ?? [];
-      const pasted = await execa(file as string, args, { reject: false, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } });
+      const pasted = await execa(file as string, args, {
+        reject: false,
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+      });
       try {
         expect(pasted.exitCode, String(pasted.stderr)).toBe(0);
         const after = agentOf((await ps(null, rosters.main)).status, "a-stub");
@@ -294,7 +376,10 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
       const run = await mosaicAs(null, ["fleet", "ps", "-f", rosters.main, "-o", "json"], { rootHome, env });
       expect(run.code, run.stderr).toBe(0);
       const status = parseStatus(run, "fleet ps as root with a leaky environment");
-      for (const [t, p] of [[A, "a"], [B, "b"]] as const) {
+      for (const [t, p] of [
+        [A, "a"],
+        [B, "b"],
+      ] as const) {
         const agent = agentOf(status, `${p}-stub`);
         expectAlive(agent, t);
         expectHealthy(agent, t);
@@ -358,8 +443,15 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
       expectHidden(agentOf(status, "ghost"), "NoSuchTenant");
 
       const tenants = status.tenants ?? [];
-      expect(tenants.find((t) => t.tenant_id === self.name)).toMatchObject({ observed: true, uid: self.uid, delegated: false });
-      expect(tenants.find((t) => t.tenant_id === other.name)).toMatchObject({ observed: false, reason: "TenantNotVisible" });
+      expect(tenants.find((t) => t.tenant_id === self.name)).toMatchObject({
+        observed: true,
+        uid: self.uid,
+        delegated: false,
+      });
+      expect(tenants.find((t) => t.tenant_id === other.name)).toMatchObject({
+        observed: false,
+        reason: "TenantNotVisible",
+      });
       expect(tenants.find((t) => t.tenant_id === other.name)?.uid).toBeUndefined();
       // Only its own server's sessions: the other tenant's server is never asked.
       expect(status.unmanaged.map((u) => `${u.session}@${u.tenant_id}`)).toEqual([`${mine}-extra@${self.name}`]);
@@ -416,7 +508,9 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
           if (who === null) expectHealthy(agentOf((await ps(who, rosters.main)).status, "b-stub"), B);
         }
         chmodSync(A.runDir, 0o770);
-        expect(agentOf((await ps(null, rosters.main)).status, "a-stub").heartbeat.state, "group-writable").toBe("unknown");
+        expect(agentOf((await ps(null, rosters.main)).status, "a-stub").heartbeat.state, "group-writable").toBe(
+          "unknown",
+        );
       } finally {
         chmodSync(A.runDir, 0o700);
       }
@@ -480,10 +574,16 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
           const { status } = await ps(who, rosters.main);
           for (const name of ["a-stub", "a-sleep"]) {
             const agent = agentOf(status, name);
-            expect(agent.pane, `${name} as ${who?.name ?? "root"}`).toMatchObject({ state: "unknown", pid: null, target: null });
+            expect(agent.pane, `${name} as ${who?.name ?? "root"}`).toMatchObject({
+              state: "unknown",
+              pid: null,
+              target: null,
+            });
             expect(summary(agent)).toMatchObject({ PaneDead: "Unknown/SocketUnsafe", Drift: "Unknown/SocketUnsafe" });
           }
-          expect(status.sources.find((s) => s.source === `tmux:${SOCKET}` && s.tenant_id === A.name)).toMatchObject({ reason: "SocketUnsafe" });
+          expect(status.sources.find((s) => s.source === `tmux:${SOCKET}` && s.tenant_id === A.name)).toMatchObject({
+            reason: "SocketUnsafe",
+          });
           expect(status.unmanaged.filter((u) => u.tenant_id === A.name)).toEqual([]);
           if (who === null) expectAlive(agentOf(status, "b-stub"), B);
         }
@@ -532,7 +632,9 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
         expect(rootRun.run.code, JSON.stringify(rootRun.status.agents.map(summary))).toBe(0);
         expect((await diff(A, rosters.compliantA)).run.code).toBe(0);
       } else {
-        expect(summary(agentOf((await diff(null, rosters.compliantA)).status, "twin"))["UnitDown"]).toBe("Unknown/SystemdUnavailable");
+        expect(summary(agentOf((await diff(null, rosters.compliantA)).status, "twin"))["UnitDown"]).toBe(
+          "Unknown/SystemdUnavailable",
+        );
       }
       for (const who of [B, C]) {
         const { run, status } = await diff(who, rosters.compliantA);

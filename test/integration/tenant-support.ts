@@ -11,7 +11,19 @@
 import { cliEnv } from "../helpers/env.js";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,11 +43,17 @@ export const HOST = hostname();
 export const SYSTEMD_BINARY = "/lib/systemd/systemd";
 export const CONDITION_TYPES: readonly ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
 
-const PATH_ENV = [...new Set([dirname(NODE), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])].join(":");
+const PATH_ENV = [
+  ...new Set([dirname(NODE), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]),
+].join(":");
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -108,16 +126,21 @@ export class Janitor {
     const lines = ["# written by test/integration/tenant-support.ts; idempotent"];
     for (const u of this.users) {
       lines.push(`if id -u ${q(u.name)} >/dev/null 2>&1; then`);
-      lines.push(`  pkill -KILL -u ${q(u.name)} 2>/dev/null; sleep 0.3; pkill -KILL -u ${q(u.name)} 2>/dev/null; sleep 0.2`);
+      lines.push(
+        `  pkill -KILL -u ${q(u.name)} 2>/dev/null; sleep 0.3; pkill -KILL -u ${q(u.name)} 2>/dev/null; sleep 0.2`,
+      );
       lines.push("fi");
-      for (const cg of u.cgroups) lines.push(`[ -d ${q(cg)} ] && find ${q(cg)} -depth -type d -exec rmdir {} + 2>/dev/null`);
+      for (const cg of u.cgroups)
+        lines.push(`[ -d ${q(cg)} ] && find ${q(cg)} -depth -type d -exec rmdir {} + 2>/dev/null`);
       if (u.runtimeDir) lines.push(`rm -rf ${q(u.runtimeDir)}`);
       if (u.uid !== undefined) {
         const tmuxDir = `/tmp/tmux-${u.uid}`;
         for (const s of u.tmuxSockets) lines.push(`rm -f ${q(join(tmuxDir, s))}`);
         if (u.removeTmuxDir) lines.push(`rmdir ${q(tmuxDir)} 2>/dev/null`);
       }
-      lines.push(`if id -u ${q(u.name)} >/dev/null 2>&1; then userdel -r ${q(u.name)} >/dev/null 2>&1 || userdel -f -r ${q(u.name)} >/dev/null 2>&1; fi`);
+      lines.push(
+        `if id -u ${q(u.name)} >/dev/null 2>&1; then userdel -r ${q(u.name)} >/dev/null 2>&1 || userdel -f -r ${q(u.name)} >/dev/null 2>&1; fi`,
+      );
     }
     for (const p of this.paths) lines.push(`rm -rf ${q(p)}`);
     lines.push(`rm -rf ${q(this.dir)}`);
@@ -196,16 +219,35 @@ export async function createTenant(janitor: Janitor, name: string): Promise<Tena
   record.removeTmuxDir = !existsSync(tenant.tmuxDir);
   janitor.write();
   // The tenant must be able to run node and read the CLI (the janitor's copy).
-  const access = await asTenant(tenant, ["sh", "-c", 'test -x "$1" && test -r "$2" && test -r "$3"', "sh", NODE, bin, join(dirname(bin), "..", "dist", "cli.cjs")]);
+  const access = await asTenant(tenant, [
+    "sh",
+    "-c",
+    'test -x "$1" && test -r "$2" && test -r "$3"',
+    "sh",
+    NODE,
+    bin,
+    join(dirname(bin), "..", "dist", "cli.cjs"),
+  ]);
   if (access.code !== 0) {
-    throw new Error(`user ${name} cannot execute ${NODE} or read ${bin} and its dist/: node must be world-executable for the tenant tests`);
+    throw new Error(
+      `user ${name} cannot execute ${NODE} or read ${bin} and its dist/: node must be world-executable for the tenant tests`,
+    );
   }
   return tenant;
 }
 
 /** The clean environment a tenant's login would have (nothing of root's leaks through). */
 export function tenantEnv(t: Tenant, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: PATH_ENV, HOME: t.home, USER: t.name, LOGNAME: t.name, SHELL: "/bin/sh", LANG: "C.UTF-8", NO_COLOR: "1", ...extra };
+  return {
+    PATH: PATH_ENV,
+    HOME: t.home,
+    USER: t.name,
+    LOGNAME: t.name,
+    SHELL: "/bin/sh",
+    LANG: "C.UTF-8",
+    NO_COLOR: "1",
+    ...extra,
+  };
 }
 
 export interface Run {
@@ -216,7 +258,12 @@ export interface Run {
 }
 
 /** Run argv as tenant `t` (runuser -u, env -i with the tenant's own environment). */
-export async function asTenant(t: Tenant, argv: readonly string[], extra: Record<string, string> = {}, timeoutMs = 20_000): Promise<Run> {
+export async function asTenant(
+  t: Tenant,
+  argv: readonly string[],
+  extra: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<Run> {
   const envPairs = Object.entries(tenantEnv(t, extra)).map(([k, v]) => `${k}=${v}`);
   const r = await execa("runuser", ["-u", t.name, "--", "env", "-i", ...envPairs, ...argv], {
     cwd: "/",
@@ -227,7 +274,12 @@ export async function asTenant(t: Tenant, argv: readonly string[], extra: Record
     extendEnv: false,
     env: { PATH: PATH_ENV },
   });
-  return { code: r.exitCode ?? null, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), timedOut: r.timedOut };
+  return {
+    code: r.exitCode ?? null,
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    timedOut: r.timedOut,
+  };
 }
 
 /** root's environment for the CLI: nothing of the caller's mosaic/tmux/systemd settings. */
@@ -236,7 +288,11 @@ export function rootEnv(mosaicHome: string, extra: Record<string, string> = {}):
 }
 
 /** The CLI as root (`who` null) or as a tenant. */
-export async function mosaicAs(who: Tenant | null, args: readonly string[], opts: { rootHome: string; env?: Record<string, string> }): Promise<Run> {
+export async function mosaicAs(
+  who: Tenant | null,
+  args: readonly string[],
+  opts: { rootHome: string; env?: Record<string, string> },
+): Promise<Run> {
   if (who !== null) return asTenant(who, [NODE, bin, ...args], opts.env ?? {});
   const r = await execa(NODE, [bin, ...args], {
     cwd: "/",
@@ -247,7 +303,12 @@ export async function mosaicAs(who: Tenant | null, args: readonly string[], opts
     extendEnv: false,
     env: rootEnv(opts.rootHome, opts.env ?? {}),
   });
-  return { code: r.exitCode ?? null, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), timedOut: r.timedOut };
+  return {
+    code: r.exitCode ?? null,
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    timedOut: r.timedOut,
+  };
 }
 
 /** `fleet ps -o json` (etc.) parsed; throws with stderr when it is not JSON. */
@@ -255,7 +316,9 @@ export function parseStatus(run: Run, what: string): FleetStatus {
   try {
     return JSON.parse(run.stdout) as FleetStatus;
   } catch (error) {
-    throw new Error(`${what}: exit ${run.code}, stdout is not JSON (${(error as Error).message})\nstderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`);
+    throw new Error(
+      `${what}: exit ${run.code}, stdout is not JSON (${(error as Error).message})\nstderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`,
+    );
   }
 }
 
@@ -265,14 +328,17 @@ export function crashSigns(run: Run): string[] {
   if (run.timedOut) signs.push("timed out");
   if (run.code === null) signs.push("killed");
   if (/^\s+at /m.test(run.stderr)) signs.push("stack trace on stderr");
-  if (/RangeError|TypeError|ReferenceError|SyntaxError|internal error/i.test(run.stderr)) signs.push("JS exception on stderr");
+  if (/RangeError|TypeError|ReferenceError|SyntaxError|internal error/i.test(run.stderr))
+    signs.push("JS exception on stderr");
   return signs;
 }
 
 export function agentOf(status: FleetStatus, name: string, tenant?: string): AgentStatus {
   const found = status.agents.filter((a) => a.name === name && (tenant === undefined || a.tenant_id === tenant));
   if (found.length !== 1) {
-    throw new Error(`expected one agent ${name}${tenant ? `@${tenant}` : ""}, found ${found.length} in ${status.agents.map((a) => `${a.name}@${a.tenant_id}`).join(", ")}`);
+    throw new Error(
+      `expected one agent ${name}${tenant ? `@${tenant}` : ""}, found ${found.length} in ${status.agents.map((a) => `${a.name}@${a.tenant_id}`).join(", ")}`,
+    );
   }
   return found[0] as AgentStatus;
 }
@@ -286,7 +352,9 @@ export function summary(agent: AgentStatus): Record<string, string> {
 export function processUid(pid: number | null | undefined): number | null {
   if (!pid) return null;
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Uid:"));
     return line ? Number(line.split(/\s+/)[1]) : null;
   } catch {
     return null;
@@ -300,13 +368,34 @@ export async function tenantTmux(t: Tenant, socket: string, ...args: string[]): 
 }
 
 /** A detached session on the tenant's own server `socket` (default TMUX_TMPDIR: /tmp/tmux-UID). */
-export async function tenantSession(janitor: Janitor, t: Tenant, socket: string, name: string, argv: readonly string[]): Promise<void> {
+export async function tenantSession(
+  janitor: Janitor,
+  t: Tenant,
+  socket: string,
+  name: string,
+  argv: readonly string[],
+): Promise<void> {
   const record = janitor.user(t.name);
   if (!record.tmuxSockets.includes(socket)) {
     record.tmuxSockets.push(socket);
     janitor.write();
   }
-  const r = await tenantTmux(t, socket, "new-session", "-d", "-s", name, "-x", "120", "-y", "30", "-e", `MOSAIC_HOME=${t.mosaicHome}`, "--", ...argv);
+  const r = await tenantTmux(
+    t,
+    socket,
+    "new-session",
+    "-d",
+    "-s",
+    name,
+    "-x",
+    "120",
+    "-y",
+    "30",
+    "-e",
+    `MOSAIC_HOME=${t.mosaicHome}`,
+    "--",
+    ...argv,
+  );
   if (r.code !== 0) throw new Error(`tmux new-session ${name} as ${t.name} on ${socket} failed: ${r.stderr.trim()}`);
 }
 
@@ -317,7 +406,8 @@ export function stubCommand(): string[] {
 
 export async function waitForHeartbeat(t: Tenant, agent: string, timeoutMs = 15_000): Promise<void> {
   const file = join(t.runDir, `${agent}.hb`);
-  if (!(await waitFor(() => existsSync(file), timeoutMs))) throw new Error(`no heartbeat ${file} within ${timeoutMs} ms`);
+  if (!(await waitFor(() => existsSync(file), timeoutMs)))
+    throw new Error(`no heartbeat ${file} within ${timeoutMs} ms`);
 }
 
 // --- a systemd user manager as a tenant --------------------------------------------------------
@@ -333,7 +423,8 @@ function trackingHierarchies(): string[] {
   for (const line of mounts.split("\n")) {
     const [, mountPoint, fsType, options] = line.split(" ");
     if (mountPoint === undefined || options === undefined) continue;
-    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd"))) found.push(mountPoint.replace(/\\040/g, " "));
+    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd")))
+      found.push(mountPoint.replace(/\\040/g, " "));
   }
   return found.filter((h) => existsSync(join(h, "cgroup.procs")));
 }
@@ -388,7 +479,8 @@ export async function startTenantManager(janitor: Janitor, t: Tenant): Promise<b
   // Units: a template whose instances are oneshot, so `start` reads active (exited).
   const unitDir = join(t.home, ".config", "systemd", "user");
   await asTenant(t, ["mkdir", "-p", unitDir]);
-  const unit = "[Unit]\nDescription=mosaic tenant test agent %i\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n";
+  const unit =
+    "[Unit]\nDescription=mosaic tenant test agent %i\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n";
   writeFileSync(join(unitDir, "mosaic-agent@.service"), unit, { mode: 0o644 });
   await execa("chown", [`${t.uid}:${t.gid}`, join(unitDir, "mosaic-agent@.service")]);
 
@@ -396,22 +488,34 @@ export async function startTenantManager(janitor: Janitor, t: Tenant): Promise<b
   const fd = openSync(log, "a");
   const envPairs = Object.entries(tenantEnv(t, { XDG_RUNTIME_DIR: t.runtimeDir })).map(([k, v]) => `${k}=${v}`);
   const script = 'for f in $CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; exec "$@"';
-  const child = spawn("/bin/sh", ["-c", script, "sh", "runuser", "-u", t.name, "--", "env", "-i", ...envPairs, SYSTEMD_BINARY, "--user"], {
-    detached: true,
-    stdio: ["ignore", fd, fd],
-    env: { PATH: PATH_ENV, CGROUP_PROCS: cgroups.map((c) => join(c, "cgroup.procs")).join(" ") },
-  });
+  const child = spawn(
+    "/bin/sh",
+    ["-c", script, "sh", "runuser", "-u", t.name, "--", "env", "-i", ...envPairs, SYSTEMD_BINARY, "--user"],
+    {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { PATH: PATH_ENV, CGROUP_PROCS: cgroups.map((c) => join(c, "cgroup.procs")).join(" ") },
+    },
+  );
   closeSync(fd);
   child.on("error", () => undefined);
   child.unref();
 
   let answer = "";
-  const ready = await waitFor(async () => {
-    const r = await tenantSystemctl(t, "is-system-running");
-    answer = (r.stdout.trim() || r.stderr.trim()).split("\n")[0] ?? "";
-    return answer === "running" || answer === "degraded" || child.exitCode !== null;
-  }, 15_000, 200);
-  const pid = Number(String((await execa("pgrep", ["-u", String(t.uid), "-x", "systemd"], { reject: false })).stdout).trim().split("\n")[0]);
+  const ready = await waitFor(
+    async () => {
+      const r = await tenantSystemctl(t, "is-system-running");
+      answer = (r.stdout.trim() || r.stderr.trim()).split("\n")[0] ?? "";
+      return answer === "running" || answer === "degraded" || child.exitCode !== null;
+    },
+    15_000,
+    200,
+  );
+  const pid = Number(
+    String((await execa("pgrep", ["-u", String(t.uid), "-x", "systemd"], { reject: false })).stdout)
+      .trim()
+      .split("\n")[0],
+  );
   if (!ready || child.exitCode !== null || !(pid > 0)) {
     let tail = "";
     try {
@@ -452,7 +556,10 @@ export async function stopTenantProcesses(t: Tenant, sockets: readonly string[])
 }
 
 /** Every leftover of the given users: accounts, processes (by uid), homes, cgroups, runtime dirs. */
-export async function leftovers(users: readonly { name: string; uid: number }[], paths: readonly string[]): Promise<string[]> {
+export async function leftovers(
+  users: readonly { name: string; uid: number }[],
+  paths: readonly string[],
+): Promise<string[]> {
   const found: string[] = [];
   for (const { name, uid } of users) {
     if (await userExists(name)) found.push(`user ${name} still exists`);

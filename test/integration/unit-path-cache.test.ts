@@ -6,7 +6,17 @@
 // MOSAIC_NO_CACHE turns it off. The systemctl seen by the code under test is a wrapper
 // that logs its argv and runs the real one, so the calls are counted, not guessed.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +28,8 @@ import { managerInstanceKey, readUnitPath, storeUnitPath } from "../../src/obser
 import { localDefaults, psJson, scratch } from "./fleet-support.js";
 
 const UNITS = ["mf-cache@on.service", "mf-cache@off.service", "mf-none.service"];
-const UNIT = "[Unit]\nDescription=cache test\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n";
+const UNIT =
+  "[Unit]\nDescription=cache test\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n";
 const uid = process.getuid?.() ?? 0;
 
 let m: UserManager | null = null;
@@ -58,7 +69,10 @@ function freshCache(): string {
 async function observe(manager: UserManager, cache: string | null) {
   writeFileSync(callLog, "");
   const result = await observeSystemd(UNITS, {
-    env: manager.childEnv(), uid, timeoutMs: 10_000, systemctlBin: wrapper,
+    env: manager.childEnv(),
+    uid,
+    timeoutMs: 10_000,
+    systemctlBin: wrapper,
     cache: cache === null ? null : { dir: cache, uid },
   });
   if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
@@ -78,8 +92,14 @@ describe("UnitPath remembered per manager instance", () => {
     expect(second.calls).toHaveLength(1);
     expect(second.calls[0]).toMatch(/^--user list-units /);
     expect(second.units).toEqual(asked.units);
-    expect(second.units.find((u) => u.name === "mf-cache@on.service")).toMatchObject({ enabled: "enabled", active: "active" });
-    expect(second.units.find((u) => u.name === "mf-cache@off.service")).toMatchObject({ enabled: "disabled", active: "active" });
+    expect(second.units.find((u) => u.name === "mf-cache@on.service")).toMatchObject({
+      enabled: "enabled",
+      active: "active",
+    });
+    expect(second.units.find((u) => u.name === "mf-cache@off.service")).toMatchObject({
+      enabled: "disabled",
+      active: "active",
+    });
     expect(second.units.find((u) => u.name === "mf-none.service")).toMatchObject({ enabled: "", load: "not-found" });
   });
 
@@ -129,15 +149,25 @@ describe("UnitPath remembered per manager instance", () => {
         version: 1,
         defaults: localDefaults("mf-unitpath-nosuchsocket", { heartbeat: false }),
         runtimes: { sleeper: { match: ["sleep"] } },
-        agents: [{ name: "on", runtime: "sleeper", unit: "mf-cache@on.service" }, { name: "off", runtime: "sleeper", unit: "mf-cache@off.service" }],
+        agents: [
+          { name: "on", runtime: "sleeper", unit: "mf-cache@on.service" },
+          { name: "off", runtime: "sleeper", unit: "mf-cache@off.service" },
+        ],
       });
       // The wrapper is found as `systemctl` first on PATH (it runs the real one by its full path).
       const bin = join(s.dir, "bin");
       mkdirSync(bin);
       const real = PATH_SYSTEMCTL();
-      writeFileSync(join(bin, "systemctl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${callLog}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+      writeFileSync(join(bin, "systemctl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${callLog}'\nexec '${real}' "$@"\n`, {
+        mode: 0o755,
+      });
       const env = (extra: Record<string, string> = {}) =>
-        m!.childEnv({ PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`, MOSAIC_HOME: s.home, XDG_CACHE_HOME: join(s.dir, "cache"), ...extra });
+        m!.childEnv({
+          PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
+          MOSAIC_HOME: s.home,
+          XDG_CACHE_HOME: join(s.dir, "cache"),
+          ...extra,
+        });
       const run = async (extra: Record<string, string> = {}) => {
         writeFileSync(callLog, "");
         const { status } = await psJson(roster, env(extra));
@@ -145,7 +175,10 @@ describe("UnitPath remembered per manager instance", () => {
       };
       for (const round of [1, 2]) {
         const off = await run({ MOSAIC_NO_CACHE: "1" });
-        expect(off.calls.map((c) => c.split(" ")[1]), `MOSAIC_NO_CACHE round ${round}`).toEqual(expect.arrayContaining(["list-units", "show"]));
+        expect(
+          off.calls.map((c) => c.split(" ")[1]),
+          `MOSAIC_NO_CACHE round ${round}`,
+        ).toEqual(expect.arrayContaining(["list-units", "show"]));
         expect(off.calls).toHaveLength(2);
         expect(off.enabled).toEqual(["on=enabled", "off=disabled"]);
       }

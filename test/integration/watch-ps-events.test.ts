@@ -85,10 +85,14 @@ class Watcher {
   /** The first document at or after `since` (performance.now()) that satisfies `test`. */
   async waitFor(test: (status: FleetStatus) => boolean, since: number, timeoutMs: number): Promise<Doc | null> {
     let found: Doc | null = null;
-    await waitUntil(() => {
-      found = this.docs.find((d) => d.at >= since && test(d.status)) ?? null;
-      return found !== null || this.exit !== null;
-    }, timeoutMs, 5);
+    await waitUntil(
+      () => {
+        found = this.docs.find((d) => d.at >= since && test(d.status)) ?? null;
+        return found !== null || this.exit !== null;
+      },
+      timeoutMs,
+      5,
+    );
     return found;
   }
 
@@ -118,7 +122,13 @@ const live: Watcher[] = [];
 function watch(roster: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Watcher {
   const child = spawn(process.execPath, [BIN, "fleet", "ps", "--watch", "-o", "json", "-f", roster, ...extraArgs], {
     cwd: ROOT,
-    env: cliEnv({ TMUX_TMPDIR: fleet.tmpdir, MOSAIC_HOME: s.home, HOME: s.dir, XDG_RUNTIME_DIR: noManager, ...extraEnv }),
+    env: cliEnv({
+      TMUX_TMPDIR: fleet.tmpdir,
+      MOSAIC_HOME: s.home,
+      HOME: s.dir,
+      XDG_RUNTIME_DIR: noManager,
+      ...extraEnv,
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const watcher = new Watcher(child);
@@ -150,12 +160,20 @@ function roster(name: string, agents: string[]): string {
 }
 
 /** Start the watcher, wait for its first document and for its control client to attach. */
-async function startWatching(file: string, names: string[], extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<Watcher> {
+async function startWatching(
+  file: string,
+  names: string[],
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<Watcher> {
   const w = watch(file, extraArgs, extraEnv);
   const first = await w.waitFor((st) => names.every((n) => agent(st, n)?.pane.state === "alive"), 0, 10_000);
   expect(first, `no first document; stderr: ${w.stderr}; junk: ${w.junk.join("\n")}`).not.toBeNull();
   // The event source is a read-only control client on the fleet socket.
-  expect(await waitUntil(async () => (await clients()).length === 1, 5_000), `watcher never attached: ${JSON.stringify(await clients())}`).toBe(true);
+  expect(
+    await waitUntil(async () => (await clients()).length === 1, 5_000),
+    `watcher never attached: ${JSON.stringify(await clients())}`,
+  ).toBe(true);
   const [client] = await clients();
   expect(client).toMatch(/control-mode/);
   expect(client).toMatch(/read-only/);
@@ -171,7 +189,9 @@ async function interruptAndCheck(w: Watcher): Promise<void> {
   await Promise.race([w.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   expect(w.exit, "the watcher is still running 5 s after SIGINT").not.toBeNull();
   const took = w.exit!.at - sent;
-  expect(w.exit!.code === 0 || (w.exit!.code === null && w.exit!.signal === "SIGINT"), JSON.stringify(w.exit)).toBe(true);
+  expect(w.exit!.code === 0 || (w.exit!.code === null && w.exit!.signal === "SIGINT"), JSON.stringify(w.exit)).toBe(
+    true,
+  );
   expect(took, `exit took ${Math.round(took)} ms after SIGINT`).toBeLessThan(WITHIN_MS);
   // Nothing but diagnostics (when asked for) on stderr: no error, no stack.
   expect(w.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"))).toEqual([]);
@@ -207,7 +227,10 @@ describe("fleet ps --watch -o json", () => {
     const attachedTo = (await clients())[0]?.split(" ")[1];
 
     // First a session the control client is NOT attached to, then the one it is.
-    const order = [...names.filter((n) => n !== attachedTo).slice(0, 1), ...(attachedTo && names.includes(attachedTo) ? [attachedTo] : names.slice(1, 2))];
+    const order = [
+      ...names.filter((n) => n !== attachedTo).slice(0, 1),
+      ...(attachedTo && names.includes(attachedTo) ? [attachedTo] : names.slice(1, 2)),
+    ];
     expect(order).toHaveLength(2);
     const latencies: Record<string, number> = {};
     for (const victim of order) {
@@ -217,19 +240,25 @@ describe("fleet ps --watch -o json", () => {
       expect(doc, `no document with ${victim} missing; stderr: ${w.stderr}`).not.toBeNull();
       latencies[victim] = Math.round(doc!.at - t0);
       const victimRow = agent(doc!.status, victim)!;
-      expect(victimRow.conditions.find((c) => c.type === "PaneDead")).toMatchObject({ status: "True", reason: "PaneMissing" });
+      expect(victimRow.conditions.find((c) => c.type === "PaneDead")).toMatchObject({
+        status: "True",
+        reason: "PaneMissing",
+      });
       // The others are still alive in that very document.
       for (const other of names.filter((n) => !order.slice(0, order.indexOf(victim) + 1).includes(n))) {
         expect(agent(doc!.status, other)?.pane.state).toBe("alive");
       }
     }
     for (const [victim, ms] of Object.entries(latencies)) {
-      expect(ms, `${victim} reported missing ${ms} ms after the kill (all: ${JSON.stringify(latencies)})`).toBeLessThan(WITHIN_MS);
+      expect(ms, `${victim} reported missing ${ms} ms after the kill (all: ${JSON.stringify(latencies)})`).toBeLessThan(
+        WITHIN_MS,
+      );
     }
     // Every document is a full FleetStatus, one per line, and only changes are printed.
     for (const d of w.docs) expect(d.status).toMatchObject({ apiVersion: "mosaic.fleet/v1", kind: "FleetStatus" });
     const prints = w.docs.map((d) => JSON.stringify(d.status.agents.map((a) => [a.name, a.pane.state])));
-    for (let i = 1; i < prints.length; i += 1) expect(prints[i], "two identical documents in a row").not.toBe(prints[i - 1]);
+    for (let i = 1; i < prints.length; i += 1)
+      expect(prints[i], "two identical documents in a row").not.toBe(prints[i - 1]);
 
     // The control client re-attached to a session that still exists.
     expect(await waitUntil(async () => (await clients()).length === 1, 3_000)).toBe(true);
@@ -242,7 +271,21 @@ describe("fleet ps --watch -o json", () => {
     const pids: Record<string, number> = {};
     for (const n of names) {
       // One tmux command: the option is set before anything can exit.
-      const made = await fleet.tmux("new-session", "-d", "-s", n, "--", "sleep 600", ";", "set-option", "-w", "-t", `=${n}:`, "remain-on-exit", "on");
+      const made = await fleet.tmux(
+        "new-session",
+        "-d",
+        "-s",
+        n,
+        "--",
+        "sleep 600",
+        ";",
+        "set-option",
+        "-w",
+        "-t",
+        `=${n}:`,
+        "remain-on-exit",
+        "on",
+      );
       expect(made.ok, made.message).toBe(true);
       pids[n] = await fleet.panePid(n);
     }
@@ -265,7 +308,10 @@ describe("fleet ps --watch -o json", () => {
       const doc = await w.waitFor((st) => agent(st, victim)?.pane.state === "dead", t0, 5_000);
       expect(doc, `no document with ${victim} dead; stderr: ${w.stderr.slice(-2000)}`).not.toBeNull();
       latencies.push(Math.round(doc!.at - t0));
-      expect(agent(doc!.status, victim)?.conditions.find((c) => c.type === "PaneDead")).toMatchObject({ status: "True", reason: "ProcessExited" });
+      expect(agent(doc!.status, victim)?.conditions.find((c) => c.type === "PaneDead")).toMatchObject({
+        status: "True",
+        reason: "ProcessExited",
+      });
     }
     // The debug log went to stderr only: stdout stayed one JSON document per line.
     expect(w.junk).toEqual([]);
@@ -276,7 +322,9 @@ describe("fleet ps --watch -o json", () => {
       const dead = await fleet.tmux("display-message", "-p", "-t", `=${n}:`, "#{pane_dead}");
       expect(dead.stdout.trim()).toBe("1");
     }
-    expect(Math.max(...latencies), `dead reported ${JSON.stringify(latencies)} ms after the kill`).toBeLessThan(WITHIN_MS);
+    expect(Math.max(...latencies), `dead reported ${JSON.stringify(latencies)} ms after the kill`).toBeLessThan(
+      WITHIN_MS,
+    );
   }, 30_000);
 
   // `--interval` is only a floor ("re-observe at least this often"); changes come as
@@ -305,7 +353,10 @@ describe("fleet ps --watch -o json", () => {
     process.kill(pids["fa"]!, "SIGKILL");
     const doc = await w.waitFor((st) => agent(st, "fa")?.pane.state === "dead", t0, 1_500);
     await interruptAndCheck(w);
-    expect(doc, "the dead pane was not reported within 1.5 s: nothing but the --interval floor notices a pane dying").not.toBeNull();
+    expect(
+      doc,
+      "the dead pane was not reported within 1.5 s: nothing but the --interval floor notices a pane dying",
+    ).not.toBeNull();
     expect(doc!.at - t0).toBeLessThan(WITHIN_MS);
   }, 30_000);
 

@@ -52,7 +52,11 @@ async function termFormat(terminal: TmuxServer, session: string, format: string)
 }
 
 /** Wait for the terminal's command to finish; its exit status and what it left on screen (wrapped lines joined). */
-async function finished(terminal: TmuxServer, session: string, timeoutMs = 10_000): Promise<{ status: number; screen: string }> {
+async function finished(
+  terminal: TmuxServer,
+  session: string,
+  timeoutMs = 10_000,
+): Promise<{ status: number; screen: string }> {
   const done = await waitUntil(() => /^\d+\n$/.test(readText(statusFile(terminal, session)) ?? ""), timeoutMs);
   const screen = (await terminal.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", `=${session}:`)).stdout;
   expect(done, `still running; screen:\n${screen}`).toBe(true);
@@ -62,7 +66,8 @@ async function finished(terminal: TmuxServer, session: string, timeoutMs = 10_00
 /** The operator's normal screen while a full-screen client owns the alternate one (wrapped lines joined). */
 async function normalScreen(terminal: TmuxServer, session: string): Promise<string> {
   const alternate = await termFormat(terminal, session, "#{alternate_on}");
-  return (await terminal.tmux("capture-pane", "-p", "-J", ...(alternate === "1" ? ["-a"] : []), "-t", `=${session}:`)).stdout;
+  return (await terminal.tmux("capture-pane", "-p", "-J", ...(alternate === "1" ? ["-a"] : []), "-t", `=${session}:`))
+    .stdout;
 }
 
 async function keys(terminal: TmuxServer, session: string, ...keyNames: string[]): Promise<void> {
@@ -136,7 +141,10 @@ describe("agent watch in the operator's 40×10 terminal (read-only, never resize
     terminal = await openTerminal("watch-op");
     await runInTerminal(terminal, "view", ["agent", "watch", "w1", "-f", fleet.roster], tmuxFile());
     // The watcher draws the agent's screen: the prompt is visible in the operator's pane.
-    const drawn = await waitUntil(async () => (await terminal.tmux("capture-pane", "-p", "-t", "=view:")).stdout.includes("w1>"), 10_000);
+    const drawn = await waitUntil(
+      async () => (await terminal.tmux("capture-pane", "-p", "-t", "=view:")).stdout.includes("w1>"),
+      10_000,
+    );
     expect(drawn, `the watcher never drew w1; operator screen:\n${await normalScreen(terminal, "view")}`).toBe(true);
   }, 60_000);
 
@@ -178,7 +186,9 @@ describe("agent watch in the operator's 40×10 terminal (read-only, never resize
     expect(done.status, done.screen).toBe(0);
     await sleep(1_000);
 
-    expect(await fleet.format("w1", "#{pane_in_mode} #{pane_input_off} #{window_zoomed_flag} #{window_panes}")).toBe("0 0 0 1");
+    expect(await fleet.format("w1", "#{pane_in_mode} #{pane_input_off} #{window_zoomed_flag} #{window_panes}")).toBe(
+      "0 0 0 1",
+    );
     expect(fleet.acks("w1").acks, "the stub acknowledged a line the watcher typed").toBe(acksBefore);
     expect(await fleet.text("w1")).toBe(textBefore);
     expect(await fleet.cursorLine("w1")).toBe("w1>");
@@ -193,7 +203,12 @@ describe("agent watch in the operator's 40×10 terminal (read-only, never resize
 
   it("C-b d detaches a watcher: watch exits 0 and its notice stays on the operator's screen", async () => {
     await runInTerminal(terminal, "view2", ["agent", "watch", "w1", "-f", fleet.roster]);
-    expect(await waitUntil(async () => (await terminal.tmux("capture-pane", "-p", "-t", "=view2:")).stdout.includes("w1>"), 10_000)).toBe(true);
+    expect(
+      await waitUntil(
+        async () => (await terminal.tmux("capture-pane", "-p", "-t", "=view2:")).stdout.includes("w1>"),
+        10_000,
+      ),
+    ).toBe(true);
     await keys(terminal, "view2", "C-b", "d");
     const done = await finished(terminal, "view2");
     expect(done.status, done.screen).toBe(0);
@@ -203,7 +218,10 @@ describe("agent watch in the operator's 40×10 terminal (read-only, never resize
 
   it("closing the operator's terminal leaves no client, no extra session and no changed option behind", async () => {
     await terminal.kill();
-    expect(await waitUntil(async () => (await fleetClients()).length === 0, 5_000), (await fleetClients()).join("\n")).toBe(true);
+    expect(
+      await waitUntil(async () => (await fleetClients()).length === 0, 5_000),
+      (await fleetClients()).join("\n"),
+    ).toBe(true);
     expect((await fleet.tmux.tmux("list-clients")).stdout).toBe("");
     expect(await fleet.sessions()).toEqual(sessionsBefore);
     expect(await optionsOf("w1")).toEqual(optionsBefore);
@@ -231,7 +249,9 @@ describe("agent attach in the operator's 40×10 terminal (explicit takeover, nev
 
   it("warns that this is a takeover where everything typed goes to the agent", async () => {
     const screen = (await normalScreen(terminal, "take")).replace(/\s+/g, " ");
-    expect(screen).toContain(`Taking over t1 on socket ${fleet.socket}: everything you type goes to the agent, C-c included.`);
+    expect(screen).toContain(
+      `Taking over t1 on socket ${fleet.socket}: everything you type goes to the agent, C-c included.`,
+    );
     const clients = await fleetClients();
     expect(clients[0]).toMatch(/^t1 /);
     expect(clients[0]).not.toMatch(/read-only/);

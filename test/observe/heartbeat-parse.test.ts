@@ -71,7 +71,13 @@ describe("parseHeartbeat: valid lines", () => {
 
   it("treats an Object.prototype name as an ordinary unknown key", () => {
     const result = parseHeartbeat("ts=1 pid=2 status=ok constructor=x tostring=y\n");
-    expect(result.ok && result.record.fields).toEqual({ ts: "1", pid: "2", status: "ok", constructor: "x", tostring: "y" });
+    expect(result.ok && result.record.fields).toEqual({
+      ts: "1",
+      pid: "2",
+      status: "ok",
+      constructor: "x",
+      tostring: "y",
+    });
   });
 });
 
@@ -104,18 +110,38 @@ describe("parseHeartbeat: malformed input (ADVERSARIAL.md, Heartbeats)", () => {
     ["missing pid", "ts=1 status=ok\n", "heartbeat has no pid"],
     ["missing status", "ts=1 pid=2\n", "heartbeat has no status"],
     ["fields out of order", "pid=2 ts=1 status=ok\n", "heartbeat must start with ts, pid and status in that order"],
-    ["an extra field before status", "ts=1 pid=2 seq=1 status=ok\n", "heartbeat must start with ts, pid and status in that order"],
+    [
+      "an extra field before status",
+      "ts=1 pid=2 seq=1 status=ok\n",
+      "heartbeat must start with ts, pid and status in that order",
+    ],
     ["pid 0", "ts=1 pid=0 status=ok\n", "heartbeat pid is not an integer from 1 to 4194304"],
     ["pid too large", "ts=1 pid=4194305 status=ok\n", "heartbeat pid is not an integer from 1 to 4194304"],
     ["a negative pid", "ts=1 pid=-5 status=ok\n", "heartbeat pid is not an integer from 1 to 4194304"],
     ["a float pid", "ts=1 pid=2.0 status=ok\n", "heartbeat pid is not an integer from 1 to 4194304"],
-    ["a status starting with a digit", "ts=1 pid=2 status=1ok\n", "heartbeat status is not a word of at most 32 characters"],
-    ["a 33-char status", `ts=1 pid=2 status=S${"a".repeat(32)}\n`, "heartbeat status is not a word of at most 32 characters"],
+    [
+      "a status starting with a digit",
+      "ts=1 pid=2 status=1ok\n",
+      "heartbeat status is not a word of at most 32 characters",
+    ],
+    [
+      "a 33-char status",
+      `ts=1 pid=2 status=S${"a".repeat(32)}\n`,
+      "heartbeat status is not a word of at most 32 characters",
+    ],
     ["a status with a dot", "ts=1 pid=2 status=o.k\n", "heartbeat status is not a word of at most 32 characters"],
     ["a negative seq", "ts=1 pid=2 status=ok seq=-1\n", "heartbeat seq is not a non-negative integer"],
     ["an unsafe seq", "ts=1 pid=2 status=ok seq=99999999999999999999\n", "heartbeat seq is not a non-negative integer"],
-    ["a probe with a slash", "ts=1 pid=2 status=ok probe=a/b\n", "heartbeat probe is not a token of at most 128 characters"],
-    ["a 129-char name", `ts=1 pid=2 status=ok name=${"n".repeat(129)}\n`, "heartbeat name is not a token of at most 128 characters"],
+    [
+      "a probe with a slash",
+      "ts=1 pid=2 status=ok probe=a/b\n",
+      "heartbeat probe is not a token of at most 128 characters",
+    ],
+    [
+      "a 129-char name",
+      `ts=1 pid=2 status=ok name=${"n".repeat(129)}\n`,
+      "heartbeat name is not a token of at most 128 characters",
+    ],
     ["a double space", "ts=1  pid=2 status=ok\n", "heartbeat has a leading, trailing or double space"],
     ["a leading space", " ts=1 pid=2 status=ok\n", "heartbeat has a leading, trailing or double space"],
     ["a trailing space", "ts=1 pid=2 status=ok \n", "heartbeat has a leading, trailing or double space"],

@@ -47,7 +47,12 @@ function invalid(reason: string, message?: RegExp | string): unknown {
   return {
     state: "invalid",
     reason,
-    message: message === undefined ? expect.any(String) : typeof message === "string" ? expect.stringContaining(message) : expect.stringMatching(message),
+    message:
+      message === undefined
+        ? expect.any(String)
+        : typeof message === "string"
+          ? expect.stringContaining(message)
+          : expect.stringMatching(message),
   };
 }
 
@@ -157,11 +162,14 @@ describe("readHeartbeat: hostile files", () => {
     expect(readHeartbeat(path)).toEqual(invalid("Untrusted", `${path} is group- or world-writable`));
   });
 
-  it.skipIf(skipIfOutsideCi(!isRoot, "not root: cannot chown"))("distrusts a heartbeat owned by another uid (needs root for chown; skipped when not root)", () => {
-    const path = writeHb("agent", LINE);
-    chownSync(path, 65534, 65534);
-    expect(readHeartbeat(path)).toEqual(invalid("Untrusted", `${path} is owned by uid 65534, not 0`));
-  });
+  it.skipIf(skipIfOutsideCi(!isRoot, "not root: cannot chown"))(
+    "distrusts a heartbeat owned by another uid (needs root for chown; skipped when not root)",
+    () => {
+      const path = writeHb("agent", LINE);
+      chownSync(path, 65534, 65534);
+      expect(readHeartbeat(path)).toEqual(invalid("Untrusted", `${path} is owned by uid 65534, not 0`));
+    },
+  );
 
   it("reports a torn write (no trailing newline) as malformed", () => {
     const path = writeHb("agent", "ts=1700000000 pid=42");
@@ -201,7 +209,12 @@ describe("readHeartbeat / readHeartbeats: the run directory", () => {
     writeHb("a", LINE);
     chmodSync(runDir, 0o777);
     const expected = invalid("Untrusted", `run directory ${runDir} is group- or world-writable`);
-    expect(readHeartbeats(runDir, ["a", "b"])).toEqual(new Map([["a", expected], ["b", expected]]));
+    expect(readHeartbeats(runDir, ["a", "b"])).toEqual(
+      new Map([
+        ["a", expected],
+        ["b", expected],
+      ]),
+    );
     expect(readHeartbeat(join(runDir, "a.hb"))).toEqual(expected);
   });
 
@@ -216,14 +229,21 @@ describe("readHeartbeat / readHeartbeats: the run directory", () => {
     const link = join(base, "run-link");
     symlinkSync(runDir, link);
     const expected = invalid("Untrusted", `run directory ${link} is a symlink`);
-    expect(readHeartbeats(link, ["a", "b"])).toEqual(new Map([["a", expected], ["b", expected]]));
+    expect(readHeartbeats(link, ["a", "b"])).toEqual(
+      new Map([
+        ["a", expected],
+        ["b", expected],
+      ]),
+    );
     expect(readHeartbeat(join(link, "a.hb"))).toEqual(expected);
   });
 
   it("distrusts every agent when the run dir is a regular file", () => {
     const file = join(base, "not-a-dir");
     writeFileSync(file, "");
-    expect(readHeartbeats(file, ["a"]).get("a")).toEqual(invalid("Untrusted", `run directory ${file} is not a directory`));
+    expect(readHeartbeats(file, ["a"]).get("a")).toEqual(
+      invalid("Untrusted", `run directory ${file} is not a directory`),
+    );
   });
 
   it("distrusts every agent when the run dir is owned by a uid other than the expected one", () => {
@@ -247,7 +267,9 @@ describe("readHeartbeat / readHeartbeats: the run directory", () => {
 
   it("keeps a name with a slash inside the run dir", () => {
     writeFileSync(join(base, "escape.hb"), LINE);
-    expect(readHeartbeats(runDir, ["../escape"]).get("../escape")).toEqual(invalid("ReadError", "is not a plain file name"));
+    expect(readHeartbeats(runDir, ["../escape"]).get("../escape")).toEqual(
+      invalid("ReadError", "is not a plain file name"),
+    );
   });
 
   it("returns an empty map for an empty fleet", () => {
@@ -306,6 +328,12 @@ describe("readHeartbeats: a fleet of 1 000", () => {
       const key = obs.state === "invalid" ? obs.reason : obs.state;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    expect(Object.fromEntries(counts)).toEqual({ Malformed: 100, Symlink: 100, NotRegularFile: 100, present: 200, missing: 500 });
+    expect(Object.fromEntries(counts)).toEqual({
+      Malformed: 100,
+      Symlink: 100,
+      NotRegularFile: 100,
+      present: 200,
+      missing: 500,
+    });
   });
 });

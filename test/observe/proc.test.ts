@@ -175,7 +175,9 @@ describe("observeProcessTrees on real processes", () => {
     const trees = observeProcessTrees(roots);
     const ms = performance.now() - t0;
     const files = procFilesRead() - filesBefore;
-    console.log(`observeProcessTrees: 100 roots / 300 processes, ${hostProcesses} on host: ${ms.toFixed(1)} ms, ${files} files`);
+    console.log(
+      `observeProcessTrees: 100 roots / 300 processes, ${hostProcesses} on host: ${ms.toFixed(1)} ms, ${files} files`,
+    );
 
     expect(trees.size).toBe(100);
     for (const root of roots) {

@@ -27,7 +27,15 @@ describe("parseListPanes (the fleet format)", () => {
     const panes = parseListPanes(out);
     expect([...panes.keys()]).toEqual(["a", "b"]);
     expect(panes.get("a")).toEqual({
-      session: "a", paneId: "%4", windowIndex: 0, paneIndex: 0, pid: 100, dead: true, deadStatus: 3, currentCommand: "", activity: 1700000100,
+      session: "a",
+      paneId: "%4",
+      windowIndex: 0,
+      paneIndex: 0,
+      pid: 100,
+      dead: true,
+      deadStatus: 3,
+      currentCommand: "",
+      activity: 1700000100,
     });
     expect(panes.get("b")).toMatchObject({ paneId: "%9", dead: false, deadStatus: null, pid: 900 });
   });
@@ -49,8 +57,20 @@ describe("parsePaneDetails (the agent send format)", () => {
     expect(PANE_DETAIL_FORMAT.split(SEP)).toHaveLength(13);
     const out = line("%3", 0, 0, 42, 0, "", 77, 200, 50, 1, 0, 1, "x");
     expect(parsePaneDetails(out).get("x")).toEqual({
-      session: "x", paneId: "%3", windowIndex: 0, paneIndex: 0, pid: 42, dead: false, deadStatus: null, currentCommand: "", activity: 77,
-      width: 200, height: 50, inMode: true, inputOff: false, synchronized: true,
+      session: "x",
+      paneId: "%3",
+      windowIndex: 0,
+      paneIndex: 0,
+      pid: 42,
+      dead: false,
+      deadStatus: null,
+      currentCommand: "",
+      activity: 77,
+      width: 200,
+      height: 50,
+      inMode: true,
+      inputOff: false,
+      synchronized: true,
     });
   });
 });

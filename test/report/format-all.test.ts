@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isReportFormat, REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, reportInput } from "../../src/report/formats.js";
+import {
+  isReportFormat,
+  REPORT_FORMAT_NAMES,
+  REPORT_FORMATS,
+  renderReport,
+  reportInput,
+} from "../../src/report/formats.js";
 import { agent, emptyStatus, fixtureHistory, fixtureStatus, hostileStatus, RAW_CONTROL } from "./format-fixture.js";
 
 // Properties every report format shares: the contract's five names, UNKNOWN said as
@@ -8,7 +14,12 @@ import { agent, emptyStatus, fixtureHistory, fixtureStatus, hostileStatus, RAW_C
 function allUnknownStatus() {
   const base = fixtureStatus();
   const hidden = agent("remote-1", { host: "W-other" });
-  hidden.conditions = hidden.conditions.map((c) => ({ ...c, status: "Unknown" as const, reason: "RemoteHost" as const, message: "agent runs on host W-other" }));
+  hidden.conditions = hidden.conditions.map((c) => ({
+    ...c,
+    status: "Unknown" as const,
+    reason: "RemoteHost" as const,
+    message: "agent runs on host W-other",
+  }));
   return { ...base, agents: [hidden], unmanaged: [], fixPlan: [] };
 }
 
@@ -27,7 +38,8 @@ describe("report formats", () => {
     expect(isReportFormat("json")).toBe(true);
     expect(isReportFormat("yaml")).toBe(false);
     expect(isReportFormat("toString")).toBe(false);
-    for (const name of REPORT_FORMAT_NAMES) expect(renderReport(name, reportInput(fixtureStatus()))).toBe(REPORT_FORMATS[name](reportInput(fixtureStatus())));
+    for (const name of REPORT_FORMAT_NAMES)
+      expect(renderReport(name, reportInput(fixtureStatus()))).toBe(REPORT_FORMATS[name](reportInput(fixtureStatus())));
   });
 
   it.each(REPORT_FORMAT_NAMES)("%s: a roster with zero agents is UNKNOWN, never compliant", (name) => {
@@ -53,11 +65,14 @@ describe("report formats", () => {
     expect(VERDICT_OF[name]!(renderReport(name, reportInput(clean)))).toBe("COMPLIANT");
   });
 
-  it.each(REPORT_FORMAT_NAMES)("%s: OSC 52, title changes and CSI from pane text never reach the output raw", (name) => {
-    const text = renderReport(name, reportInput(hostileStatus(), fixtureHistory()));
-    expect(text).not.toMatch(RAW_CONTROL);
-    expect(text).not.toContain("\x1b");
-    expect(text).not.toContain("\x07");
-    expect(text).not.toContain("\u009b");
-  });
+  it.each(REPORT_FORMAT_NAMES)(
+    "%s: OSC 52, title changes and CSI from pane text never reach the output raw",
+    (name) => {
+      const text = renderReport(name, reportInput(hostileStatus(), fixtureHistory()));
+      expect(text).not.toMatch(RAW_CONTROL);
+      expect(text).not.toContain("\x1b");
+      expect(text).not.toContain("\x07");
+      expect(text).not.toContain("\u009b");
+    },
+  );
 });

@@ -18,7 +18,8 @@ export function expectGolden(name: string, actual: string): void {
     mkdirSync(GOLDEN_DIR, { recursive: true });
     writeFileSync(path, actual);
   }
-  if (!existsSync(path)) throw new Error(`golden file ${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/report/format-`);
+  if (!existsSync(path))
+    throw new Error(`golden file ${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/report/format-`);
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
@@ -42,7 +43,13 @@ export function agent(name: string, overrides: Partial<AgentStatus> = {}): Agent
     lifecycle: "core",
     socket: "mosaic-factory",
     runtime: { desired: "shell", actual: "shell", command: "bash" },
-    unit: { name: `mosaic-agent@${name}.service`, active: "active", sub: "running", enabled: "enabled", load: "loaded" },
+    unit: {
+      name: `mosaic-agent@${name}.service`,
+      active: "active",
+      sub: "running",
+      enabled: "enabled",
+      load: "loaded",
+    },
     pane: { state: "alive", target: "%1", pid: 4100, command: "bash", idle_s: 40 },
     heartbeat: { state: "healthy", age_s: 3, pid: 4101, status: "idle", interval_s: 15, expected: true },
     conditions: conditions({}),
@@ -65,21 +72,50 @@ export function fixtureStatus(): FleetStatus {
     agents: [
       agent("_holder", {
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: false },
-        conditions: conditions({ Stale: { type: "Stale", status: "False", reason: "HeartbeatNotExpected", message: "roster sets heartbeat: false" } }),
+        conditions: conditions({
+          Stale: {
+            type: "Stale",
+            status: "False",
+            reason: "HeartbeatNotExpected",
+            message: "roster sets heartbeat: false",
+          },
+        }),
       }),
       agent("canary-pi", {
         runtime: { desired: "pi", actual: "stub", command: "python3 dogfood-agent.py" },
-        unit: { name: "mosaic-agent@canary-pi.service", active: "active", sub: "exited", enabled: "disabled", load: "loaded" },
+        unit: {
+          name: "mosaic-agent@canary-pi.service",
+          active: "active",
+          sub: "exited",
+          enabled: "disabled",
+          load: "loaded",
+        },
         pane: { state: "alive", target: "%3", pid: 4242, command: "python3", idle_s: 12 },
         heartbeat: { state: "healthy", age_s: 3.1, pid: 4250, status: "idle", interval_s: 15, expected: true },
         conditions: conditions({
-          Drift: { type: "Drift", status: "True", reason: "RuntimeMismatch", message: "roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee `log`)" },
-          BootDisabled: { type: "BootDisabled", status: "True", reason: "UnitNotEnabled", message: "unit is active but disabled at boot" },
+          Drift: {
+            type: "Drift",
+            status: "True",
+            reason: "RuntimeMismatch",
+            message: "roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee `log`)",
+          },
+          BootDisabled: {
+            type: "BootDisabled",
+            status: "True",
+            reason: "UnitNotEnabled",
+            message: "unit is active but disabled at boot",
+          },
         }),
       }),
       agent("worker-remote", {
         host: "W-other",
-        unit: { name: "mosaic-agent@worker-remote.service", active: "unknown", sub: "unknown", enabled: "unknown", load: "unknown" },
+        unit: {
+          name: "mosaic-agent@worker-remote.service",
+          active: "unknown",
+          sub: "unknown",
+          enabled: "unknown",
+          load: "unknown",
+        },
         pane: { state: "unknown", target: null, pid: null, command: null, idle_s: null },
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: true },
         runtime: { desired: "codex", actual: null, command: null },
@@ -88,20 +124,35 @@ export function fixtureStatus(): FleetStatus {
       agent("dogfood-coder", {
         runtime: { desired: "stub", actual: "stub", command: "mosaic agent stub" },
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: true },
-        conditions: conditions({ Stale: { type: "Stale", status: "Unknown", reason: "NoHeartbeat", message: "no heartbeat file run/dogfood-coder.hb" } }),
+        conditions: conditions({
+          Stale: {
+            type: "Stale",
+            status: "Unknown",
+            reason: "NoHeartbeat",
+            message: "no heartbeat file run/dogfood-coder.hb",
+          },
+        }),
       }),
     ],
     unmanaged: [{ session: "scratch", socket: "mosaic-factory", tenant_id: "jarvis", host: "W-jarvis" }],
     sources: [],
     fixPlan: [
       {
-        agent: "canary-pi", tenant_id: "jarvis", host: "W-jarvis", condition: "BootDisabled",
-        argv: ["systemctl", "--user", "enable", "mosaic-agent@canary-pi.service"], disruptive: false,
+        agent: "canary-pi",
+        tenant_id: "jarvis",
+        host: "W-jarvis",
+        condition: "BootDisabled",
+        argv: ["systemctl", "--user", "enable", "mosaic-agent@canary-pi.service"],
+        disruptive: false,
         why: "unit is active but disabled at boot; enabling makes it start at boot without touching the running agent",
       },
       {
-        agent: "canary-pi", tenant_id: "jarvis", host: "W-jarvis", condition: "Drift",
-        argv: ["systemctl", "--user", "restart", "mosaic-agent@canary-pi.service"], disruptive: true,
+        agent: "canary-pi",
+        tenant_id: "jarvis",
+        host: "W-jarvis",
+        condition: "Drift",
+        argv: ["systemctl", "--user", "restart", "mosaic-agent@canary-pi.service"],
+        disruptive: true,
         why: "roster runtime pi, pane runs stub; restart so the unit starts the roster's runtime",
       },
     ],
@@ -115,7 +166,8 @@ export function emptyStatus(): FleetStatus {
 
 /** Terminal escapes and markup in an agent name, a session name and a condition message. */
 export const HOSTILE_NAME = "evil\x1b]52;c;cm0gLXJmIH4=\x07<script>alert(1)</script>|`x`";
-export const HOSTILE_MESSAGE = "\x1b]0;pwned title\x07\x1b[31mred\x1b[0m & \"q\" 'a' </failure> ]]> | a\nb \u009b2J \u0000 \uffff \ud800 end";
+export const HOSTILE_MESSAGE =
+  "\x1b]0;pwned title\x07\x1b[31mred\x1b[0m & \"q\" 'a' </failure> ]]> | a\nb \u009b2J \u0000 \uffff \ud800 end";
 
 export function hostileStatus(): FleetStatus {
   const base = fixtureStatus();
@@ -124,15 +176,22 @@ export function hostileStatus(): FleetStatus {
     agents: [
       agent(HOSTILE_NAME, {
         runtime: { desired: "pi", actual: "stub", command: HOSTILE_MESSAGE },
-        conditions: conditions({ Drift: { type: "Drift", status: "True", reason: "RuntimeMismatch", message: HOSTILE_MESSAGE } }),
+        conditions: conditions({
+          Drift: { type: "Drift", status: "True", reason: "RuntimeMismatch", message: HOSTILE_MESSAGE },
+        }),
       }),
     ],
     unmanaged: [{ session: HOSTILE_NAME, socket: "mosaic-factory", tenant_id: "jarvis", host: "W-jarvis" }],
     sources: [{ source: "tmux", reason: "TmuxUnavailable", message: HOSTILE_MESSAGE }],
     fixPlan: [
       {
-        agent: HOSTILE_NAME, tenant_id: "jarvis", host: "W-jarvis", condition: "Drift",
-        argv: ["systemctl", "--user", "restart", `mosaic-agent@${HOSTILE_NAME}.service`], disruptive: true, why: HOSTILE_MESSAGE,
+        agent: HOSTILE_NAME,
+        tenant_id: "jarvis",
+        host: "W-jarvis",
+        condition: "Drift",
+        argv: ["systemctl", "--user", "restart", `mosaic-agent@${HOSTILE_NAME}.service`],
+        disruptive: true,
+        why: HOSTILE_MESSAGE,
       },
     ],
   };
@@ -164,7 +223,9 @@ export function findTool(name: string, candidates: readonly string[] = []): stri
 /** Say loudly, once per file, that a check is skipped and how to enable it. */
 export function warnMissingTool(name: string, install: string): void {
   const line = "!".repeat(78);
-  console.warn(`\n${line}\n!! SKIPPED: ${name} is not installed, so its checks did not run.\n!! Install it with: ${install}\n${line}\n`);
+  console.warn(
+    `\n${line}\n!! SKIPPED: ${name} is not installed, so its checks did not run.\n!! Install it with: ${install}\n${line}\n`,
+  );
 }
 
 /** No raw C0/C1 control character (other than newline) may reach a report. */

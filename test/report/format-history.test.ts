@@ -7,7 +7,13 @@ import { promisify } from "node:util";
 import { buildSync } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
-import { appendHistory, HISTORY_LIMIT, historyEntry, readHistory, type HistoryEntry } from "../../src/report/history.js";
+import {
+  appendHistory,
+  HISTORY_LIMIT,
+  historyEntry,
+  readHistory,
+  type HistoryEntry,
+} from "../../src/report/history.js";
 import { emptyStatus, fixtureHistory, fixtureStatus } from "./format-fixture.js";
 
 const execFileAsync = promisify(execFile);
@@ -20,13 +26,22 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const entry = (i: number): HistoryEntry => ({ ...fixtureHistory()[2]!, observedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() });
+const entry = (i: number): HistoryEntry => ({
+  ...fixtureHistory()[2]!,
+  observedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+});
 
 describe("report history", () => {
   it("makes an entry from the report input", () => {
     expect(historyEntry(reportInput(fixtureStatus()))).toEqual({
-      observedAt: "2026-06-20T12:00:00.000Z", fleet: "mosaic-factory",
-      agents: 4, compliant: 1, nonCompliant: 1, unknown: 2, unmanaged: 1, verdict: "NONCOMPLIANT",
+      observedAt: "2026-06-20T12:00:00.000Z",
+      fleet: "mosaic-factory",
+      agents: 4,
+      compliant: 1,
+      nonCompliant: 1,
+      unknown: 2,
+      unmanaged: 1,
+      verdict: "NONCOMPLIANT",
     });
     expect(historyEntry(reportInput(emptyStatus())).verdict).toBe("UNKNOWN");
   });
@@ -48,32 +63,50 @@ describe("report history", () => {
   it("writes only the entry's fields", () => {
     const path = join(dir, "history.jsonl");
     appendHistory(path, { ...entry(0), extra: "x" } as HistoryEntry);
-    expect(Object.keys(JSON.parse(readFileSync(path, "utf8")) as object)).toEqual(["observedAt", "fleet", "agents", "compliant", "nonCompliant", "unknown", "unmanaged", "verdict"]);
+    expect(Object.keys(JSON.parse(readFileSync(path, "utf8")) as object)).toEqual([
+      "observedAt",
+      "fleet",
+      "agents",
+      "compliant",
+      "nonCompliant",
+      "unknown",
+      "unmanaged",
+      "verdict",
+    ]);
   });
 
   it("skips malformed lines: garbage, torn, wrong types, unknown verdicts", () => {
     const path = join(dir, "history.jsonl");
     const good = JSON.stringify(entry(1));
-    writeFileSync(path, [
-      JSON.stringify(entry(0)),
-      "not json",
-      good.slice(0, 40),
-      JSON.stringify({ ...entry(2), verdict: "FINE" }),
-      JSON.stringify({ ...entry(3), compliant: -1 }),
-      JSON.stringify({ ...entry(4), agents: "4" }),
-      JSON.stringify({ ...entry(5), observedAt: "yesterday" }),
-      "[1,2]",
-      "null",
-      "",
-      good,
-      "",
-    ].join("\n"));
+    writeFileSync(
+      path,
+      [
+        JSON.stringify(entry(0)),
+        "not json",
+        good.slice(0, 40),
+        JSON.stringify({ ...entry(2), verdict: "FINE" }),
+        JSON.stringify({ ...entry(3), compliant: -1 }),
+        JSON.stringify({ ...entry(4), agents: "4" }),
+        JSON.stringify({ ...entry(5), observedAt: "yesterday" }),
+        "[1,2]",
+        "null",
+        "",
+        good,
+        "",
+      ].join("\n"),
+    );
     expect(readHistory(path)).toEqual([entry(0), entry(1)]);
   });
 
   it("keeps the last 500 runs, and filters by fleet when asked", () => {
     const path = join(dir, "history.jsonl");
-    writeFileSync(path, Array.from({ length: 700 }, (_, i) => `${JSON.stringify(i % 2 ? entry(i) : { ...entry(i), fleet: "other" })}\n`).join(""));
+    writeFileSync(
+      path,
+      Array.from(
+        { length: 700 },
+        (_, i) => `${JSON.stringify(i % 2 ? entry(i) : { ...entry(i), fleet: "other" })}\n`,
+      ).join(""),
+    );
     const all = readHistory(path);
     expect(all).toHaveLength(HISTORY_LIMIT);
     expect(all[0]).toEqual({ ...entry(200), fleet: "other" });
@@ -118,7 +151,14 @@ describe("report history", () => {
   it("does not lose or tear lines when several processes append at once", async () => {
     // The real appendHistory, bundled for plain node children (no TS loader there).
     const bundle = join(dir, "history.mjs");
-    buildSync({ entryPoints: [fileURLToPath(new URL("../../src/report/history.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile: bundle, logLevel: "silent" });
+    buildSync({
+      entryPoints: [fileURLToPath(new URL("../../src/report/history.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: bundle,
+      logLevel: "silent",
+    });
     const path = join(dir, "history.jsonl");
     const script = `
       const { appendHistory } = await import(process.argv[1]);
@@ -126,11 +166,14 @@ describe("report history", () => {
       for (let i = 0; i < 200; i++) {
         appendHistory(path, { observedAt: new Date(i * 1000).toISOString(), fleet: "fleet-" + id + "-" + "x".repeat(300), agents: 1, compliant: 1, nonCompliant: 0, unknown: 0, unmanaged: 0, verdict: "COMPLIANT" });
       }`;
-    await Promise.all(Array.from({ length: 4 }, (_, id) => execFileAsync(process.execPath, ["--input-type=module", "-e", script, bundle, path, String(id)])));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, id) =>
+        execFileAsync(process.execPath, ["--input-type=module", "-e", script, bundle, path, String(id)]),
+      ),
+    );
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(800);
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(readHistory(path, { limit: 1000 })).toHaveLength(800);
   });
 });
-

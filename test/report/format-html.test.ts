@@ -2,10 +2,32 @@ import { describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { renderHealthChart } from "../../src/report/health-chart.js";
 import { htmlText, render } from "../../src/report/html.js";
-import { emptyStatus, expectGolden, fixtureHistory, fixtureStatus, HOSTILE_NAME, hostileStatus, RAW_CONTROL } from "./format-fixture.js";
+import {
+  emptyStatus,
+  expectGolden,
+  fixtureHistory,
+  fixtureStatus,
+  HOSTILE_NAME,
+  hostileStatus,
+  RAW_CONTROL,
+} from "./format-fixture.js";
 
 /** Anything that would make the browser fetch or run something. */
-const EXTERNAL = [/<script/i, /<link/i, /<iframe/i, /<img/i, /<object/i, /<embed/i, /\ssrc\s*=/i, /\shref\s*=/i, /url\(/i, /@import/i, /https?:\/\//i, /\/\/[a-z0-9.-]+\.[a-z]{2,}\//i, /\son[a-z]+\s*=/i];
+const EXTERNAL = [
+  /<script/i,
+  /<link/i,
+  /<iframe/i,
+  /<img/i,
+  /<object/i,
+  /<embed/i,
+  /\ssrc\s*=/i,
+  /\shref\s*=/i,
+  /url\(/i,
+  /@import/i,
+  /https?:\/\//i,
+  /\/\/[a-z0-9.-]+\.[a-z]{2,}\//i,
+  /\son[a-z]+\s*=/i,
+];
 
 describe("html report", () => {
   it("matches the golden file, with the health chart", () => {
@@ -19,7 +41,10 @@ describe("html report", () => {
   });
 
   it("is one self-contained document: inline CSS, no script, no external asset", () => {
-    for (const html of [render(reportInput(fixtureStatus(), fixtureHistory())), render(reportInput(hostileStatus(), fixtureHistory()))]) {
+    for (const html of [
+      render(reportInput(fixtureStatus(), fixtureHistory())),
+      render(reportInput(hostileStatus(), fixtureHistory())),
+    ]) {
       expect(html.startsWith("<!DOCTYPE html>\n")).toBe(true);
       expect(html).toContain("<style>");
       for (const pattern of EXTERNAL) expect(html).not.toMatch(pattern);
@@ -31,7 +56,9 @@ describe("html report", () => {
   it("shows the drifted agent's failure in red and the Unknown conditions in amber", () => {
     const html = render(reportInput(fixtureStatus()));
     expect(html).toMatch(/<tr class="agent-noncompliant"><td>canary-pi<\/td>/);
-    expect(html).toContain(`<span class="cond cond-True" title="True: RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee \`log\`)">Drift True</span>`);
+    expect(html).toContain(
+      `<span class="cond cond-True" title="True: RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee \`log\`)">Drift True</span>`,
+    );
     expect(html).toMatch(/<tr class="status-True"><td>canary-pi<\/td><td>Drift<\/td>.*RuntimeMismatch/);
     expect(html).toMatch(/<tr class="agent-unknown"><td>dogfood-coder<\/td>/);
     expect(html).toMatch(/<tr class="agent-compliant"><td>_holder<\/td>/);
@@ -46,17 +73,22 @@ describe("html report", () => {
     expect(svg).toContain(`role="img"`);
     expect(svg.match(/<g class="run /g)).toHaveLength(4);
     // The zero-agent run is drawn as an amber UNKNOWN mark, not as an empty slot.
-    expect(svg).toMatch(/<g class="run run-unknown"><title>2026-06-20T10:00:00.000Z: UNKNOWN; 0 compliant[^<]*<\/title><rect [^>]*fill="#ef8f00"\/><\/g>/);
+    expect(svg).toMatch(
+      /<g class="run run-unknown"><title>2026-06-20T10:00:00.000Z: UNKNOWN; 0 compliant[^<]*<\/title><rect [^>]*fill="#ef8f00"\/><\/g>/,
+    );
   });
 
   it("charts an empty history as 'no runs recorded yet'", () => {
     const svg = renderHealthChart([]);
     expect(svg).toContain("no runs recorded yet");
-    expect(svg).not.toContain("<g class=\"run");
+    expect(svg).not.toContain('<g class="run');
   });
 
   it("scales to 500 runs without losing a bar", () => {
-    const runs = Array.from({ length: 500 }, (_, i) => ({ ...fixtureHistory()[i % 4]!, observedAt: new Date(Date.UTC(2026, 0, 1) + i * 300_000).toISOString() }));
+    const runs = Array.from({ length: 500 }, (_, i) => ({
+      ...fixtureHistory()[i % 4]!,
+      observedAt: new Date(Date.UTC(2026, 0, 1) + i * 300_000).toISOString(),
+    }));
     const svg = renderHealthChart(runs);
     expect(svg.match(/<g class="run /g)).toHaveLength(500);
     expect(svg).not.toMatch(/NaN|Infinity/);
@@ -68,7 +100,9 @@ describe("html report", () => {
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("</failure>");
     expect(html).toContain(htmlText(HOSTILE_NAME));
-    expect(htmlText(HOSTILE_NAME)).toBe("evil\\x1b]52;c;cm0gLXJmIH4=\\x07&#60;script&#62;alert(1)&#60;/script&#62;|`x`");
+    expect(htmlText(HOSTILE_NAME)).toBe(
+      "evil\\x1b]52;c;cm0gLXJmIH4=\\x07&#60;script&#62;alert(1)&#60;/script&#62;|`x`",
+    );
   });
 
   it("says UNKNOWN for a roster with no agents, never compliant", () => {

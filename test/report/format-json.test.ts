@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { summarize } from "../../src/diff/compliance.js";
 import { reportInput } from "../../src/report/formats.js";
 import { render } from "../../src/report/report-json.js";
-import { emptyStatus, expectGolden, fixtureHistory, fixtureStatus, HOSTILE_MESSAGE, HOSTILE_NAME, hostileStatus, RAW_CONTROL } from "./format-fixture.js";
+import {
+  emptyStatus,
+  expectGolden,
+  fixtureHistory,
+  fixtureStatus,
+  HOSTILE_MESSAGE,
+  HOSTILE_NAME,
+  hostileStatus,
+  RAW_CONTROL,
+} from "./format-fixture.js";
 
 describe("json report", () => {
   it("matches the golden file", () => {
@@ -16,7 +25,14 @@ describe("json report", () => {
     expect(text.endsWith("}\n")).toBe(true);
     const parsed = JSON.parse(text) as Record<string, unknown>;
     expect(parsed).toEqual({ ...status, summary: { ...summarize(status), unmanaged: 1 }, history: fixtureHistory() });
-    expect(parsed["summary"]).toEqual({ agents: 4, compliant: 1, nonCompliant: 1, unknown: 2, verdict: "NONCOMPLIANT", unmanaged: 1 });
+    expect(parsed["summary"]).toEqual({
+      agents: 4,
+      compliant: 1,
+      nonCompliant: 1,
+      unknown: 2,
+      verdict: "NONCOMPLIANT",
+      unmanaged: 1,
+    });
   });
 
   it("has no history key when none is given", () => {

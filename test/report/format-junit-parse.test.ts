@@ -7,10 +7,27 @@ import { emptyStatus, fixtureStatus, hostileStatus } from "./format-fixture.js";
 // The JUnit report read back by an XML parser from npm (fast-xml-parser, a dev
 // dependency), so this check runs everywhere, not only where xmllint is installed.
 
-interface Outcome { "@_message": string; "@_type": string; "#text"?: string }
-interface TestCase { "@_classname": string; "@_name": string; failure?: Outcome; error?: Outcome }
-interface Suite { "@_name": string; "@_tests": string; "@_failures": string; "@_errors": string; testcase: TestCase[] }
-interface Document { testsuites: { "@_tests": string; "@_failures": string; "@_errors": string; testsuite: Suite[] } }
+interface Outcome {
+  "@_message": string;
+  "@_type": string;
+  "#text"?: string;
+}
+interface TestCase {
+  "@_classname": string;
+  "@_name": string;
+  failure?: Outcome;
+  error?: Outcome;
+}
+interface Suite {
+  "@_name": string;
+  "@_tests": string;
+  "@_failures": string;
+  "@_errors": string;
+  testcase: TestCase[];
+}
+interface Document {
+  testsuites: { "@_tests": string; "@_failures": string; "@_errors": string; testsuite: Suite[] };
+}
 
 function parse(xml: string): Document {
   expect(XMLValidator.validate(xml)).toBe(true);

@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { render, xmlText } from "../../src/report/junit.js";
-import { emptyStatus, expectGolden, findTool, fixtureStatus, hostileStatus, RAW_CONTROL, warnMissingTool } from "./format-fixture.js";
+import {
+  emptyStatus,
+  expectGolden,
+  findTool,
+  fixtureStatus,
+  hostileStatus,
+  RAW_CONTROL,
+  warnMissingTool,
+} from "./format-fixture.js";
 import { skipIfOutsideCi } from "../helpers/skip.js";
 
 // libxml2's xmllint is a real, strict XML parser; its XPath answers the counts.
@@ -63,8 +71,12 @@ describe("junit report", () => {
       const xml = render(reportInput(fixtureStatus()));
       const drift = `/testsuites/testsuite[@name="mosaic-factory"]/testcase[@classname="mosaic-factory.canary-pi" and @name="canary-pi Drift"]`;
       expect(xpath(xml, `string(${drift}/failure/@type)`)).toBe("RuntimeMismatch");
-      expect(xpath(xml, `string(${drift}/failure/@message)`)).toBe("RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee `log`)");
-      expect(xpath(xml, `count(/testsuites/testsuite/testcase[@classname="mosaic-factory.canary-pi"]/failure)`)).toBe("2");
+      expect(xpath(xml, `string(${drift}/failure/@message)`)).toBe(
+        "RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee `log`)",
+      );
+      expect(xpath(xml, `count(/testsuites/testsuite/testcase[@classname="mosaic-factory.canary-pi"]/failure)`)).toBe(
+        "2",
+      );
       expect(xpath(xml, `string(//testcase[@name="dogfood-coder Stale"]/error/@type)`)).toBe("NoHeartbeat");
       expect(xpath(xml, `count(//testcase[@name="_holder PaneDead"]/*)`)).toBe("0");
     });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { markdownCode, markdownText, render } from "../../src/report/markdown.js";
-import { emptyStatus, expectGolden, fixtureHistory, fixtureStatus, HOSTILE_NAME, hostileStatus, RAW_CONTROL } from "./format-fixture.js";
+import {
+  emptyStatus,
+  expectGolden,
+  fixtureHistory,
+  fixtureStatus,
+  HOSTILE_NAME,
+  hostileStatus,
+  RAW_CONTROL,
+} from "./format-fixture.js";
 
 /** Table cells split on unescaped pipes (GFM: `\|` is a literal pipe inside a cell). */
 function cells(row: string): string[] {
@@ -20,7 +28,9 @@ describe("markdown report", () => {
 
   it("lists the drifted agent's True conditions and the Unknown ones with reason and message", () => {
     const text = render(reportInput(fixtureStatus()));
-    expect(text).toContain("| canary-pi | Drift | **True** | RuntimeMismatch | roster runtime pi, pane runs stub (python3 dogfood-agent.py \\| tee \\`log\\`) |");
+    expect(text).toContain(
+      "| canary-pi | Drift | **True** | RuntimeMismatch | roster runtime pi, pane runs stub (python3 dogfood-agent.py \\| tee \\`log\\`) |",
+    );
     expect(text).toContain("| dogfood-coder | Stale | _Unknown_ | NoHeartbeat |");
     expect(text).not.toMatch(/\| PaneAlive \|/); // False conditions are not listed
   });
@@ -28,7 +38,9 @@ describe("markdown report", () => {
   it("numbers the fix plan, as shell lines, with the disruptive step marked", () => {
     const text = render(reportInput(fixtureStatus()));
     expect(text).toContain("1. `systemctl --user enable mosaic-agent@canary-pi.service`  \n");
-    expect(text).toContain("2. `systemctl --user restart mosaic-agent@canary-pi.service` **disruptive: restarts the agent**");
+    expect(text).toContain(
+      "2. `systemctl --user restart mosaic-agent@canary-pi.service` **disruptive: restarts the agent**",
+    );
   });
 
   it("keeps every table row's cell count when names and messages hold pipes and backticks", () => {

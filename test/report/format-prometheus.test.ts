@@ -2,13 +2,27 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { reportInput } from "../../src/report/formats.js";
 import { labelValue, render } from "../../src/report/prometheus.js";
-import { agent, emptyStatus, expectGolden, findTool, fixtureStatus, hostileStatus, RAW_CONTROL, warnMissingTool } from "./format-fixture.js";
+import {
+  agent,
+  emptyStatus,
+  expectGolden,
+  findTool,
+  fixtureStatus,
+  hostileStatus,
+  RAW_CONTROL,
+  warnMissingTool,
+} from "./format-fixture.js";
 import { skipIfOutsideCi } from "../helpers/skip.js";
 
 const promtool = findTool("promtool");
-if (!promtool) warnMissingTool("promtool", "apt-get install -y prometheus  (only promtool is used; the server is not started)");
+if (!promtool)
+  warnMissingTool("promtool", "apt-get install -y prometheus  (only promtool is used; the server is not started)");
 
-interface Sample { name: string; labels: Map<string, string>; value: number }
+interface Sample {
+  name: string;
+  labels: Map<string, string>;
+  value: number;
+}
 
 /**
  * A strict reader of the text exposition format (0.0.4) as node_exporter's textfile
@@ -37,7 +51,8 @@ function parseExposition(text: string): { samples: Sample[]; help: Map<string, s
       enter(name);
       const map = kind === "HELP" ? help : types;
       if (map.has(name)) throw new Error(`second ${kind} for ${name}`);
-      if (kind === "TYPE" && !["counter", "gauge", "histogram", "summary", "untyped"].includes(rest)) throw new Error(`bad TYPE ${rest}`);
+      if (kind === "TYPE" && !["counter", "gauge", "histogram", "summary", "untyped"].includes(rest))
+        throw new Error(`bad TYPE ${rest}`);
       if (kind === "HELP" && /\\(?![\\n])/.test(rest)) throw new Error(`bad escape in HELP: ${line}`);
       if (kind === "TYPE" && samples.some((s) => s.name === name)) throw new Error(`TYPE after samples for ${name}`);
       map.set(name, rest);
@@ -77,7 +92,10 @@ function parseExposition(text: string): { samples: Sample[]; help: Map<string, s
     const rest = line.slice(i + 1);
     const valueMatch = /^ (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|[+-]Inf)$/.exec(rest);
     if (!valueMatch) throw new Error(`bad value or a timestamp (textfile collector rejects them): ${line}`);
-    const key = `${name}{${[...labels].sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}}`;
+    const key = `${name}{${[...labels]
+      .sort()
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(",")}}`;
     if (seen.has(key)) throw new Error(`duplicate series ${key}`);
     seen.add(key);
     samples.push({ name, labels, value: Number(valueMatch[1]!.replace("Inf", "Infinity")) });
@@ -105,15 +123,39 @@ describe("prometheus report", () => {
     const { samples, help } = parseExposition(render(reportInput(fixtureStatus())));
     expect(samples.filter((s) => s.name === "mosaic_fleet_condition")).toHaveLength(20);
     const base = { fleet: "mosaic-factory", tenant_id: "jarvis" };
-    expect(value(samples, "mosaic_fleet_condition", { ...base, agent: "canary-pi", host: "W-jarvis", condition: "Drift", status: "True", reason: "RuntimeMismatch" })).toBe(1);
-    expect(value(samples, "mosaic_fleet_condition", { ...base, agent: "canary-pi", condition: "UnitDown", status: "False" })).toBe(0);
-    expect(value(samples, "mosaic_fleet_condition", { ...base, agent: "worker-remote", host: "W-other", condition: "Stale", status: "Unknown", reason: "RemoteHost" })).toBe(-1);
+    expect(
+      value(samples, "mosaic_fleet_condition", {
+        ...base,
+        agent: "canary-pi",
+        host: "W-jarvis",
+        condition: "Drift",
+        status: "True",
+        reason: "RuntimeMismatch",
+      }),
+    ).toBe(1);
+    expect(
+      value(samples, "mosaic_fleet_condition", { ...base, agent: "canary-pi", condition: "UnitDown", status: "False" }),
+    ).toBe(0);
+    expect(
+      value(samples, "mosaic_fleet_condition", {
+        ...base,
+        agent: "worker-remote",
+        host: "W-other",
+        condition: "Stale",
+        status: "Unknown",
+        reason: "RemoteHost",
+      }),
+    ).toBe(-1);
     expect(help.get("mosaic_fleet_condition")).toMatch(/-1 when Unknown/);
   });
 
   it("reports heartbeat age only where there is one, pane liveness, and the summary", () => {
     const { samples } = parseExposition(render(reportInput(fixtureStatus())));
-    expect(samples.filter((s) => s.name === "mosaic_fleet_heartbeat_age_seconds").map((s) => [s.labels.get("agent"), s.value])).toEqual([["canary-pi", 3.1]]);
+    expect(
+      samples
+        .filter((s) => s.name === "mosaic_fleet_heartbeat_age_seconds")
+        .map((s) => [s.labels.get("agent"), s.value]),
+    ).toEqual([["canary-pi", 3.1]]);
     expect(value(samples, "mosaic_fleet_pane_alive", { agent: "worker-remote", state: "unknown" })).toBe(0);
     expect(value(samples, "mosaic_fleet_pane_alive", { agent: "canary-pi", state: "alive" })).toBe(1);
     const fleet = { fleet: "mosaic-factory", host: "W-jarvis" };
@@ -124,7 +166,9 @@ describe("prometheus report", () => {
     expect(value(samples, "mosaic_fleet_unmanaged_sessions", fleet)).toBe(1);
     expect(value(samples, "mosaic_fleet_compliant", fleet)).toBe(0);
     expect(value(samples, "mosaic_fleet_verdict", { ...fleet, verdict: "NONCOMPLIANT" })).toBe(1);
-    expect(value(samples, "mosaic_fleet_report_timestamp_seconds", fleet)).toBe(Date.parse("2026-06-20T12:00:00.000Z") / 1000);
+    expect(value(samples, "mosaic_fleet_report_timestamp_seconds", fleet)).toBe(
+      Date.parse("2026-06-20T12:00:00.000Z") / 1000,
+    );
   });
 
   it("says UNKNOWN for a roster with no agents: not compliant", () => {
@@ -155,7 +199,10 @@ describe("prometheus report", () => {
     });
 
     it("is the kind of checker that would catch a mistake (a gauge named _total)", () => {
-      const result = spawnSync(promtool!, ["check", "metrics"], { input: "# HELP x_total y\n# TYPE x_total gauge\nx_total 1\n", encoding: "utf8" });
+      const result = spawnSync(promtool!, ["check", "metrics"], {
+        input: "# HELP x_total y\n# TYPE x_total gauge\nx_total 1\n",
+        encoding: "utf8",
+      });
       expect(result.status).not.toBe(0);
     });
   });

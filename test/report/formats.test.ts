@@ -32,15 +32,23 @@ describe("JSON and YAML", () => {
 
   it("-o json keeps the contract's field names", () => {
     const doc = JSON.parse(renderJson({ ...sampleStatus(), fixPlan: sampleFixPlan() })) as Record<string, unknown>;
-    for (const key of ["apiVersion", "kind", "fleet", "observedAt", "host", "agents", "unmanaged", "fixPlan"]) expect(doc).toHaveProperty(key);
+    for (const key of ["apiVersion", "kind", "fleet", "observedAt", "host", "agents", "unmanaged", "fixPlan"])
+      expect(doc).toHaveProperty(key);
     const agent = (doc["agents"] as Record<string, unknown>[])[1] ?? {};
-    for (const key of ["name", "tenant_id", "host", "lifecycle", "runtime", "unit", "pane", "heartbeat", "conditions"]) expect(agent).toHaveProperty(key);
+    for (const key of ["name", "tenant_id", "host", "lifecycle", "runtime", "unit", "pane", "heartbeat", "conditions"])
+      expect(agent).toHaveProperty(key);
     expect(agent["runtime"]).toEqual({ desired: "pi", actual: "stub", command: "python3 dogfood-agent.py" });
     expect(Object.keys(agent["unit"] as object)).toEqual(expect.arrayContaining(["name", "active", "sub", "enabled"]));
-    expect(Object.keys(agent["pane"] as object)).toEqual(expect.arrayContaining(["state", "target", "pid", "command", "idle_s"]));
-    expect(Object.keys(agent["heartbeat"] as object)).toEqual(expect.arrayContaining(["state", "age_s", "pid", "status", "interval_s"]));
+    expect(Object.keys(agent["pane"] as object)).toEqual(
+      expect.arrayContaining(["state", "target", "pid", "command", "idle_s"]),
+    );
+    expect(Object.keys(agent["heartbeat"] as object)).toEqual(
+      expect.arrayContaining(["state", "age_s", "pid", "status", "interval_s"]),
+    );
     const step = (doc["fixPlan"] as Record<string, unknown>[])[0] ?? {};
-    expect(Object.keys(step)).toEqual(expect.arrayContaining(["agent", "condition", "argv", "disruptive", "why", "tenant_id", "host"]));
+    expect(Object.keys(step)).toEqual(
+      expect.arrayContaining(["agent", "condition", "argv", "disruptive", "why", "tenant_id", "host"]),
+    );
   });
 
   it("-o yaml round-trips the status object exactly", async () => {
@@ -53,7 +61,12 @@ describe("colour", () => {
   it("the plain painter never emits ANSI, in any format", () => {
     const status = sampleStatus();
     const plain = painter(false);
-    for (const text of [renderTable(status, plain), renderTable(status, plain, true), renderFixPlan(sampleFixPlan(), plain), renderDiff(status, rosterDiff(status), plain)]) {
+    for (const text of [
+      renderTable(status, plain),
+      renderTable(status, plain, true),
+      renderFixPlan(sampleFixPlan(), plain),
+      renderDiff(status, rosterDiff(status), plain),
+    ]) {
       expect(text).not.toMatch(/\u001b/);
     }
   });
@@ -76,15 +89,28 @@ describe("colour from the real CLI", () => {
     dir = mkdtempSync(join(tmpdir(), "mf-colour-"));
     roster = join(dir, "roster.yaml");
     // Remote agents only: nothing is observed, the table still renders (Unknown, in yellow).
-    writeFileSync(roster, "version: 1\ndefaults:\n  host: colour-test-remote\nagents:\n  - name: far\n    runtime: pi\n");
+    writeFileSync(
+      roster,
+      "version: 1\ndefaults:\n  host: colour-test-remote\nagents:\n  - name: far\n    runtime: pi\n",
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function cli(args: string[], env: Record<string, string>, tty: boolean): string {
-    const base: NodeJS.ProcessEnv = { PATH: process.env["PATH"], HOME: dir, MOSAIC_HOME: join(dir, "mosaic"), TERM: "xterm-256color", ...env };
+    const base: NodeJS.ProcessEnv = {
+      PATH: process.env["PATH"],
+      HOME: dir,
+      MOSAIC_HOME: join(dir, "mosaic"),
+      TERM: "xterm-256color",
+      ...env,
+    };
     const argv = [process.execPath, join(ROOT, "bin", "mosaic"), ...args];
     const result = tty
-      ? spawnSync("script", ["-qec", argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"], { env: base, encoding: "utf8", timeout: 20_000 })
+      ? spawnSync("script", ["-qec", argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"], {
+          env: base,
+          encoding: "utf8",
+          timeout: 20_000,
+        })
       : spawnSync(argv[0] as string, argv.slice(1), { env: base, encoding: "utf8", timeout: 20_000 });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
     return result.stdout;

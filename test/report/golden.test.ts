@@ -27,7 +27,8 @@ function golden(name: string, actual: string): void {
     writeFileSync(file, actual);
     return;
   }
-  if (!existsSync(file)) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/report`);
+  if (!existsSync(file))
+    throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/report`);
   expect(actual, `differs from ${file} (UPDATE_GOLDEN=1 rewrites it)`).toBe(readFileSync(file, "utf8"));
 }
 
@@ -49,10 +50,30 @@ describe("golden renderings of the sample fleet", () => {
     golden("table.txt", text);
     const [header = "", ...rows] = text.split("\n");
     expect(header.split(/\s+/).filter(Boolean)).toEqual([...TABLE_COLUMNS]);
-    expect(header.split(/\s+/).filter(Boolean)).toEqual(["NAME", "TENANT", "HOST", "RUNTIME", "UNIT", "PANE", "PID", "IDLE", "HEARTBEAT", "CONDITIONS"]);
+    expect(header.split(/\s+/).filter(Boolean)).toEqual([
+      "NAME",
+      "TENANT",
+      "HOST",
+      "RUNTIME",
+      "UNIT",
+      "PANE",
+      "PID",
+      "IDLE",
+      "HEARTBEAT",
+      "CONDITIONS",
+    ]);
     const canary = rows.find((r) => r.startsWith("canary-pi"));
     expect(cells(header, canary ?? "")).toEqual([
-      "canary-pi", "jarvis", "W-jarvis", "pi (stub)", "active/disabled", "alive", "4242", "12s", "healthy 3s", "Drift,BootDisabled",
+      "canary-pi",
+      "jarvis",
+      "W-jarvis",
+      "pi (stub)",
+      "active/disabled",
+      "alive",
+      "4242",
+      "12s",
+      "healthy 3s",
+      "Drift,BootDisabled",
     ]);
     expect(cells(header, rows.find((r) => r.startsWith("dogfood-coder")) ?? "").at(-1)).toBe("-");
   });
@@ -70,7 +91,9 @@ describe("golden renderings of the sample fleet", () => {
   it("fix plan", () => {
     const text = renderFixPlan(sampleFixPlan(), plain);
     golden("fix-plan.txt", text);
-    expect(text.indexOf("enable mosaic-agent@canary-pi.service")).toBeLessThan(text.indexOf("restart mosaic-agent@canary-pi.service"));
+    expect(text.indexOf("enable mosaic-agent@canary-pi.service")).toBeLessThan(
+      text.indexOf("restart mosaic-agent@canary-pi.service"),
+    );
   });
 
   it("an empty fix plan", () => {

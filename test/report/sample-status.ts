@@ -7,7 +7,9 @@ import type { AgentStatus, Condition, ConditionType, FixStep, FleetStatus } from
 const TYPES: ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
 
 /** All five conditions; `over` replaces the ones a row is about. Default: False, all fine. */
-function conds(over: Partial<Record<ConditionType, [Condition["status"], Condition["reason"], string]>> = {}): Condition[] {
+function conds(
+  over: Partial<Record<ConditionType, [Condition["status"], Condition["reason"], string]>> = {},
+): Condition[] {
   const fine: Record<ConditionType, [Condition["status"], Condition["reason"], string]> = {
     PaneDead: ["False", "PaneAlive", "pane is running"],
     Stale: ["False", "HeartbeatFresh", "last heartbeat 3s ago"],
@@ -28,7 +30,13 @@ function agent(a: Partial<AgentStatus> & { name: string }): AgentStatus {
     lifecycle: "core",
     socket: "mosaic-factory",
     runtime: { desired: "stub", actual: "stub", command: "python3 dogfood-agent.py" },
-    unit: { name: `mosaic-agent@${a.name}.service`, active: "active", sub: "exited", enabled: "enabled", load: "loaded" },
+    unit: {
+      name: `mosaic-agent@${a.name}.service`,
+      active: "active",
+      sub: "exited",
+      enabled: "enabled",
+      load: "loaded",
+    },
     pane: { state: "alive", target: "%5", pid: 4251, command: "python3", idle_s: 4 },
     heartbeat: { state: "healthy", age_s: 1.2, pid: 4260, status: "idle", interval_s: 15, expected: true, seq: 9 },
     conditions: conds(),
@@ -37,8 +45,11 @@ function agent(a: Partial<AgentStatus> & { name: string }): AgentStatus {
 }
 
 export function sampleStatus(): FleetStatus {
-  const notEnabled = (unit: string): [Condition["status"], Condition["reason"], string] =>
-    ["True", "UnitNotEnabled", `${unit} is active but disabled: it will not come back after a reboot`];
+  const notEnabled = (unit: string): [Condition["status"], Condition["reason"], string] => [
+    "True",
+    "UnitNotEnabled",
+    `${unit} is active but disabled: it will not come back after a reboot`,
+  ];
   return {
     apiVersion: "mosaic.fleet/v1",
     kind: "FleetStatus",
@@ -50,7 +61,13 @@ export function sampleStatus(): FleetStatus {
       agent({
         name: "_holder",
         runtime: { desired: "shell", actual: "shell", command: "-bash" },
-        unit: { name: "mosaic-fleet-holder.service", active: "active", sub: "exited", enabled: "disabled", load: "loaded" },
+        unit: {
+          name: "mosaic-fleet-holder.service",
+          active: "active",
+          sub: "exited",
+          enabled: "disabled",
+          load: "loaded",
+        },
         pane: { state: "alive", target: "%0", pid: 4170, command: "bash", idle_s: 180 },
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: false },
         conditions: conds({
@@ -61,7 +78,13 @@ export function sampleStatus(): FleetStatus {
       agent({
         name: "canary-pi",
         runtime: { desired: "pi", actual: "stub", command: "python3 dogfood-agent.py" },
-        unit: { name: "mosaic-agent@canary-pi.service", active: "active", sub: "exited", enabled: "disabled", load: "loaded" },
+        unit: {
+          name: "mosaic-agent@canary-pi.service",
+          active: "active",
+          sub: "exited",
+          enabled: "disabled",
+          load: "loaded",
+        },
         pane: { state: "alive", target: "%3", pid: 4242, command: "python3", idle_s: 12 },
         heartbeat: { state: "healthy", age_s: 3.1, pid: 4250, status: "idle", interval_s: 15, expected: true },
         conditions: conds({
@@ -85,7 +108,13 @@ export function sampleStatus(): FleetStatus {
         name: "worker-1",
         lifecycle: "ephemeral",
         runtime: { desired: "codex", actual: null, command: null },
-        unit: { name: "mosaic-agent@worker-1.service", active: "inactive", sub: "dead", enabled: "disabled", load: "loaded" },
+        unit: {
+          name: "mosaic-agent@worker-1.service",
+          active: "inactive",
+          sub: "dead",
+          enabled: "disabled",
+          load: "loaded",
+        },
         pane: { state: "missing", target: null, pid: null, command: null, idle_s: null },
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: true },
         conditions: conds({
@@ -100,10 +129,21 @@ export function sampleStatus(): FleetStatus {
         name: "far-away",
         host: "W-other",
         runtime: { desired: "claude", actual: null, command: null },
-        unit: { name: "mosaic-agent@far-away.service", active: "unknown", sub: "unknown", enabled: "unknown", load: "unknown" },
+        unit: {
+          name: "mosaic-agent@far-away.service",
+          active: "unknown",
+          sub: "unknown",
+          enabled: "unknown",
+          load: "unknown",
+        },
         pane: { state: "unknown", target: null, pid: null, command: null, idle_s: null },
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: true },
-        conditions: TYPES.map((type) => ({ type, status: "Unknown", reason: "RemoteHost", message: "agent runs on host W-other; this is W-jarvis" })),
+        conditions: TYPES.map((type) => ({
+          type,
+          status: "Unknown",
+          reason: "RemoteHost",
+          message: "agent runs on host W-other; this is W-jarvis",
+        })),
       }),
     ],
     unmanaged: [{ session: "scratch", socket: "mosaic-factory", tenant_id: "jarvis", host: "W-jarvis" }],
@@ -114,9 +154,33 @@ export function sampleStatus(): FleetStatus {
 export function sampleFixPlan(): FixStep[] {
   const who = (agent: string) => ({ agent, tenant_id: "jarvis", host: "W-jarvis" });
   return [
-    { ...who("_holder"), condition: "BootDisabled", argv: ["systemctl", "--user", "enable", "mosaic-fleet-holder.service"], disruptive: false, why: "mosaic-fleet-holder.service is active but disabled; enabling makes it start at boot without touching the running agent" },
-    { ...who("canary-pi"), condition: "BootDisabled", argv: ["systemctl", "--user", "enable", "mosaic-agent@canary-pi.service"], disruptive: false, why: "mosaic-agent@canary-pi.service is active but disabled; enabling makes it start at boot without touching the running agent" },
-    { ...who("canary-pi"), condition: "Drift", argv: ["systemctl", "--user", "restart", "mosaic-agent@canary-pi.service"], disruptive: true, why: "roster runtime pi, pane runs stub (python3 dogfood-agent.py); restart so the unit starts the roster's runtime" },
-    { ...who("dogfood-reviewer"), condition: "PaneDead", argv: ["systemctl", "--user", "restart", "mosaic-agent@dogfood-reviewer.service"], disruptive: true, why: "pane %6 process exited with status 1; the unit is still active, so restart the unit to recreate the pane" },
+    {
+      ...who("_holder"),
+      condition: "BootDisabled",
+      argv: ["systemctl", "--user", "enable", "mosaic-fleet-holder.service"],
+      disruptive: false,
+      why: "mosaic-fleet-holder.service is active but disabled; enabling makes it start at boot without touching the running agent",
+    },
+    {
+      ...who("canary-pi"),
+      condition: "BootDisabled",
+      argv: ["systemctl", "--user", "enable", "mosaic-agent@canary-pi.service"],
+      disruptive: false,
+      why: "mosaic-agent@canary-pi.service is active but disabled; enabling makes it start at boot without touching the running agent",
+    },
+    {
+      ...who("canary-pi"),
+      condition: "Drift",
+      argv: ["systemctl", "--user", "restart", "mosaic-agent@canary-pi.service"],
+      disruptive: true,
+      why: "roster runtime pi, pane runs stub (python3 dogfood-agent.py); restart so the unit starts the roster's runtime",
+    },
+    {
+      ...who("dogfood-reviewer"),
+      condition: "PaneDead",
+      argv: ["systemctl", "--user", "restart", "mosaic-agent@dogfood-reviewer.service"],
+      disruptive: true,
+      why: "pane %6 process exited with status 1; the unit is still active, so restart the unit to recreate the pane",
+    },
   ];
 }

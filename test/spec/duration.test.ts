@@ -3,16 +3,42 @@ import { formatSeconds, parseDuration } from "../../src/spec/duration.js";
 
 describe("parseDuration", () => {
   const good: Array<[unknown, number]> = [
-    ["15s", 15], ["2m", 120], ["1h", 3600], ["500ms", 0.5], ["1.5s", 1.5],
-    [90, 90], ["90", 90], [1, 1],
+    ["15s", 15],
+    ["2m", 120],
+    ["1h", 3600],
+    ["500ms", 0.5],
+    ["1.5s", 1.5],
+    [90, 90],
+    ["90", 90],
+    [1, 1],
   ];
   for (const [input, seconds] of good) {
     it(`${JSON.stringify(input)} → ${seconds}s`, () => expect(parseDuration(input)).toBe(seconds));
   }
 
   const bad: unknown[] = [
-    -5, 0, "0", "0s", "-5", "10x", "", "s", "1.5", 1.5, "1e3", Number.NaN, Number.POSITIVE_INFINITY,
-    2 ** 60, "1d", true, false, null, undefined, {}, [], "15 s ms",
+    -5,
+    0,
+    "0",
+    "0s",
+    "-5",
+    "10x",
+    "",
+    "s",
+    "1.5",
+    1.5,
+    "1e3",
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    2 ** 60,
+    "1d",
+    true,
+    false,
+    null,
+    undefined,
+    {},
+    [],
+    "15 s ms",
   ];
   for (const input of bad) {
     it(`${String(typeof input === "string" ? JSON.stringify(input) : input)} is not a duration`, () => {

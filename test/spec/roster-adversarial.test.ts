@@ -27,7 +27,10 @@ afterAll(() => cleanup());
 
 /** Each test writes its own file so the tests stay independent. */
 let counter = 0;
-function validate(text: string | Buffer, options: Parameters<typeof validateText>[3] = {}): { result: CliResult; file: string } {
+function validate(
+  text: string | Buffer,
+  options: Parameters<typeof validateText>[3] = {},
+): { result: CliResult; file: string } {
   counter += 1;
   const file = `r${counter}.yaml`;
   return { result: validateText(dir, text, file, options), file };
@@ -157,7 +160,9 @@ describe("agent names", () => {
   }
 
   it("accepts a 64-character name and a quoted 007", () => {
-    const { result } = validate(`version: 1\nagents:\n  - name: ${"x".repeat(64)}\n    runtime: pi\n  - name: "007"\n    runtime: pi\n`);
+    const { result } = validate(
+      `version: 1\nagents:\n  - name: ${"x".repeat(64)}\n    runtime: pi\n  - name: "007"\n    runtime: pi\n`,
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
@@ -213,7 +218,9 @@ describe("unknown keys and values", () => {
   });
 
   it("__proto__ is an unknown key (agent and top level), and pollutes nothing", () => {
-    const { result, file } = validate("version: 1\n__proto__:\n  polluted: 1\nagents:\n  - name: a\n    runtime: pi\n    __proto__: {polluted: 1}\n");
+    const { result, file } = validate(
+      "version: 1\n__proto__:\n  polluted: 1\nagents:\n  - name: a\n    runtime: pi\n    __proto__: {polluted: 1}\n",
+    );
     expectInvalid(result, file, ["2:1", "7:5"]);
     expect(messageAt(result, file, "2:1")).toMatch(/unknown key "__proto__"/);
     expect(messageAt(result, file, "7:5")).toMatch(/unknown key "__proto__"/);
@@ -222,14 +229,18 @@ describe("unknown keys and values", () => {
   });
 
   it("an unknown runtime is an error at its position, with a hint when close", () => {
-    const { result, file } = validate("version: 1\nagents:\n  - name: a\n    runtime: gemini\n  - name: b\n    runtime: claud\n");
+    const { result, file } = validate(
+      "version: 1\nagents:\n  - name: a\n    runtime: gemini\n  - name: b\n    runtime: claud\n",
+    );
     expectInvalid(result, file, ["4:14", "6:14"]);
     expect(messageAt(result, file, "4:14")).toMatch(/unknown runtime "gemini"/);
     expect(messageAt(result, file, "6:14")).toMatch(/did you mean "claude"/);
   });
 
   it("the same runtime declared under runtimes: is valid", () => {
-    const { result } = validate('version: 1\nruntimes:\n  gemini:\n    match: ["gemini"]\nagents:\n  - name: a\n    runtime: gemini\n');
+    const { result } = validate(
+      'version: 1\nruntimes:\n  gemini:\n    match: ["gemini"]\nagents:\n  - name: a\n    runtime: gemini\n',
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
@@ -282,8 +293,13 @@ describe("unknown keys and values", () => {
 
 describe("resource exhaustion", () => {
   it("an alias bomb (billion laughs, 10 levels x 10) is rejected fast with bounded memory", () => {
-    const rows = ['version: 1', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 9; i += 1) rows.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+    const rows = ["version: 1", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i <= 9; i += 1)
+      rows.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(",")}]`,
+      );
     rows.push("agents: []", "");
     // A 96 MB heap: expanding the bomb (10^10 strings) would die, not exit 2.
     const { result, file } = validate(rows.join("\n"), { nodeFlags: ["--max-old-space-size=96"], timeoutMs: 20_000 });
@@ -295,8 +311,19 @@ describe("resource exhaustion", () => {
   });
 
   it("an alias bomb hidden inside an agent is rejected too", () => {
-    const rows = ["version: 1", "agents:", "  - name: a", "    runtime: pi", '    x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 9; i += 1) rows.push(`    x${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+    const rows = [
+      "version: 1",
+      "agents:",
+      "  - name: a",
+      "    runtime: pi",
+      '    x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ];
+    for (let i = 1; i <= 9; i += 1)
+      rows.push(
+        `    x${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(",")}]`,
+      );
     rows.push("");
     const { result } = validate(rows.join("\n"), { nodeFlags: ["--max-old-space-size=96"] });
     expect(expectNoCrash(result), result.stderr).toEqual([]);
@@ -385,13 +412,20 @@ describe("YAML shapes", () => {
   });
 
   it("a valid roster with a BOM passes", () => {
-    const { result } = validate(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("version: 1\nagents:\n  - name: a\n    runtime: pi\n")]));
+    const { result } = validate(
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from("version: 1\nagents:\n  - name: a\n    runtime: pi\n"),
+      ]),
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
   it("positions after a BOM are the ones an editor shows", () => {
-    const { result, file } = validate(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("version: 2\nagents: []\n")]));
+    const { result, file } = validate(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("version: 2\nagents: []\n")]),
+    );
     expectInvalid(result, file, ["1:10"]);
   });
 

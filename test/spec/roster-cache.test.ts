@@ -77,7 +77,9 @@ describe("cache file names", () => {
     const a = cacheFileName("roster", "/srv/fleet/roster.yaml");
     expect(a).toMatch(/^roster-[0-9a-f]{16}\.json$/);
     expect(cacheFileName("roster", "/srv/fleet/roster.yaml")).toBe(a);
-    const names = new Set(Array.from({ length: 2_000 }, (_, i) => cacheFileName("roster", `/srv/fleet/roster-${i}.yaml`)));
+    const names = new Set(
+      Array.from({ length: 2_000 }, (_, i) => cacheFileName("roster", `/srv/fleet/roster-${i}.yaml`)),
+    );
     expect(names.size).toBe(2_000);
     expect(cacheFileName("unitpath", "/srv/fleet/roster.yaml")).not.toBe(a);
   });

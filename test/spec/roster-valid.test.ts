@@ -11,7 +11,10 @@ const FACTS = { user: "me", hostname: "h" };
 
 function fleetOf(text: string): FleetSpec {
   const result = parseRoster("r.yaml", text, FACTS);
-  if (!result.ok) throw new Error(`expected a valid roster, got:\n${result.problems.map((p) => `${p.line}:${p.col}: ${p.message}`).join("\n")}`);
+  if (!result.ok)
+    throw new Error(
+      `expected a valid roster, got:\n${result.problems.map((p) => `${p.line}:${p.col}: ${p.message}`).join("\n")}`,
+    );
   return result.fleet;
 }
 
@@ -37,13 +40,31 @@ describe("the example rosters", () => {
     if (!result.ok) return;
     const { fleet } = result;
     expect(fleet.fleet).toBe("mosaic-factory");
-    expect(fleet.agents.map((a) => a.name)).toEqual(["_holder", "canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogfood-reviewer"]);
+    expect(fleet.agents.map((a) => a.name)).toEqual([
+      "_holder",
+      "canary-pi",
+      "dogfood-coder",
+      "dogfood-orchestrator",
+      "dogfood-reviewer",
+    ]);
     for (const a of fleet.agents) {
-      expect(a).toMatchObject({ tenant: "jarvis", host: "W-jarvis", socket: "mosaic-factory", lifecycle: "core", boot: "enabled" });
+      expect(a).toMatchObject({
+        tenant: "jarvis",
+        host: "W-jarvis",
+        socket: "mosaic-factory",
+        lifecycle: "core",
+        boot: "enabled",
+      });
     }
-    expect(agent(fleet, "_holder")).toMatchObject({ unit: "mosaic-fleet-holder.service", heartbeat: { expected: false } });
+    expect(agent(fleet, "_holder")).toMatchObject({
+      unit: "mosaic-fleet-holder.service",
+      heartbeat: { expected: false },
+    });
     expect(agent(fleet, "_holder").runtime.name).toBe("shell");
-    expect(agent(fleet, "canary-pi")).toMatchObject({ unit: "mosaic-agent@canary-pi.service", heartbeat: { expected: true, intervalS: 15 } });
+    expect(agent(fleet, "canary-pi")).toMatchObject({
+      unit: "mosaic-agent@canary-pi.service",
+      heartbeat: { expected: true, intervalS: 15 },
+    });
     expect(agent(fleet, "canary-pi").runtime.name).toBe("pi");
     expect(agent(fleet, "dogfood-coder").runtime.name).toBe("stub");
   });
@@ -53,8 +74,14 @@ describe("the example rosters", () => {
     const fleet = fleetOf(text);
     expect(fleet.fleet).toBe("mosaic-demo");
     for (const a of fleet.agents) expect(a).toMatchObject({ tenant: "me", host: "h", socket: "mosaic-demo" });
-    expect(agent(fleet, "canary-pi")).toMatchObject({ unit: "mosaic-demo-agent@canary-pi.service", heartbeat: { expected: true, intervalS: 2 } });
-    expect(agent(fleet, "_holder")).toMatchObject({ unit: "mosaic-demo-holder.service", heartbeat: { expected: false } });
+    expect(agent(fleet, "canary-pi")).toMatchObject({
+      unit: "mosaic-demo-agent@canary-pi.service",
+      heartbeat: { expected: true, intervalS: 2 },
+    });
+    expect(agent(fleet, "_holder")).toMatchObject({
+      unit: "mosaic-demo-holder.service",
+      heartbeat: { expected: false },
+    });
     expect(agent(fleet, "worker-1")).toMatchObject({ lifecycle: "ephemeral" });
     expect(agent(fleet, "worker-1").runtime.name).toBe("codex");
   });
@@ -106,8 +133,13 @@ describe("resolution", () => {
   it("merges defaults into agents and substitutes {name} (every occurrence)", () => {
     const plain = agent(fleetOf(roster), "plain");
     expect(plain).toMatchObject({
-      tenant: "alice", host: "box-1", socket: "sock", unit: "agent-plain@plain.service",
-      lifecycle: "ephemeral", boot: "any", heartbeat: { expected: true, intervalS: 120 },
+      tenant: "alice",
+      host: "box-1",
+      socket: "sock",
+      unit: "agent-plain@plain.service",
+      lifecycle: "ephemeral",
+      boot: "any",
+      heartbeat: { expected: true, intervalS: 120 },
     });
     expect(plain.runtime.name).toBe("pi");
     expect(plain.line).toBe(12);
@@ -115,8 +147,13 @@ describe("resolution", () => {
 
   it("agent fields override defaults", () => {
     expect(agent(fleetOf(roster), "custom")).toMatchObject({
-      tenant: "bob", host: "box-2", socket: "other", unit: "custom.service",
-      lifecycle: "core", boot: "enabled", heartbeat: { expected: true, intervalS: 15 },
+      tenant: "bob",
+      host: "box-2",
+      socket: "other",
+      unit: "custom.service",
+      lifecycle: "core",
+      boot: "enabled",
+      heartbeat: { expected: true, intervalS: 15 },
     });
   });
 
@@ -124,7 +161,7 @@ describe("resolution", () => {
     expect(agent(fleetOf(roster), "quiet").heartbeat.expected).toBe(false);
   });
 
-  it("durations become seconds: 15s, 2m, 90, \"45\", 500ms", () => {
+  it('durations become seconds: 15s, 2m, 90, "45", 500ms', () => {
     const fleet = fleetOf(roster);
     expect(agent(fleet, "custom").heartbeat.intervalS).toBe(15);
     expect(agent(fleet, "plain").heartbeat.intervalS).toBe(120);
@@ -137,8 +174,14 @@ describe("resolution", () => {
     const fleet = fleetOf("version: 1\nagents:\n  - name: a\n    runtime: pi\n");
     expect(fleet.fleet).toBe("mosaic-factory");
     expect(fleet.agents[0]).toMatchObject({
-      name: "a", tenant: "me", host: "h", socket: "mosaic-factory", unit: "mosaic-agent@a.service",
-      lifecycle: "core", boot: "enabled", heartbeat: { expected: true, intervalS: 15 },
+      name: "a",
+      tenant: "me",
+      host: "h",
+      socket: "mosaic-factory",
+      unit: "mosaic-agent@a.service",
+      lifecycle: "core",
+      boot: "enabled",
+      heartbeat: { expected: true, intervalS: 15 },
     });
   });
 
@@ -148,13 +191,17 @@ describe("resolution", () => {
   });
 
   it("defaults heartbeat: false applies to every agent unless one asks for a heartbeat", () => {
-    const fleet = fleetOf("version: 1\ndefaults:\n  heartbeat: false\nagents:\n  - name: a\n    runtime: pi\n  - name: b\n    runtime: pi\n    heartbeat:\n      interval: 5s\n");
+    const fleet = fleetOf(
+      "version: 1\ndefaults:\n  heartbeat: false\nagents:\n  - name: a\n    runtime: pi\n  - name: b\n    runtime: pi\n    heartbeat:\n      interval: 5s\n",
+    );
     expect(agent(fleet, "a").heartbeat.expected).toBe(false);
     expect(agent(fleet, "b").heartbeat).toEqual({ expected: true, intervalS: 5 });
   });
 
   it("declared runtimes extend and override the built-in catalog", () => {
-    const fleet = fleetOf('version: 1\nruntimes:\n  gemini:\n    match: ["gemini"]\n  pi:\n    match: ["pi", "pi-agent"]\nagents:\n  - name: a\n    runtime: gemini\n  - name: b\n    runtime: pi\n');
+    const fleet = fleetOf(
+      'version: 1\nruntimes:\n  gemini:\n    match: ["gemini"]\n  pi:\n    match: ["pi", "pi-agent"]\nagents:\n  - name: a\n    runtime: gemini\n  - name: b\n    runtime: pi\n',
+    );
     expect(agent(fleet, "a").runtime).toMatchObject({ name: "gemini", match: ["gemini"], builtin: false });
     expect(agent(fleet, "b").runtime.match).toEqual(["pi", "pi-agent"]);
   });

@@ -14,8 +14,9 @@ describe("roster JSON Schema", () => {
     const result = runCli(["fleet", "schema"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout, "schema drift: regenerate roster/roster.schema.json with `bin/mosaic fleet schema`")
-      .toBe(readFileSync(SCHEMA_FILE, "utf8"));
+    expect(result.stdout, "schema drift: regenerate roster/roster.schema.json with `bin/mosaic fleet schema`").toBe(
+      readFileSync(SCHEMA_FILE, "utf8"),
+    );
   });
 
   it("the in-process schema matches the checked-in file", () => {

@@ -10,13 +10,16 @@ import type { Io } from "../io.js";
 /** `mosaic agent send NAME MESSAGE [--verify] [--timeout DUR] [-o json]`. */
 export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
   const [name, message, ...extra] = args;
-  if (message === undefined) throw new UserError("usage: mosaic agent send NAME MESSAGE (quote the message as one argument)");
-  if (extra.length > 0) throw new UserError(`too many arguments; quote the message as one argument ("${[message, ...extra].join(" ")}")`);
+  if (message === undefined)
+    throw new UserError("usage: mosaic agent send NAME MESSAGE (quote the message as one argument)");
+  if (extra.length > 0)
+    throw new UserError(`too many arguments; quote the message as one argument ("${[message, ...extra].join(" ")}")`);
   const problem = messageProblem(message);
   if (problem) throw new UserError(`refusing to send: ${problem}`);
   const rawTimeout = (options["timeout"] as string | undefined) ?? "10s";
   const timeoutS = parseDuration(rawTimeout);
-  if (timeoutS === null || timeoutS > 600) throw new UserError(`invalid --timeout "${rawTimeout}": a duration up to 10m, e.g. 10s`);
+  if (timeoutS === null || timeoutS > 600)
+    throw new UserError(`invalid --timeout "${rawTimeout}": a duration up to 10m, e.g. 10s`);
 
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
@@ -36,11 +39,21 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const verified = outcome.kind === "delivered" ? outcome.verified : false;
   const json = options["json"] === true || options["output"] === "json";
   if (json) {
-    io.stdout(`${JSON.stringify({
-      agent: target.agent.name, tenant_id: target.agent.tenant, host: target.agent.host,
-      delivered, verified, evidence: outcome.kind === "delivered" ? outcome.evidence : { refused: outcome.message },
-      message: outcome.message,
-    }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify(
+        {
+          agent: target.agent.name,
+          tenant_id: target.agent.tenant,
+          host: target.agent.host,
+          delivered,
+          verified,
+          evidence: outcome.kind === "delivered" ? outcome.evidence : { refused: outcome.message },
+          message: outcome.message,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } else if (outcome.kind === "delivered" && outcome.verified !== false) {
     io.stdout(`${outcome.message}\n`);
   } else {

@@ -29,7 +29,9 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   process.title = "mosaic-agent-stub";
   const writer = new HeartbeatWriter({ runDir: runDirOf(mosaicHome(io.env)), name: identity.name, intervalS });
   writer.start();
-  io.stdout(`mosaic agent stub: agent "${identity.name}" (name from ${identity.source}), heartbeat every ${intervalS}s in ${writer.hbPath}\n`);
+  io.stdout(
+    `mosaic agent stub: agent "${identity.name}" (name from ${identity.source}), heartbeat every ${intervalS}s in ${writer.hbPath}\n`,
+  );
   const stop = () => {
     writer.stop();
     process.exit(0);

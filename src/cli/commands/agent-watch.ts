@@ -13,7 +13,12 @@ import type { Io } from "../io.js";
 // `ignore-size` alone does not stop a lone client from resizing a window.
 
 /** Attach to the agent's session: the read-only viewer for `watch`, a tmux client for `attach`. */
-export async function attach(mode: "watch" | "attach", options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function attach(
+  mode: "watch" | "attach",
+  options: Record<string, unknown>,
+  args: string[],
+  io: Io,
+): Promise<number> {
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
     throw new UserError(`agent ${mode} needs a terminal (stdin and stdout must be a TTY)`);
   }
@@ -25,21 +30,30 @@ export async function attach(mode: "watch" | "attach", options: Record<string, u
   if (!pane) throw new UserError(`no tmux session "${target.agent.name}" on socket ${target.socket}`, EXIT_PANE_GONE);
 
   if (mode === "watch") {
-    const code = await runViewer({ client, paneId: pane.paneId, name: target.agent.name, socket: target.socket }, { input: process.stdin, output: process.stdout });
+    const code = await runViewer(
+      { client, paneId: pane.paneId, name: target.agent.name, socket: target.socket },
+      { input: process.stdin, output: process.stdout },
+    );
     if (code === EXIT_PANE_GONE) io.stderr(`mosaic: pane ${pane.paneId} of ${target.agent.name} is gone\n`);
     return code;
   }
 
-  io.stderr(`Taking over ${target.agent.name} on socket ${target.socket}: everything you type goes to the agent, C-c included. Detach with C-b d.\n`);
+  io.stderr(
+    `Taking over ${target.agent.name} on socket ${target.socket}: everything you type goes to the agent, C-c included. Detach with C-b d.\n`,
+  );
   const { execa } = await import("execa");
   const held = await holdWindowSizes(client, target.agent.name);
   try {
-    const result = await execa("tmux", ["-S", target.socketPath, "attach-session", "-f", "ignore-size", "-t", `=${target.agent.name}:`], {
-      env: tmuxClientEnv(io.env),
-      extendEnv: false,
-      stdio: "inherit",
-      reject: false,
-    });
+    const result = await execa(
+      "tmux",
+      ["-S", target.socketPath, "attach-session", "-f", "ignore-size", "-t", `=${target.agent.name}:`],
+      {
+        env: tmuxClientEnv(io.env),
+        extendEnv: false,
+        stdio: "inherit",
+        reject: false,
+      },
+    );
     if (result.exitCode !== 0 && result.exitCode !== undefined) {
       throw new UserError(`tmux attach failed (exit ${result.exitCode})`, EXIT_PANE_GONE);
     }
@@ -50,7 +64,10 @@ export async function attach(mode: "watch" | "attach", options: Record<string, u
 }
 
 /** Set `window-size manual` on the session's windows; `restore` puts each window's own value back. */
-async function holdWindowSizes(client: Parameters<typeof tmux>[0], session: string): Promise<{ restore: () => Promise<void> }> {
+async function holdWindowSizes(
+  client: Parameters<typeof tmux>[0],
+  session: string,
+): Promise<{ restore: () => Promise<void> }> {
   const listed = await tmux(client, ["list-windows", "-t", `=${session}:`, "-F", "#{window_id}"]);
   const windows = listed.ok ? listed.stdout.split("\n").filter(Boolean) : [];
   const saved = new Map<string, string>();
@@ -62,7 +79,12 @@ async function holdWindowSizes(client: Parameters<typeof tmux>[0], session: stri
   return {
     restore: async () => {
       for (const [id, value] of saved) {
-        await tmux(client, value === "" ? ["set-option", "-w", "-u", "-t", id, "window-size"] : ["set-option", "-w", "-t", id, "window-size", value]);
+        await tmux(
+          client,
+          value === ""
+            ? ["set-option", "-w", "-u", "-t", id, "window-size"]
+            : ["set-option", "-w", "-t", id, "window-size", value],
+        );
       }
     },
   };

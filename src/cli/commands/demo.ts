@@ -14,7 +14,11 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     const removed = await demoDown({ say, env: io.env, uid }).catch((error: Error) => {
       throw new UserError(`demo --down failed: ${error.message}`);
     });
-    say(removed ? `Demo removed: its units, sessions and files in ${home} are gone.` : `No demo to remove (nothing recorded in ${home}).`);
+    say(
+      removed
+        ? `Demo removed: its units, sessions and files in ${home} are gone.`
+        : `No demo to remove (nothing recorded in ${home}).`,
+    );
     return EXIT_OK;
   }
 
@@ -47,7 +51,14 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     ["bin/mosaic agent watch dogfood-coder", "read-only live view: keys are not sent; leave with q"],
     ["bin/mosaic agent send --verify dogfood-coder 'hello'", "typed literally, submitted, proven by the stub's ack"],
     [`tmux -L ${DEMO_SOCKET} kill-session -t =dogfood-reviewer && bin/mosaic fleet ps`, "PaneDead (PaneMissing)"],
-    ...(coder?.heartbeat.pid ? [[`kill -STOP ${coder.heartbeat.pid}; sleep 7; bin/mosaic fleet ps; kill -CONT ${coder.heartbeat.pid}`, "wedge the stub: Stale after 3 x 2s"]] : []),
+    ...(coder?.heartbeat.pid
+      ? [
+          [
+            `kill -STOP ${coder.heartbeat.pid}; sleep 7; bin/mosaic fleet ps; kill -CONT ${coder.heartbeat.pid}`,
+            "wedge the stub: Stale after 3 x 2s",
+          ],
+        ]
+      : []),
     ["bin/mosaic demo --down", "remove everything the demo created"],
   ];
   for (const [command, why] of lines) say(`  ${command}${paint("dim", `    # ${why}`)}`);

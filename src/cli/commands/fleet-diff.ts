@@ -16,7 +16,12 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const compliant = isCompliant(status) && diffs.every((d) => d.changes.length === 0);
   const format = outputFormat(options);
   if (format === "json" || format === "yaml") {
-    const document = { ...status, kind: "FleetDiff", diff: diffs, summary: { ...summary, unmanaged: status.unmanaged.length, compliant } };
+    const document = {
+      ...status,
+      kind: "FleetDiff",
+      diff: diffs,
+      summary: { ...summary, unmanaged: status.unmanaged.length, compliant },
+    };
     io.stdout(format === "json" ? renderJson(document as typeof status) : await renderYaml(document as typeof status));
   } else {
     const paint = paintFor(options, io);

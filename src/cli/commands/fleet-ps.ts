@@ -12,7 +12,8 @@ function probeTimeout(options: Record<string, unknown>): number | undefined {
   if (options["probe"] !== true) return undefined;
   const raw = (options["probeTimeout"] as string | undefined) ?? "2s";
   const seconds = parseDuration(raw);
-  if (seconds === null || seconds > 60) throw new UserError(`invalid --probe-timeout "${raw}": a duration up to 60s, e.g. 2s or 500ms`);
+  if (seconds === null || seconds > 60)
+    throw new UserError(`invalid --probe-timeout "${raw}": a duration up to 60s, e.g. 2s or 500ms`);
   return seconds * 1000;
 }
 
@@ -37,8 +38,18 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
 }
 
 /** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
-async function watch(options: Record<string, unknown>, io: Io, fleet: FleetSpec, ctx: ObserveContext, withPlan: boolean, format: string): Promise<number> {
-  const [{ watchFleet }, { renderTable }] = await Promise.all([import("../watch-loop.js"), import("../../report/table.js")]);
+async function watch(
+  options: Record<string, unknown>,
+  io: Io,
+  fleet: FleetSpec,
+  ctx: ObserveContext,
+  withPlan: boolean,
+  format: string,
+): Promise<number> {
+  const [{ watchFleet }, { renderTable }] = await Promise.all([
+    import("../watch-loop.js"),
+    import("../../report/table.js"),
+  ]);
   const paint = paintFor(options, io);
   const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
   const raw = (options["interval"] as string | undefined) ?? "1s";
@@ -47,11 +58,16 @@ async function watch(options: Record<string, unknown>, io: Io, fleet: FleetSpec,
   if (inPlace) io.stdout("\u001b[?25l"); // hide the cursor while redrawing
   try {
     await watchFleet({
-      fleet, ctx, withPlan, floorMs: seconds * 1000,
+      fleet,
+      ctx,
+      withPlan,
+      floorMs: seconds * 1000,
       render: async (status, why) => {
         if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
         if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
-        const table = renderTable(status, paint, format === "wide") + (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint)}` : "");
+        const table =
+          renderTable(status, paint, format === "wide") +
+          (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint)}` : "");
         const header = paint("dim", `${status.observedAt}  (${why}; Ctrl-C to stop)`);
         if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
         else io.stdout(`${header}\n${table}\n`);

@@ -15,6 +15,8 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     return EXIT_USAGE;
   }
   const { fleet } = result;
-  io.stdout(`${displayPath(file, io)}: valid roster v1, fleet "${fleet.fleet}", ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}\n`);
+  io.stdout(
+    `${displayPath(file, io)}: valid roster v1, fleet "${fleet.fleet}", ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}\n`,
+  );
   return EXIT_OK;
 }

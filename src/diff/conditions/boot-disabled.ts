@@ -19,10 +19,25 @@ export function bootDisabled(ctx: CheckContext): Condition {
     return { type: "BootDisabled", status: "False", reason: "UnitEnabled", message: `${unit.name} is enabled` };
   }
   if (unit.load === "not-found") {
-    return { type: "BootDisabled", status: "True", reason: "UnitNotFound", message: `${unit.name} has no unit file, so it cannot start at boot` };
+    return {
+      type: "BootDisabled",
+      status: "True",
+      reason: "UnitNotFound",
+      message: `${unit.name} has no unit file, so it cannot start at boot`,
+    };
   }
   if (!ACTIVE.has(unit.active)) {
-    return { type: "BootDisabled", status: "False", reason: "UnitNotActive", message: `${unit.name} is ${unit.active} (UnitFileState ${unit.enabled || "none"}); UnitDown covers it` };
+    return {
+      type: "BootDisabled",
+      status: "False",
+      reason: "UnitNotActive",
+      message: `${unit.name} is ${unit.active} (UnitFileState ${unit.enabled || "none"}); UnitDown covers it`,
+    };
   }
-  return { type: "BootDisabled", status: "True", reason: "UnitNotEnabled", message: `${unit.name} is ${unit.active} but ${unit.enabled || "not enabled"}: it will not come back after a reboot` };
+  return {
+    type: "BootDisabled",
+    status: "True",
+    reason: "UnitNotEnabled",
+    message: `${unit.name} is ${unit.active} but ${unit.enabled || "not enabled"}: it will not come back after a reboot`,
+  };
 }

@@ -12,15 +12,30 @@ export function drift(ctx: CheckContext): Condition {
     return { type: "Drift", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
   }
   if (!ctx.facts.treeKnown) {
-    return { type: "Drift", status: "Unknown", reason: "ProcUnavailable", message: "/proc could not be read; the pane's process tree is unknown" };
+    return {
+      type: "Drift",
+      status: "Unknown",
+      reason: "ProcUnavailable",
+      message: "/proc could not be read; the pane's process tree is unknown",
+    };
   }
   if (tmux.pane === null || tmux.pane.dead || tree === null) {
-    return { type: "Drift", status: "Unknown", reason: "NoProcess", message: "no running process in the pane to compare" };
+    return {
+      type: "Drift",
+      status: "Unknown",
+      reason: "NoProcess",
+      message: "no running process in the pane to compare",
+    };
   }
   const desired = ctx.agent.runtime;
   const found = identifyRuntime(tree, desired, ctx.catalog);
   if (found.runtime === desired.name) {
-    return { type: "Drift", status: "False", reason: "RuntimeMatches", message: `pane runs ${desired.name} (${shortCommand(found.process)})` };
+    return {
+      type: "Drift",
+      status: "False",
+      reason: "RuntimeMatches",
+      message: `pane runs ${desired.name} (${shortCommand(found.process)})`,
+    };
   }
   const actual = found.runtime ?? "an unknown program";
   return {

@@ -12,14 +12,34 @@ export function paneDead(ctx: CheckContext): Condition {
   }
   const pane = tmux.pane;
   if (pane === null) {
-    return { type: "PaneDead", status: "True", reason: "PaneMissing", message: `no tmux session "${ctx.agent.name}" on socket ${ctx.socket}` };
+    return {
+      type: "PaneDead",
+      status: "True",
+      reason: "PaneMissing",
+      message: `no tmux session "${ctx.agent.name}" on socket ${ctx.socket}`,
+    };
   }
   if (pane.dead) {
     const status = pane.deadStatus === null ? "" : ` with status ${pane.deadStatus}`;
-    return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} process exited${status}` };
+    return {
+      type: "PaneDead",
+      status: "True",
+      reason: "ProcessExited",
+      message: `pane ${pane.paneId} process exited${status}`,
+    };
   }
   if (tree === null && ctx.facts.treeKnown) {
-    return { type: "PaneDead", status: "True", reason: "ProcessExited", message: `pane ${pane.paneId} pid ${pane.pid} is not running` };
+    return {
+      type: "PaneDead",
+      status: "True",
+      reason: "ProcessExited",
+      message: `pane ${pane.paneId} pid ${pane.pid} is not running`,
+    };
   }
-  return { type: "PaneDead", status: "False", reason: "PaneAlive", message: `pane ${pane.paneId} pid ${pane.pid} is running` };
+  return {
+    type: "PaneDead",
+    status: "False",
+    reason: "PaneAlive",
+    message: `pane ${pane.paneId} pid ${pane.pid} is running`,
+  };
 }

@@ -13,14 +13,36 @@ export function unitDown(ctx: CheckContext): Condition {
     case "active":
     case "reloading":
     case "refreshing":
-      return { type: "UnitDown", status: "False", reason: "UnitActive", message: `${unit.name} is ${unit.active} (${unit.sub})` };
+      return {
+        type: "UnitDown",
+        status: "False",
+        reason: "UnitActive",
+        message: `${unit.name} is ${unit.active} (${unit.sub})`,
+      };
     case "activating":
-      return { type: "UnitDown", status: "False", reason: "UnitActivating", message: `${unit.name} is activating (${unit.sub})` };
+      return {
+        type: "UnitDown",
+        status: "False",
+        reason: "UnitActivating",
+        message: `${unit.name} is activating (${unit.sub})`,
+      };
     case "failed":
       return { type: "UnitDown", status: "True", reason: "UnitFailed", message: `${unit.name} failed (${unit.sub})` };
     default:
-      if (!core) return { type: "UnitDown", status: "False", reason: "NotScheduled", message: `ephemeral ${unit.name} is ${unit.active}` };
-      if (unit.load === "not-found") return { type: "UnitDown", status: "True", reason: "UnitNotFound", message: `${unit.name} has no unit file` };
-      return { type: "UnitDown", status: "True", reason: "UnitInactive", message: `${unit.name} is ${unit.active} (${unit.sub})` };
+      if (!core)
+        return {
+          type: "UnitDown",
+          status: "False",
+          reason: "NotScheduled",
+          message: `ephemeral ${unit.name} is ${unit.active}`,
+        };
+      if (unit.load === "not-found")
+        return { type: "UnitDown", status: "True", reason: "UnitNotFound", message: `${unit.name} has no unit file` };
+      return {
+        type: "UnitDown",
+        status: "True",
+        reason: "UnitInactive",
+        message: `${unit.name} is ${unit.active} (${unit.sub})`,
+      };
   }
 }
