@@ -17,7 +17,7 @@ import { observeTmux } from "../src/observe/tmux.js";
 import { observeSystemd } from "../src/observe/systemd.js";
 import { observeProcessTrees, procFilesRead, readProcess } from "../src/observe/proc.js";
 import { readHeartbeats } from "../src/observe/heartbeat.js";
-import { spawnedCommands } from "../src/observe/run-command.js";
+import { spawnedCommands } from "../src/system/run.js";
 import { cacheDir } from "../src/cache/private-file.js";
 import { buildFleetStatus } from "../src/diff/status.js";
 import { renderJson } from "../src/report/status-formats.js";

@@ -1,4 +1,4 @@
-import { runCommand } from "../observe/run-command.js";
+import { runCommand } from "../system/run.js";
 import { AGENT_NAME_RE } from "../spec/names.js";
 
 // Which agent a runtime is: the argument, else MOSAIC_AGENT_NAME, else the tmux session

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { runCommand } from "../observe/run-command.js";
+import { runCommand } from "../system/run.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
 import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
 import type { PaneDetail } from "../observe/types.js";

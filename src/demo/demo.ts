@@ -3,7 +3,7 @@ import { cacheDir } from "../cache/private-file.js";
 import { dropCachedRoster } from "../spec/cache.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../observe/run-command.js";
+import { runCommand } from "../system/run.js";
 import { userManagerEnv } from "../observe/systemd.js";
 import { tmuxClientEnv, tmuxSocketPath } from "../observe/tmux-socket.js";
 import { processAlive } from "../observe/proc.js";

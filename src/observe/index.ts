@@ -7,6 +7,7 @@ import { processFromTable, readProcess, scanProcessTable, treesFrom, type Proces
 import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
+import { asOwnerSync } from "../system/owner.js";
 import type {
   HeartbeatObservation,
   ProcessInfo,
@@ -101,7 +102,13 @@ function startTenant(
       const observed = await timed(
         "observe.tmux",
         { tenant, socket },
-        () => observeTmux(socket, { env: access.env, uid, timeoutMs: ctx.timeoutMs }),
+        () =>
+          observeTmux(socket, {
+            env: access.env,
+            uid,
+            timeoutMs: ctx.timeoutMs,
+            as: access.delegated ? access.account : null,
+          }),
         unavailable,
       );
       return [socket, observed] as const;
@@ -124,7 +131,7 @@ function startTenant(
                 env: access.env,
                 uid,
                 timeoutMs: ctx.timeoutMs,
-                prefix: access.asTenant,
+                as: access.delegated ? access.account : null,
                 cache: ctx.cacheDir ? { dir: ctx.cacheDir, uid: ctx.uid } : null,
               }),
             unavailable,
@@ -132,10 +139,13 @@ function startTenant(
 
   // Heartbeats need no subprocess: read them while tmux and systemctl answer.
   const hbStarted = clockMs();
-  const heartbeats = readHeartbeats(
-    access.runDir,
-    agents.filter((a) => a.heartbeat.expected).map((a) => a.name),
-    { uid },
+  // Read with the tenant's own rights: root's reading cannot be aimed at root-only files.
+  const heartbeats = asOwnerSync(access.delegated ? access.account : null, () =>
+    readHeartbeats(
+      access.runDir,
+      agents.filter((a) => a.heartbeat.expected).map((a) => a.name),
+      { uid },
+    ),
   );
   log(
     "debug",

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { runCommand } from "./run-command.js";
+import { runCommand } from "../system/run.js";
+import type { Owner } from "../system/owner.js";
 import { classifyUnitPath, indexUnitFiles, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
 import type { SourceUnavailable, SystemdObservation, UnitState } from "./types.js";
@@ -16,8 +17,8 @@ export interface SystemdObserveOptions {
   uid: number;
   timeoutMs?: number;
   systemctlBin?: string;
-  /** Runs systemctl as another user (root observing a tenant): `runuser -u T -- env …`. */
-  prefix?: readonly string[];
+  /** The manager's owner when it is not us (root observing a tenant): systemctl runs as it. */
+  as?: Owner | null;
   /** Where to remember the manager's UnitPath (files of `uid`, the invoking user); none: ask every time. */
   cache?: { dir: string; uid: number } | null;
 }
@@ -88,7 +89,7 @@ export async function observeSystemd(
     };
   }
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const systemctl = [...(options.prefix ?? []), options.systemctlBin ?? "systemctl"];
+  const systemctl = [options.systemctlBin ?? "systemctl"];
   const cache = options.cache ?? null;
   const instance = cache === null ? null : managerInstanceKey(env);
   const known = cache === null || instance === null ? null : readUnitPath(cache.dir, instance, cache.uid);
@@ -105,10 +106,14 @@ export async function observeSystemd(
         "--",
         ...listUnitsPatterns(units),
       ],
-      { env, timeoutMs },
+      { env, timeoutMs, as: options.as },
     ),
     known === null
-      ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], { env, timeoutMs })
+      ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], {
+          env,
+          timeoutMs,
+          as: options.as,
+        })
       : null,
   ]);
   if (!listed.ok) return unavailable(listed, timeoutMs);

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { runCommand } from "./run-command.js";
+import { runCommand } from "../system/run.js";
 
 // Tenancy is one Linux uid per tenant (a decision of record). A tenant's agents are
 // observed through that tenant's own socket directory (/tmp/tmux-UID), run directory
@@ -51,8 +51,6 @@ export type TenantAccess =
       /** Environment for tmux/systemctl aimed at the tenant's own instances. */
       env: NodeJS.ProcessEnv;
       runDir: string;
-      /** Prefix that runs systemctl as the tenant (empty when we are the tenant). */
-      asTenant: string[];
     }
   | { visible: false; reason: "TenantNotVisible" | "NoSuchTenant"; message: string };
 
@@ -77,7 +75,6 @@ export function tenantAccess(
       delegated: false,
       env: invoker.env,
       runDir: invoker.runDir,
-      asTenant: [],
     };
   }
   if (!account) {
@@ -107,6 +104,5 @@ export function tenantAccess(
     delegated: true,
     env,
     runDir: join(account.home, ".config", "mosaic", "fleet", "run"),
-    asTenant: ["runuser", "-u", account.name, "--", "env", `XDG_RUNTIME_DIR=${runtimeDir}`],
   };
 }

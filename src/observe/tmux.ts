@@ -1,4 +1,5 @@
-import { runCommand } from "./run-command.js";
+import { runCommand } from "../system/run.js";
+import type { Owner } from "../system/owner.js";
 import { checkTmuxSocket, tmuxClientEnv } from "./tmux-socket.js";
 import type { PaneDetail, SourceUnavailable, TmuxObservation, TmuxPane } from "./types.js";
 
@@ -106,6 +107,8 @@ export interface TmuxObserveOptions {
   uid: number;
   timeoutMs?: number;
   tmuxBin?: string;
+  /** The server's owner when it is not us: the tmux client runs as it (never as root). */
+  as?: Owner | null;
 }
 
 /** Every session's first pane on one socket, or why the socket could not be read. */
@@ -120,6 +123,7 @@ export async function observeTmux(
     {
       env: tmuxClientEnv(options.env),
       timeoutMs: options.timeoutMs ?? 3_000,
+      as: options.as,
     },
   );
   if (result.timedOut)

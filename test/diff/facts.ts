@@ -183,7 +183,6 @@ export function world(
     delegated: false,
     env: {},
     runDir: "/run",
-    asTenant: [],
   };
   const tenant: TenantObservation = { tenant: USER, access, tmux, systemd, heartbeats, heartbeatProcesses };
   return {

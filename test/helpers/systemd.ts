@@ -43,7 +43,7 @@ import { tmpdir as osTmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import type { CommandResult } from "../../src/observe/run-command.js";
+import type { CommandResult } from "../../src/system/run.js";
 
 export type { CommandResult };
 

@@ -19,7 +19,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir as osTmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { CommandResult } from "../../src/observe/run-command.js";
+import type { CommandResult } from "../../src/system/run.js";
 
 export type { CommandResult };
 
