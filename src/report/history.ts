@@ -1,4 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeSync } from "node:fs";
+import { writeFileAtomic } from "../system/files.js";
+import { flockFd } from "../system/lock.js";
 import type { ComplianceSummary } from "../diff/compliance.js";
 import type { FleetStatus } from "../diff/types.js";
 
@@ -144,10 +146,38 @@ export function readHistory(path: string, options: { limit?: number; fleet?: str
 
 /**
  * Add one run as one JSON line in a single O_APPEND write (atomic against other
- * appenders). A file grown past a few MiB is rewritten, via rename, to its last runs.
+ * appenders), under a shared flock so that compaction — which rewrites the file under
+ * the exclusive lock — never loses a line appended meanwhile: an appender that waited on
+ * the old file while it was replaced notices (another inode at the path) and appends
+ * to the new one.
  */
-export function appendHistory(path: string, entry: HistoryEntry): void {
+export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
   const line = Buffer.from(`${JSON.stringify(historyLine(entry))}\n`, "utf8");
+  let size = 0;
+  for (let attempt = 0; ; attempt += 1) {
+    const fd = openHistory(path);
+    try {
+      const locked = await flockFd(fd, "shared", LOCK_WAIT_MS);
+      if (!locked.ok) throw new Error(`cannot lock history file ${path}: ${locked.message}`);
+      if (!sameFile(fd, path)) {
+        if (attempt < 20) continue;
+        throw new Error(`history file ${path} keeps being replaced; not appending`);
+      }
+      const written = writeSync(fd, line);
+      if (written !== line.length) throw new Error(`short write to history file ${path}`);
+      size = fstatSync(fd).size;
+      break;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  if (size > COMPACT_BYTES) await compactHistory(path);
+}
+
+/** How long a history writer waits for another's compaction. */
+const LOCK_WAIT_MS = 30_000;
+
+function openHistory(path: string): number {
   let fd: number;
   try {
     // O_NOFOLLOW: never append through a planted symlink; O_NONBLOCK: a FIFO fails, not hangs.
@@ -162,16 +192,19 @@ export function appendHistory(path: string, entry: HistoryEntry): void {
     if (code === "ENXIO") throw new Error(`history file ${path} is not a regular file`);
     throw error;
   }
-  let size: number;
-  try {
-    if (!fstatSync(fd).isFile()) throw new Error(`history file ${path} is not a regular file`);
-    const written = writeSync(fd, line);
-    if (written !== line.length) throw new Error(`short write to history file ${path}`);
-    size = fstatSync(fd).size;
-  } finally {
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
     closeSync(fd);
+    throw new Error(`history file ${path} is not a regular file`);
   }
-  if (size > COMPACT_BYTES) compactHistory(path);
+  return fd;
+}
+
+/** Whether the open file is still the one at `path` (not replaced by a compaction). */
+function sameFile(fd: number, path: string): boolean {
+  const open = fstatSync(fd);
+  const named = lstatSync(path, { throwIfNoEntry: false });
+  return named !== undefined && named.ino === open.ino && named.dev === open.dev;
 }
 
 /** Only the entry's own fields, in a stable order. */
@@ -180,21 +213,26 @@ function historyLine(entry: HistoryEntry): HistoryEntry {
   return { observedAt, fleet, agents, compliant, nonCompliant, unknown, unmanaged, verdict };
 }
 
-/** Best effort: the run is already recorded, so a failed compaction only costs space. */
-function compactHistory(path: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
+/**
+ * Rewrite the file to its last HISTORY_LIMIT runs, under the exclusive lock (no append
+ * in between), keeping its mode and owner. Best effort: the run is already recorded, so
+ * a compaction that cannot run only costs space.
+ */
+async function compactHistory(path: string): Promise<void> {
+  let fd: number;
   try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return;
+  }
+  try {
+    const locked = await flockFd(fd, "exclusive", 2_000);
+    if (!locked.ok || !sameFile(fd, path)) return; // another run is compacting, or just did
     const kept = readHistory(path)
       .map((entry) => `${JSON.stringify(historyLine(entry))}\n`)
       .join("");
-    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    try {
-      writeSync(fd, kept);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch {
-    rmSync(temp, { force: true });
+    writeFileAtomic(path, kept);
+  } finally {
+    closeSync(fd);
   }
 }

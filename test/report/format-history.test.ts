@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,9 +50,9 @@ describe("report history", () => {
     expect(readHistory(join(dir, "nope.jsonl"))).toEqual([]);
   });
 
-  it("appends one JSON line per run and reads them back in order", () => {
+  it("appends one JSON line per run and reads them back in order", async () => {
     const path = join(dir, "history.jsonl");
-    for (const run of fixtureHistory()) appendHistory(path, run);
+    for (const run of fixtureHistory()) await appendHistory(path, run);
     const lines = readFileSync(path, "utf8").split("\n");
     expect(lines).toHaveLength(5);
     expect(lines.at(-1)).toBe("");
@@ -60,9 +60,9 @@ describe("report history", () => {
     expect(readHistory(path)).toEqual(fixtureHistory());
   });
 
-  it("writes only the entry's fields", () => {
+  it("writes only the entry's fields", async () => {
     const path = join(dir, "history.jsonl");
-    appendHistory(path, { ...entry(0), extra: "x" } as HistoryEntry);
+    await appendHistory(path, { ...entry(0), extra: "x" } as HistoryEntry);
     expect(Object.keys(JSON.parse(readFileSync(path, "utf8")) as object)).toEqual([
       "observedAt",
       "fleet",
@@ -124,28 +124,30 @@ describe("report history", () => {
     expect(readHistory(path)).toEqual([entry(1)]);
   });
 
-  it("compacts a file grown past a few MiB to its last runs when appending", () => {
+  it("compacts a file grown past a few MiB to its last runs when appending, keeping its mode", async () => {
     const path = join(dir, "history.jsonl");
     const line = `${JSON.stringify(entry(0))}\n`;
-    writeFileSync(path, line.repeat(Math.ceil((4 << 20) / line.length) + 10));
-    appendHistory(path, entry(1));
+    writeFileSync(path, line.repeat(Math.ceil((4 << 20) / line.length) + 10), { mode: 0o640 });
+    chmodSync(path, 0o640);
+    await appendHistory(path, entry(1));
+    expect(statSync(path).mode & 0o777).toBe(0o640);
     expect(statSync(path).size).toBeLessThan(200_000);
     const runs = readHistory(path);
     expect(runs).toHaveLength(HISTORY_LIMIT);
     expect(runs.at(-1)).toEqual(entry(1));
   });
 
-  it("refuses a FIFO instead of hanging", () => {
+  it("refuses a FIFO instead of hanging", async () => {
     const path = join(dir, "history.fifo");
     execFileSync("mkfifo", [path]);
     expect(() => readHistory(path)).toThrow(/not a regular file/);
-    expect(() => appendHistory(path, entry(0))).toThrow(/not a regular file/);
+    await expect(appendHistory(path, entry(0))).rejects.toThrow(/not a regular file/);
   });
 
-  it("refuses a symlink when appending", () => {
+  it("refuses a symlink when appending", async () => {
     const path = join(dir, "history.jsonl");
     execFileSync("ln", ["-s", join(dir, "elsewhere"), path]);
-    expect(() => appendHistory(path, entry(0))).toThrow(/is a symbolic link/);
+    await expect(appendHistory(path, entry(0))).rejects.toThrow(/is a symbolic link/);
   });
 
   it("does not lose or tear lines when several processes append at once", async () => {
@@ -164,7 +166,7 @@ describe("report history", () => {
       const { appendHistory } = await import(process.argv[1]);
       const [path, id] = process.argv.slice(2);
       for (let i = 0; i < 200; i++) {
-        appendHistory(path, { observedAt: new Date(i * 1000).toISOString(), fleet: "fleet-" + id + "-" + "x".repeat(300), agents: 1, compliant: 1, nonCompliant: 0, unknown: 0, unmanaged: 0, verdict: "COMPLIANT" });
+        await appendHistory(path, { observedAt: new Date(i * 1000).toISOString(), fleet: "fleet-" + id + "-" + "x".repeat(300), agents: 1, compliant: 1, nonCompliant: 0, unknown: 0, unmanaged: 0, verdict: "COMPLIANT" });
       }`;
     await Promise.all(
       Array.from({ length: 4 }, (_, id) =>
@@ -176,4 +178,35 @@ describe("report history", () => {
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(readHistory(path, { limit: 1000 })).toHaveLength(800);
   });
+
+  it("loses no line when many writers append across compaction, whatever the interleaving (5 rounds × 12 writers)", async () => {
+    const bundle = join(dir, "history.mjs");
+    buildSync({
+      entryPoints: [fileURLToPath(new URL("../../src/report/history.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: bundle,
+      logLevel: "silent",
+    });
+    const path = join(dir, "history.jsonl");
+    const script = `
+      const { appendHistory } = await import(process.argv[1]);
+      const [path, id] = process.argv.slice(2);
+      await appendHistory(path, { observedAt: new Date().toISOString(), fleet: "writer-" + id, agents: 1, compliant: 1, nonCompliant: 0, unknown: 0, unmanaged: 0, verdict: "COMPLIANT" });`;
+    const filler = `${JSON.stringify(entry(0))}\n`;
+    for (let round = 0; round < 5; round += 1) {
+      // Over the compaction size, so each writer's append finds it due.
+      writeFileSync(path, filler.repeat(Math.ceil((4 << 20) / filler.length) + 10), { mode: 0o600 });
+      chmodSync(path, 0o600);
+      const ids = Array.from({ length: 12 }, (_, i) => `${round}-${i}`);
+      await Promise.all(
+        ids.map((id) => execFileAsync(process.execPath, ["--input-type=module", "-e", script, bundle, path, id])),
+      );
+      const fleets = readHistory(path, { limit: 100_000 }).map((e) => e.fleet);
+      for (const id of ids) expect(fleets, `round ${round}: writer ${id}'s line`).toContain(`writer-${id}`);
+      expect(statSync(path).size, "compacted").toBeLessThan(4 << 20);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { isCompliant } from "../../diff/compliance.js";
 import { isReportFormat, renderReport, reportInput, REPORT_FORMAT_NAMES } from "../../report/formats.js";
 import { appendHistory, historyEntry, readHistory } from "../../report/history.js";
-import { writeFileAtomic } from "../../report/write-atomic.js";
+import { isStdoutPath, replaceRefusal, writeFileAtomic } from "../../system/files.js";
 import { EXIT_FINDINGS, EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
@@ -16,9 +16,21 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const format = String(options["format"] ?? "");
   if (!isReportFormat(format)) throw new UserError(`--format must be one of ${REPORT_FORMAT_NAMES.join(", ")}`);
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
-  const output = options["output"] === undefined ? undefined : absolute(String(options["output"]));
+  // `-` and /dev/stdout mean standard output: never a file to replace.
+  const outputArg = options["output"] === undefined ? undefined : String(options["output"]);
+  const output = outputArg === undefined || isStdoutPath(outputArg) ? undefined : absolute(outputArg);
   const historyFile = options["history"] === undefined ? undefined : absolute(String(options["history"]));
   if (output === "" || historyFile === "") throw new UserError("--output and --history need a file path");
+
+  // Refuse a target that is not a plain regular file before anything is observed or written.
+  for (const [flag, path] of [
+    ["--output", output],
+    ["--history", historyFile],
+  ] as const) {
+    const refusal = path === undefined ? null : replaceRefusal(path);
+    if (refusal) throw new UserError(`${flag} ${path}: ${refusal}`);
+  }
+  if (output !== undefined && output === historyFile) throw new UserError("--output and --history name the same file");
 
   const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
@@ -34,15 +46,15 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const text = renderReport(format, input);
 
   if (output !== undefined) {
-    const problem = writeFileAtomic(output, text);
-    if (problem) throw new UserError(problem);
+    const written = writeFileAtomic(output, text);
+    if (!written.ok) throw new UserError(written.message);
     io.stderr(`mosaic: ${format} report written to ${output} (${input.summary.verdict})\n`);
   } else {
     io.stdout(text);
   }
   if (historyFile !== undefined) {
     try {
-      appendHistory(historyFile, entry);
+      await appendHistory(historyFile, entry);
     } catch (error) {
       throw new UserError(`cannot append to history ${historyFile}: ${(error as Error).message}`);
     }
