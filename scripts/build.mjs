@@ -17,7 +17,7 @@ import { readFileSync, rmSync } from "node:fs";
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
 /** Dependencies bundled apart, each as dist/vendor/NAME.cjs. The others go into cli.cjs. */
-const VENDOR = ["yaml", "zod", "json-diff-ts", "cli-table3", "pino", "proper-lockfile", "execa", "chokidar"];
+const VENDOR = ["yaml", "zod", "json-diff-ts", "cli-table3", "pino", "execa", "chokidar"];
 const vendorFile = (name) => `${name.replace(/[^a-z0-9-]/g, "-")}.cjs`;
 
 const common = {

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { runCommand } from "../system/run.js";
+import { answered, runCommand } from "../system/run.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
 import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
 import type { PaneDetail } from "../observe/types.js";
@@ -25,7 +25,11 @@ export async function tmux(client: PaneClient, args: string[], input?: string) {
 
 /** The first pane of exactly session `name`, or null. */
 export async function findPane(client: PaneClient, name: string): Promise<PaneDetail | null> {
-  const listed = await tmux(client, ["list-panes", "-a", "-F", PANE_DETAIL_FORMAT]);
+  // A server that does not answer is not a missing session: that throws instead.
+  const listed = answered(
+    await tmux(client, ["list-panes", "-a", "-F", PANE_DETAIL_FORMAT]),
+    `the tmux server at ${client.socketPath}`,
+  );
   if (!listed.ok) return null;
   return parsePaneDetails(listed.stdout).get(name) ?? null;
 }
@@ -41,18 +45,21 @@ export interface CursorLine {
 
 /** The pane's visible screen and cursor, in one tmux call. */
 export async function readCursor(client: PaneClient, paneId: string): Promise<CursorLine | null> {
-  const result = await tmux(client, [
-    "display-message",
-    "-p",
-    "-t",
-    paneId,
-    "#{cursor_x} #{cursor_y} #{pane_tty}",
-    ";",
-    "capture-pane",
-    "-p",
-    "-t",
-    paneId,
-  ]);
+  const result = answered(
+    await tmux(client, [
+      "display-message",
+      "-p",
+      "-t",
+      paneId,
+      "#{cursor_x} #{cursor_y} #{pane_tty}",
+      ";",
+      "capture-pane",
+      "-p",
+      "-t",
+      paneId,
+    ]),
+    `the tmux server at ${client.socketPath}`,
+  );
   if (!result.ok) return null;
   const [head = "", ...screen] = result.stdout.split("\n");
   const [x, y, tty = ""] = head.split(" ");

@@ -4,6 +4,8 @@ import { readHeartbeat } from "../observe/heartbeat.js";
 import type { HeartbeatObservation } from "../observe/types.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
 import { ackId } from "./stub.js";
+import { answered } from "../system/run.js";
+import { acquireLock } from "../system/lock.js";
 import { draftOf, findPane, foregroundWaitingForInput, readCursor, tmux, type PaneClient } from "./pane.js";
 
 // `agent send`: type a message literally into an agent's pane, then submit it, one
@@ -35,34 +37,23 @@ function ackState(hb: HeartbeatObservation): { ack: string | null; acks: number 
   return { ack: hb.record.ack ?? null, acks: acks !== undefined && /^\d+$/.test(acks) ? Number(acks) : null };
 }
 
-/** Serialise senders per agent with a lock in the run directory. */
+/**
+ * Serialise senders per agent with a lock in the run directory: flock, so a sender
+ * killed mid-send (even by SIGKILL) never blocks the next one.
+ */
 async function withAgentLock<T>(
   runDir: string,
   agent: string,
   timeoutMs: number,
   body: () => Promise<T>,
-): Promise<T | "busy"> {
+): Promise<T | { busy: string }> {
   ensurePrivateRunDir(runDir);
-  const lockfile = (await import("proper-lockfile")).default;
-  const target = join(runDir, `${agent}.send`);
-  let release: (() => Promise<void>) | undefined;
-  const deadline = Date.now() + timeoutMs;
-  while (release === undefined) {
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        stale: Math.max(10_000, timeoutMs + 5_000),
-        retries: 0,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) return "busy";
-      await sleep(25 + Math.random() * 25);
-    }
-  }
+  const taken = await acquireLock(join(runDir, `${agent}.send.lock`), timeoutMs, `agent send ${agent}`);
+  if (!taken.ok) return { busy: taken.busy ? `held by ${taken.holder ?? "another sender"}` : taken.message };
   try {
     return await body();
   } finally {
-    await release().catch(() => undefined);
+    taken.lock.release();
   }
 }
 
@@ -103,8 +94,11 @@ function isEchoRow(line: string, rows: readonly string[]): boolean {
 export async function sendMessage(request: SendRequest): Promise<SendOutcome> {
   const started = Date.now();
   const result = await withAgentLock(request.runDir, request.agent, request.timeoutMs, () => deliver(request, started));
-  if (result === "busy")
-    return { kind: "refused", message: `another send to ${request.agent} held the lock for the whole timeout` };
+  if ("busy" in result)
+    return {
+      kind: "refused",
+      message: `another send to ${request.agent} kept its lock for the whole timeout (${result.busy})`,
+    };
   return result;
 }
 
@@ -139,13 +133,19 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   // The text goes through a paste buffer fed on stdin: it never meets tmux's argument
   // or key-name parsing, so `Enter`, `C-c`, `-X cancel` or `a; kill-server` stay text.
   const buffer = `mosaic-send-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const typed = await tmux(
-    client,
-    ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId],
-    message,
+  const typed = answered(
+    await tmux(
+      client,
+      ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId],
+      message,
+    ),
+    `the tmux server at ${client.socketPath}`,
   );
   if (!typed.ok) return { kind: "pane-gone", message: `tmux refused to type into ${agent}: ${typed.message}` };
-  const submitted = await tmux(client, ["send-keys", "-t", pane.paneId, "Enter"]);
+  const submitted = answered(
+    await tmux(client, ["send-keys", "-t", pane.paneId, "Enter"]),
+    `the tmux server at ${client.socketPath}`,
+  );
   if (!submitted.ok) return { kind: "pane-gone", message: `tmux refused to submit to ${agent}: ${submitted.message}` };
 
   if (!request.verify) {

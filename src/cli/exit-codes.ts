@@ -6,6 +6,8 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 /** Pane dead or missing. */
 export const EXIT_PANE_GONE = 3;
+/** A tmux server or user manager did not answer in time: not known to be missing. */
+export const EXIT_TIMEOUT = 4;
 
 /** A user error: one sentence on stderr and an exit code, never a stack trace. */
 export class UserError extends Error {

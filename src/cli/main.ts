@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { EXIT_OK, EXIT_USAGE, UserError } from "./exit-codes.js";
+import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
+import { CommandTimeout } from "../system/run.js";
 import type { BootOptions } from "./boot.js";
 import { processIo, type Io } from "./io.js";
 
@@ -193,6 +194,10 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
       // `mosaic help fleet` asked for help (0); `mosaic fleet` alone printed it as an error.
       if (error.code === "commander.help") return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return EXIT_USAGE;
+    }
+    if (error instanceof CommandTimeout) {
+      io.stderr(`mosaic: ${error.message}\n`);
+      return EXIT_TIMEOUT;
     }
     if (error instanceof UserError) {
       io.stderr(error.bare ? `${error.message}\n` : `mosaic: ${error.message}\n`);

@@ -19,6 +19,9 @@ export interface CommandResult {
   /** The program could not be started at all (ENOENT, EACCES). */
   notFound: boolean;
   message: string;
+  /** The program asked for (argv[0]) and the bound it had. */
+  program: string;
+  timeoutMs: number;
 }
 
 export interface RunOptions {
@@ -33,6 +36,28 @@ export interface RunOptions {
   /** Extra descriptors the child inherits as fd 3, 4, … (a lock's file, for flock). */
   fds?: number[];
   cwd?: string;
+}
+
+/**
+ * A program that did not answer in time. Thrown (by callers that would otherwise read a
+ * failed call as "not there") so that a stopped or overloaded server is never reported
+ * as missing: the CLI turns it into its own message and exit code (docs/commands.md).
+ */
+export class CommandTimeout extends Error {
+  constructor(
+    readonly program: string,
+    readonly timeoutMs: number,
+    what: string,
+  ) {
+    super(`${what} did not answer within ${timeoutMs} ms (stopped or overloaded?); it may still exist`);
+    this.name = "CommandTimeout";
+  }
+}
+
+/** The result, unless the program timed out: then a CommandTimeout naming `what`. */
+export function answered(result: CommandResult, what: string): CommandResult {
+  if (result.timedOut) throw new CommandTimeout(result.program, result.timeoutMs, what);
+  return result;
 }
 
 let spawnCount = 0;
@@ -97,6 +122,8 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
         stderr,
         timedOut,
         notFound,
+        program,
+        timeoutMs,
         message: timedOut
           ? `${program} did not answer within ${timeoutMs} ms`
           : notFound

@@ -152,6 +152,8 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 
     stderr,
     timedOut: result.timedOut,
     notFound,
+    program: file,
+    timeoutMs,
     message: result.timedOut
       ? `${file} did not answer within ${timeoutMs} ms`
       : notFound
