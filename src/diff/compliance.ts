@@ -1,4 +1,5 @@
 import type { FleetStatus } from "./types.js";
+import { agentVerdict } from "./verdict.js";
 
 // Compliance is strict: any True or Unknown condition, or zero agents observed, is not
 // compliant — a cron job that saw nothing must never report "all good".
@@ -18,8 +19,9 @@ export function summarize(status: FleetStatus): ComplianceSummary {
   let nonCompliant = 0;
   let unknown = 0;
   for (const agent of status.agents) {
-    if (agent.conditions.some((c) => c.status === "True")) nonCompliant += 1;
-    else if (agent.conditions.some((c) => c.status === "Unknown")) unknown += 1;
+    const verdict = agentVerdict(agent);
+    if (verdict === "failing") nonCompliant += 1;
+    else if (verdict === "unknown") unknown += 1;
     else compliant += 1;
   }
   const agents = status.agents.length;

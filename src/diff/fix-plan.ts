@@ -1,15 +1,12 @@
 import type { AgentStatus, ConditionType, FixStep, FleetStatus } from "./types.js";
+import { findCondition, isTrue } from "./verdict.js";
 
 // The remediation plan, terraform-plan style: argv steps a human could paste, the
 // harmless ones (enable, start) before anything that restarts or kills, at most one
 // restart per agent.
 
-function isTrue(agent: AgentStatus, type: ConditionType): boolean {
-  return agent.conditions.some((c) => c.type === type && c.status === "True");
-}
-
 function conditionMessage(agent: AgentStatus, type: ConditionType): string {
-  return agent.conditions.find((c) => c.type === type)?.message ?? "";
+  return findCondition(agent, type)?.message ?? "";
 }
 
 type Prefix = (tenant: string) => string[];

@@ -1,5 +1,6 @@
 import { atomizeChangeset, diff } from "json-diff-ts";
 import type { AgentStatus, FleetStatus } from "./types.js";
+import { findCondition } from "./verdict.js";
 
 // `fleet diff`'s field-level view: for each agent, what the roster implies each layer
 // should be against what the host has, diffed with json-diff-ts.
@@ -25,7 +26,7 @@ interface LayerView {
 }
 
 function isNotScheduled(agent: AgentStatus): boolean {
-  return agent.conditions.some((c) => c.type === "PaneDead" && c.reason === "NotScheduled");
+  return findCondition(agent, "PaneDead")?.reason === "NotScheduled";
 }
 
 /** What the roster says each observed layer should read. */
@@ -34,7 +35,7 @@ export function desiredView(agent: AgentStatus): LayerView {
   const view: LayerView = { runtime: agent.runtime.desired, pane: "alive" };
   if (agent.lifecycle === "core") {
     view.unit = { active: "active" };
-    const bootRequired = agent.conditions.some((c) => c.type === "BootDisabled" && c.reason !== "BootNotRequired");
+    const bootRequired = findCondition(agent, "BootDisabled")?.reason !== "BootNotRequired";
     if (bootRequired) view.unit.enabled = "enabled";
   }
   if (agent.heartbeat.expected) view.heartbeat = "healthy";

@@ -2,8 +2,8 @@ import type { FleetObservation } from "../observe/index.js";
 import type { SourceUnavailable, TmuxObservation } from "../observe/types.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { CONDITION_CHECKS } from "./conditions/index.js";
-import { heartbeatHealth } from "./heartbeat-health.js";
-import { identifyRuntime, paneCommand, shortCommand } from "./runtime-match.js";
+import { assessAgent } from "./assess.js";
+import { paneCommand, shortCommand } from "./runtime-match.js";
 import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
@@ -67,23 +67,16 @@ function agentStatus(
 ): AgentStatus {
   const nowMs = options.nowMs;
   const probe = options.probes?.get(agent.name);
+  const assessment = assessAgent(agent, facts, nowMs, fleet.runtimes);
   const conditions = CONDITION_CHECKS.map(([, check]) =>
-    check({ agent, socket, facts, nowMs, catalog: fleet.runtimes }),
+    check({ agent, socket, facts, assessment, nowMs, catalog: fleet.runtimes }),
   );
-  const visible = facts.hidden === null;
-  const pane = visible && facts.tmux.ok ? facts.tmux.pane : null;
-  const paneState =
-    !visible || !facts.tmux.ok
-      ? "unknown"
-      : pane === null
-        ? "missing"
-        : pane.dead || facts.tree === null
-          ? "dead"
-          : "alive";
-  const found = facts.tree ? identifyRuntime(facts.tree, agent.runtime, fleet.runtimes) : null;
-  const unit = visible && facts.systemd.ok ? facts.systemd.unit : null;
+  const pane = assessment.tmuxPane;
+  const paneState = assessment.pane;
+  const found = assessment.runtime;
+  const unit = assessment.unit;
   const hbRecord = facts.heartbeat.state === "present" ? facts.heartbeat.record : null;
-  const health = visible && agent.heartbeat.expected ? heartbeatHealth(agent, facts, nowMs) : null;
+  const health = assessment.heartbeat;
 
   return {
     name: agent.name,

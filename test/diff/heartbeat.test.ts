@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { heartbeatHealth } from "../../src/diff/heartbeat-health.js";
 import { stale } from "../../src/diff/conditions/stale.js";
+import { checkContext } from "../../src/diff/conditions/check.js";
 import { buildFleetStatus } from "../../src/diff/status.js";
 import type { HeartbeatObservation, ProcessInfo } from "../../src/observe/types.js";
 import { CATALOG, NOW_MS, NOW_S, agentSpec, facts, present, proc, world } from "./facts.js";
@@ -16,7 +17,7 @@ function judge(hb: HeartbeatObservation, writer: ProcessInfo | null = oldWriter,
   const f = facts({ heartbeat: hb, heartbeatProcess: writer }, agent);
   return {
     health: heartbeatHealth(agent, f, nowMs),
-    condition: stale({ agent, socket: agent.socket, facts: f, nowMs, catalog: CATALOG }),
+    condition: stale(checkContext(agent, agent.socket, f, nowMs, CATALOG)),
   };
 }
 

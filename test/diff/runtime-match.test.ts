@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { drift } from "../../src/diff/conditions/drift.js";
+import { checkContext } from "../../src/diff/conditions/check.js";
 import { identifyRuntime, programNames, shortCommand } from "../../src/diff/runtime-match.js";
 import { buildFleetStatus } from "../../src/diff/status.js";
 import type { ProcessTree } from "../../src/observe/types.js";
@@ -81,7 +82,7 @@ describe("programNames and identifyRuntime", () => {
 describe("Drift", () => {
   const check = (desired: string, tree: ProcessTree | null) => {
     const agent = agentSpec({ name: "canary-pi", runtime: desired });
-    return drift({ agent, socket: agent.socket, facts: facts({ tree }, agent), nowMs: NOW_MS, catalog: CATALOG });
+    return drift(checkContext(agent, agent.socket, facts({ tree }, agent), NOW_MS, CATALOG));
   };
 
   it("desired pi, tree bash → python3 dogfood-agent.py: True RuntimeMismatch naming stub", () => {

@@ -1,5 +1,6 @@
 import type { RuntimeSpec } from "../../spec/runtimes.js";
 import type { AgentSpec } from "../../spec/resolve.js";
+import { assessAgent, type Assessment } from "../assess.js";
 import type { AgentFacts, Condition, ConditionType } from "../types.js";
 
 /** What every condition check gets: the agent as desired, as observed, and the clock. */
@@ -8,6 +9,8 @@ export interface CheckContext {
   /** The socket actually observed (after --socket / MOSAIC_FLEET_SOCKET). */
   socket: string;
   facts: AgentFacts;
+  /** The facts judged once (pane state, runtime, heartbeat health): read this, do not re-derive. */
+  assessment: Assessment;
   nowMs: number;
   catalog: Map<string, RuntimeSpec>;
 }
@@ -24,4 +27,15 @@ export function hiddenCondition(type: ConditionType, ctx: CheckContext): Conditi
 export function notScheduled(ctx: CheckContext): boolean {
   const { tmux } = ctx.facts;
   return ctx.agent.lifecycle === "ephemeral" && tmux.ok && tmux.pane === null;
+}
+
+/** A check's context with its assessment made from the facts (what status.ts does per agent). */
+export function checkContext(
+  agent: AgentSpec,
+  socket: string,
+  facts: AgentFacts,
+  nowMs: number,
+  catalog: Map<string, RuntimeSpec>,
+): CheckContext {
+  return { agent, socket, facts, assessment: assessAgent(agent, facts, nowMs, catalog), nowMs, catalog };
 }

@@ -1,4 +1,4 @@
-import { identifyRuntime, shortCommand } from "../runtime-match.js";
+import { shortCommand } from "../runtime-match.js";
 import type { Condition } from "../types.js";
 import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
@@ -6,7 +6,7 @@ import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 export function drift(ctx: CheckContext): Condition {
   const hidden = hiddenCondition("Drift", ctx);
   if (hidden) return hidden;
-  const { tmux, tree } = ctx.facts;
+  const { tmux } = ctx.facts;
   if (!tmux.ok) return { type: "Drift", status: "Unknown", reason: tmux.reason, message: tmux.message };
   if (notScheduled(ctx)) {
     return { type: "Drift", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
@@ -19,7 +19,8 @@ export function drift(ctx: CheckContext): Condition {
       message: "/proc could not be read; the pane's process tree is unknown",
     };
   }
-  if (tmux.pane === null || tmux.pane.dead || tree === null) {
+  const found = ctx.assessment.runtime;
+  if (ctx.assessment.pane !== "alive" || found === null) {
     return {
       type: "Drift",
       status: "Unknown",
@@ -28,7 +29,6 @@ export function drift(ctx: CheckContext): Condition {
     };
   }
   const desired = ctx.agent.runtime;
-  const found = identifyRuntime(tree, desired, ctx.catalog);
   if (found.runtime === desired.name) {
     return {
       type: "Drift",

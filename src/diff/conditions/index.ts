@@ -17,3 +17,4 @@ export const CONDITION_CHECKS: ReadonlyArray<readonly [ConditionType, ConditionC
 ];
 
 export type { CheckContext, ConditionCheck } from "./check.js";
+export { checkContext } from "./check.js";

@@ -5,13 +5,13 @@ import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 export function paneDead(ctx: CheckContext): Condition {
   const hidden = hiddenCondition("PaneDead", ctx);
   if (hidden) return hidden;
-  const { tmux, tree } = ctx.facts;
+  const { tmux } = ctx.facts;
   if (!tmux.ok) return { type: "PaneDead", status: "Unknown", reason: tmux.reason, message: tmux.message };
   if (notScheduled(ctx)) {
     return { type: "PaneDead", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
   }
-  const pane = tmux.pane;
-  if (pane === null) {
+  const pane = ctx.assessment.tmuxPane;
+  if (ctx.assessment.pane === "missing" || pane === null) {
     return {
       type: "PaneDead",
       status: "True",
@@ -28,7 +28,7 @@ export function paneDead(ctx: CheckContext): Condition {
       message: `pane ${pane.paneId} process exited${status}`,
     };
   }
-  if (tree === null && ctx.facts.treeKnown) {
+  if (ctx.assessment.pane === "dead") {
     return {
       type: "PaneDead",
       status: "True",
@@ -40,6 +40,8 @@ export function paneDead(ctx: CheckContext): Condition {
     type: "PaneDead",
     status: "False",
     reason: "PaneAlive",
-    message: `pane ${pane.paneId} pid ${pane.pid} is running`,
+    message: ctx.assessment.treeKnown
+      ? `pane ${pane.paneId} pid ${pane.pid} is running`
+      : `pane ${pane.paneId} pid ${pane.pid} is running (per tmux; /proc could not be read)`,
   };
 }

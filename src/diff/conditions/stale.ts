@@ -12,7 +12,7 @@ export function stale(ctx: CheckContext): Condition {
   if (notScheduled(ctx)) {
     return { type: "Stale", status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
   }
-  const health = heartbeatHealth(ctx.agent, ctx.facts, ctx.nowMs);
+  const health = ctx.assessment.heartbeat ?? heartbeatHealth(ctx.agent, ctx.facts, ctx.nowMs);
   const status = health.state === "healthy" ? "False" : health.state === "stale" ? "True" : "Unknown";
   return { type: "Stale", status, reason: health.reason, message: health.message };
 }
