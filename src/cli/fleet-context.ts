@@ -81,8 +81,7 @@ export async function fleetStatus(
     ...(probes !== undefined ? { probes } : {}),
     ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
   });
-  if (withPlan) status.fixPlan = fixPlan(status);
-  return status;
+  return withPlan ? { ...status, fixPlan: fixPlan(status) } : status;
 }
 
 /** `-o FORMAT` / `--json`, defaulting to the table. */

@@ -1,3 +1,5 @@
+import type { ComplianceSummary } from "./compliance.js";
+import type { AgentDiff } from "./roster-diff.js";
 import type {
   HeartbeatObservation,
   ProcessInfo,
@@ -154,4 +156,15 @@ export interface FleetStatus {
   /** Whole-source problems (no tmux server, no user manager), for the footer. */
   sources: { source: string; tenant_id?: string; reason: Reason; message: string }[];
   fixPlan?: FixStep[];
+}
+
+/**
+ * `fleet diff -o json`: the status, with each agent's field-level differences and the
+ * compliance summary that decides the exit code (docs/json.md).
+ */
+export interface FleetDiffDocument extends Omit<FleetStatus, "kind" | "summary"> {
+  kind: "FleetDiff";
+  diff: AgentDiff[];
+  /** `compliant` here is the verdict (true: exit 0), not the count `fleet report` carries. */
+  summary: Omit<ComplianceSummary, "compliant"> & { unmanaged: number; compliant: boolean };
 }

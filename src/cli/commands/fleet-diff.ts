@@ -1,4 +1,5 @@
 import { isCompliant, summarize } from "../../diff/compliance.js";
+import type { FleetDiffDocument } from "../../diff/types.js";
 import { renderDiff } from "../../report/diff-text.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
@@ -16,13 +17,13 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   const compliant = isCompliant(status) && diffs.every((d) => d.changes.length === 0);
   const format = outputFormat(options);
   if (format === "json" || format === "yaml") {
-    const document = {
+    const document: FleetDiffDocument = {
       ...status,
       kind: "FleetDiff",
       diff: diffs,
       summary: { ...summary, unmanaged: status.unmanaged.length, compliant },
     };
-    io.stdout(format === "json" ? renderJson(document as typeof status) : await renderYaml(document as typeof status));
+    io.stdout(format === "json" ? renderJson(document) : await renderYaml(document));
   } else {
     const paint = paintFor(options, io);
     io.stdout(renderDiff(status, diffs, paint));
