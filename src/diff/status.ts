@@ -170,6 +170,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
         sources.push({
           source: `tmux:${socket}`,
           tenant_id: tenant,
+          host: observation.host,
           reason: tmux.reason as Reason,
           message: `${tmux.message}${who}`,
         });
@@ -179,6 +180,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
       sources.push({
         source: "systemd",
         tenant_id: tenant,
+        host: observation.host,
         reason: systemd.reason as Reason,
         message: `${systemd.message}${who}`,
       });
@@ -187,6 +189,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
     sources.push({
       source: "proc",
       tenant_id: observation.user,
+      host: observation.host,
       reason: "ProcUnavailable",
       message: "/proc could not be read; process trees are unknown",
     });
@@ -197,6 +200,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
     roster: fleet.file,
     observedAt: new Date(options.nowMs).toISOString(),
     host: observation.host,
+    tenant_id: observation.user,
     agents,
     unmanaged: unmanagedSessions(fleet, observation, socketOf),
     tenants,

@@ -141,6 +141,8 @@ export interface FleetStatus {
   roster: string;
   observedAt: string;
   host: string;
+  /** The invoking user: whose view this is. */
+  tenant_id: string;
   agents: AgentStatus[];
   unmanaged: UnmanagedSession[];
   /** Each tenant on this host and whether (and how) it could be observed. */
@@ -154,7 +156,7 @@ export interface FleetStatus {
     message?: string;
   }[];
   /** Whole-source problems (no tmux server, no user manager), for the footer. */
-  sources: { source: string; tenant_id?: string; reason: Reason; message: string }[];
+  sources: { source: string; tenant_id: string; host: string; reason: Reason; message: string }[];
   fixPlan?: FixStep[];
 }
 

@@ -101,7 +101,7 @@ function startTenant(
     sockets.map(async (socket) => {
       const observed = await timed(
         "observe.tmux",
-        { tenant, socket },
+        { tenant_id: tenant, host: ctx.hostname, socket },
         () =>
           observeTmux(socket, {
             env: access.env,
@@ -125,7 +125,7 @@ function startTenant(
           })
         : timed(
             "observe.systemd",
-            { tenant, units: units.length },
+            { tenant_id: tenant, host: ctx.hostname, units: units.length },
             () =>
               observeSystemd(units, {
                 env: access.env,
@@ -149,7 +149,13 @@ function startTenant(
   );
   log(
     "debug",
-    { step: "observe.heartbeat", tenant, files: heartbeats.size, ms: Math.round(clockMs() - hbStarted) },
+    {
+      step: "observe.heartbeat",
+      tenant_id: tenant,
+      host: ctx.hostname,
+      files: heartbeats.size,
+      ms: Math.round(clockMs() - hbStarted),
+    },
     "observe.heartbeat done",
   );
 

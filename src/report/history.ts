@@ -22,6 +22,9 @@ export interface ReportInput {
 export interface HistoryEntry {
   observedAt: string;
   fleet: string;
+  /** Whose view and where (older lines may lack them). */
+  tenant_id?: string;
+  host?: string;
   agents: number;
   compliant: number;
   nonCompliant: number;
@@ -44,6 +47,8 @@ export function historyEntry(input: ReportInput): HistoryEntry {
   return {
     observedAt: status.observedAt,
     fleet: status.fleet,
+    tenant_id: status.tenant_id,
+    host: status.host,
     agents: summary.agents,
     compliant: summary.compliant,
     nonCompliant: summary.nonCompliant,
@@ -86,9 +91,12 @@ function parseEntry(line: string): HistoryEntry | null {
     if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) return null;
   }
   const entry = record as unknown as HistoryEntry;
+  const text = (v: unknown) => (typeof v === "string" && v.length <= 256 ? v : undefined);
   return {
     observedAt,
     fleet,
+    ...(text(record["tenant_id"]) !== undefined ? { tenant_id: text(record["tenant_id"]) } : {}),
+    ...(text(record["host"]) !== undefined ? { host: text(record["host"]) } : {}),
     verdict: verdict as Verdict,
     agents: entry.agents,
     compliant: entry.compliant,
@@ -209,8 +217,8 @@ function sameFile(fd: number, path: string): boolean {
 
 /** Only the entry's own fields, in a stable order. */
 function historyLine(entry: HistoryEntry): HistoryEntry {
-  const { observedAt, fleet, agents, compliant, nonCompliant, unknown, unmanaged, verdict } = entry;
-  return { observedAt, fleet, agents, compliant, nonCompliant, unknown, unmanaged, verdict };
+  const { observedAt, fleet, tenant_id, host, agents, compliant, nonCompliant, unknown, unmanaged, verdict } = entry;
+  return { observedAt, fleet, tenant_id, host, agents, compliant, nonCompliant, unknown, unmanaged, verdict };
 }
 
 /**

@@ -36,7 +36,7 @@ const VERDICTS: readonly Verdict[] = ["COMPLIANT", "NONCOMPLIANT", "UNKNOWN"];
 
 function families(input: ReportInput): Family[] {
   const { status, summary } = input;
-  const fleetLabels = { fleet: status.fleet, host: status.host };
+  const fleetLabels = { fleet: status.fleet, tenant_id: status.tenant_id, host: status.host };
   const agentLabels = (a: { name: string; tenant_id: string; host: string }): Labels => ({
     fleet: status.fleet,
     agent: a.name,

@@ -69,6 +69,7 @@ export function fixtureStatus(): FleetStatus {
     roster: "/home/jarvis/.config/mosaic/fleet/roster.yaml",
     observedAt: "2026-06-20T12:00:00.000Z",
     host: "W-jarvis",
+    tenant_id: "jarvis",
     agents: [
       agent("_holder", {
         heartbeat: { state: "unknown", age_s: null, pid: null, status: null, interval_s: 15, expected: false },
@@ -182,7 +183,9 @@ export function hostileStatus(): FleetStatus {
       }),
     ],
     unmanaged: [{ session: HOSTILE_NAME, socket: "mosaic-factory", tenant_id: "jarvis", host: "W-jarvis" }],
-    sources: [{ source: "tmux", reason: "TmuxUnavailable", message: HOSTILE_MESSAGE }],
+    sources: [
+      { source: "tmux", tenant_id: "jarvis", host: "W-jarvis", reason: "TmuxUnavailable", message: HOSTILE_MESSAGE },
+    ],
     fixPlan: [
       {
         agent: HOSTILE_NAME,

@@ -36,6 +36,8 @@ describe("report history", () => {
     expect(historyEntry(reportInput(fixtureStatus()))).toEqual({
       observedAt: "2026-06-20T12:00:00.000Z",
       fleet: "mosaic-factory",
+      tenant_id: "jarvis",
+      host: "W-jarvis",
       agents: 4,
       compliant: 1,
       nonCompliant: 1,

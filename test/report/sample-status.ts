@@ -57,6 +57,7 @@ export function sampleStatus(): FleetStatus {
     roster: "roster/mosaic-factory.yaml",
     observedAt: "2026-06-20T12:00:00.000Z",
     host: "W-jarvis",
+    tenant_id: "jarvis",
     agents: [
       agent({
         name: "_holder",
