@@ -31,9 +31,22 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-const CONDITION_VALUE: Record<ConditionStatus, number> = { True: 1, False: 0, Unknown: -1 };
+const CONDITION_STATUSES: readonly [ConditionStatus, string][] = [
+  ["True", "true"],
+  ["False", "false"],
+  ["Unknown", "unknown"],
+];
+const PANE_STATES = ["alive", "dead", "missing", "unknown"] as const;
 const VERDICTS: readonly Verdict[] = ["COMPLIANT", "NONCOMPLIANT", "UNKNOWN"];
 
+declare const __MOSAIC_VERSION__: string | undefined;
+const VERSION = typeof __MOSAIC_VERSION__ === "string" ? __MOSAIC_VERSION__ : "0.0.0-dev";
+
+// Shaped as kube-state-metrics shapes conditions (docs/json.md, "Prometheus"): a state
+// set per condition — one series per status, 1 for the current one, so sum() and
+// `== 1` work and no -1 breaks them — and the reason in its own info-style series, so
+// a reason change does not restart a `for:` on the condition. Every series carries
+// tenant_id and host.
 function families(input: ReportInput): Family[] {
   const { status, summary } = input;
   const fleetLabels = { fleet: status.fleet, tenant_id: status.tenant_id, host: status.host };
@@ -50,29 +63,56 @@ function families(input: ReportInput): Family[] {
   });
   return [
     {
-      name: "mosaic_fleet_condition",
-      help: "Agent condition (abnormal-true): 1 when status is True (a problem), 0 when False, -1 when Unknown (not observable; not compliant).",
+      name: "mosaic_build_info",
+      help: "The mosaic that wrote this report: always 1, with its version.",
+      samples: [{ labels: { ...fleetLabels, version: VERSION }, value: 1 }],
+    },
+    {
+      name: "mosaic_agent_info",
+      help: "One series per roster agent, always 1: what the roster says it is.",
+      samples: status.agents.map((a) => ({
+        labels: {
+          ...agentLabels(a),
+          runtime: a.runtime.desired,
+          unit: a.unit.name,
+          socket: a.socket,
+          lifecycle: a.lifecycle,
+        },
+        value: 1,
+      })),
+    },
+    {
+      name: "mosaic_agent_condition",
+      help: "Agent condition (abnormal-true) as a state set: status is true (a problem), false or unknown (not observed; never compliant); 1 for the current status, 0 for the others.",
       samples: status.agents.flatMap((a) =>
-        a.conditions.map((c) => ({
-          labels: { ...agentLabels(a), condition: c.type, status: c.status, reason: c.reason },
-          value: CONDITION_VALUE[c.status],
-        })),
+        a.conditions.flatMap((c) =>
+          CONDITION_STATUSES.map(([value, label]) => ({
+            labels: { ...agentLabels(a), condition: c.type, status: label },
+            value: c.status === value ? 1 : 0,
+          })),
+        ),
       ),
     },
     {
-      name: "mosaic_fleet_heartbeat_age_seconds",
+      name: "mosaic_agent_condition_reason",
+      help: "Why each agent condition has its status: always 1, the reason as a label (kept apart so a reason change does not reset alerts on mosaic_agent_condition).",
+      samples: status.agents.flatMap((a) =>
+        a.conditions.map((c) => ({ labels: { ...agentLabels(a), condition: c.type, reason: c.reason }, value: 1 })),
+      ),
+    },
+    {
+      name: "mosaic_agent_heartbeat_age_seconds",
       help: "Seconds since the agent's last heartbeat; absent when there is no readable heartbeat.",
       samples: status.agents.flatMap((a) =>
         a.heartbeat.age_s === null ? [] : [{ labels: agentLabels(a), value: a.heartbeat.age_s }],
       ),
     },
     {
-      name: "mosaic_fleet_pane_alive",
-      help: "1 when the agent's tmux pane is alive, else 0; the state label is alive, dead, missing or unknown.",
-      samples: status.agents.map((a) => ({
-        labels: { ...agentLabels(a), state: a.pane.state },
-        value: a.pane.state === "alive" ? 1 : 0,
-      })),
+      name: "mosaic_agent_pane_state",
+      help: "The agent's tmux pane as a state set (alive, dead, missing, unknown): 1 for the current state.",
+      samples: status.agents.flatMap((a) =>
+        PANE_STATES.map((state) => ({ labels: { ...agentLabels(a), state }, value: a.pane.state === state ? 1 : 0 })),
+      ),
     },
     gauge("mosaic_fleet_agents", "Agents listed in the roster.", summary.agents),
     gauge("mosaic_fleet_agents_compliant", "Agents observed with every condition False.", summary.compliant),
@@ -106,7 +146,7 @@ function families(input: ReportInput): Family[] {
     },
     gauge(
       "mosaic_fleet_report_timestamp_seconds",
-      "Unix time at which the fleet was observed for this report.",
+      "Unix time at which the fleet was observed for this report (alert when it stops moving).",
       Date.parse(status.observedAt) / 1000,
     ),
   ];

@@ -159,14 +159,23 @@ async function expectDriftIn(
       const { samples, types } = parsePrometheus(text);
       const drift = samples.filter(
         (x) =>
-          x.name === "mosaic_fleet_condition" && x.labels["agent"] === "drifty" && x.labels["condition"] === "Drift",
+          x.name === "mosaic_agent_condition" &&
+          x.labels["agent"] === "drifty" &&
+          x.labels["condition"] === "Drift" &&
+          x.value === 1,
       );
       expect(drift).toHaveLength(1);
       expect(drift[0]).toMatchObject({
-        value: 1,
-        labels: { status: "True", reason: "RuntimeMismatch", fleet: "report-e2e", tenant_id: USER, host: HOST },
+        labels: { status: "true", fleet: "report-e2e", tenant_id: USER, host: HOST },
       });
-      expect(types.get("mosaic_fleet_condition")).toBe("gauge");
+      const reason = samples.find(
+        (x) =>
+          x.name === "mosaic_agent_condition_reason" &&
+          x.labels["agent"] === "drifty" &&
+          x.labels["condition"] === "Drift",
+      );
+      expect(reason?.labels["reason"]).toBe("RuntimeMismatch");
+      expect(types.get("mosaic_agent_condition")).toBe("gauge");
       const compliant = samples.find((x) => x.name === "mosaic_fleet_compliant");
       expect(compliant?.value).toBe(0);
       expect(

@@ -119,45 +119,57 @@ describe("prometheus report", () => {
     for (const status of STATUSES) parseExposition(render(reportInput(status)));
   });
 
-  it("has one condition series per agent × condition: 1 True, 0 False, -1 Unknown", () => {
+  it("has a one-hot state set per agent × condition (no -1), and the reason in its own series", () => {
     const { samples, help } = parseExposition(render(reportInput(fixtureStatus())));
-    expect(samples.filter((s) => s.name === "mosaic_fleet_condition")).toHaveLength(20);
+    const conditions = samples.filter((s) => s.name === "mosaic_agent_condition");
+    expect(conditions).toHaveLength(20 * 3);
+    // Exactly one status is 1 for every agent × condition; values are only 0 or 1.
+    const ones = new Map<string, number>();
+    for (const c of conditions) {
+      expect([0, 1]).toContain(c.value);
+      const key = `${c.labels.get("agent")}/${c.labels.get("condition")}`;
+      ones.set(key, (ones.get(key) ?? 0) + c.value);
+      expect(c.labels.has("reason")).toBe(false);
+    }
+    expect([...ones.values()].every((n) => n === 1)).toBe(true);
     const base = { fleet: "mosaic-factory", tenant_id: "jarvis" };
+    const drift = { ...base, agent: "canary-pi", host: "W-jarvis", condition: "Drift" };
+    expect(value(samples, "mosaic_agent_condition", { ...drift, status: "true" })).toBe(1);
+    expect(value(samples, "mosaic_agent_condition", { ...drift, status: "false" })).toBe(0);
+    expect(value(samples, "mosaic_agent_condition_reason", { ...drift, reason: "RuntimeMismatch" })).toBe(1);
+    const remote = { ...base, agent: "worker-remote", host: "W-other", condition: "Stale" };
+    expect(value(samples, "mosaic_agent_condition", { ...remote, status: "unknown" })).toBe(1);
+    expect(value(samples, "mosaic_agent_condition", { ...remote, status: "true" })).toBe(0);
+    expect(value(samples, "mosaic_agent_condition_reason", { ...remote, reason: "RemoteHost" })).toBe(1);
+    expect(help.get("mosaic_agent_condition")).toMatch(/state set/);
+  });
+
+  it("puts tenant_id and host on every series; build and agent info", () => {
+    const { samples } = parseExposition(render(reportInput(fixtureStatus())));
+    for (const s of samples.filter(() => true)) {
+      expect(s.labels.has("tenant_id"), `${s.name} tenant_id`).toBe(true);
+      expect(s.labels.has("host"), `${s.name} host`).toBe(true);
+    }
+    expect(samples.find((s) => s.name === "mosaic_build_info")?.labels.get("version")).toBeTruthy();
     expect(
-      value(samples, "mosaic_fleet_condition", {
-        ...base,
+      value(samples, "mosaic_agent_info", {
         agent: "canary-pi",
-        host: "W-jarvis",
-        condition: "Drift",
-        status: "True",
-        reason: "RuntimeMismatch",
+        runtime: "pi",
+        unit: "mosaic-agent@canary-pi.service",
       }),
     ).toBe(1);
-    expect(
-      value(samples, "mosaic_fleet_condition", { ...base, agent: "canary-pi", condition: "UnitDown", status: "False" }),
-    ).toBe(0);
-    expect(
-      value(samples, "mosaic_fleet_condition", {
-        ...base,
-        agent: "worker-remote",
-        host: "W-other",
-        condition: "Stale",
-        status: "Unknown",
-        reason: "RemoteHost",
-      }),
-    ).toBe(-1);
-    expect(help.get("mosaic_fleet_condition")).toMatch(/-1 when Unknown/);
   });
 
   it("reports heartbeat age only where there is one, pane liveness, and the summary", () => {
     const { samples } = parseExposition(render(reportInput(fixtureStatus())));
     expect(
       samples
-        .filter((s) => s.name === "mosaic_fleet_heartbeat_age_seconds")
+        .filter((s) => s.name === "mosaic_agent_heartbeat_age_seconds")
         .map((s) => [s.labels.get("agent"), s.value]),
     ).toEqual([["canary-pi", 3.1]]);
-    expect(value(samples, "mosaic_fleet_pane_alive", { agent: "worker-remote", state: "unknown" })).toBe(0);
-    expect(value(samples, "mosaic_fleet_pane_alive", { agent: "canary-pi", state: "alive" })).toBe(1);
+    expect(value(samples, "mosaic_agent_pane_state", { agent: "worker-remote", state: "unknown" })).toBe(1);
+    expect(value(samples, "mosaic_agent_pane_state", { agent: "worker-remote", state: "alive" })).toBe(0);
+    expect(value(samples, "mosaic_agent_pane_state", { agent: "canary-pi", state: "alive" })).toBe(1);
     const fleet = { fleet: "mosaic-factory", host: "W-jarvis" };
     expect(value(samples, "mosaic_fleet_agents", fleet)).toBe(4);
     expect(value(samples, "mosaic_fleet_agents_compliant", fleet)).toBe(1);
@@ -185,7 +197,9 @@ describe("prometheus report", () => {
     expect(labelValue("a\nb\x1b]0;t\x07")).toBe("a\\\\x0ab\\\\x1b]0;t\\\\x07");
     const weird = { ...fixtureStatus(), fleet: 'f"le\\et', agents: [agent('x"y', { host: "h\\n" })], unmanaged: [] };
     const { samples } = parseExposition(render(reportInput(weird)));
-    expect(value(samples, "mosaic_fleet_pane_alive", { fleet: 'f"le\\et', agent: 'x"y', host: "h\\n" })).toBe(1);
+    expect(
+      value(samples, "mosaic_agent_pane_state", { fleet: 'f"le\\et', agent: 'x"y', host: "h\\n", state: "alive" }),
+    ).toBe(1);
   });
 
   describe.skipIf(skipIfOutsideCi(!promtool, "promtool is not installed"))("promtool check metrics", () => {
