@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../system/files.js";
 
 // mosaic's cache files ($XDG_CACHE_HOME/mosaic): private files of the invoking user
 // (JSON entries, and the compiled-code cache of src/cli/boot.ts). A cache is only ever
@@ -63,10 +64,11 @@ export function writePrivateFile(
 ): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, name);
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, typeof data === "function" ? data() : data, { mode: 0o600 });
-    renameSync(temp, path);
+    writeFileAtomic(join(dir, name), typeof data === "function" ? data() : data, {
+      mode: 0o600,
+      durable: false,
+      keepModeAndOwner: false,
+    });
   } catch {
     // A cache that cannot be written is only slower.
   }

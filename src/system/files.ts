@@ -73,6 +73,13 @@ function errnoWords(error: unknown): string {
 export interface AtomicWriteOptions {
   /** Mode of a new file (an existing file keeps its own). Default 0644. */
   mode?: number;
+  /** false: skip the fsyncs (a cache, which may be lost in a crash). Default true. */
+  durable?: boolean;
+  /**
+   * false: the new file gets `mode` and our ownership even when it replaces one (a
+   * private cache entry that someone loosened or chowned is not kept so). Default true.
+   */
+  keepModeAndOwner?: boolean;
 }
 
 /**
@@ -102,7 +109,7 @@ export function writeFileAtomic(
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    if (before) {
+    if (before && options.keepModeAndOwner !== false) {
       const mine = fstatSync(fd);
       if (before.uid !== mine.uid || before.gid !== mine.gid) {
         try {
@@ -117,7 +124,7 @@ export function writeFileAtomic(
     } else {
       fchmodSync(fd, (options.mode ?? 0o644) & ~currentUmask());
     }
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     // Whatever is at the path now (another writer may have replaced it) must still be
@@ -125,7 +132,7 @@ export function writeFileAtomic(
     const late = replaceRefusal(path);
     if (late) throw Object.assign(new Error(late), { code: "ERACE" });
     renameSync(temp, path);
-    syncDirectory(dir);
+    if (options.durable !== false) syncDirectory(dir);
     return { ok: true };
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
