@@ -3,8 +3,9 @@
 // manager + heartbeat files) that is torn down completely on exit, on Ctrl-C, and —
 // through a detached watcher — even if this process is SIGKILLed.
 //
-// Self-contained on purpose (node built-ins only): `node bench/<file>.mjs` after
-// `npm run build`, no TypeScript loader needed.
+// Plain JavaScript on purpose (node built-ins, plus the /proc readers and the cleanup
+// watcher of test/helpers/proc.mjs, which the tests share): `node bench/<file>.mjs`
+// after `npm run build`, no TypeScript loader needed.
 //
 // Isolation rules (TESTING.md): every tmux call passes -L <our socket> with
 // TMUX_TMPDIR pointing at our own 0700 directory and TMUX unset; the user manager gets
@@ -24,13 +25,21 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  rmdirSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  cgroupPids,
+  pidAlive,
+  removeCgroupTrees,
+  sleep,
+  startReaper,
+  startTicks,
+  trackingHierarchies,
+} from "../test/helpers/proc.mjs";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const MOSAIC = join(REPO, "bin", "mosaic");
@@ -274,103 +283,6 @@ export function countExecs(argv, env) {
 
 // --- a real private fleet -----------------------------------------------------------------
 
-const sleepMs = (n) => new Promise((r) => setTimeout(r, n));
-
-function pidAlive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function startTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return "";
-  }
-}
-
-/** Hierarchies systemd tracks processes in: cgroup2 mounts and the v1 name=systemd one. */
-function trackingHierarchies() {
-  const found = [];
-  for (const line of readFileSync("/proc/self/mounts", "utf8").split("\n")) {
-    const [, mountPoint, fsType, options] = line.split(" ");
-    if (!mountPoint || !options) continue;
-    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd"))) {
-      if (existsSync(join(mountPoint, "cgroup.procs"))) found.push(mountPoint);
-    }
-  }
-  return found;
-}
-
-function cgroupPids(dirs) {
-  const pids = new Set();
-  const visit = (dir) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    try {
-      for (const l of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) if (l) pids.add(Number(l));
-    } catch {
-      // gone
-    }
-    for (const e of entries) if (e.isDirectory()) visit(join(dir, e.name));
-  };
-  for (const d of dirs) visit(d);
-  return [...pids];
-}
-
-function removeCgroupTrees(dirs) {
-  const remove = (dir) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) if (e.isDirectory()) remove(join(dir, e.name));
-    try {
-      rmdirSync(dir);
-    } catch {
-      // busy or gone
-    }
-  };
-  for (const d of dirs) remove(d);
-}
-
-// Detached watcher: when this process dies without cleaning up (SIGKILL), it kills our
-// tmux server (our socket only), terminates our manager (pid + start time checked), kills
-// what is left in our cgroups and removes our temp root.
-const REAPER = `
-parent=$1 sock=$2 tmuxdir=$3 root=$4; shift 4
-state() { set -- $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null); echo "$1 \${20}"; }
-alive() { set -- $(state "$1"); [ -n "$1" ] && [ "$1" != Z ]; }
-while alive "$parent"; do sleep 1; done
-mgr= mgrstart=
-[ -f "$root/manager.pid" ] && read mgr mgrstart < "$root/manager.pid"
-mgr_alive() { [ -n "$mgr" ] || return 1; set -- $(state "$mgr"); [ -n "$1" ] && [ "$1" != Z ] && [ "$2" = "$mgrstart" ]; }
-[ -d "$tmuxdir" ] && TMUX= TMUX_TMPDIR="$tmuxdir" tmux -f /dev/null -L "$sock" kill-server 2>/dev/null
-mgr_alive && kill -TERM "$mgr" 2>/dev/null
-i=0; while mgr_alive && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-mgr_alive && kill -KILL "$mgr" 2>/dev/null
-for cg in "$@"; do
-  for f in $(find "$cg" -name cgroup.procs 2>/dev/null); do
-    for p in $(cat "$f" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  done
-done
-sleep 0.3
-for cg in "$@"; do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
-rm -rf "$root"
-`;
-
 const AGENT_TEMPLATE = "mfbench-agent@.service";
 const HOLDER_UNIT = "mfbench-holder.service";
 
@@ -424,29 +336,25 @@ export class Fleet {
     };
   }
 
+  /**
+   * The shared cleanup watcher (test/helpers/proc.mjs): if this process dies without
+   * cleaning up (SIGKILL), it kills our tmux server (our socket only), terminates our
+   * manager (pid + start time, from $root/manager.pid), kills what is left in our
+   * cgroups and removes our temp root.
+   */
   startReaper() {
-    const child = spawn(
-      "/bin/sh",
-      ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmuxTmp, this.root, ...this.cgroups],
-      {
-        detached: true,
-        stdio: "ignore",
-        env: cleanEnv(),
-      },
-    );
-    child.on("error", () => undefined);
-    child.unref();
-    this.reaperPid = child.pid;
+    this.reaper = startReaper({
+      tmux: { socket: this.socket, dir: this.tmuxTmp },
+      managerFile: join(this.root, "manager.pid"),
+      root: this.root,
+      cgroups: this.cgroups,
+      env: cleanEnv(),
+    });
   }
 
   stopReaper() {
-    if (this.reaperPid === undefined) return;
-    try {
-      process.kill(-this.reaperPid, "SIGKILL");
-    } catch {
-      // gone
-    }
-    this.reaperPid = undefined;
+    this.reaper?.stop();
+    this.reaper = undefined;
   }
 
   tmux(...args) {
@@ -517,7 +425,7 @@ export class Fleet {
     child.on("error", () => undefined);
     child.unref();
     this.managerPid = child.pid;
-    await sleepMs(50);
+    await sleep(50);
     writeFileSync(join(this.root, "manager.pid"), `${this.managerPid} ${startTicks(this.managerPid)}\n`);
 
     const deadline = Date.now() + 15_000;
@@ -530,7 +438,7 @@ export class Fleet {
           `systemd --user did not come up (${word || r.stderr.trim()}); log: ${readFileSync(join(this.root, "manager.log"), "utf8").slice(-2000)}`,
         );
       }
-      await sleepMs(100);
+      await sleep(100);
     }
 
     // The contrib units, verbatim except for the holder's name (bench-specific unit names
@@ -656,14 +564,14 @@ export class Fleet {
         // gone
       }
       const deadline = Date.now() + 30_000;
-      while (pidAlive(this.managerPid) && Date.now() < deadline) await sleepMs(100);
+      while (pidAlive(this.managerPid) && Date.now() < deadline) await sleep(100);
       if (pidAlive(this.managerPid)) {
         try {
           process.kill(this.managerPid, "SIGKILL");
         } catch {
           // gone
         }
-        await sleepMs(200);
+        await sleep(200);
       }
     }
     if (this.cgroups.length > 0) {
@@ -675,7 +583,7 @@ export class Fleet {
         }
       }
       const deadline = Date.now() + 5_000;
-      while (cgroupPids(this.cgroups).length > 0 && Date.now() < deadline) await sleepMs(100);
+      while (cgroupPids(this.cgroups).length > 0 && Date.now() < deadline) await sleep(100);
       removeCgroupTrees(this.cgroups);
       for (const d of this.cgroups) if (existsSync(d)) console.error(`bench: could not remove cgroup ${d}`);
     }

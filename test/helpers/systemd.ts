@@ -37,15 +37,23 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmdirSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir as osTmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
-import type { CommandResult } from "../../src/system/run.js";
-
-export type { CommandResult };
+import {
+  cgroupPids,
+  pidAlive as alive,
+  removeCgroupTrees,
+  sleep,
+  startReaper,
+  startTicks,
+  trackingHierarchies,
+  waitFor,
+  type Reaper,
+} from "./proc.mjs";
+import { run, type CommandResult } from "./run.js";
 
 export const SYSTEMD_BINARY = "/lib/systemd/systemd";
 export const CONTRIB_UNIT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "contrib", "systemd");
@@ -130,64 +138,6 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function run(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CommandResult> {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error("run needs a program");
-  const result = await execa(file, args, {
-    reject: false,
-    timeout: timeoutMs,
-    env,
-    extendEnv: false,
-    stdin: "ignore",
-    stripFinalNewline: false,
-    forceKillAfterDelay: 500,
-  });
-  const code = (result as { code?: string }).code;
-  const notFound = code === "ENOENT" || code === "EACCES";
-  const stderr = String(result.stderr ?? "");
-  return {
-    ok: result.exitCode === 0 && !result.timedOut,
-    exitCode: result.exitCode ?? null,
-    stdout: String(result.stdout ?? ""),
-    stderr,
-    timedOut: result.timedOut,
-    notFound,
-    program: file,
-    timeoutMs,
-    message: result.timedOut
-      ? `${file} did not answer within ${timeoutMs} ms`
-      : notFound
-        ? `${file} is not installed or not executable`
-        : stderr.trim().split("\n")[0] || `${file} exited ${result.exitCode}`,
-  };
-}
-
-/** "S 1234…" fields of /proc/PID/stat after the command name, or null. */
-function procStat(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  const state = procStat(pid)?.[0];
-  return state !== undefined && state !== "Z" && state !== "X";
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(stepMs);
-  }
-}
-
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const AGENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
@@ -211,27 +161,8 @@ interface CgroupPlan {
   dirs: string[];
 }
 
-/** Hierarchies systemd tracks processes in: cgroup2 mounts and the v1 name=systemd one. */
-function trackingHierarchies(): string[] {
-  let mounts = "";
-  try {
-    mounts = readFileSync("/proc/self/mounts", "utf8");
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const line of mounts.split("\n")) {
-    const [, mountPoint, fsType, options] = line.split(" ");
-    if (mountPoint === undefined || options === undefined) continue;
-    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd"))) {
-      found.push(mountPoint.replace(/\\040/g, " "));
-    }
-  }
-  return found;
-}
-
 async function planCgroup(): Promise<{ plan: CgroupPlan | null; why: string }> {
-  const hierarchies = trackingHierarchies().filter((h) => existsSync(join(h, "cgroup.procs")));
+  const hierarchies = trackingHierarchies();
   if (hierarchies.length === 0) return { plan: null, why: "no writable cgroup hierarchy found" };
   const relative = `/mosaic-fleet-test-${process.pid}-${randomBytes(3).toString("hex")}`;
   const dirs: string[] = [];
@@ -248,69 +179,6 @@ async function planCgroup(): Promise<{ plan: CgroupPlan | null; why: string }> {
   return { plan: { relative, dirs }, why: "" };
 }
 
-function cgroupPids(dirs: readonly string[]): number[] {
-  const pids = new Set<number>();
-  const visit = (dir: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    try {
-      for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
-        const pid = Number(line);
-        if (line !== "" && Number.isInteger(pid)) pids.add(pid);
-      }
-    } catch {
-      // not a cgroup directory or already gone
-    }
-    for (const entry of entries) if (entry.isDirectory()) visit(join(dir, entry.name));
-  };
-  for (const dir of dirs) visit(dir);
-  return [...pids];
-}
-
-function removeCgroupTrees(dirs: readonly string[]): void {
-  const remove = (dir: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) if (entry.isDirectory()) remove(join(dir, entry.name));
-    try {
-      rmdirSync(dir);
-    } catch {
-      // busy (processes left) or gone; the caller reports leftovers
-    }
-  };
-  for (const dir of dirs) remove(dir);
-}
-
-// The watcher: runs detached in its own session; when the test process or the manager
-// is gone, it terminates the manager (identified by pid AND start time, so a recycled
-// pid is never signalled), kills what is left in its cgroup and removes its files.
-const REAPER = `
-parent=$1 mgr=$2 mgrstart=$3 root=$4; shift 4
-state() { set -- $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null); echo "$1 \${20}"; }
-alive() { set -- $(state "$1"); [ -n "$1" ] && [ "$1" != Z ]; }
-mgr_alive() { set -- $(state "$mgr"); [ -n "$1" ] && [ "$1" != Z ] && [ "$2" = "$mgrstart" ]; }
-while alive "$parent" && mgr_alive; do sleep 1; done
-mgr_alive && kill -TERM "$mgr" 2>/dev/null
-i=0; while mgr_alive && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
-mgr_alive && kill -KILL "$mgr" 2>/dev/null
-for cg in "$@"; do
-  for f in $(find "$cg" -name cgroup.procs 2>/dev/null); do
-    for p in $(cat "$f" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  done
-done
-sleep 0.3
-for cg in "$@"; do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
-rm -rf "$root"
-`;
-
 // --- the manager --------------------------------------------------------------------------
 
 class UserManagerImpl implements UserManager {
@@ -322,7 +190,7 @@ class UserManagerImpl implements UserManager {
   private readonly installed = new Set<string>();
   private exited = false;
   private readonly exitPromise: Promise<void>;
-  private reaperPid: number | undefined;
+  private reaper: Reaper | undefined;
   private stopping: Promise<StopReport> | undefined;
 
   constructor(
@@ -360,7 +228,7 @@ class UserManagerImpl implements UserManager {
   }
 
   systemctl(...args: string[]): Promise<CommandResult> {
-    return run(["systemctl", "--user", ...args], this.childEnv());
+    return run(["systemctl", "--user", ...args], this.childEnv(), 30_000);
   }
 
   async show(unit: string, ...properties: string[]): Promise<Record<string, string>> {
@@ -418,26 +286,23 @@ class UserManagerImpl implements UserManager {
     return file;
   }
 
+  /**
+   * The watcher: when the test process or the manager is gone, it terminates the manager
+   * (pid and start time), kills what is left in its cgroup and removes its files.
+   */
   startReaper(): void {
-    const start = procStat(this.pid)?.[19] ?? "";
-    const child = spawn(
-      "/bin/sh",
-      ["-c", REAPER, "sh", String(process.pid), String(this.pid), start, this.root, ...(this.cgroupPlan?.dirs ?? [])],
-      { detached: true, stdio: "ignore", env: baseEnv() },
-    );
-    child.on("error", () => undefined);
-    child.unref();
-    this.reaperPid = child.pid;
+    this.reaper = startReaper({
+      manager: { pid: this.pid, start: startTicks(this.pid) },
+      followManager: true,
+      root: this.root,
+      cgroups: this.cgroupPlan?.dirs ?? [],
+      env: baseEnv(),
+    });
   }
 
   private stopReaper(): void {
-    if (this.reaperPid === undefined) return;
-    try {
-      process.kill(-this.reaperPid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    this.reaperPid = undefined;
+    this.reaper?.stop();
+    this.reaper = undefined;
   }
 
   /** For the 'exit' hook: signal only; the watcher finishes the cleanup. */

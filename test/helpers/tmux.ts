@@ -12,16 +12,14 @@
 // TMUX_TMPDIR, so nothing remains. The commands below never touch the default socket:
 // every call passes -L <socket> with TMUX unset and TMUX_TMPDIR pointing at our dir.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir as osTmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
-import type { CommandResult } from "../../src/system/run.js";
-
-export type { CommandResult };
+import { pidAlive, startReaper, waitFor, type Reaper } from "./proc.mjs";
+import { run, type CommandResult } from "./run.js";
 
 export interface StartTmuxServerOptions {
   /**
@@ -91,73 +89,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function run(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<CommandResult> {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error("run needs a program");
-  const result = await execa(file, args, {
-    reject: false,
-    timeout: timeoutMs,
-    env,
-    extendEnv: false,
-    stdin: "ignore",
-    stripFinalNewline: false,
-    forceKillAfterDelay: 500,
-  });
-  const code = (result as { code?: string }).code;
-  const notFound = code === "ENOENT" || code === "EACCES";
-  const stderr = String(result.stderr ?? "");
-  return {
-    ok: result.exitCode === 0 && !result.timedOut,
-    exitCode: result.exitCode ?? null,
-    stdout: String(result.stdout ?? ""),
-    stderr,
-    timedOut: result.timedOut,
-    notFound,
-    program: file,
-    timeoutMs,
-    message: result.timedOut
-      ? `${file} did not answer within ${timeoutMs} ms`
-      : notFound
-        ? `${file} is not installed or not executable`
-        : stderr.trim().split("\n")[0] || `${file} exited ${result.exitCode}`,
-  };
-}
-
-/** True while pid exists and is not a zombie. */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-}
-
-// If the test process dies without running JS (SIGKILL, a signal's default action), a
-// detached watcher kills the server and removes its directory once we are gone.
-const REAPER = `
-parent=$1 sock=$2 dir=$3
-alive() { s=$(sed 's/.*) \\(.\\).*/\\1/' "/proc/$1/stat" 2>/dev/null); [ -n "$s" ] && [ "$s" != Z ]; }
-while alive "$parent"; do sleep 1; done
-if [ -d "$dir" ]; then TMUX= TMUX_TMPDIR="$dir" tmux -f /dev/null -L "$sock" kill-server 2>/dev/null; fi
-rm -rf "$dir"
-`;
+/** True while pid exists and is not a zombie (re-exported for the tests that import it from here). */
+export { pidAlive };
 
 class TmuxServerImpl implements TmuxServer {
   readonly socketPath: string;
   readonly env: Readonly<Record<string, string>>;
   private killed = false;
-  private reaperPid: number | undefined;
+  private reaper: Reaper | undefined;
 
   constructor(
     readonly socket: string,
@@ -172,25 +111,14 @@ class TmuxServerImpl implements TmuxServer {
     return { ...cleanEnv(), ...this.env, ...extra };
   }
 
+  /** If the test process dies without running JS (SIGKILL), the watcher kills the server and removes its directory. */
   startReaper(): void {
-    const child = spawn("/bin/sh", ["-c", REAPER, "sh", String(process.pid), this.socket, this.tmpdir], {
-      detached: true,
-      stdio: "ignore",
-      env: cleanEnv(),
-    });
-    child.on("error", () => undefined);
-    child.unref();
-    this.reaperPid = child.pid;
+    this.reaper = startReaper({ tmux: { socket: this.socket, dir: this.tmpdir }, root: this.tmpdir, env: cleanEnv() });
   }
 
   private stopReaper(): void {
-    if (this.reaperPid === undefined) return;
-    try {
-      process.kill(-this.reaperPid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    this.reaperPid = undefined;
+    this.reaper?.stop();
+    this.reaper = undefined;
   }
 
   tmux(...args: string[]): Promise<CommandResult> {

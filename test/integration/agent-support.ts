@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
 import type { HeartbeatRecord } from "../../src/observe/types.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
+import { childPids, pidAlive, pidState, sleep, waitFor as waitUntil } from "../helpers/proc.mjs";
 import { mosaic as runMosaic, type CliRun } from "./fleet-support.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -70,41 +71,7 @@ export function readHb(path: string): HeartbeatRecord | null {
   return parsed.record;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolvePromise) => setTimeout(resolvePromise, ms));
-
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 50,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(stepMs);
-  }
-}
-
-/** True while pid exists and is not a zombie. */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-/** The one-letter scheduler state of pid (R, S, T, Z …), or null when gone. */
-export function pidState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  } catch {
-    return null;
-  }
-}
+export { childPids, pidAlive, pidState, sleep, waitUntil };
 
 /** Every live pid whose environment holds exactly `KEY=VALUE` (root can read all environs). */
 export function pidsWithEnv(key: string, value: string): number[] {
@@ -241,22 +208,6 @@ export function rowOf(table: { rows: Record<string, string>[] }, name: string): 
   const row = table.rows.find((r) => r["NAME"] === name);
   if (!row) throw new Error(`no row ${name} in ${JSON.stringify(table.rows)}`);
   return row;
-}
-
-/** Live children of pid, read from /proc (zombies left out). */
-export function childPids(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") found.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
 }
 
 /**

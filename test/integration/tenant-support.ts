@@ -28,6 +28,7 @@ import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { startReaper, trackingHierarchies, waitFor, type Reaper } from "../helpers/proc.mjs";
 import type { AgentStatus, ConditionType, FleetStatus } from "../../src/diff/types.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -46,21 +47,9 @@ export const CONDITION_TYPES: readonly ConditionType[] = ["PaneDead", "Stale", "
 const PATH_ENV = [
   ...new Set([dirname(NODE), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]),
 ].join(":");
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 100,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(stepMs);
-  }
-}
+export { waitFor };
 
 /** Why tenants cannot be tested here, or null. */
 export function tenantsUnavailableReason(): string | null {
@@ -89,7 +78,7 @@ export class Janitor {
   private readonly script: string;
   private readonly users: UserRecord[] = [];
   private readonly paths: string[] = [];
-  private watcherPid: number | undefined;
+  private watcher: Reaper | undefined;
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), "mft-tenants-"));
@@ -102,14 +91,7 @@ export class Janitor {
     bin = join(cli, "bin", "mosaic");
     this.script = join(this.dir, ".cleanup.sh");
     this.write();
-    const watcher = spawn(
-      "/bin/sh",
-      ["-c", 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; sh "$2"', "sh", String(process.pid), this.script],
-      { detached: true, stdio: "ignore" },
-    );
-    watcher.on("error", () => undefined);
-    watcher.unref();
-    this.watcherPid = watcher.pid;
+    this.watcher = startReaper({ script: this.script });
   }
 
   user(name: string): UserRecord {
@@ -156,14 +138,8 @@ export class Janitor {
   /** Run the script now (afterAll), then stop the watcher. */
   async run(): Promise<void> {
     if (existsSync(this.script)) await execa("/bin/sh", [this.script], { reject: false, timeout: 60_000 });
-    if (this.watcherPid !== undefined) {
-      try {
-        process.kill(-this.watcherPid, "SIGKILL");
-      } catch {
-        // gone
-      }
-      this.watcherPid = undefined;
-    }
+    this.watcher?.stop();
+    this.watcher = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -411,23 +387,6 @@ export async function waitForHeartbeat(t: Tenant, agent: string, timeoutMs = 15_
 }
 
 // --- a systemd user manager as a tenant --------------------------------------------------------
-
-function trackingHierarchies(): string[] {
-  let mounts = "";
-  try {
-    mounts = readFileSync("/proc/self/mounts", "utf8");
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const line of mounts.split("\n")) {
-    const [, mountPoint, fsType, options] = line.split(" ");
-    if (mountPoint === undefined || options === undefined) continue;
-    if (fsType === "cgroup2" || (fsType === "cgroup" && options.split(",").includes("name=systemd")))
-      found.push(mountPoint.replace(/\\040/g, " "));
-  }
-  return found.filter((h) => existsSync(join(h, "cgroup.procs")));
-}
 
 export function tenantSystemctl(t: Tenant, ...args: string[]): Promise<Run> {
   return asTenant(t, ["systemctl", "--user", ...args], { XDG_RUNTIME_DIR: t.runtimeDir });
