@@ -7,10 +7,11 @@
 // watcher of test/helpers/proc.mjs, which the tests share): `node bench/<file>.mjs`
 // after `npm run build`, no TypeScript loader needed.
 //
-// Isolation rules (TESTING.md): every tmux call passes -L <our socket> with
-// TMUX_TMPDIR pointing at our own 0700 directory and TMUX unset; the user manager gets
-// a fresh XDG_RUNTIME_DIR and runs inside its own cgroup (so units of other private
-// managers on this host can never share a cgroup with ours); nothing else is touched.
+// Isolation rules (as in test/helpers/tmux.ts and systemd.ts): every tmux call passes
+// -L <our socket> with TMUX_TMPDIR pointing at our own 0700 directory and TMUX unset;
+// the user manager gets a fresh XDG_RUNTIME_DIR and runs inside its own cgroup (so
+// units of other private managers on this host can never share a cgroup with ours);
+// nothing else is touched.
 
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -388,7 +389,7 @@ export class Fleet {
   /** Start systemd --user in its own cgroup, install the units, start the holder. */
   async start() {
     if (process.getuid?.() !== 0)
-      throw new Error("the fleet benchmark needs root (a private systemd user manager; see TESTING.md)");
+      throw new Error("the fleet benchmark needs root (a private systemd user manager, as test/helpers/systemd.ts)");
     if (!existsSync(SYSTEMD_BINARY)) throw new Error(`${SYSTEMD_BINARY} is missing`);
     mkdirSync("/run/systemd/system", { recursive: true });
 

@@ -3,7 +3,7 @@ import { readProbe } from "../observe/probe-file.js";
 import { join } from "node:path";
 import { ensurePrivateRunDir } from "./run-dir.js";
 
-// The one heartbeat writer every responder uses (CONTRACT §6): atomic rewrites (temp
+// The one heartbeat writer every responder uses (docs/heartbeat.md): atomic rewrites (temp
 // file in the same directory, then rename) so a reader never sees a torn line; a beat
 // every interval; an immediate rewrite echoing a probe's nonce; `status=stopping` last.
 

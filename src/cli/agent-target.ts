@@ -13,7 +13,7 @@ export interface AgentTarget {
   socketPath: string;
 }
 
-/** The roster agent named exactly `name`, on a safe socket; else a UserError with the contract's code. */
+/** The roster agent named exactly `name`, on a safe socket; else a UserError with the documented code. */
 export function resolveAgentTarget(fleet: FleetSpec, name: string | undefined, ctx: ObserveContext): AgentTarget {
   if (!name) throw new UserError("missing agent NAME");
   const matches = fleet.agents.filter((a) => a.name === name);

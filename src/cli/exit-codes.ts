@@ -1,4 +1,4 @@
-// Exit codes of CONTRACT §3, named once.
+// Exit codes (docs/commands.md, Exit codes), named once.
 export const EXIT_OK = 0;
 /** Differences or conditions found; a send not accepted. */
 export const EXIT_FINDINGS = 1;

@@ -2,7 +2,7 @@ import type { HeartbeatInvalidReason } from "../observe/types.js";
 import type { AgentSpec } from "../spec/resolve.js";
 import type { AgentFacts, HeartbeatState, Reason } from "./types.js";
 
-// Heartbeat health (CONTRACT §6): healthy while now - ts <= 3 × interval and the
+// Heartbeat health (docs/heartbeat.md, Health rule): healthy while now - ts <= 3 × interval and the
 // writer's pid is alive and is the process that wrote it; a timestamp from the future
 // is a clock anomaly, never healthy.
 
@@ -62,7 +62,7 @@ export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: numb
   const ageS = Math.round(exactAgeS * 10) / 10;
   const limit = STALE_AFTER_INTERVALS * agent.heartbeat.intervalS;
   const writer = facts.heartbeatProcess;
-  // A dead writer is stale whatever its ts claims (CONTRACT §6).
+  // A dead writer is stale whatever its ts claims (docs/heartbeat.md).
   if (writer === null) {
     return { state: "stale", reason: "HeartbeatPidGone", message: `heartbeat pid ${record.pid} is not running`, ageS };
   }

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { INTERPRETERS, type RuntimeSpec } from "../spec/runtimes.js";
 import type { ProcessInfo, ProcessTree } from "../observe/types.js";
 
-// Which runtime a pane really runs, from its process tree (CONTRACT §5): patterns are
+// Which runtime a pane really runs, from its process tree (docs/roster.md, Runtimes): patterns are
 // compared with the basename of argv[0], and of the script when argv[0] is an
 // interpreter (`python3 -u dogfood-agent.py` → dogfood-agent.py).
 

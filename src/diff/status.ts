@@ -146,7 +146,7 @@ function unmanagedSessions(
   return unmanaged;
 }
 
-/** The fleet status object (CONTRACT §8), without the fix plan. */
+/** The fleet status object (docs/json.md), without the fix plan. */
 export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
   const agents = fleet.agents.map((agent) =>

@@ -84,7 +84,7 @@ export interface AgentFacts {
 export type PaneState = "alive" | "dead" | "missing" | "unknown";
 export type HeartbeatState = "healthy" | "stale" | "unknown";
 
-/** One agent's row: the contract's JSON record (CONTRACT §8). */
+/** One agent's row: its JSON record (docs/json.md, Agent record). */
 export interface AgentStatus {
   name: string;
   tenant_id: string;
@@ -133,7 +133,7 @@ export interface FixStep {
   why: string;
 }
 
-/** The one status object every format is rendered from (CONTRACT §8). */
+/** The one status object every format is rendered from (docs/json.md). */
 export interface FleetStatus {
   apiVersion: "mosaic.fleet/v1";
   kind: "FleetStatus";

@@ -1,6 +1,6 @@
 import type { HeartbeatRecord } from "./types.js";
 
-// Heartbeat protocol v1 (CONTRACT §6): one line `ts=… pid=… status=…` then optional
+// Heartbeat protocol v1 (docs/heartbeat.md): one line `ts=… pid=… status=…` then optional
 // ` key=value` fields. The grammar is strict on purpose: a heartbeat that is even a
 // little wrong is reported as malformed, never guessed at, so it can never look healthy.
 

@@ -79,7 +79,7 @@ function readNamed(
   buffer: Buffer,
   present: Set<string> | null,
 ): HeartbeatObservation {
-  // Roster names are already validated (CONTRACT §5); this only keeps a bad caller inside runDir.
+  // Roster names are already validated (docs/roster.md); this only keeps a bad caller inside runDir.
   if (name === "" || name.includes("/") || name.includes("\0")) {
     return invalid("ReadError", `agent name ${JSON.stringify(name)} is not a plain file name`);
   }

@@ -1,6 +1,6 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
 
-// The probe file (CONTRACT §6): the observer writes a nonce to NAME.probe, the
+// The probe file (docs/heartbeat.md, Probe): the observer writes a nonce to NAME.probe, the
 // responder echoes it. Both sides read it the same careful way.
 
 export const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;

@@ -6,7 +6,7 @@ export type MachineDocument = FleetStatus | FleetDiffDocument;
 // Machine formats of the one status object: no field is computed here, so JSON, YAML
 // and the table can never disagree. YAML loads its library only when asked for.
 
-/** `-o json` (CONTRACT §8). */
+/** `-o json` (docs/json.md: FleetStatus, FleetDiff). */
 export function renderJson(status: MachineDocument): string {
   return `${JSON.stringify(status, null, 2)}\n`;
 }

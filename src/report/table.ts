@@ -3,7 +3,7 @@ import { formatSeconds } from "../spec/duration.js";
 import type { AgentStatus, FleetStatus } from "../diff/types.js";
 import { safeText, type Paint } from "./style.js";
 
-// The `fleet ps` table (CONTRACT §9): kubectl-style borderless columns.
+// The `fleet ps` table (docs/commands.md, fleet ps): kubectl-style borderless columns.
 
 const BORDERLESS = {
   top: "",

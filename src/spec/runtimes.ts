@@ -1,6 +1,6 @@
 // The built-in runtime catalog: what a pane's process tree must run for each runtime.
 // A pattern matches the basename of argv[0], or of argv[1] when argv[0] is an
-// interpreter (CONTRACT §5).
+// interpreter (docs/roster.md, Runtimes).
 
 export interface RuntimeSpec {
   name: string;

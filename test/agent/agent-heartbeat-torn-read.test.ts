@@ -1,4 +1,4 @@
-// Torn reads (CONTRACT §6 "written atomically"): a reader hammering NAME.hb while a
+// Torn reads (docs/heartbeat.md "Writing": atomic): a reader hammering NAME.hb while a
 // writer in another process rewrites it as fast as it can, and probes force extra
 // rewrites, must only ever see a complete, valid line — never a missing file, an empty
 // file, a half-written line or an invalid one.

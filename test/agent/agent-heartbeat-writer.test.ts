@@ -1,4 +1,4 @@
-// HeartbeatWriter (CONTRACT §6) in-process: the line it writes, its sequence numbers,
+// HeartbeatWriter (docs/heartbeat.md) in-process: the line it writes, its sequence numbers,
 // atomic rewrites, the run-directory checks, probe echoes, and the last `stopping` beat.
 // Real files in a private temp dir; short real waits only where the writer's own timer
 // or fs.watch is under test.

@@ -1,4 +1,4 @@
-// The remediation plan (CONTRACT §8 fixPlan): argv a human could paste, the harmless
+// The remediation plan (docs/conditions.md, Fix plan): argv a human could paste, the harmless
 // steps first, `disruptive: true` for anything that restarts, one restart per agent at
 // most. Built from hand-made observations through the real status builder.
 

@@ -1,5 +1,5 @@
-// Heartbeat health and the Stale condition with an injected clock (CONTRACT §6, §7;
-// ADVERSARIAL "Heartbeats"): boundaries are exact, nothing sleeps.
+// Heartbeat health and the Stale condition with an injected clock (docs/heartbeat.md, docs/conditions.md;
+// docs/threat-model.md "Heartbeats"): boundaries are exact, nothing sleeps.
 
 import { describe, expect, it } from "vitest";
 import { heartbeatHealth } from "../../src/diff/heartbeat-health.js";
@@ -82,7 +82,7 @@ describe("clock anomalies", () => {
     });
   });
 
-  it("a dead pid is stale whatever its ts — even one from the future (CONTRACT §6)", () => {
+  it("a dead pid is stale whatever its ts — even one from the future (docs/heartbeat.md)", () => {
     const { condition } = judge(present({ ts: NOW_S + 3600, pid: 4250 }), null);
     expect(condition).toMatchObject({ status: "True", reason: "HeartbeatPidGone" });
   });

@@ -1,4 +1,4 @@
-// Which runtime a pane runs, from its process tree (CONTRACT §5), and the Drift
+// Which runtime a pane runs, from its process tree (docs/roster.md, Runtimes), and the Drift
 // condition built on it. Hand-built process trees; nothing is spawned.
 
 import { describe, expect, it } from "vitest";

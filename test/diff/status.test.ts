@@ -1,4 +1,4 @@
-// The status object (CONTRACT §7, §8) built from hand-made observations, and the
+// The status object (docs/conditions.md, docs/json.md) built from hand-made observations, and the
 // compliance summary over it. Pure: fixed clock, no processes.
 
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// A private systemd *user* manager per test file (see /work/shared/TESTING.md).
+// A private systemd *user* manager per test file (isolation rules below; see also test/helpers/tmux.ts).
 //
 //   let m: UserManager | null = null;
 //   beforeAll(async () => {

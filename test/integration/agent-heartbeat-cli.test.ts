@@ -1,4 +1,4 @@
-// `mosaic agent heartbeat NAME [--status WORD] [--once]` (CONTRACT §3, §6): the
+// `mosaic agent heartbeat NAME [--status WORD] [--once]` (docs/commands.md, docs/heartbeat.md): the
 // responder for runtimes that cannot write a heartbeat themselves. --once vouches for
 // the calling process and exits 0; without it, it keeps beating and answers probes until
 // stopped; bad input is one clear line and exit 2.

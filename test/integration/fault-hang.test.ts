@@ -1,4 +1,4 @@
-// Fault injection (ADVERSARIAL.md "Sockets, tenants, systemd": a tool that hangs → bounded
+// Fault injection (docs/threat-model.md "Sockets, tenants, systemd": a tool that hangs → bounded
 // by a timeout; the rest of the row is still shown). test/integration/fleet-conditions.test.ts
 // covers a hanging tmux/systemctl that stays in its own process group (one process, and a
 // wrapper whose child holds stdout). This file covers the shape that escapes a process-group

@@ -1,4 +1,4 @@
-// Fault injection (ADVERSARIAL.md "Heartbeats", at fleet scale): a 1 000-agent roster
+// Fault injection (docs/threat-model.md "Heartbeats", at fleet scale): a 1 000-agent roster
 // whose run directory is full of junk — symlinks (to good heartbeats and dangling),
 // FIFOs, directories, 1 GB sparse files, oversized files, garbage and near-miss lines,
 // NUL bytes, CRLF, torn writes, other users' files, group/world-writable files, dead and

@@ -1,4 +1,4 @@
-// Hostile rosters through the real CLI (ADVERSARIAL.md "Roster": "clear error" = one
+// Hostile rosters through the real CLI (docs/threat-model.md "Roster": "clear error" = one
 // sentence per problem on stderr at FILE:LINE:COL, exit 2, no stack trace). Inputs found
 // by test/property/roster.property.test.ts, pinned here as the operator meets them:
 // `mosaic fleet validate` and `mosaic fleet diff` (which often reads a roster proposed by

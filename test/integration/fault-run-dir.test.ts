@@ -1,4 +1,4 @@
-// Fault injection (ADVERSARIAL.md "Heartbeats"): the run directory disappears (or is
+// Fault injection (docs/threat-model.md "Heartbeats"): the run directory disappears (or is
 // swapped for a world-writable one, or for a symlink) in the middle of a `fleet ps`.
 // `fleet ps` must not crash: exit 0, the rest of the row still there, and no heartbeat
 // ever healthy unless it was read, intact and private, from the real run directory.

@@ -1,4 +1,4 @@
-// Fault injection (ADVERSARIAL.md "Sockets, tenants, systemd": no tmux server → Unknown
+// Fault injection (docs/threat-model.md "Sockets, tenants, systemd": no tmux server → Unknown
 // TmuxUnavailable, never a crash): the fleet's tmux server dies in the middle of an
 // observation. A `tmux` wrapper first on PATH (test/fixtures/fault/tmux-kills-server)
 // kills the test's own private server either just before mosaic's tmux call reaches it

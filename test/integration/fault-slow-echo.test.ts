@@ -1,4 +1,4 @@
-// ADVERSARIAL.md "tmux targets and sending": slow echo → bounded timeout, no false
+// docs/threat-model.md "tmux targets and sending": slow echo → bounded timeout, no false
 // "accepted". The agent (test/fixtures/fault/slow-echo.py) takes the typed text at once
 // but echoes it one character every 150 ms from a poll() loop on its terminal, and
 // ignores Enter: the message ends as a draft on its input line, never accepted. While the

@@ -1,4 +1,4 @@
-// Diagnostics (CONTRACT §4, MOSAIC_LOG_LEVEL): pino JSON lines on stderr, never on
+// Diagnostics (docs/commands.md Environment, MOSAIC_LOG_LEVEL): pino JSON lines on stderr, never on
 // stdout, so `fleet ps -o json | jq` keeps working at any level. At debug every observer
 // says what it did and how long it took; at the default level a healthy run is silent;
 // a failed observation (no tmux server) is data (an Unknown condition), logged at info

@@ -1,4 +1,4 @@
-// `mosaic fleet ps --probe` (CONTRACT §6): a nonce written to NAME.probe is echoed by
+// `mosaic fleet ps --probe` (docs/heartbeat.md, Probe): a nonce written to NAME.probe is echoed by
 // the agent's responder in NAME.hb; the JSON carries heartbeat.probe {answered, rtt_ms}
 // per agent. A wedged (SIGSTOPped) stub is reported unanswered within the probe timeout,
 // and no .probe file is left behind. Also measures the round trip for BENCHMARKS.md.

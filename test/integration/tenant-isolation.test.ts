@@ -1,4 +1,4 @@
-// Tenancy for real (CONTRACT §5 tenant, §7, §8; ADVERSARIAL "Sockets, tenants, systemd"):
+// Tenancy for real (docs/roster.md tenant, docs/conditions.md, docs/json.md; docs/threat-model.md "Sockets, tenants, systemd"):
 // two tenant users A and B, each running its own tmux server on the same socket name
 // (/tmp/tmux-UID/SOCKET) with a stub agent and a `sleep` agent, heartbeats in
 // ~USER/.config/mosaic/fleet/run, and (where it works) a systemd user manager for A at
@@ -120,7 +120,7 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     expect(agent.unit.enabled).toBe("unknown");
     expect(agent.runtime.actual).toBeNull();
     const expected: Record<string, string> = Object.fromEntries(CONDITION_TYPES.map((t) => [t, `Unknown/${reason}`]));
-    // A condition the roster does not ask for is False whoever looks (CONTRACT §7); it says nothing observed.
+    // A condition the roster does not ask for is False whoever looks (docs/conditions.md); it says nothing observed.
     if (!agent.heartbeat.expected) expected["Stale"] = "False/HeartbeatNotExpected";
     expect(summary(agent), `${agent.name}@${agent.tenant_id}`).toEqual(expected);
   };
@@ -550,7 +550,7 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     });
 
     it("a .hb in A's run directory owned by B and private to B is reported untrusted to A, not merely unreadable", async () => {
-      // ADVERSARIAL: ".hb … owned by another uid → untrusted". A cannot open a 0600 file
+      // docs/threat-model.md: ".hb … owned by another uid → untrusted". A cannot open a 0600 file
       // of B's; the observer should still say why the file is there to distrust.
       const stubPid = agentOf((await ps(A, rosters.main)).status, "a-stub").heartbeat.pid;
       const file = join(A.runDir, "a-forged.hb");

@@ -1,4 +1,4 @@
-// Real Linux tenants for the tenancy tests (CONTRACT §5: tenant_id = the Linux user that
+// Real Linux tenants for the tenancy tests (docs/roster.md: tenant_id = the Linux user that
 // owns the agents). Creates users `mft-<random>` with useradd, runs tmux servers, agent
 // stubs and (where it works) a systemd user manager AS those users, and runs the CLI as
 // root, as a tenant, or as a stranger. Not a test file itself.

@@ -81,7 +81,7 @@ describe("parseHeartbeat: valid lines", () => {
   });
 });
 
-describe("parseHeartbeat: malformed input (ADVERSARIAL.md, Heartbeats)", () => {
+describe("parseHeartbeat: malformed input (docs/threat-model.md, Heartbeats)", () => {
   it.each([
     ["empty", "", "heartbeat is empty"],
     ["a lone newline", "\n", "heartbeat is empty"],

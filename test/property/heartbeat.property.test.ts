@@ -1,4 +1,4 @@
-// Property-based tests of the heartbeat pipeline (CONTRACT §6, ADVERSARIAL.md "Heartbeats"):
+// Property-based tests of the heartbeat pipeline (docs/heartbeat.md, docs/threat-model.md "Heartbeats"):
 //   - parseHeartbeat on arbitrary strings and bytes never throws and accepts exactly the
 //     lines of the strict grammar, checked against an independent reference grammar;
 //   - heartbeatHealth, on arbitrary records, clocks and writers, never calls garbage

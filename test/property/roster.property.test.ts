@@ -1,4 +1,4 @@
-// Property-based tests of the roster reader (ADVERSARIAL.md "Roster"): `parseRoster`
+// Property-based tests of the roster reader (docs/threat-model.md "Roster"): `parseRoster`
 // on arbitrary strings, on mutated YAML rosters (random keys, values, types, nesting,
 // anchors/aliases/merges, unicode, NUL, tabs, BOMs, extra documents) and on arbitrary
 // JSON values serialised as YAML. Whatever the input:

@@ -1,7 +1,7 @@
 // Text that reaches the operator's terminal from the fleet — session names, process
 // argv, condition messages built from them — may hold terminal escape sequences (OSC 52
 // writes the clipboard, OSC 0 sets the title). Every human format must show them
-// escaped, never let a raw ESC/BEL through (ADVERSARIAL "Reports").
+// escaped, never let a raw ESC/BEL through (docs/threat-model.md "Reports").
 
 import { describe, expect, it } from "vitest";
 import { fixPlan } from "../../src/diff/fix-plan.js";

@@ -1,5 +1,5 @@
 // One fixed FleetStatus, written out by hand (no observer, no diff engine), that every
-// report test renders: the production fleet of CONTRACT §8/§9 plus one agent in each
+// report test renders: the production fleet of docs/json.md plus one agent in each
 // other interesting state.
 
 import type { AgentStatus, Condition, ConditionType, FixStep, FleetStatus } from "../../src/diff/types.js";

@@ -14,7 +14,7 @@ import {
   validateText,
 } from "../cli/run-cli.js";
 
-// ADVERSARIAL.md "Roster", as the operator sees it: `mosaic fleet validate -f FILE`
+// docs/threat-model.md "Roster", as the operator sees it: `mosaic fleet validate -f FILE`
 // exits 2, prints one `FILE:LINE:COL: message` per problem on stderr, nothing on
 // stdout, and never a stack trace.
 

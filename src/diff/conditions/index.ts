@@ -6,7 +6,7 @@ import { paneDead } from "./pane-dead.js";
 import { stale } from "./stale.js";
 import { unitDown } from "./unit-down.js";
 
-// Every condition check, in the order the contract lists them. Adding a condition is
+// Every condition check, in the order docs/conditions.md lists them. Adding a condition is
 // one file here plus one line.
 export const CONDITION_CHECKS: ReadonlyArray<readonly [ConditionType, ConditionCheck]> = [
   ["PaneDead", paneDead],
