@@ -9,7 +9,7 @@ import { ensurePrivateRunDir } from "./run-dir.js";
 
 export const STATUS_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
-export interface HeartbeatWriterOptions {
+interface HeartbeatWriterOptions {
   runDir: string;
   name: string;
   intervalS: number;

@@ -4,7 +4,7 @@ import { AGENT_NAME_RE } from "../spec/names.js";
 // Which agent a runtime is: the argument, else MOSAIC_AGENT_NAME, else the tmux session
 // it runs in (the unit → tmux hand-off is known to lose MOSAIC_AGENT_NAME).
 
-export interface AgentIdentity {
+interface AgentIdentity {
   name: string;
   source: "argument" | "MOSAIC_AGENT_NAME" | "tmux session";
 }

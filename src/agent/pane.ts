@@ -34,7 +34,7 @@ export async function findPane(client: PaneClient, name: string): Promise<PaneDe
   return parsePaneDetails(listed.stdout).get(name) ?? null;
 }
 
-export interface CursorLine {
+interface CursorLine {
   text: string;
   x: number;
   y: number;

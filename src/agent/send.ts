@@ -13,12 +13,12 @@ import { draftOf, findPane, foregroundWaitingForInput, readCursor, tmux, type Pa
 // acknowledging this message's id, or — for runtimes without one — the screen showing
 // the draft left the input line, new output, and the program back waiting for input.
 
-export type SendOutcome =
+type SendOutcome =
   | { kind: "pane-gone"; message: string }
   | { kind: "refused"; message: string }
   | { kind: "delivered"; verified: boolean | null; evidence: Record<string, unknown>; message: string };
 
-export interface SendRequest {
+interface SendRequest {
   client: PaneClient;
   agent: string;
   message: string;

@@ -11,7 +11,7 @@ export function ackId(line: string): string {
   return createHash("sha256").update(line, "utf8").digest("hex").slice(0, 12);
 }
 
-export interface StubStreams {
+interface StubStreams {
   input: NodeJS.ReadableStream;
   output: (text: string) => void;
 }

@@ -7,18 +7,18 @@ import { tmux, type PaneClient } from "./pane.js";
 
 const ESC = "\u001b";
 /** Keep SGR colour sequences from capture-pane -e; drop every other control byte. */
-export function sanitizeCapturedLine(line: string): string {
+function sanitizeCapturedLine(line: string): string {
   return line.replace(/\u001b\[[0-9;:]*m|\u001b[\s\S]?|[\u0000-\u001a\u001c-\u001f\u007f-\u009f]/g, (seq) =>
     /^\u001b\[[0-9;:]*m$/.test(seq) ? seq : "",
   );
 }
 
-export interface ViewerIo {
+interface ViewerIo {
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
 }
 
-export interface ViewerOptions {
+interface ViewerOptions {
   client: PaneClient;
   paneId: string;
   name: string;
@@ -27,7 +27,7 @@ export interface ViewerOptions {
 }
 
 /** The first line the operator sees: what this is and how to leave. */
-export function notice(options: Pick<ViewerOptions, "name" | "socket">): string {
+function notice(options: Pick<ViewerOptions, "name" | "socket">): string {
   return `Watching ${options.name} READ-ONLY on socket ${options.socket}: keys are not sent to the agent. Leave with q, C-c or C-b d.`;
 }
 

@@ -7,7 +7,7 @@ import { EXIT_PANE_GONE, EXIT_USAGE, UserError } from "./exit-codes.js";
 // (`agent1` never means `agent10`), local agents only, a socket that passed the safety
 // checks.
 
-export interface AgentTarget {
+interface AgentTarget {
   agent: AgentSpec;
   socket: string;
   socketPath: string;

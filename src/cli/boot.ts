@@ -20,7 +20,7 @@ import { cacheDir, cacheFileName, readPrivateFile, writePrivateFile } from "../c
 // read or write (cache/private-file.ts).
 
 /** Whether this run's compile used a cache entry. */
-export type CodeCacheState = "hit" | "miss" | "rejected" | "off";
+type CodeCacheState = "hit" | "miss" | "rejected" | "off";
 
 /** What boot hands to the CLI's main(). */
 export interface BootOptions {

@@ -14,7 +14,7 @@ import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 
 // The shared front half of every fleet command: roster → observation → status.
 
-export type OutputFormat = "table" | "wide" | "json" | "yaml";
+type OutputFormat = "table" | "wide" | "json" | "yaml";
 
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
 export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {

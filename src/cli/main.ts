@@ -10,15 +10,6 @@ import { processIo, type Io } from "./io.js";
 declare const __MOSAIC_VERSION__: string | undefined;
 const VERSION = typeof __MOSAIC_VERSION__ === "string" ? __MOSAIC_VERSION__ : "0.0.0-dev";
 
-/** Options every fleet/agent command shares (docs/commands.md, Common options). */
-export interface CommonOptions {
-  roster?: string;
-  output?: string;
-  json?: boolean;
-  socket?: string;
-  color?: boolean;
-}
-
 type Action = (options: Record<string, unknown>, args: string[], io: Io) => Promise<number>;
 
 function withRoster(command: Command): Command {

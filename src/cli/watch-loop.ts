@@ -12,7 +12,7 @@ import { fleetStatus } from "./fleet-context.js";
 // when the status changed. Ends cleanly on SIGINT/SIGTERM.
 
 /** The parts of a status that matter for "did anything change" (not ages or clocks). */
-export function fingerprint(status: FleetStatus): string {
+function fingerprint(status: FleetStatus): string {
   return JSON.stringify({
     agents: status.agents.map((a) => ({
       name: a.name,
@@ -27,7 +27,7 @@ export function fingerprint(status: FleetStatus): string {
   });
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   fleet: FleetSpec;
   ctx: ObserveContext;
   withPlan: boolean;

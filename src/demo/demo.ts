@@ -17,9 +17,9 @@ import { agentTemplate, DEMO_AGENT_TEMPLATE, DEMO_HOLDER_UNIT, DEMO_MARKER, hold
 // `--down` removes exactly that and nothing else.
 
 export const DEMO_SOCKET = "mosaic-demo";
-export const DEMO_INTERVAL = "2s";
+const DEMO_INTERVAL = "2s";
 
-export interface DemoState {
+interface DemoState {
   home: string;
   socket: string;
   tmuxTmpdir: string | null;
@@ -45,7 +45,7 @@ function statePath(home: string): string {
 }
 
 /** What an earlier `mosaic demo` left, if anything. */
-export function readDemoState(home: string): DemoState | null {
+function readDemoState(home: string): DemoState | null {
   try {
     return JSON.parse(readFileSync(statePath(home), "utf8")) as DemoState;
   } catch {
@@ -80,7 +80,7 @@ async function systemdTarget(
   return { env: managerEnv, unitDir };
 }
 
-export interface DemoIo {
+interface DemoIo {
   say: (line: string) => void;
   env: NodeJS.ProcessEnv;
   uid: number;

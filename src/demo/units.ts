@@ -13,7 +13,7 @@ function unitArg(arg: string): string {
   return `"${escaped}"`;
 }
 
-export interface DemoUnitParams {
+interface DemoUnitParams {
   tmux: string;
   socket: string;
   home: string;

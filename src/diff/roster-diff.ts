@@ -5,7 +5,7 @@ import { findCondition } from "./verdict.js";
 // `fleet diff`'s field-level view: for each agent, what the roster implies each layer
 // should be against what the host has, diffed with json-diff-ts.
 
-export interface FieldChange {
+interface FieldChange {
   path: string;
   desired: unknown;
   actual: unknown;
@@ -30,7 +30,7 @@ function isNotScheduled(agent: AgentStatus): boolean {
 }
 
 /** What the roster says each observed layer should read. */
-export function desiredView(agent: AgentStatus): LayerView {
+function desiredView(agent: AgentStatus): LayerView {
   if (isNotScheduled(agent)) return {};
   const view: LayerView = { runtime: agent.runtime.desired, pane: "alive" };
   if (agent.lifecycle === "core") {
@@ -43,7 +43,7 @@ export function desiredView(agent: AgentStatus): LayerView {
 }
 
 /** The same layers as observed. */
-export function actualView(agent: AgentStatus): LayerView {
+function actualView(agent: AgentStatus): LayerView {
   if (isNotScheduled(agent)) return {};
   const desired = desiredView(agent);
   const view: LayerView = { runtime: agent.runtime.actual ?? "none", pane: agent.pane.state };

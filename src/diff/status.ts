@@ -9,7 +9,7 @@ import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } f
 // Desired (roster) + actual (observation) → the one status object every format renders.
 // Pure: the clock comes in as `nowMs`.
 
-export interface StatusOptions {
+interface StatusOptions {
   nowMs: number;
   socketOverride?: string;
   /** Probe round trips by agent name (`fleet ps --probe`). */

@@ -17,7 +17,7 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 
 /** Reasons that make a condition Unknown because the data is not available here. */
-export type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant";
+type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant";
 
 export type Reason =
   | VisibilityReason

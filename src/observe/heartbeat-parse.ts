@@ -4,7 +4,7 @@ import type { HeartbeatRecord } from "./types.js";
 // ` key=value` fields. The grammar is strict on purpose: a heartbeat that is even a
 // little wrong is reported as malformed, never guessed at, so it can never look healthy.
 
-export type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
+type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
 
 const MAX_TS_DIGITS = 12;
 const MAX_PID = 4_194_304; // Linux PID_MAX_LIMIT

@@ -8,7 +8,7 @@ import type { HeartbeatInvalidReason, HeartbeatObservation } from "./types.js";
 // every file is treated as hostile: no symlinks followed, no FIFO opened blocking, no
 // unbounded read, nothing trusted that another user could have written.
 
-export interface HeartbeatReadOptions {
+interface HeartbeatReadOptions {
   /** The uid that must own the run dir and every heartbeat; default: our own. */
   uid?: number;
 }

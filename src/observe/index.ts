@@ -57,7 +57,7 @@ export interface FleetObservation {
 }
 
 /** Whether this host is the agent's host (other hosts are observed there, not here). */
-export function onThisHost(agent: AgentSpec, ctx: Pick<ObserveContext, "hostname">): boolean {
+function onThisHost(agent: AgentSpec, ctx: Pick<ObserveContext, "hostname">): boolean {
   return agent.host === ctx.hostname;
 }
 
@@ -67,7 +67,7 @@ export function isLocal(agent: AgentSpec, ctx: Pick<ObserveContext, "hostname" |
 }
 
 /** The socket an agent is observed on, after overrides. */
-export function effectiveSocket(agent: AgentSpec, ctx: Pick<ObserveContext, "socketOverride">): string {
+function effectiveSocket(agent: AgentSpec, ctx: Pick<ObserveContext, "socketOverride">): string {
   return ctx.socketOverride ?? agent.socket;
 }
 

@@ -3,7 +3,7 @@ import { closeSync, constants, openSync, readSync } from "node:fs";
 // The probe file (docs/heartbeat.md, Probe): the observer writes a nonce to NAME.probe, the
 // responder echoes it. Both sides read it the same careful way.
 
-export const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** The nonce in a probe file: bounded read, no symlinks, no FIFOs; null if absent or junk. */
 export function readProbe(path: string): string | null {

@@ -8,7 +8,7 @@ import { checkRunDir, readHeartbeat } from "./heartbeat.js";
 // its responder to echo it in NAME.hb. The round trip proves the agent's heartbeat
 // loop is alive now, not merely that it wrote a file once.
 
-export interface ProbeResult {
+interface ProbeResult {
   nonce: string;
   /** Milliseconds from writing the probe to seeing its echo; null if unanswered. */
   rttMs: number | null;
@@ -17,7 +17,7 @@ export interface ProbeResult {
 /** How often one probe is written again after others overwrote it (a bound, not a schedule). */
 const MAX_REWRITES = 20;
 
-export interface ProbeOptions {
+interface ProbeOptions {
   timeoutMs: number;
   uid: number;
 }

@@ -8,7 +8,7 @@ import type { ProcessInfo, ProcessTree } from "./types.js";
 // fs/promises took 71–97 ms against 41–65 ms for readFileSync, so the sync path stays.
 
 /** Where to read procfs; tests and the benchmark may point it elsewhere. */
-export interface ProcOptions {
+interface ProcOptions {
   procRoot?: string;
 }
 

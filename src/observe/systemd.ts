@@ -12,7 +12,7 @@ import type { SourceUnavailable, SystemdObservation, UnitState } from "./types.j
 // The search path is fixed for the life of a manager, so with a cache it is asked once
 // per manager instance (unit-path-cache.ts) and a run makes one call.
 
-export interface SystemdObserveOptions {
+interface SystemdObserveOptions {
   env: NodeJS.ProcessEnv;
   uid: number;
   timeoutMs?: number;
@@ -33,7 +33,7 @@ export function userManagerEnv(env: NodeJS.ProcessEnv, uid: number): NodeJS.Proc
 }
 
 /** `mosaic-agent@a.service` → pattern `mosaic-agent@*.service`: one pattern per template. */
-export function listUnitsPatterns(units: readonly string[]): string[] {
+function listUnitsPatterns(units: readonly string[]): string[] {
   const patterns = new Set<string>();
   for (const unit of units) {
     const template = templateOf(unit);
@@ -50,7 +50,7 @@ interface ListedUnit {
 }
 
 /** Parse `systemctl list-units --output=json`. */
-export function parseListUnits(stdout: string): Map<string, ListedUnit> {
+function parseListUnits(stdout: string): Map<string, ListedUnit> {
   const listed = new Map<string, ListedUnit>();
   const parsed: unknown = JSON.parse(stdout || "[]");
   if (!Array.isArray(parsed)) return listed;

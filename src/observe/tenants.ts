@@ -14,7 +14,7 @@ export interface TenantAccount {
 }
 
 /** `getent passwd` lines → accounts (NSS-aware, one call for every tenant). */
-export function parsePasswd(stdout: string): Map<string, TenantAccount> {
+function parsePasswd(stdout: string): Map<string, TenantAccount> {
   const accounts = new Map<string, TenantAccount>();
   for (const line of stdout.split("\n")) {
     const [name, , uid, gid, , home] = line.split(":");
@@ -54,7 +54,7 @@ export type TenantAccess =
     }
   | { visible: false; reason: "TenantNotVisible" | "NoSuchTenant"; message: string };
 
-export interface Invoker {
+interface Invoker {
   uid: number;
   user: string;
   env: NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 // rule (TMUX_TMPDIR or /tmp, then tmux-UID/NAME), checked before any call so a socket
 // planted by someone else, or a symlink, is refused rather than used.
 
-export type SocketCheck =
+type SocketCheck =
   { ok: true; path: string } | { ok: false; path: string; reason: "TmuxUnavailable" | "SocketUnsafe"; message: string };
 
 /** The socket path tmux itself would use for `-L name`. */

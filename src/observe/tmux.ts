@@ -102,7 +102,7 @@ export function parsePaneDetails(stdout: string): Map<string, PaneDetail> {
   }));
 }
 
-export interface TmuxObserveOptions {
+interface TmuxObserveOptions {
   env: NodeJS.ProcessEnv;
   uid: number;
   timeoutMs?: number;

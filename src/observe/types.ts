@@ -2,7 +2,7 @@
 // wrong; the diff engine does. A failed observation is data (`ok: false` + a reason).
 
 /** Why a whole source could not be observed. */
-export type SourceUnavailableReason =
+type SourceUnavailableReason =
   "TmuxUnavailable" | "TmuxTimeout" | "SocketUnsafe" | "SystemdUnavailable" | "SystemdTimeout";
 
 export interface SourceUnavailable {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 // static. We read the same directories once for the whole fleet. The integration test
 // compares every state with `systemctl show -p UnitFileState`.
 
-export interface UnitPathDir {
+interface UnitPathDir {
   path: string;
   kind: "persistent" | "runtime" | "generator" | "transient";
 }
@@ -32,7 +32,7 @@ interface WantedBy {
 }
 
 /** An index of the search path: which unit names are wanted, masked, or present as files. */
-export interface UnitFileIndex {
+interface UnitFileIndex {
   dirs: UnitPathDir[];
   /**
    * Entry name → the directories holding it, in search-path order: each directory is
@@ -152,7 +152,7 @@ function installKind(file: string): "installable" | "indirect" | "static" {
   return also ? "indirect" : "static";
 }
 
-export interface UnitFileFacts {
+interface UnitFileFacts {
   /** systemd's UnitFileState word, or "" when there is no unit file (LoadState not-found). */
   state: string;
   load: "loaded" | "not-found" | "masked";

@@ -10,7 +10,7 @@ import { render as prometheus } from "./prometheus.js";
 // `fleet report --format F`: one line per format. A new format is one file plus one
 // line here; every renderer is a pure `render(input) → string`.
 
-export type ReportRenderer = (input: ReportInput) => string;
+type ReportRenderer = (input: ReportInput) => string;
 
 export const REPORT_FORMATS = {
   markdown,
@@ -20,7 +20,7 @@ export const REPORT_FORMATS = {
   prometheus,
 } as const satisfies Record<string, ReportRenderer>;
 
-export type ReportFormat = keyof typeof REPORT_FORMATS;
+type ReportFormat = keyof typeof REPORT_FORMATS;
 export const REPORT_FORMAT_NAMES = Object.keys(REPORT_FORMATS) as ReportFormat[];
 
 /** Whether a `--format` value names a report format. */

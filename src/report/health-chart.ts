@@ -5,12 +5,12 @@ import { safeText } from "./style.js";
 // non-compliant red, unknown amber). Static markup with <title> tooltips, so it needs no
 // script and no external asset; a run with no agents is an amber mark, never a gap.
 
-export interface ChartOptions {
+interface ChartOptions {
   width?: number;
   height?: number;
 }
 
-export const CHART_COLORS = {
+const CHART_COLORS = {
   compliant: "#2e7d32",
   nonCompliant: "#c62828",
   unknown: "#ef8f00",

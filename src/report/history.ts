@@ -9,7 +9,7 @@ import type { FleetStatus } from "../diff/types.js";
 // O_APPEND write, so concurrent cron runs never interleave or tear each other's lines.
 
 export type Verdict = ComplianceSummary["verdict"];
-export type ReportSummary = ComplianceSummary & { unmanaged: number };
+type ReportSummary = ComplianceSummary & { unmanaged: number };
 
 /** What every report format renders: the `fleet ps` status, its summary, and past runs. */
 export interface ReportInput {

@@ -35,7 +35,7 @@ export const TABLE_COLUMNS = [
   "HEARTBEAT",
   "CONDITIONS",
 ] as const;
-export const WIDE_COLUMNS = [...TABLE_COLUMNS, "UNKNOWN", "SOCKET", "TARGET", "COMMAND", "UNIT-NAME"] as const;
+const WIDE_COLUMNS = [...TABLE_COLUMNS, "UNKNOWN", "SOCKET", "TARGET", "COMMAND", "UNIT-NAME"] as const;
 
 function runtimeCell(agent: AgentStatus, paint: Paint): string {
   const { desired, actual } = agent.runtime;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RosterSchema } from "./schema.js";
 
-export const ROSTER_SCHEMA_ID = "https://mosaic-fleet.dev/schema/roster-v1.json";
+const ROSTER_SCHEMA_ID = "https://mosaic-fleet.dev/schema/roster-v1.json";
 
 /** The roster's JSON Schema (draft 2020-12), generated from the zod schema. */
 export function rosterJsonSchema(): Record<string, unknown> {

@@ -13,9 +13,9 @@ import { locate, positionOf } from "./yaml-position.js";
 // resolved fleet. Every problem is collected; none is thrown.
 
 /** yaml's own per-alias guard; the real bound is MAX_EXPANDED_NODES (alias-budget.ts). */
-export const MAX_ALIAS_COUNT = 10_000;
+const MAX_ALIAS_COUNT = 10_000;
 /** Enough problems to fix a roster; more would bury the first ones. */
-export const MAX_PROBLEMS = 50;
+const MAX_PROBLEMS = 50;
 
 export type { RosterResult } from "./read.js";
 

@@ -3,7 +3,7 @@ import { safeText } from "../terminal-text.js";
 // Roster problems are collected, never thrown one at a time: an operator fixing a
 // roster wants every mistake in one run, each at FILE:LINE:COL.
 
-export type ProblemCode =
+type ProblemCode =
   | "FileUnreadable"
   | "FileTooLarge"
   | "YamlSyntax"

@@ -6,9 +6,9 @@ import type { AgentEntry, RosterDocument } from "./schema.js";
 // Merges defaults into each agent: the fleet spec every later stage reads. Pure but for
 // the two facts of the machine it defaults to (invoking user, hostname), passed in.
 
-export const DEFAULT_SOCKET = "mosaic-factory";
-export const DEFAULT_UNIT = "mosaic-agent@{name}.service";
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 15;
+const DEFAULT_SOCKET = "mosaic-factory";
+const DEFAULT_UNIT = "mosaic-agent@{name}.service";
+const DEFAULT_HEARTBEAT_INTERVAL_S = 15;
 
 export interface AgentSpec {
   name: string;

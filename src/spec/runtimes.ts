@@ -8,7 +8,7 @@ export interface RuntimeSpec {
   builtin: boolean;
 }
 
-export const BUILTIN_RUNTIMES: Readonly<Record<string, readonly string[]>> = {
+const BUILTIN_RUNTIMES: Readonly<Record<string, readonly string[]>> = {
   claude: ["claude"],
   codex: ["codex"],
   pi: ["pi"],

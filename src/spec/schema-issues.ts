@@ -10,7 +10,7 @@ import { locate, positionOf, sourceText, type PathSegment } from "./yaml-positio
 type Issue = z.core.$ZodIssue;
 
 /** `agents[2].heartbeat.interval` */
-export function pathLabel(path: readonly PathSegment[]): string {
+function pathLabel(path: readonly PathSegment[]): string {
   let label = "";
   for (const segment of path) {
     if (typeof segment === "number") label += `[${segment}]`;

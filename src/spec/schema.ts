@@ -54,7 +54,7 @@ const overridable = {
   heartbeat: heartbeat.optional(),
 };
 
-export const AgentSchema = z.strictObject({
+const AgentSchema = z.strictObject({
   name: z
     .string()
     .regex(AGENT_NAME_RE, "must match ^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$ (no . : / globs, spaces or shell characters)")
@@ -66,9 +66,9 @@ export const AgentSchema = z.strictObject({
   ...overridable,
 });
 
-export const DefaultsSchema = z.strictObject(overridable);
+const DefaultsSchema = z.strictObject(overridable);
 
-export const RuntimeSchema = z.strictObject({
+const RuntimeSchema = z.strictObject({
   match: z
     .array(
       z
@@ -98,7 +98,6 @@ export const RosterSchema = z
 
 export type RosterDocument = z.infer<typeof RosterSchema>;
 export type AgentEntry = z.infer<typeof AgentSchema>;
-export type RosterDefaults = z.infer<typeof DefaultsSchema>;
 
 /** Keys each object accepts, for did-you-mean hints on unknown keys. */
 export const KNOWN_KEYS = {

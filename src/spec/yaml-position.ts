@@ -7,7 +7,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounte
 
 export type PathSegment = string | number | symbol;
 
-export interface Located {
+interface Located {
   /** The deepest node found along the path. */
   node: Node | null;
   /** The key node of the last step, when the step was a map key. */

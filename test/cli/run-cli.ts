@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 // in its own process, and captures what the user sees: exit code, stdout, stderr.
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const BIN = join(ROOT, "bin", "mosaic");
+const BIN = join(ROOT, "bin", "mosaic");
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +18,7 @@ export interface CliResult {
   ms: number;
 }
 
-export interface CliOptions {
+interface CliOptions {
   cwd?: string;
   /** Extra environment; MOSAIC_* of the caller are never inherited. */
   env?: Record<string, string | undefined>;
@@ -91,7 +91,7 @@ export function lines(text: string): string[] {
   return text.split("\n").filter((line, index, all) => !(line === "" && index === all.length - 1));
 }
 
-export interface ProblemLine {
+interface ProblemLine {
   file: string;
   line: number;
   col: number;

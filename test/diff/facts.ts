@@ -94,7 +94,7 @@ export function unit(name: string, overrides: Partial<UnitState> = {}): UnitStat
   return { name, load: "loaded", active: "active", sub: "exited", enabled: "enabled", ...overrides };
 }
 
-export function record(overrides: Partial<HeartbeatRecord> = {}): HeartbeatRecord {
+function record(overrides: Partial<HeartbeatRecord> = {}): HeartbeatRecord {
   const base = { ts: NOW_S - 3, pid: 4250, status: "idle" };
   const merged = { ...base, ...overrides };
   return {

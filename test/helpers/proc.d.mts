@@ -1,7 +1,5 @@
 // Types of proc.mjs (plain JavaScript so that bench/ can import it too).
 
-/** The fields of /proc/PID/stat after the command name (state first), or null when pid is gone. */
-export function procStat(pid: number): string[] | null;
 /** The one-letter scheduler state of pid (R, S, T, Z …), or null when gone. */
 export function pidState(pid: number): string | null;
 /** True while pid exists and is not a zombie. */

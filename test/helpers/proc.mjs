@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** The fields of /proc/PID/stat after the command name (state first), or null when pid is gone. */
-export function procStat(pid) {
+function procStat(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -55,10 +55,10 @@ import {
 } from "./proc.mjs";
 import { run, type CommandResult } from "./run.js";
 
-export const SYSTEMD_BINARY = "/lib/systemd/systemd";
+const SYSTEMD_BINARY = "/lib/systemd/systemd";
 export const CONTRIB_UNIT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "contrib", "systemd");
 
-export interface StartUserManagerOptions {
+interface StartUserManagerOptions {
   /** Added to the manager's environment, which every unit inherits (e.g. TMUX_TMPDIR). */
   env?: Record<string, string>;
   /** How long to wait for `systemctl --user is-system-running` to answer (default 10 s). */
@@ -392,7 +392,7 @@ function unavailable(reason: string): null {
 }
 
 /** Cheap synchronous precheck: why a manager cannot be started here, or null if it may be. */
-export function systemdUnavailableReason(): string | null {
+function systemdUnavailableReason(): string | null {
   const uid = process.getuid?.();
   if (uid !== 0)
     return `not running as root (uid ${uid ?? "unknown"}); a private user manager needs /run/systemd/system and cgroup access`;

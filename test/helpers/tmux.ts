@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { pidAlive, startReaper, waitFor, type Reaper } from "./proc.mjs";
 import { run, type CommandResult } from "./run.js";
 
-export interface StartTmuxServerOptions {
+interface StartTmuxServerOptions {
   /**
    * Start the server now (default true). The server is started with `exit-empty off`, so
    * it keeps running with zero sessions until kill(). With `start: false` only the socket
@@ -32,7 +32,7 @@ export interface StartTmuxServerOptions {
   start?: boolean;
 }
 
-export interface NewSessionOptions {
+interface NewSessionOptions {
   width?: number;
   height?: number;
   /** Extra variables for the session environment (`new-session -e K=V`). */

@@ -14,8 +14,8 @@ import { mosaic as runMosaic, type CliRun } from "./fleet-support.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "mosaic");
-export const HOST = hostname();
-export const USER = (() => {
+const HOST = hostname();
+const USER = (() => {
   try {
     return userInfo().username;
   } catch {
@@ -86,23 +86,6 @@ export function pidsWithEnv(key: string, value: string): number[] {
       if (environ.includes(needle) && pidAlive(pid)) found.push(pid);
     } catch {
       // gone, or not ours to read
-    }
-  }
-  return found;
-}
-
-/** Every live pid whose argv contains `text` somewhere. */
-export function pidsWithArg(text: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "latin1");
-      if (argv.includes(text) && pidAlive(pid)) found.push(pid);
-    } catch {
-      // gone
     }
   }
   return found;

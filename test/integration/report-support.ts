@@ -12,8 +12,8 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 export const REPORT_FORMATS = ["markdown", "html", "junit", "json", "prometheus"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export const PROMTOOL = "/usr/bin/promtool";
-export const CHROMIUM = "/usr/bin/chromium";
+const PROMTOOL = "/usr/bin/promtool";
+const CHROMIUM = "/usr/bin/chromium";
 
 /** Say loudly that a real parser is missing (the strict fallback still runs where there is one). */
 export function warnMissing(tool: string, consequence: string): void {
@@ -23,7 +23,7 @@ export function warnMissing(tool: string, consequence: string): void {
 
 // --- Prometheus ---------------------------------------------------------------------
 
-export interface PromSample {
+interface PromSample {
   name: string;
   labels: Record<string, string>;
   value: number;
@@ -144,14 +144,14 @@ export async function promtoolCheck(text: string): Promise<{ code: number | null
 
 // --- JUnit ----------------------------------------------------------------------------
 
-export interface JunitCase {
+interface JunitCase {
   classname: string;
   name: string;
   failure?: { message: string; type: string; text: string };
   error?: { message: string; type: string; text: string };
 }
 
-export interface JunitDoc {
+interface JunitDoc {
   suites: {
     name: string;
     tests: number;
@@ -314,7 +314,7 @@ export async function chromiumDom(htmlFile: string): Promise<string | null> {
 type OrderedNode = Record<string, unknown>;
 
 /** An element of the Chromium-serialized DOM: tag, attributes, children. */
-export interface DomElement {
+interface DomElement {
   tag: string;
   attrs: Record<string, string>;
   children: (DomElement | string)[];

@@ -12,7 +12,7 @@ import { expect } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import { assertBuilt, cliEnv, mosaic, readHb, stubPaneArgv, waitUntil, type CliRun } from "./agent-support.js";
 
-export interface RosterAgent {
+interface RosterAgent {
   name: string;
   runtime: string;
   /** false: the roster expects no heartbeat (send --verify falls back to the screen). */
@@ -20,7 +20,7 @@ export interface RosterAgent {
 }
 
 /** What an agent's heartbeat says about acknowledgements. */
-export interface AckState {
+interface AckState {
   ack: string | null;
   acks: number;
 }

@@ -19,7 +19,6 @@ import {
   mkdtempSync,
   openSync,
   closeSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -31,7 +30,7 @@ import { execa } from "execa";
 import { startReaper, trackingHierarchies, waitFor, type Reaper } from "../helpers/proc.mjs";
 import type { AgentStatus, ConditionType, FleetStatus } from "../../src/diff/types.js";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /**
  * The CLI the tests run, as root and as tenants: bin/mosaic of a world-readable copy of
  * bin/ + dist/ + package.json in the janitor's directory (dist/ is self-contained), made
@@ -39,9 +38,9 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
  * directory the tenants cannot enter, e.g. a fresh clone in a home or a mktemp dir.
  */
 let bin = join(ROOT, "bin", "mosaic");
-export const NODE = process.execPath;
+const NODE = process.execPath;
 export const HOST = hostname();
-export const SYSTEMD_BINARY = "/lib/systemd/systemd";
+const SYSTEMD_BINARY = "/lib/systemd/systemd";
 export const CONDITION_TYPES: readonly ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
 
 const PATH_ENV = [
@@ -213,7 +212,7 @@ export async function createTenant(janitor: Janitor, name: string): Promise<Tena
 }
 
 /** The clean environment a tenant's login would have (nothing of root's leaks through). */
-export function tenantEnv(t: Tenant, extra: Record<string, string> = {}): Record<string, string> {
+function tenantEnv(t: Tenant, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: PATH_ENV,
     HOME: t.home,
@@ -234,7 +233,7 @@ export interface Run {
 }
 
 /** Run argv as tenant `t` (runuser -u, env -i with the tenant's own environment). */
-export async function asTenant(
+async function asTenant(
   t: Tenant,
   argv: readonly string[],
   extra: Record<string, string> = {},
@@ -259,7 +258,7 @@ export async function asTenant(
 }
 
 /** root's environment for the CLI: nothing of the caller's mosaic/tmux/systemd settings. */
-export function rootEnv(mosaicHome: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function rootEnv(mosaicHome: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return cliEnv({ MOSAIC_HOME: mosaicHome, NO_COLOR: "1", ...extra });
 }
 
@@ -528,13 +527,4 @@ export async function leftovers(
   }
   for (const p of paths) if (existsSync(p)) found.push(`${p} still exists`);
   return found;
-}
-
-/** Files directly in a directory (for messages). */
-export function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

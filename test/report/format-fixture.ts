@@ -9,7 +9,7 @@ import type { HistoryEntry } from "../../src/report/history.js";
 // drifted canary-pi (Drift and BootDisabled True), a remote agent (all Unknown), an
 // agent without a heartbeat (Stale Unknown), an unmanaged session and a fix plan.
 
-export const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "golden-formats");
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "golden-formats");
 
 /** Compare with a golden file; `UPDATE_GOLDEN=1` rewrites it. */
 export function expectGolden(name: string, actual: string): void {
