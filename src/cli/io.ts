@@ -11,6 +11,8 @@ export interface Io {
   stdoutIsTTY: boolean;
   /** Whether stdin is a terminal (watch/attach need one). */
   stdinIsTTY: boolean;
+  /** The terminal's width in columns now (it changes on resize), when stdout is one. */
+  stdoutColumns?: () => number | undefined;
 }
 
 /** The real process's io. */
@@ -24,5 +26,6 @@ export function processIo(): Io {
     // isatty, not process.stdin: that getter builds a stream for fd 0 (~1 ms), which
     // only the commands that read stdin need.
     stdinIsTTY: isatty(0),
+    stdoutColumns: () => process.stdout.columns,
   };
 }

@@ -1,6 +1,7 @@
 import type { AgentDiff } from "../diff/roster-diff.js";
 import type { FleetStatus } from "../diff/types.js";
-import { safeText, type Paint } from "./style.js";
+import { conditionMarks, unobserved, unobservedLines } from "./condition-set.js";
+import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";
 
 // `fleet diff` as text: per agent, roster (desired) against host (actual), then the
 // abnormal conditions; compliant agents take one line.
@@ -19,7 +20,7 @@ export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], pai
   let differing = 0;
   status.agents.forEach((agent, index) => {
     const changes = diffs[index]?.changes ?? [];
-    const abnormal = agent.conditions.filter((c) => c.status !== "False");
+    const abnormal = conditionMarks(agent.conditions);
     const who = `${safeText(agent.name)} (${agent.tenant_id}@${agent.host})`;
     if (changes.length === 0 && abnormal.length === 0) {
       lines.push(`  ${who}: ${paint("green", "in compliance")}`);
@@ -33,10 +34,11 @@ export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], pai
         `    ${paint("yellow", "~")} ${change.path}: ${show(change.desired)} ${paint("dim", "->")} ${paint("red", show(change.actual))}${extra}`,
       );
     }
-    for (const condition of abnormal) {
-      const style = condition.status === "True" ? "red" : "yellow";
+    for (const { status: state, condition } of abnormal) {
+      // `!` a problem, `?` not checked: an Unknown never reads like a finding or like health.
+      const mark = state === "True" ? paint("red", "!") : paint(UNKNOWN_STYLE, "?");
       lines.push(
-        `    ${paint(style, "!")} ${condition.type}=${condition.status} ${condition.reason}: ${safeText(condition.message)}`,
+        `    ${mark} ${condition.type}=${condition.status} ${condition.reason}: ${safeText(condition.message)}`,
       );
     }
   });
@@ -49,12 +51,15 @@ export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], pai
     }
   }
   for (const source of status.sources) lines.push(paint("yellow", `warning: ${source.message} (${source.reason})`));
+  const notObserved = unobservedLines(status.agents);
+  if (notObserved.length > 0) lines.push("", ...notObserved.map((line) => paint(UNKNOWN_STYLE, line)));
   lines.push("");
   const total = status.agents.length;
+  const unknown = unobserved(status.agents).count;
   lines.push(
     total === 0
       ? "Summary: the roster lists no agents; nothing to compare (not compliant)."
-      : `Summary: ${differing} of ${total} agent${total === 1 ? "" : "s"} differ${differing === 1 ? "s" : ""}, ${status.unmanaged.length} unmanaged session${status.unmanaged.length === 1 ? "" : "s"}.`,
+      : `Summary: ${differing} of ${total} agent${total === 1 ? "" : "s"} differ${differing === 1 ? "s" : ""}, ${status.unmanaged.length} unmanaged session${status.unmanaged.length === 1 ? "" : "s"}${unknown === 0 ? "" : `, ${unknown} not fully observed (not compliant)`}.`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -1,12 +1,28 @@
-import type { FixStep } from "../diff/types.js";
-import { safeText, shellLine, type Paint } from "./style.js";
+import type { AgentStatus, FixStep } from "../diff/types.js";
+import { agentCount, unobserved } from "./condition-set.js";
+import { safeText, shellLine, UNKNOWN_STYLE, type Paint } from "./style.js";
 
 // The fix plan rendered like `terraform plan`: numbered steps, disruptive ones marked,
 // a summary line. Nothing is executed.
 
-/** Human-readable plan. */
-export function renderFixPlan(steps: readonly FixStep[], paint: Paint): string {
-  if (steps.length === 0) return "Fix plan: nothing to do; no condition has a remedy to run.\n";
+/** What the plan cannot cover: an Unknown condition has no remedy until it can be observed. */
+function unplanned(agents: readonly AgentStatus[], paint: Paint): string[] {
+  const u = unobserved(agents);
+  if (u.count === 0) return [];
+  const why = u.groups.map((g) => g.reason).join(", ");
+  return [
+    paint(
+      UNKNOWN_STYLE,
+      `Not planned: ${agentCount(u.count)} not fully observed (${why}); their Unknown conditions get no step until they can be observed.`,
+    ),
+  ];
+}
+
+/** Human-readable plan; with the agents, it also says what it could not plan for. */
+export function renderFixPlan(steps: readonly FixStep[], paint: Paint, agents: readonly AgentStatus[] = []): string {
+  const notPlanned = unplanned(agents, paint);
+  if (steps.length === 0)
+    return `${["Fix plan: nothing to do; no condition has a remedy to run.", ...notPlanned].join("\n")}\n`;
   const disruptive = steps.filter((s) => s.disruptive).length;
   const lines = [paint("bold", `Fix plan: ${steps.length} step${steps.length === 1 ? "" : "s"}, in order`), ""];
   steps.forEach((step, index) => {
@@ -17,6 +33,7 @@ export function renderFixPlan(steps: readonly FixStep[], paint: Paint): string {
   lines.push("");
   lines.push(
     `Plan: ${steps.length - disruptive} safe, ${disruptive} disruptive. Nothing was changed; run the steps yourself.`,
+    ...notPlanned,
   );
   return `${lines.join("\n")}\n`;
 }

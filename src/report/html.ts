@@ -1,6 +1,7 @@
 import type { AgentStatus, Condition, FixStep } from "../diff/types.js";
 import { formatSeconds } from "../spec/duration.js";
 import { renderHealthChart } from "./health-chart.js";
+import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./history.js";
 import { safeText, shellLine } from "./style.js";
 
@@ -14,35 +15,63 @@ export function htmlText(text: string): string {
 }
 
 const STYLE = `
-:root { color-scheme: light; --true: #c62828; --true-bg: #fdecea; --unknown: #a65f00; --unknown-bg: #fff4e0;
-  --ok: #2e7d32; --ok-bg: #e8f5e9; --muted: #666; --line: #ddd; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1a1a1a; }
+:root { color-scheme: light dark; --fg: #1a1a1a; --bg: #fff; --head-bg: #f5f5f5; --code-bg: #f3f3f3;
+  --true: #c62828; --true-bg: #fdecea; --unknown: #a65f00; --unknown-bg: #fff4e0;
+  --ok: #2e7d32; --ok-bg: #e8f5e9; --muted: #666; --line: #ddd; --badge-fg: #fff; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6e6e6; --bg: #15171a; --head-bg: #23262b; --code-bg: #2a2d33;
+    --true: #ff8a80; --true-bg: #3b1d1d; --unknown: #ffb74d; --unknown-bg: #33280f;
+    --ok: #81c784; --ok-bg: #1c3320; --muted: #a0a0a0; --line: #3a3d42; --badge-fg: #111; }
+}
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
 .verdict { border-left: 6px solid; padding: .75rem 1rem; border-radius: 4px; }
 .verdict-COMPLIANT { border-color: var(--ok); background: var(--ok-bg); }
 .verdict-NONCOMPLIANT { border-color: var(--true); background: var(--true-bg); }
 .verdict-UNKNOWN { border-color: var(--unknown); background: var(--unknown-bg); }
-.badge { display: inline-block; font-weight: 700; padding: 0 .4rem; border-radius: 3px; color: #fff; }
+.badge { display: inline-block; font-weight: 700; padding: 0 .4rem; border-radius: 3px; color: var(--badge-fg); }
 .badge-COMPLIANT { background: var(--ok); } .badge-NONCOMPLIANT { background: var(--true); } .badge-UNKNOWN { background: var(--unknown); }
 .meta { color: var(--muted); margin: .25rem 0 0; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { background: #f5f5f5; font-weight: 600; }
+th { background: var(--head-bg); font-weight: 600; }
 tbody td:nth-child(-n+3) { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.group th { background: none; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); padding-top: .9rem; }
+tr.group-noncompliant th { color: var(--true); } tr.group-unknown th { color: var(--unknown); }
 tr.agent-noncompliant td:first-child { border-left: 4px solid var(--true); }
 tr.agent-unknown td:first-child { border-left: 4px solid var(--unknown); }
 tr.agent-compliant td:first-child { border-left: 4px solid var(--ok); }
-.cond { display: inline-block; margin: 0 .2rem .2rem 0; padding: 0 .35rem; border-radius: 3px; font-size: 12px; }
+tr.agent-compliant td { color: var(--muted); }
+.cond { display: inline-block; margin: 0 .2rem .2rem 0; padding: 0 .35rem; border-radius: 3px; font-size: 12px; white-space: nowrap; }
 .cond-True { background: var(--true-bg); color: var(--true); font-weight: 700; }
-.cond-Unknown { background: var(--unknown-bg); color: var(--unknown); }
+.cond-Unknown { background: var(--unknown-bg); color: var(--unknown); border: 1px dashed var(--unknown); }
 .cond-False { background: var(--ok-bg); color: var(--ok); }
 tr.status-True td { background: var(--true-bg); } tr.status-Unknown td { background: var(--unknown-bg); }
-code { font: 12.5px ui-monospace, "SFMono-Regular", Menlo, monospace; background: #f3f3f3; padding: .1rem .3rem; border-radius: 3px; overflow-wrap: anywhere; }
+code { font: 12.5px ui-monospace, "SFMono-Regular", Menlo, monospace; background: var(--code-bg); padding: .1rem .3rem; border-radius: 3px; overflow-wrap: anywhere; }
 .disruptive { color: var(--true); font-weight: 700; }
 .why { color: var(--muted); }
-.health-chart { max-width: 100%; height: auto; }
+.unobserved { border-left: 6px solid var(--unknown); background: var(--unknown-bg); padding: .5rem 1rem; border-radius: 4px; }
+.unobserved ul { margin: .25rem 0 0; padding-left: 1.25rem; }
+.chart { overflow-x: auto; }
+.health-chart { max-width: 100%; min-width: 540px; height: auto; color: var(--fg); }
+/* A phone: each table row becomes a block of labelled lines; only the chart scrolls sideways. */
+@media (max-width: 720px) {
+  body { margin: 1rem auto; }
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack th { display: block; width: auto; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: .35rem 0; }
+  table.stack td { border: 0; padding: .1rem .5rem; white-space: normal !important; text-align: left; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
+  table.stack td:first-child { font-weight: 600; }
+  table.stack tr.agent-noncompliant { border-left: 4px solid var(--true); }
+  table.stack tr.agent-unknown { border-left: 4px solid var(--unknown); }
+  table.stack tr.agent-compliant { border-left: 4px solid var(--ok); }
+  table.stack tr[class^="agent-"] td:first-child { border-left: 0; }
+  table.stack tr.group th { padding: .9rem .5rem .2rem; }
+}
+.health-chart .axis { stroke: var(--muted); } .health-chart .grid { stroke: var(--line); }
 `;
 
 function heartbeatText(agent: AgentStatus): string {
@@ -57,26 +86,99 @@ function agentClass(agent: AgentStatus): string {
   return agent.conditions.some((c) => c.status === "Unknown") ? "agent-unknown" : "agent-compliant";
 }
 
-function conditionChip(c: Condition): string {
-  return `<span class="cond cond-${c.status}" title="${htmlText(`${c.status}: ${c.reason}: ${c.message}`)}">${htmlText(c.type)}${c.status === "False" ? "" : ` ${c.status}`}</span>`;
+/** One chip: a True condition by name, an Unknown one as `?Name` (condition-set.ts), a False one in green. */
+function conditionChip(c: Condition, label: string): string {
+  return `<span class="cond cond-${c.status}" title="${htmlText(`${c.status}: ${c.reason}: ${c.message}`)}">${htmlText(label)}</span>`;
 }
 
-function cells(values: readonly string[], tag: "td" | "th" = "td"): string {
-  return values.map((v) => `<${tag}>${v}</${tag}>`).join("");
+/** The abnormal conditions first (as every human format orders them), then the False ones. */
+function conditionChips(agent: AgentStatus): string {
+  const marks = conditionMarks(agent.conditions);
+  const fine = agent.conditions.filter((c) => c.status === "False");
+  return [...marks.map((m) => conditionChip(m.condition, m.label)), ...fine.map((c) => conditionChip(c, c.type))].join(
+    "",
+  );
+}
+
+/** Table cells; a labelled one shows its label when a narrow screen stacks the row (STYLE). */
+function cells(values: readonly string[], tag: "td" | "th" = "td", labels: readonly (string | null)[] = []): string {
+  return values
+    .map((v, i) => {
+      const label = labels[i];
+      return `<${tag}${label ? ` data-label="${htmlText(label)}"` : ""}>${v}</${tag}>`;
+    })
+    .join("");
+}
+
+/** Headers as stacked-row labels: the first cell (the agent) needs none. */
+function labelsOf(headers: readonly string[], unlabelled = 1): (string | null)[] {
+  return headers.map((h, i) => (i < unlabelled ? null : h));
 }
 
 function agentRow(agent: AgentStatus): string {
   const { runtime, unit, pane } = agent;
-  return `<tr class="${agentClass(agent)}">${cells([
-    htmlText(agent.name),
-    htmlText(agent.tenant_id),
-    htmlText(agent.host),
-    `${htmlText(runtime.desired)} / ${runtime.actual === null ? "-" : htmlText(runtime.actual)}`,
-    `${htmlText(unit.active)}/${htmlText(unit.enabled)}`,
-    pane.pid === null ? htmlText(pane.state) : `${htmlText(pane.state)}, pid ${pane.pid}`,
-    htmlText(heartbeatText(agent)),
-    agent.conditions.map(conditionChip).join(""),
-  ])}</tr>`;
+  return `<tr class="${agentClass(agent)}">${cells(
+    [
+      htmlText(agent.name),
+      htmlText(agent.tenant_id),
+      htmlText(agent.host),
+      `${htmlText(runtime.desired)} / ${runtime.actual === null ? "-" : htmlText(runtime.actual)}`,
+      `${htmlText(unit.active)}/${htmlText(unit.enabled)}`,
+      pane.pid === null ? htmlText(pane.state) : `${htmlText(pane.state)}, pid ${pane.pid}`,
+      htmlText(heartbeatText(agent)),
+      conditionChips(agent),
+    ],
+    "td",
+    labelsOf(AGENT_HEADERS),
+  )}</tr>`;
+}
+
+const AGENT_GROUPS = [
+  ["agent-noncompliant", "Problems"],
+  ["agent-unknown", "Not fully observed"],
+  ["agent-compliant", "In compliance"],
+] as const;
+
+const AGENT_HEADERS = [
+  "agent",
+  "tenant",
+  "host",
+  "runtime (desired / actual)",
+  "unit (active/enabled)",
+  "pane",
+  "heartbeat",
+  "conditions",
+];
+
+/** The agents grouped: problems, then not fully observed, then in compliance, each under a heading row. */
+function agentRows(agents: readonly AgentStatus[]): string[] {
+  const rows: string[] = [];
+  for (const [cls, heading] of AGENT_GROUPS) {
+    const members = agents.filter((a) => agentClass(a) === cls);
+    if (members.length === 0) continue;
+    const group = cls.replace("agent-", "group-");
+    rows.push(
+      `<tr class="group ${group}"><th colspan="${AGENT_HEADERS.length}">${heading} (${members.length})</th></tr>`,
+    );
+    rows.push(...members.map(agentRow));
+  }
+  return rows;
+}
+
+const CONDITION_HEADERS = ["agent", "condition", "status", "reason", "message"];
+
+function conditionRows(rows: readonly { agent: AgentStatus; c: Condition }[]): string[] {
+  return [
+    '<table class="stack">',
+    `<thead><tr>${cells(CONDITION_HEADERS, "th")}</tr></thead>`,
+    "<tbody>",
+    ...rows.map(
+      ({ agent, c }) =>
+        `<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(c.type), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)], "td", labelsOf(CONDITION_HEADERS, 2))}</tr>`,
+    ),
+    "</tbody>",
+    "</table>",
+  ];
 }
 
 function agentsSection(input: ReportInput): string[] {
@@ -84,29 +186,38 @@ function agentsSection(input: ReportInput): string[] {
   if (agents.length === 0) return ["<h2>Agents</h2>", "<p>The roster lists no agents: nothing was checked.</p>"];
   const lines = [
     "<h2>Agents</h2>",
-    "<table>",
-    `<thead><tr>${cells(["agent", "tenant", "host", "runtime (desired / actual)", "unit (active/enabled)", "pane", "heartbeat", "conditions"], "th")}</tr></thead>`,
+    '<table class="stack">',
+    `<thead><tr>${cells(AGENT_HEADERS, "th")}</tr></thead>`,
     "<tbody>",
-    ...agents.map(agentRow),
+    ...agentRows(agents),
     "</tbody>",
     "</table>",
-    "<h2>Conditions that are True or Unknown</h2>",
+    ...unobservedNote(agents),
   ];
-  const problems = agents.flatMap((agent) =>
-    agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })),
-  );
-  if (problems.length === 0) return [...lines, "<p>None: every condition of every agent is False.</p>"];
+  const withStatus = (status: "True" | "Unknown") =>
+    agents.flatMap((agent) => agent.conditions.filter((c) => c.status === status).map((c) => ({ agent, c })));
+  const problems = withStatus("True");
+  const unknown = withStatus("Unknown");
+  lines.push("<h2>Conditions that are True</h2>");
   lines.push(
-    "<table>",
-    `<thead><tr>${cells(["agent", "condition", "status", "reason", "message"], "th")}</tr></thead>`,
-    "<tbody>",
+    ...(problems.length === 0 ? ["<p>None: no condition of any agent is True.</p>"] : conditionRows(problems)),
   );
-  for (const { agent, c } of problems) {
-    lines.push(
-      `<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(c.type), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)])}</tr>`,
-    );
-  }
-  return [...lines, "</tbody>", "</table>"];
+  if (unknown.length > 0) lines.push("<h2>Conditions that are Unknown (not checked)</h2>", ...conditionRows(unknown));
+  return lines;
+}
+
+/** The agents not fully observed, grouped by why. */
+function unobservedNote(agents: readonly AgentStatus[]): string[] {
+  const u = unobserved(agents);
+  if (u.count === 0) return [];
+  return [
+    '<div class="unobserved">',
+    `<strong>${htmlText(unobservedHeadline(u))}</strong>`,
+    "<ul>",
+    ...u.groups.map((g) => `<li>${htmlText(unobservedGroupText(g))}</li>`),
+    "</ul>",
+    "</div>",
+  ];
 }
 
 function fixPlanSection(steps: readonly FixStep[] | undefined): string[] {
@@ -125,6 +236,8 @@ function fixPlanSection(steps: readonly FixStep[] | undefined): string[] {
   ];
 }
 
+const SUMMARY_HEADERS = ["agents", "compliant", "non-compliant", "unknown", "unmanaged"];
+
 /** The whole report as one HTML document. */
 export function render(input: ReportInput): string {
   const { status, summary } = input;
@@ -138,12 +251,13 @@ export function render(input: ReportInput): string {
     `<p class="meta">Observed at <time>${htmlText(status.observedAt)}</time> from roster <code>${htmlText(status.roster)}</code></p>`,
     "</header>",
     "<h2>Summary</h2>",
-    "<table>",
-    `<thead><tr><th>verdict</th>${["agents", "compliant", "non-compliant", "unknown", "unmanaged"].map((h) => `<th class="num">${h}</th>`).join("")}</tr></thead>`,
-    `<tbody><tr><td><span class="badge badge-${verdict}">${verdict}</span></td>${counts.map((n) => `<td class="num">${n}</td>`).join("")}</tr></tbody>`,
+    '<table class="stack">',
+    `<thead><tr><th>verdict</th>${SUMMARY_HEADERS.map((h) => `<th class="num">${h}</th>`).join("")}</tr></thead>`,
+    `<tbody><tr><td><span class="badge badge-${verdict}">${verdict}</span></td>${counts.map((n, i) => `<td class="num" data-label="${SUMMARY_HEADERS[i]}">${n}</td>`).join("")}</tr></tbody>`,
     "</table>",
   ];
-  if (input.history !== undefined) body.push("<h2>Fleet health over time</h2>", renderHealthChart(input.history));
+  if (input.history !== undefined)
+    body.push("<h2>Fleet health over time</h2>", `<div class="chart">${renderHealthChart(input.history)}</div>`);
   body.push(...agentsSection(input));
   if (status.unmanaged.length > 0) {
     body.push(

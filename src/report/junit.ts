@@ -1,11 +1,12 @@
 import { CONDITION_TYPES } from "../diff/types.js";
+import { unobservedLines } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./history.js";
 import { safeText } from "./style.js";
 
 // `fleet report --format junit`: CI systems already show JUnit results, so each agent ×
 // condition is a test case: True is a failure, Unknown an error (it was not checked,
-// which is not a pass), False passes. A roster with no agents gets one erroring case so
-// CI never shows an empty suite as green.
+// which is not a pass, nor a skip that CI would show as neutral), False passes. A roster
+// with no agents gets one erroring case so CI never shows an empty suite as green.
 
 /**
  * XML text or attribute value: control characters shown escaped (they are invalid in
@@ -113,6 +114,7 @@ export function render(input: ReportInput): string {
   ];
   const notes = [
     verdictSentence(summary),
+    ...unobservedLines(status.agents),
     ...status.unmanaged.map((s) => `unmanaged session ${s.session} on socket ${s.socket} (${s.tenant_id}@${s.host})`),
   ];
   notes.push(...status.sources.map((s) => `warning: ${s.source}: ${s.message} (${s.reason})`));

@@ -1,5 +1,6 @@
 import type { AgentStatus, FixStep } from "../diff/types.js";
 import { formatSeconds } from "../spec/duration.js";
+import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./history.js";
 import { safeText, shellLine } from "./style.js";
 
@@ -32,6 +33,15 @@ function heartbeatText(agent: AgentStatus): string {
   return `${hb.state} ${hb.age_s < 0 ? `-${formatSeconds(-hb.age_s)}` : formatSeconds(hb.age_s)}`;
 }
 
+/** True conditions in bold, Unknown ones as _?Name_, `-` when every condition is False. */
+function conditionsText(agent: AgentStatus): string {
+  const marks = conditionMarks(agent.conditions);
+  if (marks.length === 0) return "-";
+  return marks
+    .map((m) => (m.status === "True" ? `**${markdownText(m.label)}**` : `_${markdownText(m.label)}_`))
+    .join(", ");
+}
+
 function agentRow(agent: AgentStatus): string {
   const { runtime, unit, pane } = agent;
   return row([
@@ -42,6 +52,7 @@ function agentRow(agent: AgentStatus): string {
     `${markdownText(unit.active)}/${markdownText(unit.enabled)}`,
     pane.pid === null ? markdownText(pane.state) : `${markdownText(pane.state)}, pid ${pane.pid}`,
     markdownText(heartbeatText(agent)),
+    conditionsText(agent),
   ]);
 }
 
@@ -51,15 +62,26 @@ function agentsSection(input: ReportInput): string[] {
   const lines = [
     "## Agents",
     "",
-    row(["agent", "tenant", "host", "runtime (desired / actual)", "unit (active/enabled)", "pane", "heartbeat"]),
-    row(["---", "---", "---", "---", "---", "---", "---"]),
+    row([
+      "agent",
+      "tenant",
+      "host",
+      "runtime (desired / actual)",
+      "unit (active/enabled)",
+      "pane",
+      "heartbeat",
+      "conditions",
+    ]),
+    row(["---", "---", "---", "---", "---", "---", "---", "---"]),
     ...agents.map(agentRow),
     "",
+    ...unobservedSection(input),
     "### Conditions that are True or Unknown",
     "",
   ];
-  const problems = agents.flatMap((agent) =>
-    agent.conditions.filter((c) => c.status !== "False").map((c) => ({ agent, c })),
+  // The problems first, the conditions that were not checked after them.
+  const problems = (["True", "Unknown"] as const).flatMap((status) =>
+    agents.flatMap((agent) => agent.conditions.filter((c) => c.status === status).map((c) => ({ agent, c }))),
   );
   if (problems.length === 0) return [...lines, "None: every condition of every agent is False.", ""];
   lines.push(row(["agent", "condition", "status", "reason", "message"]), row(["---", "---", "---", "---", "---"]));
@@ -70,6 +92,18 @@ function agentsSection(input: ReportInput): string[] {
     );
   }
   return [...lines, ""];
+}
+
+/** The agents not fully observed, grouped by why; nothing when every agent was. */
+function unobservedSection(input: ReportInput): string[] {
+  const u = unobserved(input.status.agents);
+  if (u.count === 0) return [];
+  return [
+    `**${markdownText(unobservedHeadline(u))}**`,
+    "",
+    ...u.groups.map((g) => `- ${markdownText(unobservedGroupText(g))}`),
+    "",
+  ];
 }
 
 function fixStep(step: FixStep, index: number): string[] {

@@ -2,7 +2,11 @@ import { styleText } from "node:util";
 
 // Colour only on a terminal, never with NO_COLOR or --no-color.
 
-export type Paint = (style: "red" | "green" | "yellow" | "dim" | "bold" | "cyan", text: string) => string;
+export type Style = "red" | "green" | "yellow" | "magenta" | "dim" | "bold" | "cyan";
+export type Paint = (style: Style, text: string) => string;
+
+/** The colour of an Unknown condition: its own, neither a problem's red nor a warning's yellow. */
+export const UNKNOWN_STYLE: Style = "magenta";
 
 /** A painter that colours or passes text through unchanged. */
 export function painter(enabled: boolean): Paint {

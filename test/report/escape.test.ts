@@ -54,7 +54,7 @@ describe("escape sequences never reach the terminal raw", () => {
   });
 
   it("the wide table: a command with OSC 52 and a title change is escaped", () => {
-    const text = renderTable(hostile(), plain, true);
+    const text = renderTable(hostile(), plain, { kind: "wide" });
     expect(text).not.toMatch(RAW_CONTROL);
     expect(text).toContain("python3 evil.py \\x1b]52;c;");
   });
@@ -85,7 +85,7 @@ describe("escape sequences never reach the terminal raw", () => {
     const status = buildFleetStatus(fleet, observation, { nowMs: NOW_MS });
     status.fixPlan = fixPlan(status);
     expect(status.fixPlan.some((s) => s.why.includes("\u001b"))).toBe(true); // the data keeps the truth
-    expect(renderTable(status, plain, true)).not.toMatch(RAW_CONTROL);
+    expect(renderTable(status, plain, { kind: "wide" })).not.toMatch(RAW_CONTROL);
     expect(renderDiff(status, rosterDiff(status), plain)).not.toMatch(RAW_CONTROL);
     expect(renderFixPlan(status.fixPlan, plain)).not.toMatch(RAW_CONTROL);
   });

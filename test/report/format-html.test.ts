@@ -57,8 +57,13 @@ describe("html report", () => {
     const html = render(reportInput(fixtureStatus()));
     expect(html).toMatch(/<tr class="agent-noncompliant"><td>canary-pi<\/td>/);
     expect(html).toContain(
-      `<span class="cond cond-True" title="True: RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee \`log\`)">Drift True</span>`,
+      `<span class="cond cond-True" title="True: RuntimeMismatch: roster runtime pi, pane runs stub (python3 dogfood-agent.py | tee \`log\`)">Drift</span>`,
     );
+    // An Unknown condition reads ?Name (condition-set.ts), in its own colour, and its row sits in its own group.
+    expect(html).toMatch(/<span class="cond cond-Unknown" title="Unknown: NoHeartbeat: [^"]*">\?Stale<\/span>/);
+    expect(html.indexOf("Problems (")).toBeLessThan(html.indexOf("Not fully observed ("));
+    expect(html.indexOf("Not fully observed (")).toBeLessThan(html.indexOf("In compliance ("));
+    expect(html).toContain("agents not fully observed");
     expect(html).toMatch(/<tr class="status-True"><td>canary-pi<\/td><td>Drift<\/td>.*RuntimeMismatch/);
     expect(html).toMatch(/<tr class="agent-unknown"><td>dogfood-coder<\/td>/);
     expect(html).toMatch(/<tr class="agent-compliant"><td>_holder<\/td>/);

@@ -48,8 +48,8 @@ describe("markdown report", () => {
     const rows = text.split("\n").filter((line) => line.startsWith("|"));
     expect(rows.length).toBeGreaterThan(4);
     const widths = rows.map((row) => cells(row).length);
-    // Summary 6 columns, agents 7, conditions 5: each table's rows agree with its header.
-    expect(widths).toEqual([6, 6, 6, 7, 7, 7, 5, 5, 5]);
+    // Summary 6 columns, agents 8, conditions 5: each table's rows agree with its header.
+    expect(widths).toEqual([6, 6, 6, 8, 8, 8, 5, 5, 5]);
   });
 
   it("never lets terminal escapes or raw HTML through", () => {

@@ -63,7 +63,7 @@ describe("colour", () => {
     const plain = painter(false);
     for (const text of [
       renderTable(status, plain),
-      renderTable(status, plain, true),
+      renderTable(status, plain, { kind: "wide" }),
       renderFixPlan(sampleFixPlan(), plain),
       renderDiff(status, rosterDiff(status), plain),
     ]) {

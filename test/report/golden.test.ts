@@ -79,7 +79,7 @@ describe("golden renderings of the sample fleet", () => {
   });
 
   it("fleet ps -o wide", () => {
-    const text = renderTable(sampleStatus(), plain, true);
+    const text = renderTable(sampleStatus(), plain, { kind: "wide" });
     golden("wide.txt", text);
     const [header = ""] = text.split("\n");
     const columns = header.split(/\s+/).filter(Boolean);

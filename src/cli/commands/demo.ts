@@ -39,7 +39,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   say(paint("bold", `$ MOSAIC_HOME=${home} mosaic fleet ps --fix-plan`));
   const { renderTable } = await import("../../report/table.js");
   io.stdout(renderTable(status, paint));
-  io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
+  io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
   const coder = status.agents.find((a) => a.name === "dogfood-coder");
   say("");
   say(paint("bold", "Try next:"));

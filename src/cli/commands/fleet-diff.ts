@@ -27,7 +27,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   } else {
     const paint = paintFor(options, io);
     io.stdout(renderDiff(status, diffs, paint));
-    if ((status.fixPlan ?? []).length > 0) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
+    if ((status.fixPlan ?? []).length > 0) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
   }
   return compliant ? EXIT_OK : EXIT_FINDINGS;
 }

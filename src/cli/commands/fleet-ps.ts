@@ -6,6 +6,7 @@ import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import { tableLayout } from "../terminal-width.js";
 
 /** `--probe [--probe-timeout DUR]` → milliseconds to wait for echoes, or undefined. */
 function probeTimeout(options: Record<string, unknown>): number | undefined {
@@ -31,8 +32,8 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     // The table layout library loads only when a table is drawn (-o json is the hot path for scripts).
     const { renderTable } = await import("../../report/table.js");
     const paint = paintFor(options, io);
-    io.stdout(renderTable(status, paint, format === "wide"));
-    if (withPlan) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint)}`);
+    io.stdout(renderTable(status, paint, tableLayout(format, io)));
+    if (withPlan) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
   }
   return EXIT_OK;
 }
@@ -66,8 +67,8 @@ async function watch(
         if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
         if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
         const table =
-          renderTable(status, paint, format === "wide") +
-          (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint)}` : "");
+          renderTable(status, paint, tableLayout(format, io)) +
+          (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}` : "");
         const header = paint("dim", `${status.observedAt}  (${why}; Ctrl-C to stop)`);
         if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
         else io.stdout(`${header}\n${table}\n`);
