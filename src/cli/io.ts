@@ -13,6 +13,8 @@ export interface Io {
   stdinIsTTY: boolean;
   /** The terminal's width in columns now (it changes on resize), when stdout is one. */
   stdoutColumns?: () => number | undefined;
+  /** Call `listener` whenever the terminal is resized; returns how to stop. */
+  onResize?: (listener: () => void) => () => void;
 }
 
 /** The real process's io. */
@@ -27,5 +29,9 @@ export function processIo(): Io {
     // only the commands that read stdin need.
     stdinIsTTY: isatty(0),
     stdoutColumns: () => process.stdout.columns,
+    onResize: (listener) => {
+      process.stdout.on("resize", listener);
+      return () => void process.stdout.off("resize", listener);
+    },
   };
 }

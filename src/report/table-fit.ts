@@ -3,8 +3,9 @@ import { cellWidth, textWidth, truncateCell, type Cell, type Span } from "./cell
 // Fitting a table to a terminal's width (docs/commands.md, `fleet ps` on a TTY). Each
 // step runs only while the table is still too wide, so a wide terminal shows the full
 // table: hoist columns that hold one value on every row into a context line, narrow the
-// gaps, shorten values, drop the least useful columns, then cut the essential ones
-// (conditions, heartbeat, and the agent's name last) with `…`.
+// gaps, shorten values, drop the least useful columns, cut a long name to a width that
+// still tells agents apart, then cut the essential columns (conditions, heartbeat, and
+// the agent's name last) with `…`.
 
 /** A column as the fitter sees it. */
 export interface FitColumn {
@@ -16,8 +17,11 @@ export interface FitColumn {
   short?: Cell[];
   /** Lower goes first when columns must be dropped; undefined: never dropped. */
   dropRank?: number;
-  /** Lower is cut first once nothing is left to drop; undefined: never cut. */
+  /** Lower is cut first (down to its header) once nothing is left to drop; undefined: never cut. */
   shrinkRank?: number;
+  /** Before that, each such column is cut to this width still readable, lower `softRank` first. */
+  softWidth?: number;
+  softRank?: number;
   /** How a row's cell reads in `width` cells; truncation with `…` when absent. */
   shrink?: (row: number, width: number) => Cell;
 }
@@ -70,14 +74,20 @@ export function fitTable(input: readonly FitColumn[], gap: number, width?: numbe
     if (total() <= width) break;
     columns = columns.filter((c) => c !== column);
   }
-  // 5. Cut the essential columns, the name last, never below their header.
+  // 5. Cut the essential columns: first each down to a width that still reads well (a long
+  //    name first), then, on a very narrow terminal, down to its header (the name last).
   const shrinkable = columns.filter((c) => c.shrinkRank !== undefined).sort((a, b) => a.shrinkRank! - b.shrinkRank!);
-  for (const column of shrinkable) {
+  const cut = (name: string, floor: number) => {
+    const column = columns.find((c) => c.name === name);
     const excess = total() - width;
-    if (excess <= 0) break;
-    const target = Math.max(textWidth(column.name), column.width - excess);
+    if (column === undefined || excess <= 0) return;
+    const target = Math.max(textWidth(column.name), floor, column.width - excess);
+    if (target >= column.width) return;
     const cells = column.cells.map((cell, row) => column.shrink?.(row, target) ?? truncateCell(cell, target));
     columns = columns.map((c) => (c === column ? { ...c, cells, width: naturalWidth(c.name, cells) } : c));
-  }
+  };
+  const bySoftRank = [...shrinkable].sort((a, b) => (a.softRank ?? a.shrinkRank!) - (b.softRank ?? b.shrinkRank!));
+  for (const column of bySoftRank) cut(column.name, column.softWidth ?? 0);
+  for (const column of shrinkable) cut(column.name, 0);
   return result();
 }

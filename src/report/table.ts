@@ -28,6 +28,8 @@ type ColumnName = (typeof WIDE_COLUMNS)[number];
 export type TableLayout = { kind: "full" } | { kind: "wide" } | { kind: "fit"; width: number };
 
 const GAP = 3;
+/** How much of a long name is kept before any essential column is cut. */
+const NAME_READABLE = 24;
 
 function runtimeCell(agent: AgentStatus): Cell {
   const { desired, actual } = agent.runtime;
@@ -138,9 +140,9 @@ const FIT_RULES: Partial<Record<ColumnName, Omit<FitColumn, "name" | "cells">>> 
   UNIT: { dropRank: 3 },
   PID: { dropRank: 1 },
   IDLE: { dropRank: 2 },
-  CONDITIONS: { shrinkRank: 1 },
-  HEARTBEAT: { shrinkRank: 2 },
-  NAME: { shrinkRank: 3 },
+  CONDITIONS: { shrinkRank: 1, softRank: 2, softWidth: 16 },
+  HEARTBEAT: { shrinkRank: 2, softRank: 3, softWidth: 10 },
+  NAME: { shrinkRank: 3, softRank: 1, softWidth: NAME_READABLE },
 };
 
 function columnsFor(status: FleetStatus, layout: TableLayout): FitColumn[] {

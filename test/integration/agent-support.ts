@@ -176,7 +176,7 @@ export function tableIn(text: string): { header: string[]; rows: Record<string, 
   }
   const rows: Record<string, string>[] = [];
   for (const line of lines.slice(at + 1)) {
-    if (line.trim() === "" || /^(warning|unmanaged|\()/.test(line)) break;
+    if (line.trim() === "" || /^(warning|unmanaged|\(|\d+ agents? not fully observed)/.test(line)) break;
     const row: Record<string, string> = {};
     header.forEach((column, i) => {
       row[column] = line.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();

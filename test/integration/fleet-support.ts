@@ -161,10 +161,13 @@ export function parseTable(text: string): { header: string[]; rows: Record<strin
   }
   const rows: Record<string, string>[] = [];
   const footer: string[] = [];
+  let inFooter = false;
   for (const line of lines.slice(1)) {
-    // A table row has a non-blank character at every column start's left edge area; footer lines are prose.
-    if (/^(unmanaged|warning|\()/.test(line)) {
+    // A table row has a non-blank character at every column start's left edge area; footer lines are prose,
+    // and everything after the first of them is footer (the not-fully-observed list is indented).
+    if (inFooter || /^(unmanaged|warning|\(|\d+ agents? not fully observed)/.test(line)) {
       footer.push(line);
+      inFooter = true;
       continue;
     }
     const row: Record<string, string> = {};

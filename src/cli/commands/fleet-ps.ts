@@ -1,3 +1,4 @@
+import type { FleetStatus } from "../../diff/types.js";
 import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
@@ -47,9 +48,10 @@ async function watch(
   withPlan: boolean,
   format: string,
 ): Promise<number> {
-  const [{ watchFleet }, { renderTable }] = await Promise.all([
+  const [{ watchFleet }, { renderTable }, { paintCell, textCell, truncateCell }] = await Promise.all([
     import("../watch-loop.js"),
     import("../../report/table.js"),
+    import("../../report/cells.js"),
   ]);
   const paint = paintFor(options, io);
   const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
@@ -57,24 +59,31 @@ async function watch(
   const seconds = parseDuration(raw);
   if (seconds === null) throw new UserError(`invalid --interval "${raw}": a duration such as 1s or 500ms`);
   if (inPlace) io.stdout("\u001b[?25l"); // hide the cursor while redrawing
+  let shown: { status: FleetStatus; why: string } | null = null;
+  const draw = async (status: FleetStatus, why: string) => {
+    shown = { status, why };
+    if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
+    if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
+    // On a terminal the table, and the line above it, fit its width as it is now.
+    const layout = tableLayout(format, io);
+    const table =
+      renderTable(status, paint, layout) +
+      (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}` : "");
+    const line = textCell(`${status.observedAt}  (${why}; Ctrl-C to stop)`, "dim");
+    const header = paintCell(layout.kind === "fit" ? truncateCell(line, layout.width) : line, paint);
+    if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
+    else io.stdout(`${header}\n${table}\n`);
+  };
+  // A resized terminal gets the last status redrawn to its new width at once.
+  const stopResize = inPlace
+    ? io.onResize?.(() => {
+        if (shown !== null) void draw(shown.status, "resized");
+      })
+    : undefined;
   try {
-    await watchFleet({
-      fleet,
-      ctx,
-      withPlan,
-      floorMs: seconds * 1000,
-      render: async (status, why) => {
-        if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
-        if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
-        const table =
-          renderTable(status, paint, tableLayout(format, io)) +
-          (withPlan ? `\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}` : "");
-        const header = paint("dim", `${status.observedAt}  (${why}; Ctrl-C to stop)`);
-        if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
-        else io.stdout(`${header}\n${table}\n`);
-      },
-    });
+    await watchFleet({ fleet, ctx, withPlan, floorMs: seconds * 1000, render: draw });
   } finally {
+    stopResize?.();
     if (inPlace) io.stdout("\u001b[?25h\n");
   }
   return EXIT_OK;
