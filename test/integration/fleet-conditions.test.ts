@@ -101,7 +101,10 @@ describe("panes", () => {
     expect(after.pane.target).toBeNull();
     expect(conditionOf(after, "PaneDead")).toMatchObject({ status: "True", reason: "PaneMissing" });
     const table = parseTable((await mosaic(["fleet", "ps", "-f", file], env())).stdout);
-    expect(table.rows[0]).toMatchObject({ NAME: "gone-agent", PANE: "missing", PID: "-", CONDITIONS: "PaneDead" });
+    // PaneDead first; what could not be checked follows as ?Name (no process to compare, and
+    // no user manager where this suite runs), never hidden behind a healthy-looking "-".
+    expect(table.rows[0]).toMatchObject({ NAME: "gone-agent", PANE: "missing", PID: "-" });
+    expect(table.rows[0]?.["CONDITIONS"]).toMatch(/^PaneDead,\?Drift(,|$)/);
   });
 
   it("remain-on-exit and a killed process: pane dead, PaneDead True ProcessExited", async () => {
