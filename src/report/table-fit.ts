@@ -15,13 +15,13 @@ export interface FitColumn {
   hoistable?: boolean;
   /** Shorter cells with the same meaning (`active/dis`), used once the table is too wide. */
   short?: Cell[];
-  /** Lower goes first when columns must be dropped; undefined: never dropped. */
+  /** When to drop the column (lower first, in one order with `softRank`); undefined: never dropped. */
   dropRank?: number;
   /** Lower is cut first (down to its header) once nothing is left to drop; undefined: never cut. */
   shrinkRank?: number;
-  /** Before that, each such column is cut to this width still readable, lower `softRank` first. */
-  softWidth?: number;
+  /** When to cut the column to `softWidth`, a width that still reads well (in one order with `dropRank`). */
   softRank?: number;
+  softWidth?: number;
   /** How a row's cell reads in `width` cells; truncation with `…` when absent. */
   shrink?: (row: number, width: number) => Cell;
 }
@@ -68,15 +68,10 @@ export function fitTable(input: readonly FitColumn[], gap: number, width?: numbe
       c.short === undefined ? c : { ...c, cells: c.short, width: naturalWidth(c.name, c.short) },
     );
   }
-  // 4. Drop the least useful columns, one at a time.
-  const droppable = columns.filter((c) => c.dropRank !== undefined).sort((a, b) => a.dropRank! - b.dropRank!);
-  for (const column of droppable) {
-    if (total() <= width) break;
-    columns = columns.filter((c) => c !== column);
-  }
-  // 5. Cut the essential columns: first each down to a width that still reads well (a long
-  //    name first), then, on a very narrow terminal, down to its header (the name last).
-  const shrinkable = columns.filter((c) => c.shrinkRank !== undefined).sort((a, b) => a.shrinkRank! - b.shrinkRank!);
+  // 4. Drop the least useful columns and cut a column to a width that still reads well
+  //    (a long name, before the columns that say where and how an agent runs), one step
+  //    at a time in `rank` order; 5. then, on a very narrow terminal, cut the essential
+  //    columns down to their headers, the name last.
   const cut = (name: string, floor: number) => {
     const column = columns.find((c) => c.name === name);
     const excess = total() - width;
@@ -86,8 +81,19 @@ export function fitTable(input: readonly FitColumn[], gap: number, width?: numbe
     const cells = column.cells.map((cell, row) => column.shrink?.(row, target) ?? truncateCell(cell, target));
     columns = columns.map((c) => (c === column ? { ...c, cells, width: naturalWidth(c.name, cells) } : c));
   };
-  const bySoftRank = [...shrinkable].sort((a, b) => (a.softRank ?? a.shrinkRank!) - (b.softRank ?? b.shrinkRank!));
-  for (const column of bySoftRank) cut(column.name, column.softWidth ?? 0);
+  type Step = { rank: number; name: string; floor: number | null };
+  const steps: Step[] = [
+    ...columns.filter((c) => c.dropRank !== undefined).map((c) => ({ rank: c.dropRank!, name: c.name, floor: null })),
+    ...columns
+      .filter((c) => c.softRank !== undefined)
+      .map((c) => ({ rank: c.softRank!, name: c.name, floor: c.softWidth ?? 0 })),
+  ].sort((a, b) => a.rank - b.rank);
+  for (const step of steps) {
+    if (total() <= width) break;
+    if (step.floor === null) columns = columns.filter((c) => c.name !== step.name);
+    else cut(step.name, step.floor);
+  }
+  const shrinkable = columns.filter((c) => c.shrinkRank !== undefined).sort((a, b) => a.shrinkRank! - b.shrinkRank!);
   for (const column of shrinkable) cut(column.name, 0);
   return result();
 }

@@ -132,7 +132,11 @@ function cellOf(agent: AgentStatus, column: ColumnName): Cell {
   }
 }
 
-/** What the fitter may do with each column: hoist, shorten, drop (PID first), cut (NAME last). */
+/**
+ * What the fitter may do with each column, in rank order: drop PID, IDLE; cut a long NAME
+ * to 24 cells; drop UNIT, RUNTIME, HOST, TENANT; cut CONDITIONS, HEARTBEAT to a readable
+ * width; then cut CONDITIONS, HEARTBEAT and NAME (last) to their headers.
+ */
 const FIT_RULES: Partial<Record<ColumnName, Omit<FitColumn, "name" | "cells">>> = {
   TENANT: { hoistable: true, dropRank: 6 },
   HOST: { hoistable: true, dropRank: 5 },
@@ -140,9 +144,9 @@ const FIT_RULES: Partial<Record<ColumnName, Omit<FitColumn, "name" | "cells">>> 
   UNIT: { dropRank: 3 },
   PID: { dropRank: 1 },
   IDLE: { dropRank: 2 },
-  CONDITIONS: { shrinkRank: 1, softRank: 2, softWidth: 16 },
-  HEARTBEAT: { shrinkRank: 2, softRank: 3, softWidth: 10 },
-  NAME: { shrinkRank: 3, softRank: 1, softWidth: NAME_READABLE },
+  CONDITIONS: { shrinkRank: 1, softRank: 7, softWidth: 16 },
+  HEARTBEAT: { shrinkRank: 2, softRank: 8, softWidth: 10 },
+  NAME: { shrinkRank: 3, softRank: 2.5, softWidth: NAME_READABLE },
 };
 
 function columnsFor(status: FleetStatus, layout: TableLayout): FitColumn[] {

@@ -83,6 +83,48 @@ describe("html report", () => {
     );
   });
 
+  it("places runs on a time axis (UTC) with readable time labels, not by index", () => {
+    const at = (iso: string) => ({ ...fixtureHistory()[0]!, observedAt: iso });
+    // Three runs close together, then one five hours later: the gap shows as a gap.
+    const runs = [
+      at("2026-06-20T07:00:00.000Z"),
+      at("2026-06-20T07:10:00.000Z"),
+      at("2026-06-20T07:20:00.000Z"),
+      at("2026-06-20T12:20:00.000Z"),
+    ];
+    const svg = renderHealthChart(runs);
+    const xs = [...svg.matchAll(/<g class="run [^"]*"><title>[^<]*<\/title><rect x="([\d.]+)"/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(xs).toHaveLength(4);
+    const [a, b, c, d] = xs as [number, number, number, number];
+    expect(b - a).toBeCloseTo(c - b, 0);
+    expect((d - c) / (b - a)).toBeCloseTo(30, 0); // 300 min against 10 min
+    const labels = [...svg.matchAll(/<text [^>]*text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(labels[0]).toMatch(/^Jun 20 \d\d:\d\d$/);
+    for (const label of labels.slice(1)) expect(label).toMatch(/^\d\d:\d\d$/);
+    expect(labels).toContain("08:00");
+    expect(svg).toContain("time (UTC)");
+    // A week of runs is labelled by day.
+    const week = Array.from({ length: 50 }, (_, i) =>
+      at(new Date(Date.UTC(2026, 5, 14) + i * 3.3 * 3_600_000).toISOString()),
+    );
+    const dayLabels = [...renderHealthChart(week).matchAll(/text-anchor="middle">([^<]+)</g)].map((m) => m[1]);
+    expect(dayLabels.length).toBeGreaterThan(2);
+    for (const label of dayLabels) expect(label).toMatch(/^Jun \d+$/);
+  });
+
+  it("honours prefers-color-scheme: dark, and the chart's text follows the page colour", () => {
+    const html = render(reportInput(fixtureStatus(), fixtureHistory()));
+    expect(html).toMatch(/color-scheme: light dark/);
+    const dark = /@media \(prefers-color-scheme: dark\) \{([\s\S]*?)\n\}/.exec(html)?.[1] ?? "";
+    for (const variable of ["--fg", "--bg", "--true", "--unknown", "--ok", "--line"]) expect(dark).toContain(variable);
+    expect(html).toMatch(/<svg class="health-chart"[^>]* fill="currentColor">/);
+    // No fixed dark text colour outside the variables.
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? "";
+    expect(css.replace(/--[a-z-]+: #[0-9a-f]+;?/gi, "")).not.toMatch(/#1a1a1a|#f5f5f5|#f3f3f3/i);
+  });
+
   it("charts an empty history as 'no runs recorded yet'", () => {
     const svg = renderHealthChart([]);
     expect(svg).toContain("no runs recorded yet");
