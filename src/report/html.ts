@@ -167,14 +167,33 @@ function agentRows(agents: readonly AgentStatus[]): string[] {
 
 const CONDITION_HEADERS = ["agent", "condition", "status", "reason", "message"];
 
-function conditionRows(rows: readonly { agent: AgentStatus; c: Condition }[]): string[] {
+/** A condition table row: one agent, one or more condition types that share status, reason and message. */
+interface ConditionRow {
+  agent: AgentStatus;
+  types: string[];
+  c: Condition;
+}
+
+/** Rows of one agent's conditions with the same reason and message merged (five RemoteHost rows read as one). */
+function mergedRows(rows: readonly { agent: AgentStatus; c: Condition }[]): ConditionRow[] {
+  const merged: ConditionRow[] = [];
+  for (const { agent, c } of rows) {
+    const last = merged.at(-1);
+    if (last && last.agent === agent && last.c.reason === c.reason && last.c.message === c.message)
+      last.types.push(c.type);
+    else merged.push({ agent, types: [c.type], c });
+  }
+  return merged;
+}
+
+function conditionRows(rows: readonly ConditionRow[]): string[] {
   return [
     '<table class="stack">',
     `<thead><tr>${cells(CONDITION_HEADERS, "th")}</tr></thead>`,
     "<tbody>",
     ...rows.map(
-      ({ agent, c }) =>
-        `<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(c.type), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)], "td", labelsOf(CONDITION_HEADERS, 2))}</tr>`,
+      ({ agent, types, c }) =>
+        `<tr class="status-${c.status}">${cells([htmlText(agent.name), htmlText(types.join(", ")), `<span class="cond cond-${c.status}">${c.status}</span>`, htmlText(c.reason), htmlText(c.message)], "td", labelsOf(CONDITION_HEADERS, 2))}</tr>`,
     ),
     "</tbody>",
     "</table>",
@@ -199,10 +218,10 @@ function agentsSection(input: ReportInput): string[] {
   const problems = withStatus("True");
   const unknown = withStatus("Unknown");
   lines.push("<h2>Conditions that are True</h2>");
-  lines.push(
-    ...(problems.length === 0 ? ["<p>None: no condition of any agent is True.</p>"] : conditionRows(problems)),
-  );
-  if (unknown.length > 0) lines.push("<h2>Conditions that are Unknown (not checked)</h2>", ...conditionRows(unknown));
+  const single = problems.map(({ agent, c }) => ({ agent, types: [c.type], c }));
+  lines.push(...(problems.length === 0 ? ["<p>None: no condition of any agent is True.</p>"] : conditionRows(single)));
+  if (unknown.length > 0)
+    lines.push("<h2>Conditions that are Unknown (not checked)</h2>", ...conditionRows(mergedRows(unknown)));
   return lines;
 }
 
