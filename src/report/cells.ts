@@ -1,4 +1,4 @@
-import stringWidth from "string-width";
+import type stringWidthType from "string-width";
 import type { Paint, Style } from "./style.js";
 
 // A table cell as styled spans of plain text, so widths are measured and names cut in
@@ -27,19 +27,29 @@ export function plainText(cell: Cell): string {
   return cell.map((span) => span.text).join("");
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// string-width builds an Intl.Segmenter as it loads (ICU data, tens of milliseconds), so
+// it is loaded at the first text that is not printable ASCII: a plain table never pays.
+// (A literal require: the bundler includes the module and runs it only here.)
+let stringWidth: typeof stringWidthType | undefined;
+
 /** Width of a text in terminal cells. */
 export function textWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  stringWidth ??= (require("string-width") as { default: typeof stringWidthType }).default;
   return stringWidth(text);
 }
 
 /** Width of a cell in terminal cells. */
 export function cellWidth(cell: Cell): number {
-  return stringWidth(plainText(cell));
+  return textWidth(plainText(cell));
 }
 
 let segmenter: Intl.Segmenter | undefined;
 
-function graphemes(text: string): Iterable<string> {
+function graphemes(text: string): readonly string[] {
+  if (PRINTABLE_ASCII.test(text)) return text.split("");
   segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   return Array.from(segmenter.segment(text), (s) => s.segment);
 }
@@ -54,7 +64,7 @@ export function truncateCell(cell: Cell, width: number): Cell {
   for (const span of cell) {
     let text = "";
     for (const grapheme of graphemes(span.text)) {
-      const w = stringWidth(grapheme);
+      const w = textWidth(grapheme);
       if (used + w > budget) {
         out.push({ ...span, text: `${text}${ELLIPSIS}` });
         return out;
