@@ -89,8 +89,10 @@ describe("golden renderings of the sample fleet", () => {
   });
 
   it("fix plan", () => {
-    const text = renderFixPlan(sampleFixPlan(), plain);
+    // With the agents: the plan also says which agents it could not plan for (Unknown).
+    const text = renderFixPlan(sampleFixPlan(), plain, sampleStatus().agents);
     golden("fix-plan.txt", text);
+    expect(text).toMatch(/^Not planned: 2 agents not fully observed \(NoProcess, RemoteHost\);/m);
     expect(text.indexOf("enable mosaic-agent@canary-pi.service")).toBeLessThan(
       text.indexOf("restart mosaic-agent@canary-pi.service"),
     );

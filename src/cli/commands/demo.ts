@@ -4,6 +4,7 @@ import { renderFixPlan } from "../../report/fix-plan.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import { tableLayout } from "../terminal-width.js";
 
 /** `mosaic demo [--down]`: bring up (or remove) a private demo fleet and show it. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
@@ -38,7 +39,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   say("");
   say(paint("bold", `$ MOSAIC_HOME=${home} mosaic fleet ps --fix-plan`));
   const { renderTable } = await import("../../report/table.js");
-  io.stdout(renderTable(status, paint));
+  io.stdout(renderTable(status, paint, tableLayout("table", io)));
   io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
   const coder = status.agents.find((a) => a.name === "dogfood-coder");
   say("");
