@@ -54,7 +54,8 @@ code { font: 12.5px ui-monospace, "SFMono-Regular", Menlo, monospace; background
 .why { color: var(--muted); }
 .unobserved { border-left: 6px solid var(--unknown); background: var(--unknown-bg); padding: .5rem 1rem; border-radius: 4px; }
 .unobserved ul { margin: .25rem 0 0; padding-left: 1.25rem; }
-.chart { overflow-x: auto; }
+/* A narrow screen scrolls the chart, starting at its right end: the latest runs. */
+.chart { overflow-x: auto; direction: rtl; } .chart svg { direction: ltr; }
 .health-chart { max-width: 100%; min-width: 540px; height: auto; color: var(--fg); }
 /* A phone: each table row becomes a block of labelled lines; only the chart scrolls sideways. */
 @media (max-width: 720px) {
