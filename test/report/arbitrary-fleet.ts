@@ -143,18 +143,21 @@ export const arbAgent: fc.Arbitrary<AgentStatus> = fc
   });
 
 /** A status around the given agents, on host W-jarvis. */
-export function statusOf(agents: AgentStatus[], extra: Partial<FleetStatus> = {}): FleetStatus {
+export function statusOf(
+  agents: AgentStatus[],
+  extra: Partial<Pick<FleetStatus, "unmanaged" | "sources">> = {},
+): FleetStatus {
   return {
     apiVersion: "mosaic.fleet/v1",
     kind: "FleetStatus",
     fleet: "mosaic-factory",
     roster: "/home/jarvis/.config/mosaic/fleet/roster.yaml",
     observedAt: "2026-06-20T12:00:00.000Z",
+    tenant_id: "jarvis",
     host: "W-jarvis",
     agents,
-    unmanaged: [],
-    sources: [],
-    ...extra,
+    unmanaged: extra.unmanaged ?? [],
+    sources: extra.sources ?? [],
   };
 }
 
@@ -173,6 +176,8 @@ export const arbFleet: fc.Arbitrary<FleetStatus> = fc
     sources: fc.array(
       fc.record({
         source: fc.constantFrom("tmux", "systemd"),
+        tenant_id: fc.constant("jarvis"),
+        host: fc.constant("W-jarvis"),
         reason: fc.constantFrom<Reason>("TmuxUnavailable", "SystemdUnavailable"),
         message: fc.string({ maxLength: 120 }),
       }),
