@@ -86,5 +86,21 @@ export function tmuxClientEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const clean = { ...env };
   delete clean["TMUX"];
   delete clean["TMUX_PANE"];
-  return clean;
+  return withUtf8Client(clean);
+}
+
+const UTF8 = /utf-?8/i;
+
+/**
+ * A tmux client that does not believe its terminal speaks UTF-8 (cron, `env -i`, LANG=C)
+ * prints `_` for every byte it deems unprintable — our field separator among them — and
+ * every pane would read as missing. tmux decides from LC_ALL, LC_CTYPE and LANG, in that
+ * order: make the one it reads say UTF-8 (the locale need not exist).
+ */
+export function withUtf8Client(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const decisive = env["LC_ALL"] || env["LC_CTYPE"] || env["LANG"] || "";
+  if (UTF8.test(decisive)) return env;
+  const fixed: NodeJS.ProcessEnv = { ...env, LC_CTYPE: "C.UTF-8" };
+  delete fixed["LC_ALL"];
+  return fixed;
 }

@@ -35,7 +35,8 @@ export function ownerEnv(owner: Owner, extra: Record<string, string | undefined>
     USER: owner.name,
     LOGNAME: owner.name,
     PATH: SAFE_PATH,
-    LANG: process.env["LANG"] ?? "C.UTF-8",
+    // A UTF-8 locale: a tmux client without one mangles its own output (tmux-socket.ts).
+    LANG: "C.UTF-8",
   };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
