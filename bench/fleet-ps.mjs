@@ -5,6 +5,9 @@
 // `node -e 0` in the same interleaved run.
 //
 //   node bench/fleet-ps.mjs [SIZES...] [--runs N] [--warmup N] [--no-profile] [--no-phases] [--max-busy 0.1]
+//                           [--baseline DIR]   also time DIR/bin/mosaic (an older build, e.g. a
+//                                              `git worktree` of the previous release, built)
+//                                              in the same interleaved run
 //   e.g. node bench/fleet-ps.mjs 5 100 500 1000           (default sizes; N = 15)
 //
 // Per size it also: checks the JSON (every agent present, pane alive, unit active,
@@ -50,8 +53,11 @@ const option = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
+const BASELINE = argv.includes("--baseline") ? argv[argv.indexOf("--baseline") + 1] : null;
 const optionValues = new Set(
-  ["--runs", "--warmup", "--max-busy"].flatMap((n) => (argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [])),
+  ["--runs", "--warmup", "--max-busy", "--baseline"].flatMap((n) =>
+    argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [],
+  ),
 );
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && !optionValues.has(i)).map(Number);
 if (sizes.length === 0) sizes.push(5, 100, 500, 1000);
@@ -188,6 +194,14 @@ withCleanup(async (track) => {
           {
             "node -e 0": { argv: [process.execPath, "-e", "0"], env },
             "fleet ps -o json": { argv: ps, env },
+            ...(BASELINE
+              ? {
+                  "baseline fleet ps -o json": {
+                    argv: [process.execPath, join(BASELINE, "bin", "mosaic"), ...ps.slice(1)],
+                    env,
+                  },
+                }
+              : {}),
           },
           {
             runs: RUNS,
@@ -374,7 +388,13 @@ withCleanup(async (track) => {
     log(
       `   ${"".padEnd(52)} ${"median".padStart(7)} ${"p10".padStart(7)} ${"p90".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)} ${"cpu".padStart(7)}`,
     );
-    for (const [name, s] of [["node -e 0", floor], ["fleet ps -o json", ps0], ...Object.entries(raw)]) {
+    const base = timing["baseline fleet ps -o json"];
+    for (const [name, s] of [
+      ["node -e 0", floor],
+      ["fleet ps -o json", ps0],
+      ...(base ? [["baseline fleet ps -o json", base]] : []),
+      ...Object.entries(raw),
+    ]) {
       log(
         `   ${name.padEnd(52)} ${ms(s.median).padStart(7)} ${ms(s.p10).padStart(7)} ${ms(s.p90).padStart(7)} ${ms(s.min).padStart(7)} ${ms(s.max).padStart(7)} ${ms(s.cpuMean).padStart(7)}`,
       );
@@ -382,6 +402,10 @@ withCleanup(async (track) => {
     log(
       `   fleet ps − node -e 0 (medians): ${ms(ps0.median - floor.median)} ms; ratio ${(ps0.median / floor.median).toFixed(2)}x`,
     );
+    if (base)
+      log(
+        `   baseline ${BASELINE}: ratio to node -e 0 ${(base.median / floor.median).toFixed(2)}x; this build / baseline ${(ps0.median / base.median).toFixed(2)}x`,
+      );
     log(
       `   compiled-code cache used by the timed runs: ${codeCache.map((e) => `${e.name} (${(e.bytes / 1024).toFixed(0)} KiB)`).join(", ") || "NONE (every run compiled from source)"}`,
     );
