@@ -8,6 +8,7 @@ import {
   lstatSync,
   openSync,
   readSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -102,6 +103,7 @@ export function writeFileAtomic(
   if (refusal) return fail(refusal);
   const before = lstatSync(path, { throwIfNoEntry: false }) ?? null;
 
+  removeDeadTemps(dir, basename(path));
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   let fd: number | undefined;
   try {
@@ -144,6 +146,38 @@ export function writeFileAtomic(
     const code = (error as NodeJS.ErrnoException).code;
     return fail(code === "EOWNER" || code === "ERACE" ? (error as Error).message : errnoWords(error));
   }
+}
+
+/**
+ * Temp files of this writer left by a process that died mid-write (SIGKILL, a crash):
+ * named `.NAME.PID.RANDOM.tmp`, removed once PID no longer runs. Never anything else.
+ */
+function removeDeadTemps(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith(".tmp")) continue;
+    const match = /^(\d+)\.[a-z0-9]+\.tmp$/.exec(entry.slice(prefix.length));
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processRuns(pid)) continue;
+    try {
+      const stat = lstatSync(join(dir, entry));
+      if (stat.isFile() && stat.uid === (process.geteuid?.() ?? stat.uid)) unlinkSync(join(dir, entry));
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+/** Whether a process with this pid exists (by /proc, not by a signal). */
+function processRuns(pid: number): boolean {
+  return lstatSync(`/proc/${pid}`, { throwIfNoEntry: false }) !== undefined;
 }
 
 let umaskCache: number | undefined;

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 // in its own process, and captures what the user sees: exit code, stdout, stderr.
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "mosaic");
+export const BIN = join(ROOT, "bin", "mosaic");
 
 export interface CliResult {
   code: number | null;
