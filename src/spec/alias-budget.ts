@@ -1,10 +1,7 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type Node } from "yaml";
+import { isAlias, visit, type Alias, type Document, type Node } from "yaml";
 
-// The alias-bomb guard: how many nodes the document would expand to once every alias
-// is replaced by what it points at. Counting with memoised anchor sizes costs one walk
-// of the written text, so a billion-laughs document is refused before it is expanded.
-
-export const MAX_EXPANDED_NODES = 100_000;
+// Which node each alias stands for. The expansion bounds (nodes and bytes aliases add)
+// are in roster-limits.ts.
 
 /**
  * Resolve every alias in one walk: yaml's `Alias.resolve(doc)` walks the whole document
@@ -25,35 +22,4 @@ export function aliasResolver(doc: Document): (alias: Alias) => Node | undefined
     },
   });
   return (alias) => targets.get(alias);
-}
-
-/** Nodes after alias expansion, stopping early once past `limit`. */
-export function expandedSize(doc: Document, limit = MAX_EXPANDED_NODES): number {
-  const memo = new Map<unknown, number>();
-  const visiting = new Set<unknown>();
-  const size = (node: unknown): number => {
-    if (node === null || node === undefined) return 1;
-    if (isAlias(node)) {
-      const target = resolve(node) as unknown;
-      return target === undefined ? 1 : size(target);
-    }
-    const known = memo.get(node);
-    if (known !== undefined) return known;
-    if (visiting.has(node)) return limit + 1; // A cycle expands forever.
-    visiting.add(node);
-    let total = 1;
-    if (isMap(node) || isSeq(node)) {
-      for (const item of node.items as unknown[]) {
-        total += isPair(item) ? size(item.key) + size(item.value) : size(item);
-        if (total > limit) break;
-      }
-    } else if (!isScalar(node)) {
-      total = 1;
-    }
-    visiting.delete(node);
-    memo.set(node, total);
-    return total;
-  };
-  const resolve = aliasResolver(doc);
-  return size(doc.contents);
 }

@@ -1,5 +1,5 @@
-import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
-import { expandedSize, MAX_EXPANDED_NODES } from "./alias-budget.js";
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { checkRosterLimits, limitMessage, longLine, type LimitHit } from "./roster-limits.js";
 import { printableMessage, type RosterProblem } from "./problems.js";
 import { readRosterText, type RosterResult } from "./read.js";
 import { resolveFleet, machineFacts, type FleetSpec, type MachineFacts } from "./resolve.js";
@@ -8,11 +8,12 @@ import { runtimeCatalog } from "./runtimes.js";
 import { RosterSchema } from "./schema.js";
 import { problemsFromIssues } from "./schema-issues.js";
 import { locate, positionOf } from "./yaml-position.js";
+import { markForeignValues } from "./yaml-values.js";
 
 // Reads a roster: file → YAML (positions kept) → schema → cross-field rules → the
 // resolved fleet. Every problem is collected; none is thrown.
 
-/** yaml's own per-alias guard; the real bound is MAX_EXPANDED_NODES (alias-budget.ts). */
+/** yaml's own per-alias guard; the real bounds are in roster-limits.ts. */
 const MAX_ALIAS_COUNT = 10_000;
 /** Enough problems to fix a roster; more would bury the first ones. */
 const MAX_PROBLEMS = 50;
@@ -60,16 +61,35 @@ export function parseRoster(file: string, source: string, facts: MachineFacts = 
 function parseRosterText(file: string, source: string, facts: MachineFacts): RosterResult {
   const text = source.startsWith("\uFEFF") ? source.slice(1) : source;
   const lineCounter = new LineCounter();
+  const tooLong = longLine(text);
+  if (tooLong) {
+    lineCounter.addNewLine(0);
+    for (let at = text.indexOf("\n"); at !== -1 && at < tooLong.offset; at = text.indexOf("\n", at + 1))
+      lineCounter.addNewLine(at + 1);
+    return limitProblem(file, tooLong, lineCounter);
+  }
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Duplicate keys are found by checkRosterLimits in one pass: yaml's own check
+    // compares each key with every earlier one, quadratic in a mapping's size.
+    uniqueKeys: false,
     merge: true,
     version: "1.2",
     strict: true,
   });
   const syntax = yamlProblems(file, doc, lineCounter);
   if (syntax.length > 0) return { ok: false, problems: syntax.slice(0, MAX_PROBLEMS) };
+
+  const limits = checkRosterLimits(doc);
+  if (limits.hit) return limitProblem(file, limits.hit, lineCounter);
+  if (limits.duplicates.length > 0) {
+    const problems = limits.duplicates.map(({ node }): RosterProblem => {
+      const { line, col } = positionOf(node, lineCounter);
+      return { code: "DuplicateKey", file, line, col, message: "duplicate key (each key may appear once per mapping)" };
+    });
+    return { ok: false, problems: orderedUnique(problems).slice(0, MAX_PROBLEMS) };
+  }
 
   if (doc.contents === null) {
     return {
@@ -105,23 +125,8 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   });
   if (complexKeys.length > 0) return { ok: false, problems: complexKeys.slice(0, MAX_PROBLEMS) };
 
-  if (expandedSize(doc) > MAX_EXPANDED_NODES) {
-    const first = firstAlias(doc);
-    const { line, col } = first?.range ? lineCounter.linePos(first.range[0]) : { line: 1, col: 1 };
-    return {
-      ok: false,
-      problems: [
-        {
-          code: "YamlSyntax",
-          file,
-          line,
-          col,
-          message: `aliases expand to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?); refused`,
-        },
-      ],
-    };
-  }
-
+  // `!!binary`, `!!timestamp`, `!!set`… are not roster data: the schema refuses them as what they are.
+  markForeignValues(doc);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -180,15 +185,11 @@ function validRuntimes(value: unknown): Record<string, { match: string[] }> {
   return usable;
 }
 
-function firstAlias(doc: Document): Alias | undefined {
-  let found: Alias | undefined;
-  visit(doc, {
-    Alias(_key, node) {
-      found = node;
-      return visit.BREAK;
-    },
-  });
-  return found;
+/** One problem naming the limit a roster hit, at the node or line that hit it. */
+function limitProblem(file: string, hit: LimitHit, lineCounter: LineCounter): RosterResult {
+  const { line, col } =
+    hit.limit === "line-length" ? lineCounter.linePos(hit.offset) : positionOf(hit.node, lineCounter);
+  return { ok: false, problems: [{ code: "LimitExceeded", file, line, col, message: limitMessage(hit) }] };
 }
 
 /** Read, parse and validate a roster file. */

@@ -6,6 +6,7 @@ import { safeText } from "../terminal-text.js";
 type ProblemCode =
   | "FileUnreadable"
   | "FileTooLarge"
+  | "LimitExceeded"
   | "YamlSyntax"
   | "DuplicateKey"
   | "NotSingleDocument"

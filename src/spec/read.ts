@@ -5,7 +5,7 @@ import type { FleetSpec } from "./resolve.js";
 // Reading the roster file, apart from parsing it: cheap, no YAML or schema code, so the
 // roster cache can check a file without loading the parser.
 
-const MAX_ROSTER_BYTES = 1024 * 1024;
+export const MAX_ROSTER_BYTES = 512 * 1024;
 
 export type RosterResult = { ok: true; fleet: FleetSpec } | { ok: false; problems: RosterProblem[] };
 

@@ -1,9 +1,10 @@
 import { closest, distance } from "fastest-levenshtein";
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { isScalar, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import type { RosterProblem } from "./problems.js";
 import { KNOWN_KEYS } from "./schema.js";
 import { locate, positionOf, sourceText, type PathSegment } from "./yaml-position.js";
+import { describeValue, foreignValue } from "./yaml-values.js";
 
 // Turns zod issues into positioned, operator-worded problems.
 
@@ -27,21 +28,6 @@ function knownKeysFor(path: readonly PathSegment[]): readonly string[] {
   if (first === "runtimes" && path.length === 2) return KNOWN_KEYS.runtime;
   if (path[path.length - 1] === "heartbeat" || third === "heartbeat") return KNOWN_KEYS.heartbeat;
   return [];
-}
-
-function describeNode(node: Node | null, text: string): string {
-  if (node === null) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
-    const written = sourceText(node, text) ?? "";
-    const value = node.value;
-    if (value === null) return `null (written ${JSON.stringify(written || "")})`;
-    if (typeof value === "number") return `the number ${written}`;
-    if (typeof value === "boolean") return `the boolean ${written}`;
-    return `the string ${JSON.stringify(value)}`;
-  }
-  return "an unsupported value";
 }
 
 /** Pick the union branch that speaks to the value the operator wrote. */
@@ -96,13 +82,28 @@ export function problemsFromIssues(
       const expected = raw.expected === "int" ? "whole number" : raw.expected;
       at(
         found.node,
-        `${label} must be ${article(expected)} ${expected}, not ${describeNode(found.node, text)}${quoteHint(found.node, expected)}`,
+        `${label} must be ${article(expected)} ${expected}, not ${describeValue(found.node, text)}${quoteHint(found.node, expected)}`,
       );
       continue;
     }
 
+    const expectedTypes = unionTypes(raw);
+    if (expectedTypes !== null && raw.message === "Invalid input") {
+      // `heartbeat: 7`: a union of types none of which matched: say which types it takes.
+      const words = expectedTypes.map((t) => `${article(t)} ${t}`);
+      const either = words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}` : words[0];
+      at(found.node, `${label} must be ${either}, not ${describeValue(found.node, text)}`);
+      continue;
+    }
+
     const message = raw.message.replace(/^Invalid input: /, "");
-    const written = isScalar(found.node) ? ` (got ${sourceText(found.node, text) ?? "?"})` : "";
+    // What was written: the text of a plain scalar, else what the value is.
+    const written =
+      isScalar(found.node) && foreignValue(found.node) === null
+        ? ` (got ${sourceText(found.node, text) ?? "?"})`
+        : found.node
+          ? ` (got ${describeValue(found.node, text)})`
+          : "";
     at(found.node, `${label}: ${message}${written}`);
   }
   return problems;
@@ -117,7 +118,20 @@ function article(word: string): string {
   return /^[aeiou]/i.test(word) ? "an" : "a";
 }
 
+/** The types a union takes when every branch failed on the value's type alone, else null. */
+function unionTypes(issue: Issue): string[] | null {
+  if (issue.code !== "invalid_union" || !("errors" in issue) || issue.errors.length === 0) return null;
+  const types: string[] = [];
+  for (const branch of issue.errors as Issue[][]) {
+    const [first] = branch;
+    if (branch.length !== 1 || first?.code !== "invalid_type" || first.path.length !== 0) return null;
+    const word = first.expected === "object" ? "mapping" : first.expected === "int" ? "whole number" : first.expected;
+    if (!types.includes(word)) types.push(word);
+  }
+  return types;
+}
+
 function quoteHint(node: Node | null, expected: string): string {
-  if (expected !== "string" || !isScalar(node) || node.value === undefined) return "";
+  if (expected !== "string" || !isScalar(node) || node.value === undefined || foreignValue(node) !== null) return "";
   return "; quote it to make it a string";
 }
