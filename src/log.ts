@@ -1,3 +1,5 @@
+import { writeSync } from "node:fs";
+import { jsonSafe } from "./terminal-text.js";
 import type { Logger } from "pino";
 
 // Diagnostics as pino JSON lines on stderr, never on stdout. pino costs ~20 ms to
@@ -34,7 +36,9 @@ async function createLogger(level: Level): Promise<Logger> {
   const module = await import("pino");
   // CommonJS through the bundle: the function is the default export.
   const pino = (module.default ?? module.pino) as typeof module.pino;
-  return pino({ level, base: { pid: process.pid }, name: "mosaic" }, pino.destination({ fd: 2, sync: true }));
+  // pino's JSON leaves C1 controls and bidi marks raw; stderr is a terminal boundary too.
+  const destination = { write: (line: string) => void writeSync(2, jsonSafe(line)) };
+  return pino({ level, base: { pid: process.pid }, name: "mosaic" }, destination);
 }
 
 /** Record a diagnostic; cheap when its level is below the threshold. */

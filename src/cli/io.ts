@@ -1,4 +1,5 @@
 import { isatty } from "node:tty";
+import { terminalSafe } from "../terminal-text.js";
 
 // What a command may touch of the outside world, passed in so tests can capture it.
 
@@ -15,6 +16,20 @@ export interface Io {
   stdoutColumns?: () => number | undefined;
   /** Call `listener` whenever the terminal is resized; returns how to stop. */
   onResize?: (listener: () => void) => () => void;
+}
+
+/**
+ * The output boundary: every byte a command prints passes terminalSafe, so text from a
+ * user, roster, file name, variable, tenant or tmux server cannot reach the terminal
+ * raw on any path (results, errors, commander's messages, help). mosaic's own colour
+ * and redraw sequences pass only to a terminal; stderr gets none.
+ */
+export function safeIo(io: Io): Io {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(terminalSafe(text, io.stdoutIsTTY)),
+    stderr: (text) => io.stderr(terminalSafe(text)),
+  };
 }
 
 /** The real process's io. */

@@ -2,7 +2,8 @@ import { Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/run.js";
 import type { BootOptions } from "./boot.js";
-import { processIo, type Io } from "./io.js";
+import { processIo, safeIo, type Io } from "./io.js";
+import { terminalSafe } from "../terminal-text.js";
 
 // The CLI only wires the pipeline: it parses argv, then lazily loads the one command
 // that runs, so `mosaic --help` and `fleet ps` never pay for report or watch code.
@@ -27,7 +28,7 @@ function withOutput(command: Command, formats: readonly string[]): Command {
 }
 
 /** Build the command tree; `exitCode` receives the finished command's code. */
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("mosaic")
     .description("The truth about a fleet of AI coding agents: systemd + tmux + process tree + heartbeats.")
     .version(VERSION, "--version", "print the version")
@@ -158,7 +159,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** Run the CLI; resolves to the process exit code. Never throws for user errors. */
 export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
   try {
-    return await runCommand(argv, io);
+    return await runCommand(argv, safeIo(io));
   } finally {
     if (hasLog) await (await import("../log.js")).flushLog();
   }
@@ -206,8 +207,9 @@ export async function main(boot: BootOptions = { codeCache: "off" }): Promise<vo
   } catch (error) {
     // A bug, not a user error: say so in one line; the stack only when asked for.
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`mosaic: internal error: ${message}\n`);
-    if (process.env["MOSAIC_LOG_LEVEL"] === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(terminalSafe(`mosaic: internal error: ${message}\n`));
+    if (process.env["MOSAIC_LOG_LEVEL"] === "debug" && error instanceof Error)
+      process.stderr.write(terminalSafe(`${error.stack}\n`));
     process.exitCode = 70;
   }
   await exitWhenFlushed(boot.saveCodeCache);

@@ -1,4 +1,5 @@
 import type { FleetDiffDocument, FleetStatus } from "../diff/types.js";
+import { jsonSafe } from "../terminal-text.js";
 
 /** The documents the machine formats print: `fleet ps`'s status and `fleet diff`'s. */
 export type MachineDocument = FleetStatus | FleetDiffDocument;
@@ -8,7 +9,8 @@ export type MachineDocument = FleetStatus | FleetDiffDocument;
 
 /** `-o json` (docs/json.md: FleetStatus, FleetDiff). */
 export function renderJson(status: MachineDocument): string {
-  return `${JSON.stringify(status, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(status, null, 2))}
+`;
 }
 
 /** `-o yaml`. */

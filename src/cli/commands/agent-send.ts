@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { jsonSafe } from "../../terminal-text.js";
 import { messageProblem } from "../../agent/message.js";
 import { sendMessage } from "../../agent/send.js";
 import { parseDuration } from "../../spec/duration.js";
@@ -40,18 +41,20 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const json = options["json"] === true || options["output"] === "json";
   if (json) {
     io.stdout(
-      `${JSON.stringify(
-        {
-          agent: target.agent.name,
-          tenant_id: target.agent.tenant,
-          host: target.agent.host,
-          delivered,
-          verified,
-          evidence: outcome.kind === "delivered" ? outcome.evidence : { refused: outcome.message },
-          message: outcome.message,
-        },
-        null,
-        2,
+      `${jsonSafe(
+        JSON.stringify(
+          {
+            agent: target.agent.name,
+            tenant_id: target.agent.tenant,
+            host: target.agent.host,
+            delivered,
+            verified,
+            evidence: outcome.kind === "delivered" ? outcome.evidence : { refused: outcome.message },
+            message: outcome.message,
+          },
+          null,
+          2,
+        ),
       )}\n`,
     );
   } else if (outcome.kind === "delivered" && outcome.verified !== false) {
