@@ -1,3 +1,4 @@
+import { takeTerminal } from "../cli/terminal-session.js";
 import { tmux, type PaneClient } from "./pane.js";
 
 // `agent watch`: a read-only view drawn from `capture-pane`, with no tmux client at all.
@@ -55,15 +56,15 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
   const onResize = () => {
     last = "";
   };
-  const leave = () => leaving?.(0);
-  io.input.setRawMode?.(true);
+  // The notice goes on the normal screen too, so it is still there after leaving.
+  io.output.write(`${notice(options)}\r\n`);
+  // Raw input, alternate screen, hidden cursor — all given back on every way out,
+  // Ctrl-C / SIGINT, SIGTERM and SIGHUP included (exit 0).
+  const terminal = takeTerminal({ output: io.output, input: io.input, alternateScreen: true, hideCursor: true });
+  void terminal.signalled.then(() => leaving?.(0));
   io.input.resume();
   io.input.on("data", onKey);
   io.output.on("resize", onResize);
-  process.once("SIGHUP", leave);
-  process.once("SIGTERM", leave);
-  // The notice goes on the normal screen too, so it is still there after leaving.
-  io.output.write(`${notice(options)}\r\n${ESC}[?1049h${ESC}[?25l`);
 
   const draw = async (): Promise<number | null> => {
     const result = await tmux(client, [
@@ -96,20 +97,21 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
     return null;
   };
 
-  let code: number | null = null;
   const timer = setInterval(() => {
-    void draw().then((result) => {
-      if (result !== null) leaving?.(result);
-    });
+    void draw().then(
+      (result) => {
+        if (result !== null) leaving?.(result);
+      },
+      () => leaving?.(3),
+    );
   }, intervalMs);
-  code = (await draw()) ?? (await done);
-  clearInterval(timer);
-  io.input.off("data", onKey);
-  io.output.off("resize", onResize);
-  process.off("SIGHUP", leave);
-  process.off("SIGTERM", leave);
-  io.input.setRawMode?.(false);
-  io.input.pause();
-  io.output.write(`${ESC}[?25h${ESC}[?1049l`);
-  return code;
+  try {
+    return (await draw()) ?? (await done);
+  } finally {
+    clearInterval(timer);
+    io.input.off("data", onKey);
+    io.output.off("resize", onResize);
+    io.input.pause();
+    terminal.restore();
+  }
 }

@@ -1,4 +1,5 @@
 import type { FleetStatus } from "../../diff/types.js";
+import { jsonSafe } from "../../terminal-text.js";
 import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
@@ -7,6 +8,7 @@ import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import { takeTerminal, type TerminalSession } from "../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
 
 /** `--probe [--probe-timeout DUR]` → milliseconds to wait for echoes, or undefined. */
@@ -21,11 +23,11 @@ function probeTimeout(options: Record<string, unknown>): number | undefined {
 
 /** `mosaic fleet ps [--fix-plan]`: one row per roster agent; exit 0 once rendered. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+  if (options["watch"] === true) return watch(options, io);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const withPlan = options["fixPlan"] === true;
   const format = outputFormat(options);
-  if (options["watch"] === true) return watch(options, io, fleet, ctx, withPlan, format);
   const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
   if (format === "json") io.stdout(renderJson(status));
   else if (format === "yaml") io.stdout(await renderYaml(status));
@@ -40,13 +42,35 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
 }
 
 /** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
-async function watch(
+async function watch(options: Record<string, unknown>, io: Io): Promise<number> {
+  const withPlan = options["fixPlan"] === true;
+  const format = outputFormat(options);
+  const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
+  // Signals first, before the roster is even read: Ctrl-C, SIGTERM or SIGHUP at any
+  // moment ends the watch with exit 0 and the cursor shown again (docs/commands.md).
+  const terminal = takeTerminal({
+    output: { write: io.stdout, ...(inPlace ? { fd: 1 } : {}) },
+    hideCursor: inPlace,
+  });
+  try {
+    const fleet = await loadFleetOrExit(options, io);
+    const ctx = observeContext(options, io);
+    return await watchUntilSignalled(options, io, fleet, ctx, withPlan, format, inPlace, terminal);
+  } finally {
+    terminal.restore();
+    if (inPlace) io.stdout("\n");
+  }
+}
+
+async function watchUntilSignalled(
   options: Record<string, unknown>,
   io: Io,
   fleet: FleetSpec,
   ctx: ObserveContext,
   withPlan: boolean,
   format: string,
+  inPlace: boolean,
+  terminal: TerminalSession,
 ): Promise<number> {
   const [{ watchFleet }, { renderTable }, { paintCell, textCell, truncateCell }] = await Promise.all([
     import("../watch-loop.js"),
@@ -54,15 +78,13 @@ async function watch(
     import("../../report/cells.js"),
   ]);
   const paint = paintFor(options, io);
-  const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
   const raw = (options["interval"] as string | undefined) ?? "1s";
   const seconds = parseDuration(raw);
   if (seconds === null) throw new UserError(`invalid --interval "${raw}": a duration such as 1s or 500ms`);
-  if (inPlace) io.stdout("\u001b[?25l"); // hide the cursor while redrawing
   let shown: { status: FleetStatus; why: string } | null = null;
   const draw = async (status: FleetStatus, why: string) => {
     shown = { status, why };
-    if (format === "json") return io.stdout(`${JSON.stringify(status)}\n`);
+    if (format === "json") return io.stdout(`${jsonSafe(JSON.stringify(status))}\n`);
     if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
     // On a terminal the table, and the line above it, fit its width as it is now.
     const layout = tableLayout(format, io);
@@ -81,10 +103,16 @@ async function watch(
       })
     : undefined;
   try {
-    await watchFleet({ fleet, ctx, withPlan, floorMs: seconds * 1000, render: draw });
+    await watchFleet({
+      fleet,
+      ctx,
+      withPlan,
+      floorMs: seconds * 1000,
+      render: draw,
+      until: terminal.signalled.then(() => undefined),
+    });
   } finally {
     stopResize?.();
-    if (inPlace) io.stdout("\u001b[?25h\n");
   }
   return EXIT_OK;
 }
