@@ -311,9 +311,8 @@ describe("probes", () => {
     expect(readProbe(p("dir"))).toBeNull();
     const fifo = spawnSync("mkfifo", [p("fifo")]);
     if (fifo.status === 0) {
-      const started = Date.now();
-      expect(readProbe(p("fifo"))).toBeNull(); // must not block waiting for a writer
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Must not block waiting for a writer: returning at all is the proof (a block hangs the test).
+      expect(readProbe(p("fifo"))).toBeNull();
     }
   });
 

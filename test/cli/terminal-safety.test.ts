@@ -103,7 +103,10 @@ function mosaicVariables(): string[] {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith(".ts"))
-        for (const match of readFileSync(path, "utf8").matchAll(/MOSAIC_[A-Z_]+/g)) found.add(match[0]);
+        for (const match of readFileSync(path, "utf8").matchAll(
+          /(?<![A-Za-z_])MOSAIC_[A-Z]+(?:_[A-Z]+)*(?![A-Za-z_])/g,
+        ))
+          found.add(match[0]);
     }
   };
   walk(join(ROOT, "src"));

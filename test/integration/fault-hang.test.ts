@@ -40,10 +40,13 @@ import {
 } from "./fleet-support.js";
 
 const FAULT = join(ROOT, "test", "fixtures", "fault");
-/** The CLI is killed after this long, so an unbounded hang fails an assertion instead of the test timing out. */
-const KILL_AFTER_MS = 8_000;
-/** MOSAIC_TIMEOUT_MS=500: everything, process start and rendering included, well within this. */
-const BOUND_MS = 5_000;
+/**
+ * The CLI is killed after this long, so an unbounded hang fails an assertion instead of
+ * the test timing out. The fake tool hangs for 600 s, so a run that ends by itself
+ * (not killed) while the tool still hangs was bounded by MOSAIC_TIMEOUT_MS=500 — a
+ * fact about the code, not about how loaded the machine is (no wall-clock bound).
+ */
+const KILL_AFTER_MS = 60_000;
 
 let tmux: TmuxServer;
 let s: Scratch;
@@ -72,12 +75,12 @@ beforeAll(async () => {
   });
 });
 
-/** Kill what the fixture started (recorded pids that are still its `sleep 30`), nothing else. */
+/** Kill what the fixture started (recorded pids that are still its `sleep 600`), nothing else. */
 function reapFixtures(): void {
   if (!existsSync(pidsFile)) return;
   for (const pid of readFileSync(pidsFile, "utf8").split(/\s+/).filter(Boolean).map(Number)) {
     const argv = argvOf(pid);
-    if (pidAlive(pid) && argv[0] === "sleep" && argv[1] === "30") {
+    if (pidAlive(pid) && argv[0] === "sleep" && argv[1] === "600") {
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -104,6 +107,13 @@ function pathWithHanging(tool: "tmux" | "systemctl"): string {
   chmodSync(join(FAULT, "hang-detached"), 0o755);
   symlinkSync(join(FAULT, "hang-detached"), join(dir, tool));
   return `${dir}:${process.env["PATH"] ?? "/usr/bin:/bin"}`;
+}
+
+/** fleet ps has returned, and the fake tool's detached child still hangs: mosaic did not wait for it. */
+function expectReturnedWhileHanging(): void {
+  const pids = readFileSync(pidsFile, "utf8").split(/\s+/).filter(Boolean).map(Number);
+  const hanging = pids.filter((pid) => pidAlive(pid) && argvOf(pid)[1] === "600");
+  expect(hanging.length, "the fake tool's hang ended before fleet ps did").toBeGreaterThan(0);
 }
 
 function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -136,7 +146,7 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
       expect(readFileSync(pidsFile, "utf8").trim(), "the fake tmux was not called").not.toBe("");
       expect(run.timedOut, `fleet ps still running after ${KILL_AFTER_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.ms, `fleet ps took ${run.ms} ms with MOSAIC_TIMEOUT_MS=500`).toBeLessThan(BOUND_MS);
+      expectReturnedWhileHanging();
       const status = JSON.parse(run.stdout) as FleetStatus;
       for (const agent of status.agents) {
         if (hangs) {
@@ -157,7 +167,7 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
         status: "False",
         reason: "HeartbeatFresh",
       });
-    }, 30_000);
+    }, 90_000);
 
     it(`a systemctl that ${shape}: fleet ps exits 0 within seconds, no active unit claimed${hangs ? " (SystemdTimeout Unknown)" : ""}, tmux columns still filled`, async () => {
       const run = await mosaic(
@@ -168,7 +178,7 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
       expect(readFileSync(pidsFile, "utf8").trim(), "the fake systemctl was not called").not.toBe("");
       expect(run.timedOut, `fleet ps still running after ${KILL_AFTER_MS} ms with MOSAIC_TIMEOUT_MS=500`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.ms, `fleet ps took ${run.ms} ms with MOSAIC_TIMEOUT_MS=500`).toBeLessThan(BOUND_MS);
+      expectReturnedWhileHanging();
       const status = JSON.parse(run.stdout) as FleetStatus;
       for (const agent of status.agents) {
         if (hangs) {
@@ -189,19 +199,19 @@ describe("a tool whose child leaves its process group and holds stdout open", ()
         expect(agent.pane).toMatchObject({ state: "alive", pid: await tmux.panePid(agent.name) });
         expect(conditionOf(agent, "PaneDead")).toMatchObject({ status: "False" });
       }
-    }, 30_000);
+    }, 90_000);
   }
 
   it("the table view is bounded too, and still shows the pane columns (systemctl exits at once, its setsid child holding stdout)", async () => {
     const run = await mosaic(["fleet", "ps", "-f", file], env({ PATH: pathWithHanging("systemctl") }), KILL_AFTER_MS);
     expect(run.timedOut).toBe(false);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.ms, `fleet ps took ${run.ms} ms with MOSAIC_TIMEOUT_MS=500`).toBeLessThan(BOUND_MS);
+    expectReturnedWhileHanging();
     const rows = parseTable(run.stdout).rows;
     expect(rows.map((r) => [r["NAME"], r["PANE"]])).toEqual([
       ["hang-a", "alive"],
       ["hang-b", "alive"],
     ]);
     for (const row of rows) expect(row["UNIT"], row["NAME"]).not.toMatch(/^active\//);
-  }, 30_000);
+  }, 90_000);
 });

@@ -33,7 +33,10 @@ function killAll(): void {
 afterEach(killAll);
 afterAll(killAll);
 
-async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+// A deadline for a condition, generous: on a loaded machine (load average 30 on two
+// cores) starting 300 processes takes tens of seconds. The sleeps outlive any wait
+// (600 s); afterEach kills them.
+async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -123,7 +126,8 @@ describe("observeProcessTrees on a fake procfs", () => {
 
 describe("observeProcessTrees on real processes", () => {
   it("gives the shell root and its two sleep children, and null for a dead pid", async () => {
-    const sh = start("sh", ["-c", "sleep 30 & sleep 30 & wait"]).pid as number;
+    const spawnedAt = Date.now();
+    const sh = start("sh", ["-c", "sleep 600 & sleep 600 & wait"]).pid as number;
     const dead = await deadPid();
     await until(() => treeWithChildren(sh, 2), "two sleeps under sh");
 
@@ -133,15 +137,17 @@ describe("observeProcessTrees on real processes", () => {
     const tree = trees.get(sh);
     expect(tree?.root.pid).toBe(sh);
     expect(tree?.root.ppid).toBe(process.pid);
-    expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 30 & sleep 30 & wait"]);
+    expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 600 & sleep 600 & wait"]);
     expect(tree?.processes[0]).toBe(tree?.root);
     const sleeps = tree?.processes.slice(1) ?? [];
     expect(sleeps).toHaveLength(2);
     for (const sleep of sleeps) {
-      expect(sleep).toMatchObject({ ppid: sh, comm: "sleep", argv: ["sleep", "30"] });
-      expect(Math.abs(sleep.startedAtMs - Date.now())).toBeLessThan(5_000);
+      expect(sleep).toMatchObject({ ppid: sh, comm: "sleep", argv: ["sleep", "600"] });
+      // Started after we spawned the shell and before we looked (1 s for clock-tick rounding).
+      expect(sleep.startedAtMs).toBeGreaterThanOrEqual(spawnedAt - 1_000);
+      expect(sleep.startedAtMs).toBeLessThanOrEqual(Date.now() + 1_000);
     }
-  });
+  }, 120_000);
 
   it("shows a python agent's script as argv[1]", async () => {
     let python: string;
@@ -153,7 +159,7 @@ describe("observeProcessTrees on real processes", () => {
     }
     const dir = mkdtempSync(join(tmpdir(), "proc-test-"));
     const script = join(dir, "dogfood-agent.py");
-    writeFileSync(script, "import time\ntime.sleep(30)\n");
+    writeFileSync(script, "import time\ntime.sleep(600)\n");
     try {
       const sh = start("sh", ["-c", '"$@" & wait', "sh", python, script]).pid as number;
       const tree = await until(() => treeWithChildren(sh, 1), "python under sh");
@@ -166,7 +172,7 @@ describe("observeProcessTrees on real processes", () => {
   });
 
   it("reads 200 sleeps under 100 roots completely in one scan", async () => {
-    const roots = Array.from({ length: 100 }, () => start("sh", ["-c", "sleep 30 & sleep 30 & wait"]).pid as number);
+    const roots = Array.from({ length: 100 }, () => start("sh", ["-c", "sleep 600 & sleep 600 & wait"]).pid as number);
     await until(() => roots.every((pid) => treeWithChildren(pid, 2)), "200 sleeps");
 
     const hostProcesses = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).length;
@@ -182,16 +188,16 @@ describe("observeProcessTrees on real processes", () => {
     expect(trees.size).toBe(100);
     for (const root of roots) {
       const tree = trees.get(root);
-      expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 30 & sleep 30 & wait"]);
+      expect(tree?.root.argv).toEqual(["sh", "-c", "sleep 600 & sleep 600 & wait"]);
       expect(tree?.processes.slice(1).map((p) => [p.ppid, p.argv])).toEqual([
-        [root, ["sleep", "30"]],
-        [root, ["sleep", "30"]],
+        [root, ["sleep", "600"]],
+        [root, ["sleep", "600"]],
       ]);
     }
     // One stat per host process plus one cmdline per tree process; a scan per root
     // would be ~100× the host count.
     expect(files).toBeLessThan(3 * hostProcesses + 300);
-  });
+  }, 180_000);
 });
 
 describe("readProcess and processAlive", () => {

@@ -305,7 +305,7 @@ describe("resource exhaustion", () => {
     const { result, file } = validate(rows.join("\n"), { nodeFlags: ["--max-old-space-size=96"], timeoutMs: 20_000 });
     expect(expectNoCrash(result), result.stderr).toEqual([]);
     expect(result.code, result.stderr).toBe(2);
-    expect(result.ms).toBeLessThan(5_000);
+    expect(result.signal, "hang guard: killed at the CLI timeout").toBeNull();
     expect(problemLines(result.stderr, file).length).toBeGreaterThanOrEqual(1);
     expect(strayStderrLines(result.stderr, file)).toEqual([]);
   });
@@ -328,7 +328,7 @@ describe("resource exhaustion", () => {
     const { result } = validate(rows.join("\n"), { nodeFlags: ["--max-old-space-size=96"] });
     expect(expectNoCrash(result), result.stderr).toEqual([]);
     expect(result.code).toBe(2);
-    expect(result.ms).toBeLessThan(5_000);
+    expect(result.signal, "hang guard: killed at the CLI timeout").toBeNull();
   });
 
   it("the alias-bomb guard does not refuse a plain roster that reuses one small anchor 101 times", () => {
@@ -348,7 +348,7 @@ describe("resource exhaustion", () => {
     const { result, file } = validate(text, { nodeFlags: ["--max-old-space-size=512"], timeoutMs: 20_000 });
     expect(expectNoCrash(result), `${result.ms} ms\n${result.stderr.slice(0, 500)}`).toEqual([]);
     expect(result.code).toBe(2);
-    expect(result.ms, "validate took too long").toBeLessThan(5_000);
+    expect(result.signal, "hang guard: killed at the CLI timeout").toBeNull();
     expect(problemLines(result.stderr, file).length).toBeGreaterThan(0);
   });
 
@@ -356,7 +356,7 @@ describe("resource exhaustion", () => {
     const { result, file } = validate(`version: 1\nagents: ${"[".repeat(10_000)}\n`);
     expect(expectNoCrash(result), result.stderr).toEqual([]);
     expect(result.code).toBe(2);
-    expect(result.ms).toBeLessThan(5_000);
+    expect(result.signal, "hang guard: killed at the CLI timeout").toBeNull();
     const found = problemLines(result.stderr, file);
     expect(found.length).toBeGreaterThanOrEqual(1);
     expect(found.every((p) => p.line === 2)).toBe(true);
@@ -367,7 +367,7 @@ describe("resource exhaustion", () => {
     const { result, file } = validate(`version: 1\nagents: ${"{a: ".repeat(20_000)}\n`);
     expect(expectNoCrash(result), result.stderr).toEqual([]);
     expect(result.code).toBe(2);
-    expect(result.ms).toBeLessThan(5_000);
+    expect(result.signal, "hang guard: killed at the CLI timeout").toBeNull();
     expect(problemLines(result.stderr, file).length).toBeGreaterThanOrEqual(1);
     expect(strayStderrLines(result.stderr, file)).toEqual([]);
   });
