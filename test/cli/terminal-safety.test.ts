@@ -78,9 +78,9 @@ function leaves(command: Command, path: string[] = []): Leaf[] {
   return command.commands.flatMap((sub) => leaves(sub, [...path, sub.name()]));
 }
 
-/** Valid positional arguments, so the option under test is what gets echoed. */
+/** Valid positional arguments (optional ones too), so the option under test is what gets echoed. */
 function validArgs(command: Command): string[] {
-  return command.registeredArguments.filter((a) => a.required).map((a) => (a.name() === "message" ? "hello" : "a"));
+  return command.registeredArguments.map((a) => (a.name() === "message" ? "hello" : "a"));
 }
 
 /**
@@ -124,6 +124,8 @@ beforeAll(() => {
   // And a roster whose file name is the payload.
   writeFileSync(join(scratch.dir, `${PAYLOAD}.yaml`), `version: 1\nagents: []\n`);
   baseEnv = cleanEnv(scratch.dir, {
+    TMUX: undefined,
+    TMUX_PANE: undefined,
     NO_COLOR: "1",
     TERM: "dumb",
     TMPDIR: scratch.dir,
