@@ -9,8 +9,7 @@ export type MachineDocument = FleetStatus | FleetDiffDocument;
 
 /** `-o json` (docs/json.md: FleetStatus, FleetDiff). */
 export function renderJson(status: MachineDocument): string {
-  return `${jsonSafe(JSON.stringify(status, null, 2))}
-`;
+  return `${jsonSafe(JSON.stringify(status, null, 2))}\n`;
 }
 
 /** `-o yaml`. */
