@@ -13,7 +13,9 @@ import { join } from "node:path";
 import type { Command, Option } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
-import { BIN, cleanEnv, ROOT, scratchDir } from "./run-cli.js";
+import { cleanEnv, ROOT, scratchDir } from "./run-cli.js";
+
+const BIN = join(ROOT, "bin", "mosaic");
 
 /** ESC + CSI, BEL, CR, backspace, C1 CSI and NEL, a bidi override and isolate. */
 const PAYLOAD = "\u001b[31mP\u0007\r\b\u009b2J\u0085\u202eQ\u2066";
