@@ -1,6 +1,8 @@
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { checkTmuxSocket } from "../observe/tmux-socket.js";
 import { isLocal, type ObserveContext } from "../observe/index.js";
+import { didYouMean } from "../spec/suggest.js";
+import { safeText } from "../terminal-text.js";
 import { EXIT_PANE_GONE, EXIT_USAGE, UserError } from "./exit-codes.js";
 
 // Resolving `agent … NAME` to exactly one roster agent and its socket: exact names only
@@ -19,7 +21,9 @@ export function resolveAgentTarget(fleet: FleetSpec, name: string | undefined, c
   const matches = fleet.agents.filter((a) => a.name === name);
   const agent = matches.find((a) => isLocal(a, ctx)) ?? matches[0];
   if (!agent) {
-    throw new UserError(`no such agent "${name}" in ${fleet.file} (names must match exactly)`, EXIT_USAGE);
+    const hint = didYouMean(name, [...new Set(fleet.agents.map((a) => a.name))]);
+    const near = hint !== undefined ? `; did you mean "${hint}"?` : " (names must match exactly)";
+    throw new UserError(`no such agent "${safeText(name)}" in ${safeText(fleet.file)}${near}`, EXIT_USAGE);
   }
   if (agent.host !== ctx.hostname) {
     throw new UserError(`agent "${name}" runs on host ${agent.host}, not on this host (${ctx.hostname})`, EXIT_USAGE);

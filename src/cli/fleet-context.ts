@@ -3,8 +3,9 @@ import { cacheDir } from "../cache/private-file.js";
 import { loadRosterCached } from "../spec/cache.js";
 import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
-import { isLocal, observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
+import { observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
+import { processAlive } from "../observe/proc.js";
 import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
 import { colorEnabled, painter, type Paint } from "../report/style.js";
@@ -69,18 +70,32 @@ export async function fleetStatus(
   withPlan: boolean,
   probeTimeoutMs?: number,
 ): Promise<FleetStatus> {
-  let probes: Map<string, { rttMs: number | null }> | undefined;
-  if (probeTimeoutMs !== undefined) {
-    const { probeHeartbeats } = await import("../observe/probe.js");
-    const names = fleet.agents.filter((a) => a.heartbeat.expected && isLocal(a, ctx)).map((a) => a.name);
-    probes = await probeHeartbeats(ctx.runDir, names, { timeoutMs: probeTimeoutMs, uid: ctx.uid });
-  }
   const observation = await observeFleet(fleet, ctx);
-  const status = buildFleetStatus(fleet, observation, {
-    nowMs: observation.observedAtMs,
-    ...(probes !== undefined ? { probes } : {}),
-    ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
-  });
+  const build = (probes?: Map<string, { rttMs: number | null }>) =>
+    buildFleetStatus(fleet, observation, {
+      nowMs: observation.observedAtMs,
+      ...(probes !== undefined ? { probes } : {}),
+      ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
+    });
+  let status = build();
+  if (probeTimeoutMs !== undefined) {
+    // Probe after observing, and only responders that can answer: a missing or dead pane,
+    // or a heartbeat whose writer is gone, is unanswered at once instead of after the timeout.
+    const { probeHeartbeats } = await import("../observe/probe.js");
+    const expected = status.agents.filter(
+      (a) => a.heartbeat.expected && a.host === ctx.hostname && a.tenant_id === ctx.user,
+    );
+    const answerable = expected.filter(
+      (a) => a.pane.state === "alive" && a.heartbeat.pid !== null && processAlive(a.heartbeat.pid),
+    );
+    const probes = await probeHeartbeats(
+      ctx.runDir,
+      answerable.map((a) => a.name),
+      { timeoutMs: probeTimeoutMs, uid: ctx.uid },
+    );
+    for (const agent of expected) if (!probes.has(agent.name)) probes.set(agent.name, { nonce: "", rttMs: null });
+    status = build(probes);
+  }
   return withPlan ? { ...status, fixPlan: fixPlan(status) } : status;
 }
 

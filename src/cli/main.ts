@@ -1,7 +1,8 @@
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/run.js";
 import type { BootOptions } from "./boot.js";
+import { addTeachingHelp } from "./help.js";
 import { processIo, safeIo, type Io } from "./io.js";
 import { terminalSafe } from "../terminal-text.js";
 
@@ -55,9 +56,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const fleet = program.command("fleet").description("observe and check the whole fleet against its roster");
   fleet.exitOverride();
 
-  withRoster(
-    fleet.command("validate").description("lint the roster only (no observation); exit 0 valid, 2 invalid"),
-  ).action(lazy(() => import("./commands/fleet-validate.js")));
+  withRoster(fleet.command("validate").description("lint the roster only (no observation); exit 0 valid, 2 invalid"))
+    .addOption(
+      new Option("-o, --output <format>", "output format (json: the problems as data)").choices(["text", "json"]),
+    )
+    .option("--json", "same as -o json")
+    .action(lazy(() => import("./commands/fleet-validate.js")));
 
   withOutput(
     withRoster(
@@ -69,9 +73,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   )
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
     .option("--probe", "probe each agent's heartbeat responder and show the round trip")
-    .option("--probe-timeout <dur>", "how long to wait for probe echoes", "2s")
+    .option("--probe-timeout <dur>", "with --probe: how long to wait for echoes (default: 2s)")
     .option("-w, --watch", "keep watching: redraw on every change (heartbeats, tmux events, and every --interval)")
-    .option("--interval <dur>", "with --watch: re-observe at least this often", "1s")
+    .option("--interval <dur>", "with --watch: re-observe at least this often (default: 1s)")
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
   withOutput(
@@ -89,7 +93,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"),
   )
     .addOption(
-      new Option("--format <format>", "report format")
+      new Option("-o, --format <format>", "report format (-o as in every command)")
         .choices(["markdown", "html", "junit", "json", "prometheus"])
         .makeOptionMandatory(),
     )
@@ -103,7 +107,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("print the roster's JSON Schema (draft 2020-12)")
     .action(lazy(() => import("./commands/fleet-schema.js")));
 
-  const agent = program.command("agent").description("one agent: the stub runtime, heartbeats");
+  const agent = program
+    .command("agent")
+    .description("one agent: watch, attach, send, logs; the stub runtime and heartbeat responder");
   agent
     .command("stub")
     .description("the reference (dogfood) agent runtime: answers input lines, acknowledges each in its heartbeat")
@@ -143,16 +149,41 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/agent-send.js")));
 
+  agent
+    .command("logs")
+    .description("the pane's recent output (history + screen), escaped; -f follows; works on a dead pane")
+    .argument("<name>", "agent name (exact)")
+    // -f is --follow here, as in `kubectl logs` and `tail`; the roster is --roster only.
+    .option("--roster <file>", "roster file (default: $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml)")
+    .option("-n, --lines <count>", "only the last COUNT lines (default: all the pane holds)")
+    .option("-f, --follow", "keep printing new lines until Ctrl-C or the pane dies")
+    .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/agent-logs.js")));
+
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(mosaic completion bash)")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: string) => {
+      const { completionScript } = await import("./completion.js");
+      io.stdout(completionScript(shell, program));
+    });
+  withRoster(program.command("__complete", { hidden: true }).description("values for shell completion"))
+    .argument("<kind>", "agents or tenants")
+    .action(lazy(() => import("./commands/complete.js")));
+
   program
     .command("demo")
     .description("bring up a private demo fleet (its own socket and MOSAIC_HOME) and show it")
     .option("--down", "remove everything the demo created, and nothing else")
+    .option("--name <name>", "an independent demo: its own socket, MOSAIC_HOME and units")
     .option("--no-color", "no ANSI colour (also NO_COLOR)")
     .action(lazy(() => import("./commands/demo.js")));
 
   for (const command of [program, fleet, ...fleet.commands, agent, ...agent.commands, ...program.commands]) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }
+  addTeachingHelp(program);
   return program;
 }
 
@@ -175,8 +206,9 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   });
   try {
     if (argv.length === 0) {
-      io.stderr(program.helpInformation());
-      return EXIT_USAGE;
+      // As kubectl: a bare `mosaic` is a request for the overview, not a mistake.
+      io.stdout(program.helpInformation());
+      return EXIT_OK;
     }
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

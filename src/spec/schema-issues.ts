@@ -1,5 +1,5 @@
-import { closest, distance } from "fastest-levenshtein";
-import { isScalar, type Document, type LineCounter, type Node } from "yaml";
+import { didYouMean } from "./suggest.js";
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import type { RosterProblem } from "./problems.js";
 import { KNOWN_KEYS } from "./schema.js";
@@ -63,8 +63,8 @@ export function problemsFromIssues(
       const known = knownKeysFor(path);
       for (const key of raw.keys) {
         const keyNode = locate(doc, [...path, key]).key;
-        const hint = known.length > 0 ? closest(key, [...known]) : undefined;
-        const near = hint !== undefined && distanceOk(key, hint) ? `; did you mean "${hint}"?` : "";
+        const hint = didYouMean(key, known);
+        const near = hint !== undefined ? `; did you mean "${hint}"?` : "";
         const where = path.length === 0 ? "the roster" : label;
         at(keyNode, `unknown key "${key}" in ${where}${near}`, "UnknownKey");
       }
@@ -107,11 +107,6 @@ export function problemsFromIssues(
     at(found.node, `${label}: ${message}${written}`);
   }
   return problems;
-}
-
-function distanceOk(typed: string, hint: string): boolean {
-  // Only suggest what is plausibly a typo: a few edits relative to the word's length.
-  return distance(typed.toLowerCase(), hint.toLowerCase()) <= Math.max(2, Math.floor(hint.length / 3));
 }
 
 function article(word: string): string {

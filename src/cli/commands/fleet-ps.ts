@@ -7,9 +7,16 @@ import { parseDuration } from "../../spec/duration.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
+import { checkFlagRules, type FlagRule } from "../flag-rules.js";
 import type { Io } from "../io.js";
 import { takeTerminal, type TerminalSession } from "../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
+
+const PS_FLAG_RULES: readonly FlagRule[] = [
+  { flag: ["interval", "--interval"], requires: ["watch", "--watch"] },
+  { flag: ["probeTimeout", "--probe-timeout"], requires: ["probe", "--probe"] },
+  { flag: ["probe", "--probe"], conflicts: ["watch", "--watch"] },
+];
 
 /** `--probe [--probe-timeout DUR]` → milliseconds to wait for echoes, or undefined. */
 function probeTimeout(options: Record<string, unknown>): number | undefined {
@@ -23,6 +30,7 @@ function probeTimeout(options: Record<string, unknown>): number | undefined {
 
 /** `mosaic fleet ps [--fix-plan]`: one row per roster agent; exit 0 once rendered. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+  checkFlagRules(options, PS_FLAG_RULES);
   if (options["watch"] === true) return watch(options, io);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);

@@ -1,13 +1,30 @@
 import { loadRoster } from "../../spec/load.js";
-import { formatProblem } from "../../spec/problems.js";
+import { formatProblem, type RosterProblem } from "../../spec/problems.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath, rosterPath } from "../roster-path.js";
 
-/** `mosaic fleet validate`: every roster problem at FILE:LINE:COL, or a one-line OK. */
+// `-o json` is for editors and CI: the same problems as data, on stdout, one document
+// (docs/json.md); the exit code is the same as the text form's.
+
+/** One problem as data: where (1-based; 0 = the whole file) and what. */
+function problemData(problem: RosterProblem) {
+  return { file: problem.file, line: problem.line, col: problem.col, code: problem.code, message: problem.message };
+}
+
+/** `mosaic fleet validate`: every roster problem at FILE:LINE:COL (or as JSON), or a one-line OK. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+  const json = options["json"] === true || options["output"] === "json";
   const file = rosterPath(options["roster"] as string | undefined, io);
-  const result = loadRoster(displayPath(file, io) === file ? file : displayPath(file, io));
+  const shown = displayPath(file, io);
+  const result = loadRoster(shown === file ? file : shown);
+  if (json) {
+    const document = result.ok
+      ? { file: shown, valid: true, fleet: result.fleet.fleet, agents: result.fleet.agents.length, problems: [] }
+      : { file: shown, valid: false, problems: result.problems.map(problemData) };
+    io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    return result.ok ? EXIT_OK : EXIT_USAGE;
+  }
   if (!result.ok) {
     for (const problem of result.problems) io.stderr(`${formatProblem(problem)}\n`);
     const count = result.problems.length;
@@ -16,7 +33,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
   }
   const { fleet } = result;
   io.stdout(
-    `${displayPath(file, io)}: valid roster v1, fleet "${fleet.fleet}", ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}\n`,
+    `${shown}: valid roster v1, fleet "${fleet.fleet}", ${fleet.agents.length} agent${fleet.agents.length === 1 ? "" : "s"}\n`,
   );
   return EXIT_OK;
 }

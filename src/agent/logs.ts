@@ -1,0 +1,171 @@
+import { safeText } from "../terminal-text.js";
+import { tmux, type PaneClient } from "./pane.js";
+
+// `agent logs`: a pane's recent output read with capture-pane, like `kubectl logs`. Read
+// only: no client attaches, no pipe-pane is set, nothing is typed. A dead pane kept by
+// remain-on-exit still has its history and screen, so this is how an operator reads an
+// agent's last words. Every line is escaped (docs/threat-model.md): the pane's text is
+// the agent's, not ours to let the operator's terminal interpret.
+
+/** What capture-pane and display-message tell about one pane right now. */
+export interface PaneLogState {
+  dead: boolean;
+  deadStatus: number | null;
+  /** Rows scrolled off into the history. */
+  historySize: number;
+  cursorY: number;
+}
+
+const STATE_FORMAT = "#{pane_dead} #{pane_dead_status} #{history_size} #{cursor_y}";
+
+function parseState(head: string): PaneLogState {
+  const [dead, status, history, cursor] = head.split(" ");
+  const number = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : null);
+  return {
+    dead: dead === "1",
+    deadStatus: number(status),
+    historySize: number(history) ?? 0,
+    cursorY: number(cursor) ?? 0,
+  };
+}
+
+/** Drop the blank rows below the last output (an idle screen's unused bottom). */
+export function trimTrailingBlank(lines: readonly string[]): string[] {
+  let end = lines.length;
+  while (end > 0 && (lines[end - 1] ?? "").trim() === "") end -= 1;
+  return lines.slice(0, end).map((line) => line.trimEnd());
+}
+
+/** The last `tail` lines (all when undefined) of the pane's history and screen, wrapped lines joined; null when the pane is gone. */
+export async function readPaneLog(
+  client: PaneClient,
+  paneId: string,
+  tail: number | undefined,
+): Promise<{ lines: string[]; state: PaneLogState } | null> {
+  // `-S -N` starts N rows back in the history: N rows plus the screen always hold the last N lines.
+  const start = tail === undefined ? "-" : `-${tail}`;
+  const result = await tmux(client, [
+    "display-message",
+    "-p",
+    "-t",
+    paneId,
+    STATE_FORMAT,
+    ";",
+    "capture-pane",
+    "-p",
+    "-J",
+    "-S",
+    start,
+    "-t",
+    paneId,
+  ]);
+  if (!result.ok) return null;
+  const [head = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
+  const lines = trimTrailingBlank(rows);
+  const kept = tail === undefined ? lines : tail === 0 ? [] : lines.slice(-tail);
+  return { lines: kept.map(safeText), state: parseState(head) };
+}
+
+/** Rows from absolute row `from` (0 = the oldest history row) to the end, with the pane's state. */
+async function readRows(
+  client: PaneClient,
+  paneId: string,
+  from: number | "all",
+): Promise<{ rows: string[]; state: PaneLogState; first: number } | null> {
+  const probe = await tmux(client, ["display-message", "-p", "-t", paneId, STATE_FORMAT]);
+  if (!probe.ok) return null;
+  const state = parseState(probe.stdout.trim());
+  const first = from === "all" ? 0 : Math.max(0, Math.min(from, state.historySize + state.cursorY));
+  const result = await tmux(client, ["capture-pane", "-p", "-S", String(first - state.historySize), "-t", paneId]);
+  if (!result.ok) return null;
+  return { rows: result.stdout.replace(/\n$/, "").split("\n"), state, first };
+}
+
+export interface FollowOptions {
+  client: PaneClient;
+  paneId: string;
+  tail: number | undefined;
+  /** Receives complete lines, escaped. */
+  write: (lines: string[]) => void;
+  /** Resolves when the operator stops following (Ctrl-C). */
+  until: Promise<void>;
+  intervalMs?: number;
+}
+
+export type FollowEnd = { kind: "stopped" } | { kind: "dead"; status: number | null } | { kind: "gone" };
+
+/** How many rows of context identify where the last printed row went after tmux dropped old history. */
+const ANCHOR_ROWS = 3;
+
+/**
+ * Where the rows printed last (`anchor`) are now: tmux drops the oldest tenth of the
+ * history once it is full, which moves every row up. The nearest match at or above
+ * `expected` wins; -1 when they are gone (the screen was cleared).
+ */
+export function findAnchor(rows: readonly string[], anchor: readonly string[], expected: number): number {
+  if (anchor.length === 0) return -1;
+  const matchesAt = (end: number) => anchor.every((text, i) => rows[end - anchor.length + 1 + i] === text);
+  for (let end = Math.min(expected, rows.length - 1); end >= anchor.length - 1; end -= 1) {
+    if (matchesAt(end)) return end;
+  }
+  return -1;
+}
+
+/**
+ * `agent logs -f`: print the last `tail` rows, then each row once the cursor has moved
+ * past it (a row still being written is not printed half-done), polling capture-pane.
+ * Ends when the operator stops, or when the pane dies (its remaining rows printed) or goes.
+ */
+export async function followPaneLog(options: FollowOptions): Promise<FollowEnd> {
+  const { client, paneId, write } = options;
+  const intervalMs = options.intervalMs ?? 250;
+  let stopped = false;
+  void options.until.then(() => {
+    stopped = true;
+  });
+
+  const first = await readRows(client, paneId, "all");
+  if (!first) return { kind: "gone" };
+  const complete = (state: PaneLogState, rows: readonly string[], offset: number) =>
+    state.dead
+      ? offset + trimTrailingBlank(rows).length
+      : Math.min(offset + rows.length, state.historySize + state.cursorY);
+  let next = complete(first.state, first.rows, 0);
+  const initial = first.rows.slice(0, next).map((row) => row.trimEnd());
+  const shown = options.tail === undefined ? initial : options.tail === 0 ? [] : initial.slice(-options.tail);
+  if (shown.length > 0) write(shown.map(safeText));
+  let anchor = first.rows.slice(Math.max(0, next - ANCHOR_ROWS), next);
+  let history = first.state.historySize;
+  if (first.state.dead) return { kind: "dead", status: first.state.deadStatus };
+
+  while (!stopped) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (stopped) break;
+    const from = next - anchor.length;
+    let read = await readRows(client, paneId, from);
+    if (!read) return { kind: "gone" };
+    const { state } = read;
+    let rows = read.rows;
+    let offset = read.first;
+    // The anchor must still sit just above `next`; if history was trimmed or the screen
+    // cleared, find it again in the whole pane (or start over from the screen's top).
+    const inPlace = state.historySize >= history && anchor.every((text, i) => rows[from - offset + i] === text);
+    if (!inPlace && anchor.length > 0) {
+      read = await readRows(client, paneId, "all");
+      if (!read) return { kind: "gone" };
+      rows = read.rows;
+      offset = 0;
+      const end = findAnchor(rows, anchor, next - 1);
+      next = end >= 0 ? end + 1 : read.state.historySize;
+    }
+    history = read.state.historySize;
+    const until = complete(read.state, rows.slice(next - offset), next);
+    if (until > next) {
+      write(rows.slice(next - offset, until - offset).map((row) => safeText(row.trimEnd())));
+      anchor = rows.slice(Math.max(0, until - offset - ANCHOR_ROWS), until - offset);
+      next = until;
+    }
+    if (read.state.dead) return { kind: "dead", status: read.state.deadStatus };
+  }
+  return { kind: "stopped" };
+}

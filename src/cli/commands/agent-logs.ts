@@ -1,0 +1,72 @@
+import { followPaneLog, readPaneLog } from "../../agent/logs.js";
+import { findPane } from "../../agent/pane.js";
+import { safeText } from "../../terminal-text.js";
+import { resolveAgentTarget } from "../agent-target.js";
+import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
+import { loadFleetOrExit, observeContext } from "../fleet-context.js";
+import type { Io } from "../io.js";
+
+// `mosaic agent logs NAME [-n LINES] [-f]`: the pane's recent output, escaped, as
+// `kubectl logs` prints a container's. Exit codes as `agent watch` (docs/commands.md).
+
+/** `-n LINES`: a whole number of lines, or undefined for all of them. */
+function tailOption(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw);
+  if (!/^\d{1,7}$/.test(text)) throw new UserError(`invalid -n "${safeText(text)}": a whole number of lines, e.g. 100`);
+  return Number(text);
+}
+
+function deadNote(name: string, paneId: string, status: number | null): string {
+  const how = status === null ? "" : ` (exit status ${status})`;
+  return `mosaic: the pane ${paneId} of ${name} is dead${how}: above is its last output\n`;
+}
+
+/** `mosaic agent logs NAME`: print (and with -f follow) the pane's output; 0, 2 unknown agent, 3 pane missing. */
+export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+  const tail = tailOption(options["lines"]);
+  const fleet = await loadFleetOrExit(options, io);
+  const ctx = observeContext(options, io);
+  const target = resolveAgentTarget(fleet, args[0], ctx);
+  const client = { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs };
+  const name = target.agent.name;
+  const pane = await findPane(client, name);
+  const gone = () => new UserError(`no tmux session "${name}" on socket ${target.socket}`, EXIT_PANE_GONE);
+  if (!pane) throw gone();
+
+  if (options["follow"] !== true) {
+    const log = await readPaneLog(client, pane.paneId, tail);
+    if (!log) throw gone();
+    if (log.lines.length > 0) io.stdout(`${log.lines.join("\n")}\n`);
+    if (log.state.dead) io.stderr(deadNote(name, pane.paneId, log.state.deadStatus));
+    return EXIT_OK;
+  }
+
+  let stop: () => void = () => undefined;
+  const until = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const end = await followPaneLog({
+      client,
+      paneId: pane.paneId,
+      tail,
+      until,
+      write: (lines) => io.stdout(`${lines.join("\n")}\n`),
+    });
+    switch (end.kind) {
+      case "stopped":
+        return EXIT_OK;
+      case "dead":
+        io.stderr(deadNote(name, pane.paneId, end.status));
+        return EXIT_OK;
+      case "gone":
+        throw new UserError(`the pane ${pane.paneId} of ${name} is gone`, EXIT_PANE_GONE);
+    }
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}

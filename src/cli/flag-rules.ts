@@ -1,0 +1,25 @@
+import { UserError } from "./exit-codes.js";
+
+// One meaning per flag: a flag that only shapes another one is an error without it,
+// never silently ignored (docs/commands.md). Each rule names both flags as typed.
+
+export interface FlagRule {
+  /** commander's option key, and the flag as the operator types it. */
+  flag: readonly [key: string, spelled: string];
+  /** It only applies together with this one… */
+  requires?: readonly [key: string, spelled: string];
+  /** …or never together with this one. */
+  conflicts?: readonly [key: string, spelled: string];
+}
+
+/** Throw the first broken rule as a usage error (exit 2). */
+export function checkFlagRules(options: Record<string, unknown>, rules: readonly FlagRule[]): void {
+  const given = (key: string) => options[key] !== undefined && options[key] !== false;
+  for (const { flag, requires, conflicts } of rules) {
+    if (!given(flag[0])) continue;
+    if (requires && !given(requires[0]))
+      throw new UserError(`${flag[1]} only applies with ${requires[1]}: add ${requires[1]}, or drop ${flag[1]}`);
+    if (conflicts && given(conflicts[0]))
+      throw new UserError(`${flag[1]} does not apply with ${conflicts[1]}: use one or the other`);
+  }
+}
