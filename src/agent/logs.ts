@@ -14,11 +14,26 @@ export interface PaneLogState {
   /** Rows scrolled off into the history. */
   historySize: number;
   cursorY: number;
+  /** The line tmux writes under a dead pane's output (remain-on-exit-format, expanded). */
+  deadNotice: string;
 }
 
-const STATE_FORMAT = "#{pane_dead} #{pane_dead_status} #{history_size} #{cursor_y}";
+/** Two lines: the numbers, then the dead-pane notice tmux would write for this pane. */
+const STATE_ARGS = (paneId: string) => [
+  "display-message",
+  "-p",
+  "-t",
+  paneId,
+  "#{pane_dead} #{pane_dead_status} #{history_size} #{cursor_y}",
+  ";",
+  "display-message",
+  "-p",
+  "-t",
+  paneId,
+  "#{E:remain-on-exit-format}",
+];
 
-function parseState(head: string): PaneLogState {
+function parseState(head: string, notice: string): PaneLogState {
   const [dead, status, history, cursor] = head.split(" ");
   const number = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : null);
   return {
@@ -26,7 +41,18 @@ function parseState(head: string): PaneLogState {
     deadStatus: number(status),
     historySize: number(history) ?? 0,
     cursorY: number(cursor) ?? 0,
+    deadNotice: notice.trim(),
   };
+}
+
+/**
+ * A dead pane's rows without tmux's own "Pane is dead (…)" line: that is tmux talking,
+ * not the agent, and `agent logs` says how the pane died on stderr instead.
+ */
+export function withoutDeadNotice(rows: readonly string[], state: PaneLogState): string[] {
+  const kept = trimTrailingBlank(rows);
+  if (state.dead && state.deadNotice !== "" && kept[kept.length - 1]?.trim() === state.deadNotice) kept.pop();
+  return trimTrailingBlank(kept);
 }
 
 /** Drop the blank rows below the last output (an idle screen's unused bottom). */
@@ -45,11 +71,7 @@ export async function readPaneLog(
   // `-S -N` starts N rows back in the history: N rows plus the screen always hold the last N lines.
   const start = tail === undefined ? "-" : `-${tail}`;
   const result = await tmux(client, [
-    "display-message",
-    "-p",
-    "-t",
-    paneId,
-    STATE_FORMAT,
+    ...STATE_ARGS(paneId),
     ";",
     "capture-pane",
     "-p",
@@ -60,26 +82,33 @@ export async function readPaneLog(
     paneId,
   ]);
   if (!result.ok) return null;
-  const [head = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
-  const lines = trimTrailingBlank(rows);
+  const [head = "", notice = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
+  const state = parseState(head, notice);
+  const lines = withoutDeadNotice(rows, state);
   const kept = tail === undefined ? lines : tail === 0 ? [] : lines.slice(-tail);
-  return { lines: kept.map(safeText), state: parseState(head) };
+  return { lines: kept.map(safeText), state };
 }
 
-/** Rows from absolute row `from` (0 = the oldest history row) to the end, with the pane's state. */
+/**
+ * The pane's state and its rows from `back` rows up in the history (all of it for
+ * "all"), in one tmux command list, so no output lands between the two; `first` is the
+ * absolute index (0 = the oldest history row) of rows[0].
+ */
 async function readRows(
   client: PaneClient,
   paneId: string,
-  from: number | "all",
+  back: number | "all",
 ): Promise<{ rows: string[]; state: PaneLogState; first: number } | null> {
-  const probe = await tmux(client, ["display-message", "-p", "-t", paneId, STATE_FORMAT]);
-  if (!probe.ok) return null;
-  const state = parseState(probe.stdout.trim());
-  const first = from === "all" ? 0 : Math.max(0, Math.min(from, state.historySize + state.cursorY));
-  const result = await tmux(client, ["capture-pane", "-p", "-S", String(first - state.historySize), "-t", paneId]);
+  const start = back === "all" ? "-" : String(-back);
+  const result = await tmux(client, [...STATE_ARGS(paneId), ";", "capture-pane", "-p", "-S", start, "-t", paneId]);
   if (!result.ok) return null;
-  return { rows: result.stdout.replace(/\n$/, "").split("\n"), state, first };
+  const [head = "", notice = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
+  const state = parseState(head, notice);
+  return { rows, state, first: back === "all" ? 0 : Math.max(0, state.historySize - back) };
 }
+
+/** Rows that may scroll in between two polls and are still read in one go. */
+const POLL_MARGIN = 500;
 
 export interface FollowOptions {
   client: PaneClient;
@@ -128,7 +157,7 @@ export async function followPaneLog(options: FollowOptions): Promise<FollowEnd> 
   if (!first) return { kind: "gone" };
   const complete = (state: PaneLogState, rows: readonly string[], offset: number) =>
     state.dead
-      ? offset + trimTrailingBlank(rows).length
+      ? offset + withoutDeadNotice(rows, state).length
       : Math.min(offset + rows.length, state.historySize + state.cursorY);
   let next = complete(first.state, first.rows, 0);
   const initial = first.rows.slice(0, next).map((row) => row.trimEnd());
@@ -142,23 +171,22 @@ export async function followPaneLog(options: FollowOptions): Promise<FollowEnd> 
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     if (stopped) break;
     const from = next - anchor.length;
-    let read = await readRows(client, paneId, from);
+    let read = await readRows(client, paneId, Math.max(0, history - from) + POLL_MARGIN);
     if (!read) return { kind: "gone" };
-    const { state } = read;
-    let rows = read.rows;
-    let offset = read.first;
-    // The anchor must still sit just above `next`; if history was trimmed or the screen
-    // cleared, find it again in the whole pane (or start over from the screen's top).
-    const inPlace = state.historySize >= history && anchor.every((text, i) => rows[from - offset + i] === text);
-    if (!inPlace && anchor.length > 0) {
+    // The anchor must still sit just above `next`; if history was trimmed, more than the
+    // margin scrolled in, or the screen was cleared, find it again in the whole pane (or
+    // start over from the screen's top).
+    const at = from - read.first;
+    const inPlace =
+      read.state.historySize >= history && at >= 0 && anchor.every((text, i) => read?.rows[at + i] === text);
+    if (!inPlace) {
       read = await readRows(client, paneId, "all");
       if (!read) return { kind: "gone" };
-      rows = read.rows;
-      offset = 0;
-      const end = findAnchor(rows, anchor, next - 1);
-      next = end >= 0 ? end + 1 : read.state.historySize;
+      const end = findAnchor(read.rows, anchor, next - 1);
+      next = anchor.length === 0 ? Math.min(next, read.rows.length) : end >= 0 ? end + 1 : read.state.historySize;
     }
     history = read.state.historySize;
+    const { rows, first: offset } = read;
     const until = complete(read.state, rows.slice(next - offset), next);
     if (until > next) {
       write(rows.slice(next - offset, until - offset).map((row) => safeText(row.trimEnd())));
