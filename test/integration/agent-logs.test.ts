@@ -1,0 +1,157 @@
+// `mosaic agent logs NAME [-n LINES] [-f]` against a real private tmux server: a dead
+// pane kept by remain-on-exit still tells why its agent died ("stdin is not a terminal",
+// exit 1), without tmux's own "Pane is dead" line; every line is escaped (a property over
+// arbitrary bytes printed by the pane); -f follows 200 lines through a history that tmux
+// keeps trimming, and ends by itself when the pane dies; exit codes as `agent watch`.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
+import { assertBuilt, BIN, cliEnv, mosaic, waitUntil } from "./agent-support.js";
+
+let tmux: TmuxServer;
+let base: string;
+let roster: string;
+let env: NodeJS.ProcessEnv;
+
+const AGENTS = ["dier", "talker", "follower", "quitter", "noisy", "absent"];
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+async function paneDead(session: string): Promise<boolean> {
+  const shown = await tmux.tmux("display-message", "-p", "-t", `=${session}:`, "#{pane_dead}");
+  return shown.stdout.trim() === "1";
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  tmux = await startTmuxServer("agent-logs");
+  await tmux.tmux("set-option", "-g", "remain-on-exit", "on");
+  base = mkdtempSync(join(tmpdir(), "mf-logs-"));
+  roster = join(base, "roster.yaml");
+  writeFileSync(
+    roster,
+    `version: 1\ndefaults:\n  socket: ${tmux.socket}\nagents:\n` +
+      AGENTS.map((name) => `  - name: ${name}\n    runtime: shell\n    heartbeat: false\n`).join(""),
+  );
+  env = cliEnv({ HOME: base, MOSAIC_HOME: join(base, "home"), TMUX_TMPDIR: tmux.tmpdir, NO_COLOR: "1" });
+}, 30_000);
+
+afterAll(async () => {
+  await tmux?.kill();
+  if (base) rmSync(base, { recursive: true, force: true });
+});
+
+describe("agent logs", () => {
+  it("a dead pane's last words: the runtime's error and exit status, not tmux's notice", async () => {
+    await tmux.newSession("dier", ["sh", "-c", "echo starting runtime; echo 'stdin is not a terminal' >&2; exit 1"], {
+      width: 80,
+      height: 24,
+    });
+    expect(await waitUntil(() => paneDead("dier"), 10_000)).toBe(true);
+    const run = await mosaic(["agent", "logs", "--roster", roster, "dier"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("starting runtime\nstdin is not a terminal\n");
+    expect(run.stderr).toMatch(/pane %\d+ of dier is dead \(exit status 1\)/);
+    expect(run.stdout).not.toMatch(/Pane is dead/);
+
+    const last = await mosaic(["agent", "logs", "--roster", roster, "-n", "1", "dier"], env);
+    expect(last.code).toBe(0);
+    expect(last.stdout).toBe("stdin is not a terminal\n");
+    const none = await mosaic(["agent", "logs", "--roster", roster, "-n", "0", "dier"], env);
+    expect(none.stdout).toBe("");
+  });
+
+  it("-n counts lines of history + screen, wrapped lines joined, trailing blank screen dropped", async () => {
+    await tmux.newSession("talker", ["sh", "-c", "seq 1 100; printf '%0200d\\n' 7; exec sleep 600"], {
+      width: 40,
+      height: 10,
+    });
+    const wanted = [...Array.from({ length: 100 }, (_, i) => String(i + 1)), "7".padStart(200, "0")];
+    expect(
+      await waitUntil(
+        async () => (await mosaic(["agent", "logs", "--roster", roster, "talker"], env)).stdout.includes("0007"),
+        10_000,
+      ),
+    ).toBe(true);
+    const all = await mosaic(["agent", "logs", "--roster", roster, "talker"], env);
+    expect(all.stdout.split("\n").slice(0, -1)).toEqual(wanted);
+    const tail = await mosaic(["agent", "logs", "--roster", roster, "-n", "3", "talker"], env);
+    expect(tail.stdout.split("\n").slice(0, -1)).toEqual(wanted.slice(-3));
+  });
+
+  it("exit codes as agent watch: 2 unknown agent (with a did-you-mean) or bad -n, 3 no pane", async () => {
+    const typo = await mosaic(["agent", "logs", "--roster", roster, "deir"], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/no such agent "deir".*did you mean "dier"\?/);
+    const prefix = await mosaic(["agent", "logs", "--roster", roster, "die"], env);
+    expect(prefix.code, "a prefix never names an agent").toBe(2);
+    const missing = await mosaic(["agent", "logs", "--roster", roster, "absent"], env);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    for (const bad of ["x", "-1", "1.5", ""]) {
+      const run = await mosaic(["agent", "logs", "--roster", roster, "-n", bad, "dier"], env);
+      expect(run.code, bad).toBe(2);
+      expect(run.stdout).toBe("");
+    }
+  });
+
+  it("property: whatever bytes the pane printed, every line comes out escaped", async () => {
+    const payload = join(base, "payload");
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), async (bytes) => {
+        round += 1;
+        const name = "noisy";
+        writeFileSync(payload, Buffer.from(bytes));
+        await tmux.tmux("kill-session", "-t", `=${name}`);
+        await tmux.newSession(name, ["sh", "-c", `cat ${payload}; printf '\\nEND-${round}\\n'; exit 0`]);
+        expect(await waitUntil(() => paneDead(name), 10_000)).toBe(true);
+        const run = await mosaic(["agent", "logs", "--roster", roster, name], env);
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stdout).toMatch(new RegExp(`END-${round}\\n$`));
+        expect(CONTROL.test(run.stdout), JSON.stringify(run.stdout)).toBe(false);
+        expect(CONTROL.test(run.stderr)).toBe(false);
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+
+  it("-f follows 200 lines through a history tmux keeps trimming, and ends when the pane dies", async () => {
+    await tmux.tmux("set-option", "-g", "history-limit", "40");
+    try {
+      await tmux.newSession(
+        "follower",
+        ["sh", "-c", "sleep 1; i=1; while [ $i -le 200 ]; do echo line $i; i=$((i+1)); sleep 0.01; done; exit 4"],
+        { width: 60, height: 8 },
+      );
+      const run = await mosaic(["agent", "logs", "--roster", roster, "-f", "follower"], env, 60_000);
+      expect(run.timedOut).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.split("\n").slice(0, -1)).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i + 1}`));
+      expect(run.stderr).toMatch(/dead \(exit status 4\)/);
+    } finally {
+      await tmux.tmux("set-option", "-g", "history-limit", "2000");
+    }
+  }, 90_000);
+
+  it("-f on a live pane stops with exit 0 on Ctrl-C (SIGINT), after printing what came", async () => {
+    await tmux.newSession("quitter", ["sh", "-c", "echo ready; exec sleep 600"]);
+    const child = execa(process.execPath, [BIN, "agent", "logs", "--roster", roster, "-f", "quitter"], {
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+    let seen = "";
+    child.stdout?.on("data", (chunk: Buffer) => (seen += chunk.toString()));
+    expect(await waitUntil(() => seen.includes("ready\n"), 10_000)).toBe(true);
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr)).toBe("");
+  }, 40_000);
+});
