@@ -207,7 +207,7 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   try {
     if (argv.length === 0) {
       // As kubectl: a bare `mosaic` is a request for the overview, not a mistake.
-      io.stdout(program.helpInformation());
+      program.outputHelp();
       return EXIT_OK;
     }
     await program.parseAsync([...argv], { from: "user" });

@@ -82,11 +82,11 @@ describe("usage errors", () => {
     }
   });
 
-  it("no arguments → exit 2, usage on stderr, nothing on stdout", () => {
+  it("no arguments → the overview on stdout, exit 0 (as kubectl)", () => {
     const result = runCli([]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("Usage: mosaic");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain("Usage: mosaic");
   });
 
   it("`mosaic fleet` without a subcommand → exit 2, usage on stderr", () => {
