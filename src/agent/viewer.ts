@@ -1,5 +1,6 @@
 import { takeTerminal } from "../cli/terminal-session.js";
 import { tmux, type PaneClient } from "./pane.js";
+import { banner, viewWindow } from "./viewer-layout.js";
 
 // `agent watch`: a read-only view drawn from `capture-pane`, with no tmux client at all.
 // Nothing here can type into the pane (no code path sends keys), and since no client
@@ -81,15 +82,35 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
       paneId,
     ]);
     if (!result.ok) return 3;
-    const [head = "", ...lines] = result.stdout.split("\n");
-    const [dead, size] = head.split(" ");
+    const [head = "", ...captured] = result.stdout.split("\n");
+    const [dead, size = "", cursorX, cursorY] = head.split(" ");
+    const [paneWidth, paneHeight] = size.split("x").map(Number);
+    const lines = captured.slice(0, paneHeight || captured.length);
     const columns = io.output.columns || 80;
-    const rows = Math.max(2, (io.output.rows || 24) - 1);
-    const banner = `${notice(options)} [${paneId} ${size ?? ""}${dead === "1" ? ", pane dead" : ""}]${note}`;
+    const rows = Math.max(1, (io.output.rows || 24) - 1);
+    let lastRow = lines.length - 1;
+    while (lastRow >= 0 && (lines[lastRow] ?? "").replace(/\u001b\[[0-9;:]*m/g, "").trim() === "") lastRow -= 1;
+    const pane = {
+      paneWidth: paneWidth || columns,
+      paneHeight: paneHeight || lines.length,
+      cursorX: Number(cursorX) || 0,
+      cursorY: Number(cursorY) || 0,
+      lastRow,
+    };
+    // Smaller than the agent's window: follow the cursor and the newest output.
+    const { top, left } = viewWindow(pane, rows, columns);
+    const scrolled =
+      top > 0 || pane.paneHeight > rows
+        ? `rows ${top + 1}-${Math.min(top + rows, pane.paneHeight)} of ${pane.paneHeight}`
+        : "";
+    const title = banner(
+      { name: options.name, socket: options.socket, paneId, size, dead: dead === "1", scrolled, note },
+      columns,
+    );
     const body = lines
-      .slice(0, rows)
-      .map((line) => `${sliceAnsi(sanitizeCapturedLine(line), 0, columns)}${ESC}[0m${ESC}[K`);
-    const frame = `${ESC}[H${ESC}[7m${sliceAnsi(banner, 0, columns)}${ESC}[0m${ESC}[K\r\n${body.join("\r\n")}${ESC}[J`;
+      .slice(top, top + rows)
+      .map((line) => `${sliceAnsi(sanitizeCapturedLine(line), left, left + columns)}${ESC}[0m${ESC}[K`);
+    const frame = `${ESC}[H${ESC}[7m${title}${ESC}[0m${ESC}[K\r\n${body.join("\r\n")}${ESC}[J`;
     if (frame !== last) {
       io.output.write(frame);
       last = frame;
