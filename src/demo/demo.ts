@@ -9,17 +9,47 @@ import { tmuxClientEnv, tmuxSocketPath } from "../observe/tmux-socket.js";
 import { processAlive } from "../observe/proc.js";
 import { shellLine } from "../report/style.js";
 import { packageRoot } from "./package-root.js";
-import { agentTemplate, DEMO_AGENT_TEMPLATE, DEMO_HOLDER_UNIT, DEMO_MARKER, holderUnit } from "./units.js";
+import { agentTemplate, DEMO_MARKER, demoPrefix, demoUnitNames, holderUnit } from "./units.js";
 
 // `mosaic demo`: a private fleet shaped like production (canary-pi running the stub
 // though the roster says pi, units started but not enabled), on its own socket with
 // its own MOSAIC_HOME. Everything it creates is written down in a state file so
-// `--down` removes exactly that and nothing else.
+// `--down` removes exactly that and nothing else. Demos never collide: each has a name
+// (none by default; `--name NAME` for more) that owns a socket, a MOSAIC_HOME and unit
+// names; a second `mosaic demo` of the same name joins the running one, and bringing a
+// demo up or down holds a lock on its MOSAIC_HOME so two shells take turns.
 
 export const DEMO_SOCKET = "mosaic-demo";
 const DEMO_INTERVAL = "2s";
+/** `--name`: short, and fit for a tmux socket, a unit name and a directory name. */
+export const DEMO_NAME_RE = /^[a-z0-9][a-z0-9-]{0,15}$/;
 
-interface DemoState {
+/** Everything one demo owns, by name. */
+export interface DemoIdentity {
+  /** null: the default demo. */
+  name: string | null;
+  home: string;
+  socket: string;
+  holderUnit: string;
+  agentTemplate: string;
+}
+
+/** The demo called `name` (null: the default one) for this user. */
+export function demoIdentity(env: NodeJS.ProcessEnv, uid: number, name: string | null): DemoIdentity {
+  const units = demoUnitNames(name);
+  return {
+    name,
+    home: demoHome(env, uid, name),
+    socket: demoPrefix(name),
+    holderUnit: units.holder,
+    agentTemplate: units.template,
+  };
+}
+
+export interface DemoState {
+  /** `--name` (absent in states written before names existed: the default demo). */
+  name?: string | null;
+  startedAt?: string;
   home: string;
   socket: string;
   tmuxTmpdir: string | null;
@@ -35,9 +65,10 @@ interface DemoState {
   why: string;
 }
 
-/** The demo's MOSAIC_HOME: $MOSAIC_DEMO_HOME or $TMPDIR/mosaic-demo-UID. */
-export function demoHome(env: NodeJS.ProcessEnv, uid: number): string {
-  return env["MOSAIC_DEMO_HOME"] || join(tmpdir(), `mosaic-demo-${uid}`);
+/** The demo's MOSAIC_HOME: $MOSAIC_DEMO_HOME or $TMPDIR/mosaic-demo-UID; `-NAME` appended for a named demo. */
+export function demoHome(env: NodeJS.ProcessEnv, uid: number, name: string | null = null): string {
+  const base = env["MOSAIC_DEMO_HOME"] || join(tmpdir(), `mosaic-demo-${uid}`);
+  return name === null ? base : `${base}-${name}`;
 }
 
 function statePath(home: string): string {
@@ -84,23 +115,94 @@ interface DemoIo {
   say: (line: string) => void;
   env: NodeJS.ProcessEnv;
   uid: number;
+  demo: DemoIdentity;
 }
 
-/** Bring the demo fleet up; returns its state. Replaces an earlier demo of ours. */
-export async function demoUp(io: DemoIo): Promise<DemoState> {
-  const home = demoHome(io.env, io.uid);
-  if (readDemoState(home)) await demoDown(io);
-  const socket = DEMO_SOCKET;
+/** Whether the demo a state file describes still runs (any of its panes' processes is alive). */
+export function demoRunning(state: DemoState): boolean {
+  return state.panePids.some((pid) => processAlive(pid));
+}
+
+/**
+ * Hold the demo's lock (a lock directory in its MOSAIC_HOME) while `body` runs: a second
+ * shell bringing the same demo up or down waits for the first instead of racing it.
+ */
+async function withDemoLock<T>(home: string, body: () => Promise<T>): Promise<T> {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const lockfile = (await import("proper-lockfile")).default;
+  const release = await lockfile
+    .lock(home, {
+      realpath: false,
+      lockfilePath: join(home, ".demo.lock"),
+      stale: 60_000,
+      update: 5_000,
+      retries: { retries: 240, minTimeout: 250, maxTimeout: 500 },
+    })
+    .catch((error: Error) => {
+      throw new Error(`another \`mosaic demo\` is still working on ${home} (${error.message})`);
+    });
+  try {
+    return await body();
+  } finally {
+    await release().catch(() => undefined);
+    // The lock was the last thing in a removed demo's home.
+    if (!readDemoState(home)) {
+      try {
+        rmdirSync(home);
+      } catch {
+        // Not empty: something there is not the demo's.
+      }
+    }
+  }
+}
+
+export type DemoStart = { kind: "started"; state: DemoState } | { kind: "joined"; state: DemoState };
+
+/**
+ * `mosaic demo`: join this demo if it runs; else clear what a dead one left and bring
+ * it up. Never replaces a running demo, never touches another demo's socket or units.
+ */
+export async function demoStart(io: DemoIo): Promise<DemoStart> {
+  return withDemoLock(io.demo.home, async () => {
+    const earlier = readDemoState(io.demo.home);
+    if (earlier && demoRunning(earlier)) return { kind: "joined", state: earlier };
+    if (earlier) {
+      io.say(`The earlier demo in ${io.demo.home} is no longer running: removing what is left of it first.`);
+      await demoDownLocked(io);
+    }
+    return { kind: "started", state: await demoUp(io) };
+  });
+}
+
+/** What `--name` to repeat in a hint: "" for the default demo. */
+export function nameFlag(demo: DemoIdentity): string {
+  return demo.name === null ? "" : ` --name ${demo.name}`;
+}
+
+/** The MOSAIC_HOME a demo unit file was written for, from its Environment= line. */
+function unitFileHome(text: string): string | null {
+  const quoted = /^Environment="MOSAIC_HOME=((?:[^"\\]|\\.)*)"$/m.exec(text)?.[1];
+  // Undo units.ts's unitArg: %% and $$ first, then the backslash escapes.
+  return quoted?.replaceAll("%%", "%").replaceAll("$$", "$").replace(/\\(.)/g, "$1") ?? null;
+}
+
+/** Bring the demo fleet up (the caller holds its lock and has cleared any earlier state); returns its state. */
+async function demoUp(io: DemoIo): Promise<DemoState> {
+  const { home, socket } = io.demo;
   const tmuxEnv = tmuxClientEnv(io.env);
   const inUse = await runCommand(["tmux", "-L", socket, "list-sessions"], { env: tmuxEnv, timeoutMs: 3_000 });
   if (inUse.ok) {
     throw new Error(
-      `tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours`,
+      `tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours, or start an independent demo with --name NAME`,
     );
   }
 
   const root = packageRoot();
-  const rosterText = readFileSync(join(root, "roster", "demo.yaml"), "utf8");
+  // A named demo's roster names its own socket, fleet and units.
+  const rosterText = readFileSync(join(root, "roster", "demo.yaml"), "utf8").replaceAll(
+    "mosaic-demo",
+    demoPrefix(io.demo.name),
+  );
   mkdirSync(join(home, "fleet", "run"), { recursive: true, mode: 0o700 });
   writeFileSync(
     join(home, "fleet", "roster.yaml"),
@@ -109,6 +211,8 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
   const agents = await demoAgents(join(root, "roster", "demo.yaml"), rosterText);
   const agentArgv = [process.execPath, join(root, "bin", "mosaic"), "agent", "stub", "--interval", DEMO_INTERVAL];
   const state: DemoState = {
+    name: io.demo.name,
+    startedAt: new Date().toISOString(),
     home,
     socket,
     tmuxTmpdir: io.env["TMUX_TMPDIR"] || null,
@@ -126,24 +230,39 @@ export async function demoUp(io: DemoIo): Promise<DemoState> {
   const target = await systemdTarget(io.env, io.uid);
   if ("unitDir" in target) {
     state.mode = "systemd";
-    const params = { tmux: await which("tmux", io.env), socket, home, tmuxTmpdir: io.env["TMUX_TMPDIR"], agentArgv };
+    const params = {
+      holderUnit: io.demo.holderUnit,
+      tmux: await which("tmux", io.env),
+      socket,
+      home,
+      tmuxTmpdir: io.env["TMUX_TMPDIR"],
+      agentArgv,
+    };
     mkdirSync(target.unitDir, { recursive: true });
     for (const [name, text] of [
-      [DEMO_HOLDER_UNIT, holderUnit(params)],
-      [DEMO_AGENT_TEMPLATE, agentTemplate(params)],
+      [io.demo.holderUnit, holderUnit(params)],
+      [io.demo.agentTemplate, agentTemplate(params)],
     ] as const) {
       const path = join(target.unitDir, name);
-      if (existsSync(path) && !readFileSync(path, "utf8").startsWith(DEMO_MARKER)) {
+      const existing = existsSync(path) ? readFileSync(path, "utf8") : null;
+      if (existing !== null && !existing.startsWith(DEMO_MARKER)) {
         throw new Error(`${path} exists and was not written by mosaic demo; refusing to overwrite it`);
+      }
+      const owner = existing === null ? null : unitFileHome(existing);
+      if (owner !== null && owner !== home) {
+        throw new Error(
+          `${path} belongs to another mosaic demo (MOSAIC_HOME=${owner}); remove that one with \`MOSAIC_DEMO_HOME=${owner} mosaic demo --down\`, or start an independent demo with --name NAME`,
+        );
       }
       writeFileSync(path, text);
       state.unitFiles.push(path);
       save();
     }
     await runCommand(["systemctl", "--user", "daemon-reload"], { env: target.env, timeoutMs: 10_000 });
+    const agentUnit = (agent: string) => io.demo.agentTemplate.replace("@.service", `@${agent}.service`);
     state.units = [
-      DEMO_HOLDER_UNIT,
-      ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => `mosaic-demo-agent@${a.name}.service`),
+      io.demo.holderUnit,
+      ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => agentUnit(a.name)),
     ];
     save();
     const started = await runCommand(["systemctl", "--user", "start", ...state.units], {
@@ -247,9 +366,14 @@ function removeFile(path: string): void {
   }
 }
 
-/** Remove everything an earlier `mosaic demo` created, and nothing else. */
+/** Remove everything this demo created, and nothing else (no other demo's, by name); false when there was none. */
 export async function demoDown(io: DemoIo): Promise<boolean> {
-  const home = demoHome(io.env, io.uid);
+  if (!readDemoState(io.demo.home)) return false;
+  return withDemoLock(io.demo.home, () => demoDownLocked(io));
+}
+
+async function demoDownLocked(io: DemoIo): Promise<boolean> {
+  const home = io.demo.home;
   const state = readDemoState(home);
   if (!state) return false;
   const tmuxEnv = { ...tmuxClientEnv(io.env), ...(state.tmuxTmpdir ? { TMUX_TMPDIR: state.tmuxTmpdir } : {}) };

@@ -1,6 +1,7 @@
 // `mosaic demo [--down]` against a private systemd user manager and a private
 // TMUX_TMPDIR: the demo starts its units (active, not enabled), shows canary-pi drifted
-// and BootDisabled; running it twice replaces the first; --down removes every process,
+// and BootDisabled; running it twice joins the first (never replaces it), and a demo of
+// another MOSAIC_DEMO_HOME does not take its unit files; --down removes every process,
 // session, unit, unit file and file it created, and nothing else (an unrelated tmux
 // session on another socket and an unrelated unit file survive).
 
@@ -171,15 +172,15 @@ describe("mosaic demo with a systemd user manager", () => {
     ).toEqual(["canary-pi"]);
   });
 
-  it("running it again replaces the first demo (old processes gone, units active again)", async (ctx) => {
+  it("running it again joins the first demo (same processes, units still active)", async (ctx) => {
     if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
     const run = await mosaic(["demo"], env, 90_000);
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/already running/);
     expect(rowOf(tableIn(run.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
     for (const pid of [...firstUp.panePids, ...firstUp.stubPids])
-      expect(pidAlive(pid), `old demo pid ${pid}`).toBe(false);
-    const now = stubPids();
-    expect(now.every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
+      expect(pidAlive(pid), `demo pid ${pid} was replaced`).toBe(true);
+    expect(stubPids()).toEqual(firstUp.stubPids);
     for (const unit of DEMO_UNITS) {
       expect(await m.show(unit, "ActiveState", "UnitFileState"), unit).toEqual({
         ActiveState: "active",
@@ -189,6 +190,54 @@ describe("mosaic demo with a systemd user manager", () => {
     const sessions = await demoTmux("list-sessions", "-F", "#{session_name}");
     expect(String(sessions.stdout).trim().split("\n").sort()).toEqual(["_holder", ...DEMO_AGENTS].sort());
   }, 120_000);
+
+  it("a demo of another MOSAIC_DEMO_HOME (same name, another tmux dir) refuses the running demo's unit files", async (ctx) => {
+    if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
+    const otherTmux = await startTmuxServer("demo-sd-other", { start: false });
+    const otherHome = join(base, "other-home");
+    try {
+      const before = readFileSync(join(m.unitDir, DEMO_UNIT_FILES[1] as string), "utf8");
+      const run = await mosaic(
+        ["demo"],
+        { ...env, TMUX_TMPDIR: otherTmux.tmpdir, MOSAIC_DEMO_HOME: otherHome },
+        60_000,
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/belongs to another mosaic demo \(MOSAIC_HOME=.*demo-home\).*--name/);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(readFileSync(join(m.unitDir, DEMO_UNIT_FILES[1] as string), "utf8")).toBe(before);
+      expect(stubPids()).toEqual(firstUp.stubPids);
+      for (const pid of firstUp.stubPids) expect(pidAlive(pid)).toBe(true);
+      const down = await mosaic(
+        ["demo", "--down"],
+        { ...env, TMUX_TMPDIR: otherTmux.tmpdir, MOSAIC_DEMO_HOME: otherHome },
+        60_000,
+      );
+      expect(down.code, down.stderr).toBe(0);
+      for (const pid of firstUp.stubPids) expect(pidAlive(pid), "another demo's --down hit this one").toBe(true);
+      expect(existsSync(otherHome)).toBe(false);
+    } finally {
+      await otherTmux.kill();
+    }
+  }, 120_000);
+
+  it("--name b runs beside it with its own units; its --down removes only those", async (ctx) => {
+    if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");
+    const up = await mosaic(["demo", "--name", "b"], env, 90_000);
+    expect(up.code, up.stderr).toBe(0);
+    const named = ["mosaic-demo-b-holder.service", ...DEMO_AGENTS.map((a) => `mosaic-demo-b-agent@${a}.service`)];
+    for (const unit of [...named, ...DEMO_UNITS]) {
+      expect((await m.show(unit, "ActiveState")).ActiveState, unit).toBe("active");
+    }
+    const down = await mosaic(["demo", "--down", "--name", "b"], env, 90_000);
+    expect(down.code, down.stderr).toBe(0);
+    for (const unit of named) expect((await m.show(unit, "ActiveState")).ActiveState, unit).not.toBe("active");
+    for (const unit of DEMO_UNITS) expect((await m.show(unit, "ActiveState")).ActiveState, unit).toBe("active");
+    for (const file of ["mosaic-demo-b-holder.service", "mosaic-demo-b-agent@.service"])
+      expect(existsSync(join(m.unitDir, file)), file).toBe(false);
+    for (const file of DEMO_UNIT_FILES) expect(existsSync(join(m.unitDir, file)), file).toBe(true);
+    expect(stubPids()).toEqual(firstUp.stubPids);
+  }, 180_000);
 
   it("--down removes every process, session, unit, unit file and file of the demo, and nothing else", async (ctx) => {
     if (!m || !firstUp) return skipOutsideCi(ctx, "the demo did not come up");

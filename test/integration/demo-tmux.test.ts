@@ -1,8 +1,9 @@
 // `mosaic demo [--down]` where no systemd user manager is reachable (no XDG_RUNTIME_DIR
 // and no /run/user/UID manager): tmux-only mode. It must still exit 0, say why the unit
 // columns are unknown, show canary-pi's Drift, and --down must clean up exactly what it
-// made. Also: --down with nothing up, a second `demo` replacing the first, and a demo
-// socket already taken by someone else's server.
+// made. Also: --down with nothing up, a second `demo` joining the running one (never
+// replacing it), two `demo` at once, a dead demo's remains cleared, a demo socket
+// already taken by someone else's server, and two demos side by side (--name).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -126,16 +127,88 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
     ).toEqual(["canary-pi"]);
   });
 
-  it("running it again replaces the first demo", async () => {
+  it("running it again (twice at once, from two shells) joins the running demo: same processes, no warning needed", async () => {
     if (!first) return;
-    const run = await mosaic(["demo"], env, 60_000);
-    expect(run.code, run.stderr).toBe(0);
-    expect(rowOf(tableIn(run.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
-    for (const pid of [...first.panePids, ...first.stubPids]) expect(pidAlive(pid), `old demo pid ${pid}`).toBe(false);
-    expect(stubPids().every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
+    const [a, b] = await Promise.all([mosaic(["demo"], env, 60_000), mosaic(["demo"], env, 60_000)]);
+    for (const run of [a, b]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/already running.*showing it, not starting another/);
+      expect(rowOf(tableIn(run.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
+    }
+    for (const pid of [...first.panePids, ...first.stubPids])
+      expect(pidAlive(pid), `demo pid ${pid} replaced`).toBe(true);
+    expect(stubPids()).toEqual(first.stubPids);
     const sessions = await demoTmux(tmux.tmpdir, "list-sessions", "-F", "#{session_name}");
     expect(String(sessions.stdout).trim().split("\n").sort()).toEqual(["_holder", ...DEMO_AGENTS].sort());
   }, 90_000);
+
+  it("a second demo beside it (--name second): own socket, MOSAIC_HOME and processes; each --down removes only its own", async () => {
+    if (!first) return;
+    const secondHome = `${demoHome}-second`;
+    const up = await mosaic(["demo", "--name", "second"], env, 60_000);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`tmux socket "mosaic-demo-second" with MOSAIC_HOME=${secondHome}`);
+    expect(up.stdout).not.toMatch(/already running/);
+    expect(rowOf(tableIn(up.stdout), "canary-pi")["CONDITIONS"]).toMatch(/Drift/);
+    const secondTmux = (...args: string[]) =>
+      execa("tmux", ["-f", "/dev/null", "-L", "mosaic-demo-second", ...args], {
+        env: cliEnv({ TMUX_TMPDIR: tmux.tmpdir }),
+        extendEnv: false,
+        reject: false,
+        timeout: 5_000,
+      });
+    const secondSessions = await secondTmux("list-sessions", "-F", "#{session_name}");
+    expect(String(secondSessions.stdout).trim().split("\n").sort()).toEqual(["_holder", ...DEMO_AGENTS].sort());
+    const secondStubs = DEMO_AGENTS.map((name) => readHb(join(secondHome, "fleet", "run", `${name}.hb`))?.pid ?? -1);
+    expect(secondStubs.every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
+    // The first demo is untouched, and `fleet ps` in each home sees only its own fleet.
+    expect(stubPids()).toEqual(first?.stubPids);
+    const ps = await mosaic(["fleet", "ps", "-o", "json"], { ...env, MOSAIC_HOME: secondHome });
+    expect((JSON.parse(ps.stdout) as { fleet: string }).fleet).toBe("mosaic-demo-second");
+
+    // The default demo's --down leaves the named one running…
+    const downFirst = await mosaic(["demo", "--down"], env, 60_000);
+    expect(downFirst.code, downFirst.stderr).toBe(0);
+    expect(await waitUntil(() => first!.stubPids.every((pid) => !pidAlive(pid)), 5_000)).toBe(true);
+    expect(
+      secondStubs.every((pid) => pidAlive(pid)),
+      "the default demo's --down hit the named one",
+    ).toBe(true);
+    expect((await secondTmux("has-session", "-t", "=_holder")).exitCode).toBe(0);
+    // …and the named one's --down removes only it.
+    const downSecond = await mosaic(["demo", "--down", "--name", "second"], env, 60_000);
+    expect(downSecond.code, downSecond.stderr).toBe(0);
+    expect(await waitUntil(() => secondStubs.every((pid) => !pidAlive(pid)), 5_000)).toBe(true);
+    expect((await secondTmux("list-sessions")).exitCode).not.toBe(0);
+    expect(existsSync(secondHome)).toBe(false);
+    expect(pidsWithEnv("MOSAIC_HOME", secondHome)).toEqual([]);
+
+    // Bring the default demo back for the tests below.
+    const again = await mosaic(["demo"], env, 60_000);
+    expect(again.code, again.stderr).toBe(0);
+  }, 180_000);
+
+  it("a demo whose processes are gone is not joined: its remains are cleared and it starts afresh", async () => {
+    if (!first) return;
+    const before = stubPids();
+    // Our own demo's server, on our private TMUX_TMPDIR: it dies with everything in it.
+    await demoTmux(tmux.tmpdir, "kill-server");
+    expect(await waitUntil(() => before.every((pid) => !pidAlive(pid)), 5_000)).toBe(true);
+    const run = await mosaic(["demo"], env, 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/no longer running: removing what is left of it first/);
+    expect(run.stdout).not.toMatch(/already running/);
+    expect(stubPids().every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
+  }, 90_000);
+
+  for (const bad of ["Upper", "-x", "a b", "x".repeat(17), "../up"]) {
+    it(`--name ${JSON.stringify(bad)}: exit 2, one line, nothing created`, async () => {
+      const run = await mosaic(["demo", "--name", bad], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stdout).toBe("");
+    });
+  }
 
   it("--down removes its sessions, processes and files, and leaves the unrelated session alone", async () => {
     if (!first) return;

@@ -1,18 +1,32 @@
 import { join } from "node:path";
-import { demoDown, demoHome, demoUp, DEMO_SOCKET } from "../../demo/demo.js";
+import { DEMO_NAME_RE, demoDown, demoIdentity, demoStart, nameFlag, type DemoIo } from "../../demo/demo.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
+import { safeText } from "../../terminal-text.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
 import { tableLayout } from "../terminal-width.js";
 
-/** `mosaic demo [--down]`: bring up (or remove) a private demo fleet and show it. */
+/** `--name NAME`, checked: it becomes a socket, unit and directory name. */
+function demoName(raw: unknown): string | null {
+  if (raw === undefined) return null;
+  const name = String(raw);
+  if (!DEMO_NAME_RE.test(name)) {
+    throw new UserError(`invalid --name "${safeText(name)}": up to 16 lowercase letters, digits and -`);
+  }
+  return name;
+}
+
+/** `mosaic demo [--down] [--name NAME]`: bring up, join (or remove) a private demo fleet and show it. */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
   const uid = process.getuid?.() ?? 0;
   const say = (line: string) => io.stdout(`${line}\n`);
-  const home = demoHome(io.env, uid);
+  const demo = demoIdentity(io.env, uid, demoName(options["name"]));
+  const { home, socket } = demo;
+  const demoIo: DemoIo = { say, env: io.env, uid, demo };
+  const again = nameFlag(demo);
   if (options["down"] === true) {
-    const removed = await demoDown({ say, env: io.env, uid }).catch((error: Error) => {
+    const removed = await demoDown(demoIo).catch((error: Error) => {
       throw new UserError(`demo --down failed: ${error.message}`);
     });
     say(
@@ -23,18 +37,25 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     return EXIT_OK;
   }
 
-  say(`mosaic demo: a private fleet on tmux socket "${DEMO_SOCKET}" with MOSAIC_HOME=${home}`);
-  await demoUp({ say, env: io.env, uid }).catch((error: Error) => {
-    throw new UserError(`demo failed: ${error.message} (run \`mosaic demo --down\` to clean up)`);
+  say(`mosaic demo: a private fleet on tmux socket "${socket}" with MOSAIC_HOME=${home}`);
+  const started = await demoStart(demoIo).catch((error: Error) => {
+    throw new UserError(`demo failed: ${error.message} (run \`mosaic demo --down${again}\` to clean up)`);
   });
+  if (started.kind === "joined") {
+    const since = started.state.startedAt ? ` since ${started.state.startedAt}` : "";
+    say(
+      `This demo is already running${since}: showing it, not starting another. ` +
+        `\`mosaic demo --down${again}\` removes it; \`mosaic demo --name OTHER\` starts an independent one.`,
+    );
+  }
 
   const env: NodeJS.ProcessEnv = { ...io.env, MOSAIC_HOME: home };
   delete env["MOSAIC_ROSTER"];
   delete env["MOSAIC_FLEET_SOCKET"];
-  const demoIo: Io = { ...io, env };
+  const shownIo: Io = { ...io, env };
   const roster = join(home, "fleet", "roster.yaml");
-  const fleet = await loadFleetOrExit({ roster }, demoIo);
-  const status = await fleetStatus(fleet, observeContext({}, demoIo), true);
+  const fleet = await loadFleetOrExit({ roster }, shownIo);
+  const status = await fleetStatus(fleet, observeContext({}, shownIo), true);
   const paint = paintFor(options, io);
   say("");
   say(paint("bold", `$ MOSAIC_HOME=${home} mosaic fleet ps --fix-plan`));
@@ -50,8 +71,9 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     ["bin/mosaic fleet ps --probe", "prove each heartbeat responder answers now"],
     ["bin/mosaic fleet diff; echo exit=$?", "pre-deploy check: exit 1, canary-pi drifted"],
     ["bin/mosaic agent watch dogfood-coder", "read-only live view: keys are not sent; leave with q"],
+    ["bin/mosaic agent logs dogfood-coder", "the pane's recent output; -f follows it"],
     ["bin/mosaic agent send --verify dogfood-coder 'hello'", "typed literally, submitted, proven by the stub's ack"],
-    [`tmux -L ${DEMO_SOCKET} kill-session -t =dogfood-reviewer && bin/mosaic fleet ps`, "PaneDead (PaneMissing)"],
+    [`tmux -L ${socket} kill-session -t =dogfood-reviewer && bin/mosaic fleet ps`, "PaneDead (PaneMissing)"],
     ...(coder?.heartbeat.pid
       ? [
           [
@@ -60,7 +82,7 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
           ],
         ]
       : []),
-    ["bin/mosaic demo --down", "remove everything the demo created"],
+    [`bin/mosaic demo --down${again}`, "remove everything this demo created (and no other demo)"],
   ];
   for (const [command, why] of lines) say(`  ${command}${paint("dim", `    # ${why}`)}`);
   return EXIT_OK;
