@@ -99,14 +99,21 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   }, 200);
   liveness.unref();
 
+  // `on`, not `once`, held until the loop is done: execa's signal-exit re-raises a signal
+  // that no other listener is registered for while it runs, which made Ctrl-C exit 130
+  // instead of 0 (docs/commands.md: --watch exits 0 on Ctrl-C).
+  let stop: () => void = () => undefined;
   const until =
     options.until ??
     new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
+      stop = resolve;
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
   await observe("start");
   await until;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
   stopped = true;
   clearInterval(liveness);
   if (timer) clearTimeout(timer);

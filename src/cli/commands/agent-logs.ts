@@ -46,8 +46,9 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const until = new Promise<void>((resolve) => {
     stop = resolve;
   });
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // `on` (not `once`): a library's signal-exit handler must never find itself alone and re-raise.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   try {
     const end = await followPaneLog({
       client,
