@@ -119,16 +119,17 @@ ${args.join("\n")}
 const POSIX_ENGINE = `# Prints the candidates for the word being completed: $1 = the program as typed,
 # $2 = the current word, then the words between them.
 __mosaic_candidates() {
-  local __prog=$1 __cur=$2 __cmd="" __pending="" __roster="" __nargs=0 __w __list
+  local __prog=$1 __cur=$2 __cmd="" __pending="" __roster="" __tenant="" __nargs=0 __w __list
   shift 2
   for __w in "$@"; do
     if [ -n "$__pending" ]; then
-      case "$__pending" in -f|--roster) __roster=$__w ;; esac
+      case "$__pending" in -f|--roster) __roster=$__w ;; --tenant) __tenant=$__w ;; esac
       __pending=""
       continue
     fi
     case "$__w" in
       --roster=*) __roster=\${__w#--roster=} ;;
+      --tenant=*) __tenant=\${__w#--tenant=} ;;
       -*) if __mosaic_option_values "$__cmd" "$__w" >/dev/null; then __pending=$__w; fi ;;
       *)
         case " $(__mosaic_subcommands "$__cmd") " in
@@ -147,15 +148,20 @@ __mosaic_candidates() {
   fi
   case " $__list " in
     *" @files "*) echo "@files"; return ;;
-    *" @agents "*) __list="\${__list/@agents/} $(__mosaic_names "$__prog" agents "$__roster")" ;;
-    *" @tenants "*) __list="\${__list/@tenants/} $(__mosaic_names "$__prog" tenants "$__roster")" ;;
+    *" @agents "*) __list="\${__list/@agents/} $(__mosaic_names "$__prog" agents "$__roster" "$__tenant")" ;;
+    *" @tenants "*) __list="\${__list/@tenants/} $(__mosaic_names "$__prog" tenants "$__roster" "")" ;;
   esac
   echo "$__list"
 }
-# Names from the roster in effect: the one on the command line, else mosaic's own default.
+# Names from the roster in effect: the one on the command line (and its --tenant), else
+# mosaic's own default ($MOSAIC_ROSTER, $MOSAIC_HOME).
 __mosaic_names() {
-  if [ -n "$3" ]; then
+  if [ -n "$3" ] && [ -n "$4" ]; then
+    "$1" __complete "$2" --roster "$3" --tenant "$4" 2>/dev/null
+  elif [ -n "$3" ]; then
     "$1" __complete "$2" --roster "$3" 2>/dev/null
+  elif [ -n "$4" ]; then
+    "$1" __complete "$2" --tenant "$4" 2>/dev/null
   else
     "$1" __complete "$2" 2>/dev/null
   fi
@@ -243,11 +249,14 @@ function __mosaic_complete
     set -l cmd ''
     set -l pending ''
     set -l roster ''
+    set -l tenant ''
     set -l nargs 0
     for w in $tokens
         if test -n "$pending"
             if contains -- $pending -f --roster
                 set roster $w
+            else if test "$pending" = --tenant
+                set tenant $w
             end
             set pending ''
             continue
@@ -255,6 +264,8 @@ function __mosaic_complete
         switch $w
             case '--roster=*'
                 set roster (string replace -- '--roster=' '' $w)
+            case '--tenant=*'
+                set tenant (string replace -- '--tenant=' '' $w)
             case '-*'
                 if __mosaic_option_values "$cmd" $w >/dev/null
                     set pending $w
@@ -280,12 +291,16 @@ function __mosaic_complete
     if test -n "$roster"
         set rosterargs --roster $roster
     end
+    set -l tenantargs
+    if test -n "$tenant"
+        set tenantargs --tenant $tenant
+    end
     for item in $list
         switch $item
             case '@files'
                 __fish_complete_path $cur
             case '@agents'
-                $prog __complete agents $rosterargs 2>/dev/null
+                $prog __complete agents $rosterargs $tenantargs 2>/dev/null
             case '@tenants'
                 $prog __complete tenants $rosterargs 2>/dev/null
             case ''

@@ -86,7 +86,12 @@ export async function fleetStatus(
       (a) => a.heartbeat.expected && a.host === ctx.hostname && a.tenant_id === ctx.user,
     );
     const answerable = expected.filter(
-      (a) => a.pane.state === "alive" && a.heartbeat.pid !== null && processAlive(a.heartbeat.pid),
+      // (A pane tmux could not report on, "unknown", does not say the responder is gone.)
+      (a) =>
+        a.pane.state !== "missing" &&
+        a.pane.state !== "dead" &&
+        a.heartbeat.pid !== null &&
+        processAlive(a.heartbeat.pid),
     );
     const probes = await probeHeartbeats(
       ctx.runDir,

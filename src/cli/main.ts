@@ -155,6 +155,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<name>", "agent name (exact)")
     // -f is --follow here, as in `kubectl logs` and `tail`; the roster is --roster only.
     .option("--roster <file>", "roster file (default: $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml)")
+    .option("--tenant <name>", "only this tenant's agents")
     .option("-n, --lines <count>", "only the last COUNT lines (default: all the pane holds)")
     .option("-f, --follow", "keep printing new lines until Ctrl-C or the pane dies")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")

@@ -92,6 +92,16 @@ describe("bash completion", () => {
     expect(bashComplete(["agent", "send", "from-home-a", ""], { MOSAIC_HOME: home })).toEqual([]);
   });
 
+  it("--tenant narrows the agent names to that tenant's, and completes tenant names", () => {
+    writeFileSync(
+      join(dir, "tenants.yaml"),
+      "version: 1\nagents:\n  - name: mine\n    runtime: stub\n    tenant: alice\n  - name: theirs\n    runtime: stub\n    tenant: bob\n",
+    );
+    expect(bashComplete(["agent", "send", "-f", "tenants.yaml", "--tenant", "bob", ""])).toEqual(["theirs"]);
+    expect(bashComplete(["agent", "logs", "--roster", "tenants.yaml", "--tenant", "alice", ""])).toEqual(["mine"]);
+    expect(bashComplete(["fleet", "ps", "-f", "tenants.yaml", "--tenant", ""])).toEqual(["alice", "bob"]);
+  });
+
   it("an invalid or missing roster completes nothing and prints nothing", () => {
     writeFileSync(join(dir, "bad.yaml"), "version: 1\nagents: [");
     expect(bashComplete(["agent", "send", "-f", "bad.yaml", ""])).toEqual([]);
