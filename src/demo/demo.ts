@@ -50,6 +50,8 @@ export interface DemoState {
   /** `--name` (absent in states written before names existed: the default demo). */
   name?: string | null;
   startedAt?: string;
+  /** false until the demo is fully up (absent in older states: they were). */
+  complete?: boolean;
   home: string;
   socket: string;
   tmuxTmpdir: string | null;
@@ -123,30 +125,41 @@ export function demoRunning(state: DemoState): boolean {
   return state.panePids.some((pid) => processAlive(pid));
 }
 
+const LOCK_FILE = ".demo.lock";
+/** How long a second shell waits for the first to finish bringing the same demo up or down. */
+const LOCK_WAIT_MS = 120_000;
+
 /**
- * Hold the demo's lock (a lock directory in its MOSAIC_HOME) while `body` runs: a second
- * shell bringing the same demo up or down waits for the first instead of racing it.
+ * Hold the demo's lock (flock on `.demo.lock` in its MOSAIC_HOME, which the kernel drops
+ * if the holder dies, so a killed `mosaic demo` never blocks the next) while `body` runs:
+ * a second shell bringing the same demo up or down waits for the first instead of
+ * racing it. The lock file goes with a removed demo: a waiter that got the lock on a
+ * file no longer at its path (its pid is not written there) takes it again.
  */
 async function withDemoLock<T>(home: string, body: () => Promise<T>): Promise<T> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const lockfile = (await import("proper-lockfile")).default;
-  const release = await lockfile
-    .lock(home, {
-      realpath: false,
-      lockfilePath: join(home, ".demo.lock"),
-      stale: 60_000,
-      update: 5_000,
-      retries: { retries: 240, minTimeout: 250, maxTimeout: 500 },
-    })
-    .catch((error: Error) => {
-      throw new Error(`another \`mosaic demo\` is still working on ${home} (${error.message})`);
-    });
+  const { acquireLock } = await import("../system/lock.js");
+  const path = join(home, LOCK_FILE);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let held: { release(): void } | null = null;
+  while (held === null) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const taken = await acquireLock(path, Math.max(0, deadline - Date.now()), "mosaic demo");
+    if (!taken.ok) {
+      const who = taken.busy && taken.holder ? ` (${taken.holder})` : "";
+      throw new Error(`another \`mosaic demo\` is still working on ${home}${who}: ${taken.message}`);
+    }
+    if (readFileSafe(path).startsWith(`pid=${process.pid} `)) held = taken.lock;
+    else taken.lock.release();
+  }
   try {
     return await body();
   } finally {
-    await release().catch(() => undefined);
-    // The lock was the last thing in a removed demo's home.
-    if (!readDemoState(home)) {
+    // A removed demo's home holds nothing but the lock: unlink it while held, then go.
+    const removed = readDemoState(home) === null;
+    if (removed) removeFile(path);
+    held.release();
+    if (removed) {
       try {
         rmdirSync(home);
       } catch {
@@ -165,9 +178,11 @@ export type DemoStart = { kind: "started"; state: DemoState } | { kind: "joined"
 export async function demoStart(io: DemoIo): Promise<DemoStart> {
   return withDemoLock(io.demo.home, async () => {
     const earlier = readDemoState(io.demo.home);
-    if (earlier && demoRunning(earlier)) return { kind: "joined", state: earlier };
+    // A demo whose start was cut short (killed mid-way) is not joined: it is cleared and started again.
+    if (earlier && earlier.complete !== false && demoRunning(earlier)) return { kind: "joined", state: earlier };
     if (earlier) {
-      io.say(`The earlier demo in ${io.demo.home} is no longer running: removing what is left of it first.`);
+      const why = earlier.complete === false ? "never finished starting" : "is no longer running";
+      io.say(`The earlier demo in ${io.demo.home} ${why}: removing what is left of it first.`);
       await demoDownLocked(io);
     }
     return { kind: "started", state: await demoUp(io) };
@@ -213,6 +228,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
   const state: DemoState = {
     name: io.demo.name,
     startedAt: new Date().toISOString(),
+    complete: false,
     home,
     socket,
     tmuxTmpdir: io.env["TMUX_TMPDIR"] || null,
@@ -278,6 +294,9 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
       timeoutMs: 5_000,
     });
     if (!started.ok) throw new Error(`cannot start tmux on socket ${socket}: ${started.message}`);
+    // Each session is written down as soon as it exists: a start killed half-way leaves a record to clear.
+    state.sessions.push("_holder");
+    save();
     for (const agent of agents.filter((a) => a.start && a.name !== "_holder")) {
       const made = await runCommand(
         [
@@ -300,6 +319,8 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
         { env: tmuxEnv, timeoutMs: 5_000 },
       );
       if (!made.ok) throw new Error(`cannot start demo agent ${agent.name}: ${made.message}`);
+      state.sessions.push(agent.name);
+      save();
     }
     io.say(`Started the demo in tmux only: ${target.why}, so the unit columns will read unknown.`);
   }
@@ -310,7 +331,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
   });
   for (const line of listed.stdout.trim().split("\n").filter(Boolean)) {
     const [session, pid] = line.split(" ");
-    if (session) state.sessions.push(session);
+    if (session && !state.sessions.includes(session)) state.sessions.push(session);
     if (pid) state.panePids.push(Number(pid));
   }
   save();
@@ -320,6 +341,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
     const pid = /(?:^| )pid=(\d+)/.exec(readFileSafe(join(home, "fleet", "run", `${name}.hb`)))?.[1];
     return pid ? [Number(pid)] : [];
   });
+  state.complete = true;
   save();
   return state;
 }
@@ -396,7 +418,11 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
     }
   }
   // Only the sessions the demo made, by exact name; the server exits with its last session.
-  for (const session of state.sessions) {
+  // A start cut short may have made a session it had no time to write down: on the demo's
+  // own socket, every session the demo roster names is the demo's.
+  const sessions =
+    state.complete === false ? [...new Set([...state.sessions, "_holder", ...state.agents])] : state.sessions;
+  for (const session of sessions) {
     await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], {
       env: tmuxEnv,
       timeoutMs: 3_000,

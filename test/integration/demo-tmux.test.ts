@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import {
+  BIN,
   assertBuilt,
   cliEnv,
   driftedAgents,
@@ -200,6 +201,35 @@ describe.skipIf(realManager !== undefined)("mosaic demo, tmux only (no systemd u
     expect(run.stdout).not.toMatch(/already running/);
     expect(stubPids().every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
   }, 90_000);
+
+  it("a `mosaic demo` killed (SIGKILL) half-way blocks nothing: the next one clears what it left and comes up", async () => {
+    if (!first) return;
+    expect((await mosaic(["demo", "--down"], env, 60_000)).code).toBe(0);
+    const stateFile = join(demoHome, "demo-state.json");
+    const child = execa(process.execPath, [BIN, "demo"], { env, extendEnv: false, reject: false, timeout: 60_000 });
+    const halfway = await waitUntil(
+      () => {
+        try {
+          const state = JSON.parse(readFileSync(stateFile, "utf8")) as { sessions: string[]; complete?: boolean };
+          return state.complete === false && state.sessions.length >= 2;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      5,
+    );
+    child.kill("SIGKILL");
+    await child;
+    expect(halfway, "never saw the demo half-started").toBe(true);
+    // The lock died with its holder (flock), and the record says what to clear.
+    const run = await mosaic(["demo"], env, 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/never finished starting: removing what is left of it first/);
+    expect(stubPids().every((pid) => pid > 0 && pidAlive(pid))).toBe(true);
+    const sessions = await demoTmux(tmux.tmpdir, "list-sessions", "-F", "#{session_name}");
+    expect(String(sessions.stdout).trim().split("\n").sort()).toEqual(["_holder", ...DEMO_AGENTS].sort());
+  }, 120_000);
 
   for (const bad of ["Upper", "-x", "a b", "x".repeat(17), "../up"]) {
     it(`--name ${JSON.stringify(bad)}: exit 2, one line, nothing created`, async () => {
