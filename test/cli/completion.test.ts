@@ -192,6 +192,37 @@ describe.skipIf(skipIfOutsideCi(!hasShell("zsh"), "zsh is not installed (apt-get
   });
 });
 
+describe.skipIf(skipIfOutsideCi(!hasShell("zsh"), "zsh is not installed (apt-get install zsh)"))(
+  "zsh, interactive",
+  () => {
+    it("TAB in a real interactive zsh (zpty) completes `mosaic fleet p` and an agent name", () => {
+      const file = join(dir, "_mosaic_zpty");
+      writeFileSync(file, runCli(["completion", "zsh"]).stdout);
+      // Each `zpty -r … PATTERN` waits until the terminal output so far matches; a miss hangs until the timeout.
+      const script = [
+        "zmodload zsh/zpty",
+        "zpty z zsh -f -i",
+        `zpty -w z "PS1='READY> '; autoload -U compinit; compinit -u -d ${join(dir, ".zcd")}; source ${file}"`,
+        "zpty -r z out '*READY> *'",
+        "zpty -w -n z $'mosaic fleet p\\t'",
+        "zpty -r z out '*mosaic fleet ps*' && print FLEET-PS",
+        "zpty -w -n z $'\\C-u'",
+        "zpty -w -n z $'mosaic agent send -f env.yaml from-e\\t'",
+        "zpty -r z out '*from-env*' && print AGENT",
+        "zpty -d z",
+      ].join("\n");
+      const result = spawnSync("zsh", ["-f", "-c", script], {
+        cwd: dir,
+        env: cliEnv({ PATH: `${join(dir, "bin")}:${process.env["PATH"]}`, HOME: dir }),
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(result.stdout, result.stderr).toContain("FLEET-PS");
+      expect(result.stdout, result.stderr).toContain("AGENT");
+    }, 40_000);
+  },
+);
+
 describe.skipIf(skipIfOutsideCi(!hasShell("fish"), "fish is not installed (apt-get install fish)"))("fish", () => {
   it("parses the script and completes commands and agent names (complete -C)", () => {
     const printed = runCli(["completion", "fish"]);
