@@ -1,3 +1,4 @@
+import { answered } from "../system/run.js";
 import { safeText } from "../terminal-text.js";
 import { tmux, type PaneClient } from "./pane.js";
 
@@ -70,17 +71,11 @@ export async function readPaneLog(
 ): Promise<{ lines: string[]; state: PaneLogState } | null> {
   // `-S -N` starts N rows back in the history: N rows plus the screen always hold the last N lines.
   const start = tail === undefined ? "-" : `-${tail}`;
-  const result = await tmux(client, [
-    ...STATE_ARGS(paneId),
-    ";",
-    "capture-pane",
-    "-p",
-    "-J",
-    "-S",
-    start,
-    "-t",
-    paneId,
-  ]);
+  // A server that does not answer is a timeout (exit 4), never a pane that is gone.
+  const result = answered(
+    await tmux(client, [...STATE_ARGS(paneId), ";", "capture-pane", "-p", "-J", "-S", start, "-t", paneId]),
+    `the tmux server at ${client.socketPath}`,
+  );
   if (!result.ok) return null;
   const [head = "", notice = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
   const state = parseState(head, notice);
@@ -100,7 +95,10 @@ async function readRows(
   back: number | "all",
 ): Promise<{ rows: string[]; state: PaneLogState; first: number } | null> {
   const start = back === "all" ? "-" : String(-back);
-  const result = await tmux(client, [...STATE_ARGS(paneId), ";", "capture-pane", "-p", "-S", start, "-t", paneId]);
+  const result = answered(
+    await tmux(client, [...STATE_ARGS(paneId), ";", "capture-pane", "-p", "-S", start, "-t", paneId]),
+    `the tmux server at ${client.socketPath}`,
+  );
   if (!result.ok) return null;
   const [head = "", notice = "", ...rows] = result.stdout.replace(/\n$/, "").split("\n");
   const state = parseState(head, notice);

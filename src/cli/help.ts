@@ -14,10 +14,12 @@ const FLEET_EXITS = [
   [0, "rendered"],
   [2, "usage error or invalid roster"],
 ] as const;
+const TIMEOUT_EXIT = [4, "the tmux server did not answer in time (not known to be missing)"] as const;
 const AGENT_PANE_EXITS = [
   [0, "done"],
   [2, "usage error, invalid roster, unknown agent"],
   [3, "the agent's pane is missing"],
+  TIMEOUT_EXIT,
 ] as const;
 
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
@@ -33,6 +35,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [1, "findings: differences, conditions, a message not accepted"],
       [2, "usage error, invalid roster, unknown agent"],
       [3, "an agent's pane is dead or missing"],
+      [4, "a tmux server did not answer in time (not known to be missing)"],
     ],
   },
   fleet: {
@@ -111,6 +114,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [1, "a message was not accepted"],
       [2, "usage error, invalid roster, unknown agent"],
       [3, "the agent's pane is dead or missing"],
+      TIMEOUT_EXIT,
     ],
   },
   "agent stub": {
@@ -142,6 +146,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [0, "left with q, C-c or C-b d"],
       [2, "usage error, unknown agent, not a terminal"],
       [3, "the agent's pane is missing or went away"],
+      TIMEOUT_EXIT,
     ],
   },
   "agent attach": {
@@ -153,6 +158,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [0, "detached"],
       [2, "usage error, unknown agent, not a terminal"],
       [3, "the agent's pane is missing"],
+      TIMEOUT_EXIT,
     ],
   },
   "agent send": {
@@ -166,6 +172,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [1, "not accepted, or refused (a draft, a mode, input off)"],
       [2, "usage error, bad message, unknown agent"],
       [3, "the agent's pane is dead or missing"],
+      TIMEOUT_EXIT,
     ],
   },
   "agent logs": {

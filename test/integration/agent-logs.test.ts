@@ -99,6 +99,34 @@ describe("agent logs", () => {
     }
   });
 
+  it("a tmux server that does not answer (SIGSTOP) is a timeout, exit 4 — never a missing pane", async () => {
+    const stopped = await startTmuxServer("agent-logs-stopped");
+    try {
+      await stopped.newSession("dier", ["sleep", "600"]);
+      const other = join(base, "stopped.yaml");
+      writeFileSync(
+        other,
+        `version: 1\ndefaults:\n  socket: ${stopped.socket}\nagents:\n  - name: dier\n    runtime: shell\n    heartbeat: false\n`,
+      );
+      const pid = (await stopped.serverPid()) as number;
+      process.kill(pid, "SIGSTOP");
+      try {
+        const run = await mosaic(["agent", "logs", "--roster", other, "dier"], {
+          ...env,
+          TMUX_TMPDIR: stopped.tmpdir,
+          MOSAIC_TIMEOUT_MS: "500",
+        });
+        expect(run.code, run.stderr).toBe(4);
+        expect(run.stderr).toMatch(/did not answer/);
+        expect(run.stderr).not.toMatch(/no tmux session/);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+    } finally {
+      await stopped.kill();
+    }
+  }, 30_000);
+
   it("property: whatever bytes the pane printed, every line comes out escaped", async () => {
     const payload = join(base, "payload");
     let round = 0;
