@@ -32,11 +32,30 @@ export function safeIo(io: Io): Io {
   };
 }
 
+/** Streams whose reader went away (`mosaic --help | head`): further output is dropped. */
+const closed = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * Write to a standard stream; a reader that closed the pipe (EPIPE) ends the output
+ * quietly instead of crashing with a stack trace, and the command keeps its exit code.
+ */
+function writer(stream: NodeJS.WriteStream): (text: string) => void {
+  if (stream.listenerCount("error") === 0) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      closed.add(stream);
+    });
+  }
+  return (text) => {
+    if (!closed.has(stream)) stream.write(text);
+  };
+}
+
 /** The real process's io. */
 export function processIo(): Io {
   return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: writer(process.stdout),
+    stderr: writer(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     stdoutIsTTY: process.stdout.isTTY === true,

@@ -3,8 +3,9 @@
 // its exit codes; `agent --help` describes every verb; a bare `mosaic` is the overview
 // with exit 0; a mistyped command gets a did-you-mean.
 
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { expectNoCrash, runCli } from "./run-cli.js";
+import { BIN, expectNoCrash, runCli } from "./run-cli.js";
 
 /** The subcommands a --help text lists (its Commands: section), without `help` itself. */
 function listedCommands(help: string): string[] {
@@ -83,6 +84,21 @@ describe("the overview and mistakes", () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr).toContain(`Did you mean ${meant}?`);
+    });
+  }
+});
+
+describe("output into a closed pipe", () => {
+  for (const args of [["agent", "--help"], ["completion", "bash"], []]) {
+    it(`mosaic ${args.join(" ")} | (a reader that is gone): no stack trace, exit 0`, () => {
+      // `true` exits without reading: every write after that gets EPIPE.
+      const line = [process.execPath, BIN, ...args].map((w) => `'${w}'`).join(" ");
+      const result = spawnSync("bash", ["-c", `set -o pipefail; ${line} | true`], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
     });
   }
 });
