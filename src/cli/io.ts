@@ -34,6 +34,21 @@ export function safeIo(io: Io): Io {
 
 /** Streams whose reader went away (`mosaic --help | head`): further output is dropped. */
 const closed = new WeakSet<NodeJS.WriteStream>();
+const stdoutClosedListeners = new Set<() => void>();
+
+/**
+ * Call `listener` once stdout's reader has gone (`fleet ps -w -o json | head -1`): a
+ * command that would run until Ctrl-C stops then, as `yes | head` does. Returns the
+ * unsubscribe function.
+ */
+export function onStdoutClosed(listener: () => void): () => void {
+  if (closed.has(process.stdout)) {
+    listener();
+    return () => undefined;
+  }
+  stdoutClosedListeners.add(listener);
+  return () => stdoutClosedListeners.delete(listener);
+}
 
 /**
  * Write to a standard stream; a reader that closed the pipe (EPIPE) ends the output
@@ -44,6 +59,7 @@ function writer(stream: NodeJS.WriteStream): (text: string) => void {
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") throw error;
       closed.add(stream);
+      if (stream === process.stdout) for (const listener of stdoutClosedListeners) listener();
     });
   }
   return (text) => {

@@ -6,6 +6,7 @@ import type { ObserveContext } from "../observe/index.js";
 import type { FleetSpec } from "../spec/resolve.js";
 import type { FleetStatus } from "../diff/types.js";
 import { fleetStatus } from "./fleet-context.js";
+import { onStdoutClosed } from "./io.js";
 
 // `fleet ps --watch`: re-observe the whole fleet (level-based, like a controller) when a
 // heartbeat file or the tmux server changes, and at least every `floorMs`; render only
@@ -110,8 +111,11 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
     });
+  // Nobody reads any more (`… -o json | head -1`): stop as on Ctrl-C.
+  const unsubscribe = options.until ? () => undefined : onStdoutClosed(() => stop());
   await observe("start");
   await until;
+  unsubscribe();
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
   stopped = true;

@@ -18,7 +18,7 @@ let base: string;
 let roster: string;
 let env: NodeJS.ProcessEnv;
 
-const AGENTS = ["dier", "talker", "follower", "quitter", "noisy", "absent"];
+const AGENTS = ["dier", "talker", "follower", "quitter", "noisy", "absent", "endless"];
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 async function paneDead(session: string): Promise<boolean> {
@@ -165,6 +165,23 @@ describe("agent logs", () => {
       await tmux.tmux("set-option", "-g", "history-limit", "2000");
     }
   }, 90_000);
+
+  it("-f into a pipe whose reader is gone (| head -n 3) ends with exit 0 instead of following forever", async () => {
+    await tmux.newSession("endless", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done"]);
+    const line = [process.execPath, BIN, "agent", "logs", "--roster", roster, "-f", "endless"]
+      .map((w) => `'${w}'`)
+      .join(" ");
+    const result = await execa("bash", ["-c", `set -o pipefail; ${line} | head -n 3`], {
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(result.timedOut, "still following after its reader left").toBe(false);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stdout).split("\n")).toHaveLength(3);
+    expect(String(result.stderr)).toBe("");
+  }, 40_000);
 
   it("-f on a live pane stops with exit 0 on Ctrl-C (SIGINT), after printing what came", async () => {
     await tmux.newSession("quitter", ["sh", "-c", "echo ready; exec sleep 600"]);

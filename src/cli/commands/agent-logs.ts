@@ -4,7 +4,7 @@ import { safeText } from "../../terminal-text.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
-import type { Io } from "../io.js";
+import { onStdoutClosed, type Io } from "../io.js";
 
 // `mosaic agent logs NAME [-n LINES] [-f]`: the pane's recent output, escaped, as
 // `kubectl logs` prints a container's. Exit codes as `agent watch` (docs/commands.md).
@@ -49,6 +49,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   // `on` (not `once`): a library's signal-exit handler must never find itself alone and re-raise.
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  const unsubscribe = onStdoutClosed(() => stop()); // `agent logs -f NAME | head`: stop with the reader
   try {
     const end = await followPaneLog({
       client,
@@ -67,6 +68,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
         throw new UserError(`the pane ${pane.paneId} of ${name} is gone`, EXIT_PANE_GONE);
     }
   } finally {
+    unsubscribe();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
