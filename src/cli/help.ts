@@ -66,7 +66,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   "fleet ps": {
     examples: [
-      ["mosaic fleet ps", "the table (fits the terminal)"],
+      ["mosaic fleet ps", "the table: one row per agent"],
       ["mosaic fleet ps -o wide --fix-plan", "every column, and what would fix each problem"],
       ["mosaic fleet ps -w --interval 5s", "redraw on every change and at least every 5 s; Ctrl-C exits 0"],
       ["mosaic fleet ps -o json | jq '.agents[].name'", "the status object for scripts"],
