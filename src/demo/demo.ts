@@ -113,7 +113,7 @@ async function systemdTarget(
   return { env: managerEnv, unitDir };
 }
 
-interface DemoIo {
+export interface DemoIo {
   say: (line: string) => void;
   env: NodeJS.ProcessEnv;
   uid: number;
