@@ -198,6 +198,9 @@ describe("no raw control byte reaches the terminal, on any command, option, argu
       argv: ["fleet", "validate", "-f", `no-${PAYLOAD}.yaml`],
     });
     cases.push({ label: "validate (payload fleet name)", argv: ["fleet", "validate"] });
+    // --interval needs --watch (and --probe refuses --watch), so "+flags" stops at the flag
+    // rules before the value is read: echo it through the combination that reads it.
+    cases.push({ label: "fleet ps --watch --interval", argv: ["fleet", "ps", "--watch", "--interval", PAYLOAD] });
 
     await pool(
       cases.filter((c) => mayRun(c.label)),
@@ -223,7 +226,7 @@ describe("no raw control byte reaches the terminal, on any command, option, argu
       "agent send --timeout",
       "fleet ps --socket",
       "fleet ps --output",
-      "fleet ps --interval +flags",
+      "fleet ps --watch --interval",
       "agent stub --interval",
       "fleet ps --unknown",
       "<unknown command>",
