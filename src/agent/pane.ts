@@ -3,6 +3,7 @@ import { answered, runCommand } from "../system/run.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
 import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
 import type { PaneDetail } from "../observe/types.js";
+import { parseRow, rowText, type Row } from "./screen.js";
 
 // One agent's pane on one socket: its state, its cursor line, and whether its
 // foreground program is waiting for terminal input. Every target is a pane id (%N) or
@@ -34,16 +35,22 @@ export async function findPane(client: PaneClient, name: string): Promise<PaneDe
   return parsePaneDetails(listed.stdout).get(name) ?? null;
 }
 
-interface CursorLine {
+export interface CursorLine {
   text: string;
   x: number;
   y: number;
-  /** The whole visible screen, for before/after comparisons. */
+  /** The whole visible screen as text, for before/after comparisons. */
   screen: string[];
+  /** The same screen with attributes (dim, grey, reverse), row by row. */
+  rows: Row[];
   tty: string;
+  /** Whether the terminal cursor is shown (full-screen programs hide it and draw their own). */
+  cursorShown: boolean;
+  /** Whether the program switched to the alternate screen (a full-screen program). */
+  alternateScreen: boolean;
 }
 
-/** The pane's visible screen and cursor, in one tmux call. */
+/** The pane's visible screen with attributes (`capture-pane -e`) and its cursor, in one tmux call. */
 export async function readCursor(client: PaneClient, paneId: string): Promise<CursorLine | null> {
   const result = answered(
     await tmux(client, [
@@ -51,30 +58,32 @@ export async function readCursor(client: PaneClient, paneId: string): Promise<Cu
       "-p",
       "-t",
       paneId,
-      "#{cursor_x} #{cursor_y} #{pane_tty}",
+      "#{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on} #{pane_tty}",
       ";",
       "capture-pane",
       "-p",
+      "-e",
       "-t",
       paneId,
     ]),
     `the tmux server at ${client.socketPath}`,
   );
   if (!result.ok) return null;
-  const [head = "", ...screen] = result.stdout.split("\n");
-  const [x, y, tty = ""] = head.split(" ");
+  const [head = "", ...lines] = result.stdout.split("\n");
+  const [x, y, cursorFlag, alternate, tty = ""] = head.split(" ");
   const cursorY = Number(y);
-  return { text: (screen[cursorY] ?? "").trimEnd(), x: Number(x), y: cursorY, screen, tty };
-}
-
-/** Prompts end in one of these, then a space: `name> `, `$ `, `# `, `❯ `. */
-const PROMPT_RE = /^.*?[>$#%❯›»:](\s|$)/u;
-
-/** What an operator has typed after the prompt on the cursor line (empty = no draft). */
-export function draftOf(line: string): string {
-  const trimmed = line.trimEnd();
-  const prompt = PROMPT_RE.exec(trimmed);
-  return (prompt ? trimmed.slice(prompt[0].length) : trimmed).trim();
+  const rows = lines.map(parseRow);
+  const screen = rows.map((row) => rowText(row).trimEnd());
+  return {
+    text: screen[cursorY] ?? "",
+    x: Number(x),
+    y: cursorY,
+    screen,
+    rows,
+    tty,
+    cursorShown: cursorFlag === "1",
+    alternateScreen: alternate === "1",
+  };
 }
 
 // Syscalls a program blocks in while it waits for input, by architecture:
@@ -104,11 +113,45 @@ function epollTargets(pid: string, epfd: number): number[] {
   }
 }
 
+/** The threads of a process (/proc/PID/task): a reader of the terminal need not be the main one. */
+function threadsOf(pid: string): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).filter((tid) => /^\d+$/.test(tid));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether one thread is blocked reading the terminal (directly, in poll, or in an epoll watching it). */
+function threadWaitsOnTty(
+  pid: string,
+  tid: string,
+  tty: string,
+  calls: { read: ReadonlySet<number>; epoll: ReadonlySet<number>; poll: ReadonlySet<number> },
+): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "latin1");
+    if (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "S") return false;
+    const [nr, arg0] = readFileSync(`/proc/${pid}/task/${tid}/syscall`, "latin1").split(" ");
+    const syscall = Number(nr);
+    const fd = Number.parseInt(arg0 ?? "", 16);
+    // The fd table is shared by the threads: /proc/PID/fd and fdinfo answer for all of them.
+    if (calls.read.has(syscall)) return fdIsTty(pid, fd, tty);
+    if (calls.epoll.has(syscall)) return epollTargets(pid, fd).some((target) => fdIsTty(pid, target, tty));
+    if (calls.poll.has(syscall)) return fdIsTty(pid, 0, tty);
+  } catch {
+    // Gone, or not ours to read.
+  }
+  return false;
+}
+
 /**
- * Whether a process in the pane's foreground process group is blocked waiting for
- * input from the pane's terminal right now. After Enter that means the line was
- * consumed: `sleep` never reads, and a program idling in epoll on other fds (a timer
- * loop) is not waiting on the terminal.
+ * Whether a thread of a process in the pane's foreground process group is blocked
+ * waiting for input from the pane's terminal right now — any thread, not only the main
+ * one (codex reads its terminal on a thread of its own). For a line-mode program, after
+ * Enter that means the line was consumed: `sleep` never reads, and a program idling in
+ * epoll on other fds (a timer loop) is not waiting on the terminal. A full-screen
+ * program reads its terminal all the time, so for it this proves nothing (send.ts).
  */
 export function foregroundWaitingForInput(panePid: number, tty: string): boolean {
   const calls = SYSCALLS[process.arch];
@@ -126,14 +169,8 @@ export function foregroundWaitingForInput(panePid: number, tty: string): boolean
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== tpgid || fields[0] !== "S") continue;
-      const [nr, arg0] = readFileSync(`/proc/${entry}/syscall`, "latin1").split(" ");
-      const syscall = Number(nr);
-      const fd = Number.parseInt(arg0 ?? "", 16);
-      if (calls.read.has(syscall) && fdIsTty(entry, fd, tty)) return true;
-      if (calls.epoll.has(syscall) && epollTargets(entry, fd).some((target) => fdIsTty(entry, target, tty)))
-        return true;
-      if (calls.poll.has(syscall) && fdIsTty(entry, 0, tty)) return true;
+      if (Number(fields[2]) !== tpgid) continue;
+      if (threadsOf(entry).some((tid) => threadWaitsOnTty(entry, tid, tty, calls))) return true;
     } catch {
       // Gone, or not ours to read.
     }

@@ -3,15 +3,21 @@ import { join } from "node:path";
 import { readHeartbeat } from "../observe/heartbeat.js";
 import type { HeartbeatObservation } from "../observe/types.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
-import { ackId } from "./stub.js";
 import { answered } from "../system/run.js";
 import { acquireLock } from "../system/lock.js";
-import { draftOf, findPane, foregroundWaitingForInput, readCursor, tmux, type PaneClient } from "./pane.js";
+import { ackId } from "./ack.js";
+import { describeExit } from "./exit-status.js";
+import { findPane, foregroundWaitingForInput, readCursor, tmux, type CursorLine, type PaneClient } from "./pane.js";
+import { draftOf, linesMatching, screenRulesFor, summarise, viewScreen } from "./screen.js";
 
 // `agent send`: type a message literally into an agent's pane, then submit it, one
-// sender at a time per agent. With `verify`, success needs proof: the agent's heartbeat
-// acknowledging this message's id, or — for runtimes without one — the screen showing
-// the draft left the input line, new output, and the program back waiting for input.
+// sender at a time per agent — never into a dialog or over someone's draft. With
+// `verify`, success needs proof: the agent's heartbeat acknowledging this message's id
+// (the stub, or a runtime's hook adapter: docs/heartbeat.md), or — for a line-mode
+// program without one — the screen showing the line left the input line, new output,
+// and the program back waiting for input. A full-screen program always reads its
+// terminal and redraws, so its screen is no proof: "delivered, not verified". An error
+// printed in reply is never acceptance.
 
 type SendOutcome =
   | { kind: "pane-gone"; message: string }
@@ -21,6 +27,8 @@ type SendOutcome =
 interface SendRequest {
   client: PaneClient;
   agent: string;
+  /** The roster's runtime for the agent: which screen rules apply (src/spec/runtimes.ts). */
+  runtime?: string | null;
   message: string;
   verify: boolean;
   timeoutMs: number;
@@ -28,6 +36,9 @@ interface SendRequest {
   heartbeatPath: string | null;
   runDir: string;
 }
+
+/** How long a full-screen program without acknowledgements is watched for an error in reply. */
+const SETTLE_MS = 3_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,11 +113,35 @@ export async function sendMessage(request: SendRequest): Promise<SendOutcome> {
   return result;
 }
 
+/** Lines that appeared since `before` and are not the typed line's echo. */
+function newLines(before: CursorLine, after: CursorLine, message: string, width: number): string[] {
+  const echo = echoRows(before.screen[before.y] ?? "", before.x, message, width);
+  const seen = new Set(before.screen);
+  return after.screen.filter((line) => line.trim() !== "" && !seen.has(line) && !isEchoRow(line, echo));
+}
+
+/** A new line that reads as an error in reply (and is not the message quoted back). */
+function errorReply(lines: readonly string[], message: string, runtime: string | null): string | null {
+  const candidates = lines.filter((line) => !line.includes(message.trim()));
+  const hit = linesMatching(candidates, screenRulesFor(runtime).error)[0];
+  return hit === undefined ? null : summarise([(candidates[hit] as string).trim()], 160);
+}
+
+/** A full-screen program: on the alternate screen, or drawing its own cursor with the terminal's hidden. */
+function fullScreen(cursor: CursorLine): boolean {
+  return cursor.alternateScreen || !cursor.cursorShown;
+}
+
 async function deliver(request: SendRequest, started: number): Promise<SendOutcome> {
   const { client, agent, message } = request;
+  const runtime = request.runtime ?? null;
   const pane = await findPane(client, agent);
   if (!pane) return { kind: "pane-gone", message: `no tmux session "${agent}"` };
-  if (pane.dead) return { kind: "pane-gone", message: `pane ${pane.paneId} of ${agent} is dead (its process exited)` };
+  if (pane.dead)
+    return {
+      kind: "pane-gone",
+      message: `pane ${pane.paneId} of ${agent} is dead (its process exited${describeExit(pane.deadStatus)})`,
+    };
   if (pane.inMode)
     return {
       kind: "refused",
@@ -121,11 +156,18 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
 
   const before = await readCursor(client, pane.paneId);
   if (!before) return { kind: "pane-gone", message: `cannot read pane ${pane.paneId} of ${agent}` };
-  const draft = draftOf(before.text);
-  if (draft !== "") {
+  // Nothing is typed into a dialog: the text would answer it, and Enter would choose.
+  const view = viewScreen(before.rows, before.y, screenRulesFor(runtime));
+  if (view.kind === "dialog") {
     return {
       kind: "refused",
-      message: `someone's draft is in ${agent}'s input line ("${draft.slice(0, 40)}"); not typing over it`,
+      message: `${agent} is blocked on a dialog, not at its input line; nothing was typed (it shows: "${summarise(view.shows)}")`,
+    };
+  }
+  if (view.draft !== "") {
+    return {
+      kind: "refused",
+      message: `someone's draft is in ${agent}'s input line ("${summarise([view.draft], 40)}"); not typing over it`,
     };
   }
   const hbBefore = request.heartbeatPath ? ackState(readHeartbeat(request.heartbeatPath)) : { ack: null, acks: null };
@@ -160,10 +202,16 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   const id = ackId(message);
   const deadline = started + request.timeoutMs;
   const afterEnter = Date.now();
+  // Without an acknowledgement, a full-screen program's screen proves nothing: look only
+  // long enough to catch an error printed in reply, then say so.
+  const screenOnlyDeadline =
+    !request.heartbeatPath && fullScreen(before) ? Math.min(deadline, afterEnter + SETTLE_MS) : deadline;
   let screenEvidence: Record<string, unknown> = {};
+  let error: string | null = null;
+  let full = fullScreen(before);
   // Screen proof must hold on two looks in a row: a slow echo can look finished once.
   let acceptedOnce = false;
-  while (Date.now() < deadline) {
+  while (Date.now() < screenOnlyDeadline) {
     if (request.heartbeatPath) {
       const now = ackState(readHeartbeat(request.heartbeatPath));
       const fresh = now.acks !== null && hbBefore.acks !== null ? now.acks > hbBefore.acks : now.ack !== hbBefore.ack;
@@ -184,19 +232,20 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
     }
     const after = await readCursor(client, pane.paneId);
     if (after) {
+      full = full || fullScreen(after);
+      const width = Math.max(1, ...after.screen.map((l) => l.length), pane.width);
+      const fresh = newLines(before, after, message, width);
+      error = errorReply(fresh, message, runtime);
+      if (error !== null) break;
       const draftLeft = !draftStillTyped(after, message);
-      const echo = echoRows(
-        before.screen[before.y] ?? "",
-        before.x,
-        message,
-        Math.max(1, ...after.screen.map((l) => l.length), pane.width),
-      );
-      const newOutput = after.screen.filter(
-        (line) => line.trim() !== "" && !before.screen.includes(line) && !isEchoRow(line, echo),
-      ).length;
       const waiting = foregroundWaitingForInput(pane.pid, after.tty);
-      screenEvidence = { draftLeftInputLine: draftLeft, newOutputLines: newOutput, waitingForInput: waiting };
-      const accepted = !request.heartbeatPath && draftLeft && newOutput > 0 && waiting;
+      screenEvidence = {
+        draftLeftInputLine: draftLeft,
+        newOutputLines: fresh.length,
+        waitingForInput: waiting,
+        fullScreen: full,
+      };
+      const accepted = !request.heartbeatPath && !full && draftLeft && fresh.length > 0 && waiting;
       if (accepted && !acceptedOnce) acceptedOnce = true;
       else if (accepted) {
         return {
@@ -209,6 +258,30 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
     }
     await sleep(50);
   }
+  const method = request.heartbeatPath ? "heartbeat-ack" : "screen";
+  const evidence = {
+    method,
+    expectedAck: request.heartbeatPath ? id : undefined,
+    ...screenEvidence,
+    ...(error !== null ? { errorReply: error } : {}),
+    pane: pane.paneId,
+  };
+  if (error !== null) {
+    return {
+      kind: "delivered",
+      verified: false,
+      evidence,
+      message: `delivered to ${agent}, not accepted: it answered with an error ("${error}")`,
+    };
+  }
+  if (!request.heartbeatPath && full) {
+    return {
+      kind: "delivered",
+      verified: false,
+      evidence,
+      message: `delivered to ${agent}, not verified: it runs a full-screen program, whose screen cannot show a message was accepted; only an acknowledgement proves it (a hook adapter writing ack=<id> to its heartbeat, docs/heartbeat.md)`,
+    };
+  }
   const why = request.heartbeatPath
     ? `no ack=${id} in ${agent}'s heartbeat`
     : `the screen never showed the message accepted (${Object.entries(screenEvidence)
@@ -217,12 +290,7 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
   return {
     kind: "delivered",
     verified: false,
-    evidence: {
-      method: request.heartbeatPath ? "heartbeat-ack" : "screen",
-      expectedAck: request.heartbeatPath ? id : undefined,
-      ...screenEvidence,
-      pane: pane.paneId,
-    },
+    evidence,
     message: `not accepted within ${request.timeoutMs} ms: ${why}; it may be left as a draft, or the agent is wedged`,
   };
 }

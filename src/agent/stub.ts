@@ -1,15 +1,12 @@
-import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
+import { ackId } from "./ack.js";
 import type { HeartbeatWriter } from "./heartbeat-writer.js";
 
 // The reference ("dogfood") runtime: a line-oriented prompt that answers each input
 // line and acknowledges it in its heartbeat as ack=<sha256(line)[:12]>, so `agent send
 // --verify` can prove a specific message was accepted, not merely typed.
 
-/** The acknowledgement id of one input line. */
-export function ackId(line: string): string {
-  return createHash("sha256").update(line, "utf8").digest("hex").slice(0, 12);
-}
+export { ackId };
 
 interface StubStreams {
   input: NodeJS.ReadableStream;

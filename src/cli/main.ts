@@ -124,6 +124,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--interval <dur>", "heartbeat interval (default: $MOSAIC_HEARTBEAT_INTERVAL or 15s)")
     .option("--once", "write one heartbeat vouching for the calling process, then exit")
     .action(lazy(() => import("./commands/agent-heartbeat.js")));
+  agent
+    .command("hook")
+    .description("hook adapter: acknowledge a submitted prompt (UserPromptSubmit on stdin) in the heartbeat")
+    .argument("<runtime>", "whose hook payload: claude-code or codex")
+    .argument("[name]", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
+    .action(lazy(() => import("./commands/agent-hook.js")));
 
   withRoster(agent.command("watch").description("read-only live view of the agent's pane: cannot type, never resizes"))
     .argument("<name>", "agent name (exact)")

@@ -3,7 +3,7 @@ import type { SourceUnavailable, TmuxObservation } from "../observe/types.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { CONDITION_CHECKS } from "./conditions/index.js";
 import { assessAgent } from "./assess.js";
-import { paneCommand, shortCommand } from "./runtime-match.js";
+import { leftSession, paneCommand, shortCommand } from "./runtime-match.js";
 import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
@@ -55,7 +55,17 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
   const heartbeat = tenantObservation?.heartbeats.get(agent.name) ?? { state: "missing" as const };
   const heartbeatProcess =
     heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
-  return { hidden, tmux, systemd, tree, treeKnown: observation.procReadable, heartbeat, heartbeatProcess };
+  const rootZombie = pane !== null && !pane.dead && tree === null && (observation.zombies?.has(pane.pid) ?? false);
+  return {
+    hidden,
+    tmux,
+    systemd,
+    tree,
+    treeKnown: observation.procReadable,
+    ...(rootZombie ? { rootZombie } : {}),
+    heartbeat,
+    heartbeatProcess,
+  };
 }
 
 function agentStatus(
@@ -75,6 +85,7 @@ function agentStatus(
   const paneState = assessment.pane;
   const found = assessment.runtime;
   const unit = assessment.unit;
+  const helpers = facts.tree ? leftSession(facts.tree).map((p) => shortCommand(p) ?? p.comm) : [];
   const hbRecord = facts.heartbeat.state === "present" ? facts.heartbeat.record : null;
   const health = assessment.heartbeat;
 
@@ -88,6 +99,7 @@ function agentStatus(
       desired: agent.runtime.name,
       actual: found ? (found.runtime ?? "unknown") : null,
       command: found ? shortCommand(found.process) : null,
+      ...(helpers.length > 0 ? { helpers_left_session: helpers } : {}),
     },
     unit: {
       name: agent.unit,

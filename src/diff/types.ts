@@ -76,6 +76,8 @@ export interface AgentFacts {
   tree: ProcessTree | null;
   /** False when /proc was unreadable: a null tree then means "unknown", not "gone". */
   treeKnown: boolean;
+  /** The pane's process exited but the tmux server has not reaped it (a zombie). */
+  rootZombie?: boolean;
   heartbeat: HeartbeatObservation;
   /** The process the heartbeat's pid names now, if any. */
   heartbeatProcess: ProcessInfo | null;
@@ -91,7 +93,13 @@ export interface AgentStatus {
   host: string;
   lifecycle: "core" | "ephemeral";
   socket: string;
-  runtime: { desired: string; actual: string | null; command: string | null };
+  runtime: {
+    desired: string;
+    actual: string | null;
+    command: string | null;
+    /** Helper processes of the pane's tree that left its session (daemons), by short command; only when some did. */
+    helpers_left_session?: string[];
+  };
   unit: { name: string; active: string; sub: string; enabled: string; load: string };
   pane: {
     state: PaneState;

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { clockMs, log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
-import { processFromTable, readProcess, scanProcessTable, treesFrom, type ProcessTable } from "./proc.js";
+import {
+  processFromTable,
+  readProcess,
+  scanProcessTable,
+  treesFrom,
+  zombieInTable,
+  type ProcessTable,
+} from "./proc.js";
 import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
@@ -54,6 +61,8 @@ export interface FleetObservation {
   trees: Map<number, ProcessTree | null>;
   /** False when /proc could not be read: process trees are then unknown, not empty. */
   procReadable: boolean;
+  /** Pane roots that exited but were never reaped (zombies) at the scan. */
+  zombies?: ReadonlySet<number>;
 }
 
 /** Whether this host is the agent's host (other hosts are observed there, not here). */
@@ -209,6 +218,7 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     }
   }
   const trees = table ? treesFrom(table, rootPids) : new Map<number, ProcessTree | null>();
+  const zombies = new Set(table ? rootPids.filter((pid) => trees.get(pid) == null && zombieInTable(table, pid)) : []);
   log(
     "debug",
     { step: "observe.proc", roots: rootPids.length, ms: Math.round(clockMs() - procStarted) },
@@ -236,6 +246,7 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     tenants: new Map(observed.map((o) => [o.tenant, o])),
     trees,
     procReadable: table !== null || rootPids.length === 0,
+    zombies,
   };
 }
 

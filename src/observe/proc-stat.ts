@@ -19,11 +19,17 @@ export interface ProcStat {
   startTicks: number;
   /** Field 8: the foreground process group of the process's terminal (-1 or 0: none). */
   tpgid?: number;
+  /** Field 5: the process group. */
+  pgid?: number;
+  /** Field 6: the session (a daemon that called setsid() has left its parent's). */
+  sid?: number;
 }
 
 // Field numbers from proc(5), counted from the first field after comm (field 3).
 const STATE_FIELD = 3;
 const PPID_FIELD = 4;
+const PGRP_FIELD = 5;
+const SESSION_FIELD = 6;
 const TPGID_FIELD = 8;
 const STARTTIME_FIELD = 22;
 const FIRST_FIELD_AFTER_COMM = 3;
@@ -35,10 +41,12 @@ export function parseProcStat(text: string): ProcStat | null {
   if (open < 1 || close < open) return null;
   const pid = toInt(text.slice(0, open).trim());
   // Only fields 3..22 are needed, and the scan parses a line for every process on the
-  // host: walk the fields in place and decode just those four, no split, no substrings.
+  // host: walk the fields in place and decode just those six, no split, no substrings.
   let state: string | undefined;
   let ppid: number | null = null;
   let tpgid: number | null = null;
+  let pgid: number | null = null;
+  let sid: number | null = null;
   let startTicks: number | null = null;
   let field = FIRST_FIELD_AFTER_COMM;
   let i = close + 1;
@@ -49,6 +57,8 @@ export function parseProcStat(text: string): ProcStat | null {
     if (end === i) break;
     if (field === STATE_FIELD) state = text.slice(i, end);
     else if (field === PPID_FIELD) ppid = intIn(text, i, end);
+    else if (field === PGRP_FIELD) pgid = intIn(text, i, end);
+    else if (field === SESSION_FIELD) sid = intIn(text, i, end);
     else if (field === TPGID_FIELD) tpgid = intIn(text, i, end);
     else if (field === STARTTIME_FIELD) startTicks = intIn(text, i, end);
     field += 1;
@@ -58,6 +68,8 @@ export function parseProcStat(text: string): ProcStat | null {
   if (state === undefined || state.length !== 1) return null;
   const stat: ProcStat = { pid, ppid, comm: text.slice(open + 1, close), state, startTicks };
   if (tpgid !== null) stat.tpgid = tpgid;
+  if (pgid !== null) stat.pgid = pgid;
+  if (sid !== null) stat.sid = sid;
   return stat;
 }
 

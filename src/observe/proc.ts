@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { isExitedState, parseBootTime, parseCmdline, parseProcStat, startedAtMs } from "./proc-stat.js";
 import type { ProcStat } from "./proc-stat.js";
 import type { ProcessInfo, ProcessTree } from "./types.js";
@@ -105,7 +105,20 @@ function toInfo(procRoot: string, bootSec: number, stat: ProcStat): ProcessInfo 
     startedAtMs: startedAtMs(bootSec, stat.startTicks),
     comm: stat.comm,
     argv,
+    ...(stat.pgid !== undefined ? { pgid: stat.pgid } : {}),
+    ...(stat.sid !== undefined ? { sid: stat.sid } : {}),
   };
+}
+
+/** Where /proc/PID/exe points (the program really executed); null when gone or not ours. */
+export function resolvedExecutable(pid: number, opts: ProcOptions = {}): string | null {
+  if (!isPid(pid)) return null;
+  try {
+    // A replaced binary reads "/path (deleted)": the path is still what ran.
+    return readlinkSync(`${opts.procRoot ?? DEFAULT_PROC_ROOT}/${pid}/exe`).replace(/ \(deleted\)$/, "");
+  } catch {
+    return null;
+  }
 }
 
 function isPid(pid: number): boolean {
@@ -131,6 +144,8 @@ export function processAlive(pid: number, opts: ProcOptions = {}): boolean {
 
 interface ProcessIndex {
   stats: Map<number, ProcStat>;
+  /** Processes that exited and wait to be reaped (Z): left out of trees, kept to be named. */
+  zombies: Set<number>;
   /** ppid → live children, oldest first. */
   children: Map<number, ProcStat[]>;
 }
@@ -147,18 +162,23 @@ interface ProcessIndex {
 function scanProcesses(procRoot: string): ProcessIndex {
   const stats = new Map<number, ProcStat>();
   const children = new Map<number, ProcStat[]>();
+  const zombies = new Set<number>();
   for (const name of readdirSync(procRoot)) {
     const first = name.charCodeAt(0);
     if (first < 48 || first > 57) continue; // only /proc/[0-9]*
     const stat = readStat(procRoot, Number(name));
-    if (stat === null || isExitedState(stat.state)) continue;
+    if (stat === null) continue;
+    if (isExitedState(stat.state)) {
+      zombies.add(stat.pid);
+      continue;
+    }
     stats.set(stat.pid, stat);
     const siblings = children.get(stat.ppid);
     if (siblings === undefined) children.set(stat.ppid, [stat]);
     else siblings.push(stat);
   }
   for (const siblings of children.values()) siblings.sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid);
-  return { stats, children };
+  return { stats, children, zombies };
 }
 
 // Breadth-first from the root; `seen` guards against ppid links that a racing scan
@@ -181,7 +201,13 @@ function treeOf(procRoot: string, bootSec: number, index: ProcessIndex, rootPid:
   // The terminal's foreground process group leader, as tmux finds pane_current_command.
   const tpgid = rootStat?.tpgid;
   const foreground = tpgid !== undefined && tpgid > 0 ? processes.find((p) => p.pid === tpgid) : undefined;
-  return foreground ? { root, processes, foreground } : { root, processes };
+  const tree: ProcessTree = foreground ? { root, processes, foreground } : { root, processes };
+  if (tpgid !== undefined && tpgid > 0) tree.foregroundGroup = tpgid;
+  Object.defineProperty(tree, "exeOf", {
+    value: (pid: number) => (seen.has(pid) ? resolvedExecutable(pid, { procRoot }) : null),
+    enumerable: false,
+  });
+  return tree;
 }
 
 /** One scan of procfs: every live process's stat, indexed by pid and parent. */
@@ -208,6 +234,11 @@ export function treesFrom(table: ProcessTable, rootPids: readonly number[]): Map
     if (!trees.has(pid)) trees.set(pid, isPid(pid) ? treeOf(table.procRoot, table.bootSec, table.index, pid) : null);
   }
   return trees;
+}
+
+/** Whether pid had exited but was not yet reaped (a zombie) at the scan. */
+export function zombieInTable(table: ProcessTable, pid: number): boolean {
+  return table.index.zombies.has(pid);
 }
 
 /** One process from the table (argv read now); null if it was not alive at the scan. */

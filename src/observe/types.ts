@@ -75,6 +75,9 @@ export interface ProcessInfo {
   comm: string;
   /** argv from /proc/PID/cmdline; empty for kernel threads or unreadable entries. */
   argv: string[];
+  /** Process group and session (fields 5, 6 of stat), when read. */
+  pgid?: number;
+  sid?: number;
 }
 
 /** A pane's process tree: the pane's root process first, then its descendants. */
@@ -83,6 +86,13 @@ export interface ProcessTree {
   processes: ProcessInfo[];
   /** The pane terminal's foreground process (what tmux calls pane_current_command). */
   foreground?: ProcessInfo;
+  /** The terminal's foreground process group (tpgid), when it has one. */
+  foregroundGroup?: number;
+  /**
+   * The resolved executable of a tree process (readlink /proc/PID/exe), asked lazily and
+   * only when argv names no runtime. Not enumerable: never serialised or compared.
+   */
+  exeOf?: (pid: number) => string | null;
 }
 
 /** A well-formed heartbeat line (protocol v1). */

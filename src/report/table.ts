@@ -31,6 +31,16 @@ const GAP = 3;
 /** How much of a long name is kept before any essential column is cut. */
 const NAME_READABLE = 24;
 
+/** The command, and in a word the helper daemons that left the pane's session (they outlive it). */
+function commandText(agent: AgentStatus): string {
+  const command = agent.runtime.command ?? "-";
+  const helpers = agent.runtime.helpers_left_session ?? [];
+  if (helpers.length === 0) return command;
+  const first = (helpers[0] ?? "").slice(0, 40);
+  const more = helpers.length > 1 ? ` +${helpers.length - 1}` : "";
+  return `${command} (${helpers.length} helper${helpers.length > 1 ? "s" : ""} left the pane's session: ${first}${more})`;
+}
+
 function runtimeCell(agent: AgentStatus): Cell {
   const { desired, actual } = agent.runtime;
   if (actual === null || actual === desired) return textCell(safeText(desired));
@@ -126,7 +136,7 @@ function cellOf(agent: AgentStatus, column: ColumnName): Cell {
     case "TARGET":
       return textCell(safeText(agent.pane.target ?? "-"));
     case "COMMAND":
-      return textCell(safeText(agent.runtime.command ?? "-"));
+      return textCell(safeText(commandText(agent)));
     case "UNIT-NAME":
       return textCell(safeText(agent.unit.name));
   }

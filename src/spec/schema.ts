@@ -74,10 +74,14 @@ const RuntimeSchema = z.strictObject({
       z
         .string()
         .min(1)
-        .regex(/^[^\s/]+$/, "must be a program basename"),
+        .regex(/^[^\s]+$/, "must be a program name or a path tail, without spaces")
+        .refine((pattern) => pattern.replace(/[/*]/g, "") !== "", "must name something besides / and *"),
     )
     .min(1)
-    .meta({ description: "basenames of argv[0] (or argv[1] under an interpreter) that identify this runtime" }),
+    .meta({
+      description:
+        "program names (basename of argv[0], or of the script under an interpreter) or path tails (with a /, `*` = one segment) that identify this runtime",
+    }),
   description: z.string().optional(),
 });
 

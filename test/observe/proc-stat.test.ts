@@ -25,6 +25,8 @@ describe("parseProcStat", () => {
       state: "S",
       startTicks: 4242,
       tpgid: -1,
+      pgid: 7,
+      sid: 7,
     });
   });
 
@@ -53,6 +55,8 @@ describe("parseProcStat", () => {
       state: "S",
       startTicks: 25,
       tpgid: -1,
+      pgid: 0,
+      sid: 0,
     });
   });
 

@@ -96,6 +96,8 @@ describe("observeProcessTrees on a fake procfs", () => {
       startedAtMs: 1_700_000_005_000,
       comm: "bash",
       argv: ["-bash"],
+      pgid: 0,
+      sid: 0,
     });
     expect(tree?.processes[2]?.argv).toEqual(["node", "/usr/bin/claude"]);
     expect(trees.get(999)).toBeNull();

@@ -29,6 +29,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const outcome = await sendMessage({
     client: { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs },
     agent: target.agent.name,
+    runtime: target.agent.runtime.name,
     message,
     verify: options["verify"] === true,
     timeoutMs: timeoutS * 1000,

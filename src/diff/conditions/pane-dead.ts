@@ -1,3 +1,4 @@
+import { describeExit } from "../../agent/exit-status.js";
 import type { Condition } from "../types.js";
 import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
@@ -20,12 +21,20 @@ export function paneDead(ctx: CheckContext): Condition {
     };
   }
   if (pane.dead) {
-    const status = pane.deadStatus === null ? "" : ` with status ${pane.deadStatus}`;
+    const status = describeExit(pane.deadStatus);
     return {
       type: "PaneDead",
       status: "True",
       reason: "ProcessExited",
       message: `pane ${pane.paneId} process exited${status}`,
+    };
+  }
+  if (ctx.assessment.pane === "dead" && ctx.facts.rootZombie === true) {
+    return {
+      type: "PaneDead",
+      status: "True",
+      reason: "ProcessExited",
+      message: `pane ${pane.paneId} pid ${pane.pid} exited but is a zombie: the tmux server has not reaped it (is the server stopped or wedged?)`,
     };
   }
   if (ctx.assessment.pane === "dead") {
