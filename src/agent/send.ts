@@ -37,6 +37,10 @@ interface SendRequest {
   runDir: string;
 }
 
+/** Looks at a screen before refusing it as a dialog or a draft, and the gap between them. */
+const LOOKS = 3;
+const LOOK_GAP_MS = 150;
+
 /** How long a full-screen program without acknowledgements is watched for an error in reply. */
 const SETTLE_MS = 3_000;
 
@@ -154,10 +158,19 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
       message: `synchronize-panes is on for ${agent}'s window; typing would reach other panes`,
     };
 
-  const before = await readCursor(client, pane.paneId);
+  // Nothing is typed into a dialog (the text would answer it, and Enter would choose) or
+  // over a draft. A full-screen program redrawing can park its cursor on a transcript
+  // row for a moment: only what holds on a second and third look counts.
+  let before: CursorLine | null = null;
+  let view: ReturnType<typeof viewScreen> = { kind: "input", draft: "", marked: false };
+  for (let look = 0; look < LOOKS; look += 1) {
+    if (look > 0) await sleep(LOOK_GAP_MS);
+    before = await readCursor(client, pane.paneId);
+    if (!before) return { kind: "pane-gone", message: `cannot read pane ${pane.paneId} of ${agent}` };
+    view = viewScreen(before.rows, before.y, screenRulesFor(runtime));
+    if (view.kind === "input" && view.draft === "") break;
+  }
   if (!before) return { kind: "pane-gone", message: `cannot read pane ${pane.paneId} of ${agent}` };
-  // Nothing is typed into a dialog: the text would answer it, and Enter would choose.
-  const view = viewScreen(before.rows, before.y, screenRulesFor(runtime));
   if (view.kind === "dialog") {
     return {
       kind: "refused",
@@ -236,7 +249,9 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
       const width = Math.max(1, ...after.screen.map((l) => l.length), pane.width);
       const fresh = newLines(before, after, message, width);
       error = errorReply(fresh, message, runtime);
-      if (error !== null) break;
+      // Without an acknowledgement path an error in reply settles it; with one, the ack
+      // may still come (a hook fires as the prompt is submitted, the API error at once).
+      if (error !== null && !request.heartbeatPath) break;
       const draftLeft = !draftStillTyped(after, message);
       const waiting = foregroundWaitingForInput(pane.pid, after.tty);
       screenEvidence = {

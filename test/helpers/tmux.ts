@@ -30,6 +30,11 @@ interface StartTmuxServerOptions {
    * and inherits the unit's environment, as in production). kill() still cleans up.
    */
   start?: boolean;
+  /**
+   * A command the server is started under, e.g. `["unshare", "-n"]` for a server (and so
+   * every pane) in a network namespace of its own with no way out (test/runtimes/).
+   */
+  launcher?: string[];
 }
 
 interface NewSessionOptions {
@@ -208,7 +213,10 @@ export async function startTmuxServer(label: string, opts: StartTmuxServerOption
   live.add(server);
   server.startReaper();
   if (opts.start !== false) {
-    const started = await server.tmux("start-server", ";", "set-option", "-g", "exit-empty", "off");
+    const startArgs = ["start-server", ";", "set-option", "-g", "exit-empty", "off"];
+    const started = opts.launcher
+      ? await run([...opts.launcher, "tmux", "-f", "/dev/null", "-L", socket, ...startArgs], server.childEnv())
+      : await server.tmux(...startArgs);
     const pid = started.ok ? await server.serverPid() : null;
     if (pid === null) {
       await server.kill();

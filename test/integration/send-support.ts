@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
+import { startTmuxServer, type StartTmuxServerOptions, type TmuxServer } from "../helpers/tmux.js";
 import { assertBuilt, cliEnv, mosaic, readHb, stubPaneArgv, waitUntil, type CliRun } from "./agent-support.js";
 
 interface RosterAgent {
@@ -17,6 +17,11 @@ interface RosterAgent {
   runtime: string;
   /** false: the roster expects no heartbeat (send --verify falls back to the screen). */
   heartbeat?: false;
+}
+
+/** `writeRoster` options: another file name (a second roster over the same sessions). */
+export interface RosterFile {
+  path?: string;
 }
 
 /** What an agent's heartbeat says about acknowledgements. */
@@ -44,9 +49,9 @@ export class Fleet {
     this.roster = join(this.base, "roster.yaml");
   }
 
-  static async start(label: string): Promise<Fleet> {
+  static async start(label: string, options: StartTmuxServerOptions = {}): Promise<Fleet> {
     assertBuilt();
-    return new Fleet(await startTmuxServer(label));
+    return new Fleet(await startTmuxServer(label, options));
   }
 
   get socket(): string {
@@ -54,7 +59,7 @@ export class Fleet {
   }
 
   /** The roster: only the socket and the heartbeat interval under defaults. */
-  writeRoster(agents: RosterAgent[]): void {
+  writeRoster(agents: RosterAgent[], file: RosterFile = {}): void {
     const lines = [
       "version: 1",
       "defaults:",
@@ -67,7 +72,7 @@ export class Fleet {
       lines.push(`  - name: ${agent.name}`, `    runtime: ${agent.runtime}`);
       if (agent.heartbeat === false) lines.push("    heartbeat: false");
     }
-    writeFileSync(this.roster, `${lines.join("\n")}\n`);
+    writeFileSync(file.path ?? this.roster, `${lines.join("\n")}\n`);
   }
 
   /** The environment the CLI runs with: our MOSAIC_HOME and the fleet's TMUX_TMPDIR, nothing of the caller's. */
@@ -152,7 +157,8 @@ export class Fleet {
 
   async stop(): Promise<void> {
     await this.tmux.kill();
-    rmSync(this.base, { recursive: true, force: true });
+    // A program that just lost its pane may still be writing its files (its HOME here).
+    rmSync(this.base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
