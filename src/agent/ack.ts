@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readHeartbeat } from "../observe/heartbeat.js";
+import { writeFileAtomic } from "../system/files.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
 
 // The acknowledgement path: proof that an agent accepted one specific message. The stub
@@ -59,8 +60,8 @@ export interface AckTarget {
 }
 
 /**
- * Acknowledge `message` in the agent's heartbeat: one atomic rewrite (temp file, then
- * rename) of `NAME.hb` carrying on seq and the ack count of the line it replaces when
+ * Acknowledge `message` in the agent's heartbeat: one atomic rewrite (src/system/files.ts)
+ * of `NAME.hb` carrying on seq and the ack count of the line it replaces when
  * that line vouched for the same process. Returns the id written.
  */
 export function writeAck(target: AckTarget, message: string): string {
@@ -80,18 +81,8 @@ export function writeAck(target: AckTarget, message: string): string {
     `ack=${id}`,
     `acks=${(acks !== undefined && /^\d+$/.test(acks) ? Number(acks) : 0) + 1}`,
   ];
-  const temp = join(target.runDir, `.${target.name}.hb.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
-  writeFileSync(temp, `${fields.join(" ")}\n`, { mode: 0o600 });
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already gone.
-    }
-    throw error;
-  }
+  const written = writeFileAtomic(path, `${fields.join(" ")}\n`, { mode: 0o600 });
+  if (!written.ok) throw new Error(written.message);
   return id;
 }
 
