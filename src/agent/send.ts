@@ -187,11 +187,14 @@ async function deliver(request: SendRequest, started: number): Promise<SendOutco
 
   // The text goes through a paste buffer fed on stdin: it never meets tmux's argument
   // or key-name parsing, so `Enter`, `C-c`, `-X cancel` or `a; kill-server` stay text.
+  // Bracketed (-p) when the program asked for it: then it knows a paste from typing, and
+  // the Enter that follows submits — codex takes an Enter right after unbracketed fast
+  // input for part of a paste and puts a newline in its box instead.
   const buffer = `mosaic-send-${process.pid}-${randomBytes(4).toString("hex")}`;
   const typed = answered(
     await tmux(
       client,
-      ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-r", "-b", buffer, "-t", pane.paneId],
+      ["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane.paneId],
       message,
     ),
     `the tmux server at ${client.socketPath}`,
