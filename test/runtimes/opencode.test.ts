@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../integration/send-support.js";
+import { waitUntil } from "../integration/agent-support.js";
 import {
   MISSING,
   OPENCODE_BIN,
@@ -48,11 +49,18 @@ describe.skipIf(MISSING)("opencode (real, offline)", () => {
     const run = await fleet.send("oc", "hello from mosaic");
     expect(run.code, run.stderr).toBe(0);
     await waitForScreen(fleet, "oc", /hello from mosaic/, 10_000);
+    // Submitted: in the transcript, and the box it was typed into is empty again.
+    let cursorLine = "";
+    const submitted = await waitUntil(async () => {
+      cursorLine = await fleet.cursorLine("oc");
+      return !cursorLine.includes("hello from mosaic") && /hello from mosaic/.test(await fleet.capture("oc"));
+    }, 30_000);
+    expect(submitted, `still in the box: ${cursorLine}`).toBe(true);
   }, 60_000);
 
   it("--verify without an acknowledgement is not verified (exit 1)", async () => {
-    // Settled: its reply to the first message (offline, an error) is on screen.
-    await waitForScreen(fleet, "oc", /Cannot connect|Unable to connect|Error/i, 30_000);
+    // The first message left the box: opencode works on it (offline: retries, then an error).
+    await waitForScreen(fleet, "oc", /esc interrupt|Cannot connect|Unable to connect|Error/i, 60_000);
     const run = await fleet.send("oc", "second message", ["--verify", "-o", "json"]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(JSON.parse(run.stdout), run.stdout).toMatchObject({ delivered: true, verified: false });
