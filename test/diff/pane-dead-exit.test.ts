@@ -2,11 +2,12 @@
 // tmux server never reaped. Hand-built facts.
 
 import { describe, expect, it } from "vitest";
+import { checkContext } from "../../src/diff/conditions/check.js";
 import { paneDead } from "../../src/diff/conditions/pane-dead.js";
 import { CATALOG, NOW_MS, agentSpec, facts, pane } from "./facts.js";
 
 const check = (overrides: Parameters<typeof facts>[0]) =>
-  paneDead({ agent: agentSpec(), socket: "s", facts: facts(overrides), nowMs: NOW_MS, catalog: CATALOG });
+  paneDead(checkContext(agentSpec(), "s", facts(overrides), NOW_MS, CATALOG));
 
 describe("PaneDead decodes how the process ended", () => {
   it("a dead pane with status 143 was killed by SIGTERM", () => {

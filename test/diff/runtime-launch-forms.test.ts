@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { checkContext } from "../../src/diff/conditions/check.js";
 import { drift } from "../../src/diff/conditions/drift.js";
 import { identifyRuntime, leftSession, pathMatches } from "../../src/diff/runtime-match.js";
 import type { ProcessInfo, ProcessTree } from "../../src/observe/types.js";
@@ -58,22 +59,10 @@ describe("every launch form matches its runtime, and no other", () => {
 
   it.each(FORMS)("Drift: %s is False for %s, True for a wrong runtime", (_what, want, argvs) => {
     const tree = chain(...argvs);
-    const ok = drift({
-      agent: agentSpec({ runtime: want }),
-      socket: "s",
-      facts: facts({ tree }),
-      nowMs: NOW_MS,
-      catalog: CATALOG,
-    });
+    const ok = drift(checkContext(agentSpec({ runtime: want }), "s", facts({ tree }), NOW_MS, CATALOG));
     expect(ok).toMatchObject({ status: "False", reason: "RuntimeMatches" });
     const wrong = want === "pi" ? "codex" : "pi";
-    const bad = drift({
-      agent: agentSpec({ runtime: wrong }),
-      socket: "s",
-      facts: facts({ tree }),
-      nowMs: NOW_MS,
-      catalog: CATALOG,
-    });
+    const bad = drift(checkContext(agentSpec({ runtime: wrong }), "s", facts({ tree }), NOW_MS, CATALOG));
     expect(bad).toMatchObject({ status: "True", reason: "RuntimeMismatch" });
   });
 
@@ -140,25 +129,17 @@ describe("the agent is named, not a helper daemon that left the pane's session",
   }
 
   it("Drift False names the program in the terminal's foreground group", () => {
-    const cond = drift({
-      agent: agentSpec({ runtime: "codex" }),
-      socket: "s",
-      facts: facts({ tree: codexTree() }),
-      nowMs: NOW_MS,
-      catalog: CATALOG,
-    });
+    const cond = drift(
+      checkContext(agentSpec({ runtime: "codex" }), "s", facts({ tree: codexTree() }), NOW_MS, CATALOG),
+    );
     expect(cond.status).toBe("False");
     expect(cond.message).not.toMatch(/app-server/);
   });
 
   it("Drift True (roster wants claude) names the foreground codex, not a daemon", () => {
-    const cond = drift({
-      agent: agentSpec({ runtime: "claude" }),
-      socket: "s",
-      facts: facts({ tree: codexTree() }),
-      nowMs: NOW_MS,
-      catalog: CATALOG,
-    });
+    const cond = drift(
+      checkContext(agentSpec({ runtime: "claude" }), "s", facts({ tree: codexTree() }), NOW_MS, CATALOG),
+    );
     expect(cond.status).toBe("True");
     expect(cond.message).toMatch(/pane runs codex/);
     expect(cond.message).not.toMatch(/app-server/);

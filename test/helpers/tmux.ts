@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { pidAlive, startReaper, waitFor, type Reaper } from "./proc.mjs";
 import { run, type CommandResult } from "./run.js";
 
-interface StartTmuxServerOptions {
+export interface StartTmuxServerOptions {
   /**
    * Start the server now (default true). The server is started with `exit-empty off`, so
    * it keeps running with zero sessions until kill(). With `start: false` only the socket
