@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { answered, runCommand } from "../system/run.js";
-import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { answered } from "../system/run.js";
+import { runTmux, type TmuxServer } from "../system/tmux.js";
 import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
 import type { PaneDetail } from "../observe/types.js";
 import { parseRow, rowText, type Row } from "./screen.js";
@@ -9,20 +9,11 @@ import { parseRow, rowText, type Row } from "./screen.js";
 // foreground program is waiting for terminal input. Every target is a pane id (%N) or
 // an exact session (=NAME:), never a prefix.
 
-export interface PaneClient {
-  socketPath: string;
-  env: NodeJS.ProcessEnv;
-  timeoutMs: number;
-}
+/** The agent's tmux server (src/system/tmux.ts addresses it). */
+export type PaneClient = TmuxServer;
 
-/** tmux on the agent's socket, without $TMUX. */
-export async function tmux(client: PaneClient, args: string[], input?: string) {
-  return runCommand(["tmux", "-S", client.socketPath, ...args], {
-    env: tmuxClientEnv(client.env),
-    timeoutMs: client.timeoutMs,
-    ...(input !== undefined ? { input } : {}),
-  });
-}
+/** tmux on the agent's socket (src/system/tmux.ts runTmux). */
+export const tmux = runTmux;
 
 /** The first pane of exactly session `name`, or null. */
 export async function findPane(client: PaneClient, name: string): Promise<PaneDetail | null> {

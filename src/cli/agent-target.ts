@@ -1,5 +1,5 @@
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
-import { checkTmuxSocket } from "../observe/tmux-socket.js";
+import { checkTmuxSocket } from "../system/tmux.js";
 import { isLocal, type ObserveContext } from "../observe/index.js";
 import { didYouMean } from "../spec/suggest.js";
 import { safeText } from "../terminal-text.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { watchHeartbeatDir, watchTmux, type EventSource } from "../observe/events.js";
 import { processAlive } from "../observe/proc.js";
-import { checkTmuxSocket } from "../observe/tmux-socket.js";
+import { checkTmuxSocket } from "../system/tmux.js";
 import type { ObserveContext } from "../observe/index.js";
 import type { FleetSpec } from "../spec/resolve.js";
 import type { FleetStatus } from "../diff/types.js";
@@ -100,7 +100,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   }, 200);
   liveness.unref();
 
-  // `on`, not `once`, held until the loop is done: execa's signal-exit re-raises a signal
+  // `on`, not `once`, held until the loop is done: the process runner's signal-exit re-raises a signal
   // that no other listener is registered for while it runs, which made Ctrl-C exit 130
   // instead of 0 (docs/commands.md: --watch exits 0 on Ctrl-C).
   let stop: () => void = () => undefined;

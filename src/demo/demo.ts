@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../system/run.js";
 import { userManagerEnv } from "../observe/systemd.js";
-import { tmuxClientEnv, tmuxSocketPath } from "../observe/tmux-socket.js";
+import { tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
 import { processAlive } from "../observe/proc.js";
 import { shellLine } from "../report/style.js";
 import { packageRoot } from "./package-root.js";

@@ -1,6 +1,5 @@
-import type { ResultPromise } from "execa";
 import { log } from "../log.js";
-import { tmuxClientEnv } from "./tmux-socket.js";
+import { controlClient, type ControlClient } from "../system/tmux.js";
 
 // What tells `fleet ps --watch` to look again: heartbeat files changing (chokidar) and
 // tmux control-mode notifications (sessions and windows coming and going). Both are
@@ -38,57 +37,38 @@ export async function watchTmux(
   attachTo: () => string | null,
   onChange: (why: string) => void,
 ): Promise<EventSource> {
-  const { execa } = await import("execa");
-  let child: ResultPromise | null = null;
+  let client: ControlClient | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
-  const start = () => {
+  const start = async () => {
     if (closed) return;
     const session = attachTo();
     if (session === null) {
-      retry = setTimeout(start, 1_000);
+      retry = setTimeout(() => void start(), 1_000);
       return;
     }
-    const proc = execa(
-      "tmux",
-      ["-S", socketPath, "-C", "attach-session", "-f", "read-only,ignore-size,no-output", "-t", `=${session}:`],
-      {
-        env: tmuxClientEnv(env),
-        extendEnv: false,
-        stdin: "pipe",
-        reject: false,
-        buffer: false,
-      },
+    const started = await controlClient(
+      { socketPath, env, timeoutMs: 0 },
+      "read-only,ignore-size,no-output",
+      `=${session}:`,
     );
-    child = proc;
-    let partial = "";
-    proc.stdout?.on("data", (chunk: Buffer) => {
-      const text = partial + chunk.toString("utf8");
-      const lines = text.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        const match = TMUX_CHANGES.exec(line);
-        if (match) onChange(`tmux ${match[1]}`);
-      }
+    client = started;
+    started.onLine((line) => {
+      const match = TMUX_CHANGES.exec(line);
+      if (match) onChange(`tmux ${match[1]}`);
     });
-    void proc.then(() => {
-      child = null;
+    void started.exited.then(() => {
+      client = null;
       // The attached session went away, or the server did: attach again shortly.
-      if (!closed) retry = setTimeout(start, 250);
+      if (!closed) retry = setTimeout(() => void start(), 250);
     });
   };
-  start();
+  await start();
   return {
     close: async () => {
       closed = true;
       if (retry) clearTimeout(retry);
-      const running = child;
-      if (running) {
-        running.stdin?.end(); // Control mode detaches when its input closes.
-        const timer = setTimeout(() => running.kill("SIGTERM"), 500);
-        await running;
-        clearTimeout(timer);
-      }
+      await client?.close();
     },
   };
 }

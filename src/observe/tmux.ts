@@ -1,6 +1,5 @@
-import { runCommand } from "../system/run.js";
 import type { Owner } from "../system/owner.js";
-import { checkTmuxSocket, tmuxClientEnv } from "./tmux-socket.js";
+import { checkTmuxSocket, runTmux } from "../system/tmux.js";
 import type { PaneDetail, SourceUnavailable, TmuxObservation, TmuxPane } from "./types.js";
 
 // One `tmux list-panes -a` call per socket gives every pane of every session; the
@@ -106,7 +105,6 @@ interface TmuxObserveOptions {
   env: NodeJS.ProcessEnv;
   uid: number;
   timeoutMs?: number;
-  tmuxBin?: string;
   /** The server's owner when it is not us: the tmux client runs as it (never as root). */
   as?: Owner | null;
 }
@@ -118,13 +116,9 @@ export async function observeTmux(
 ): Promise<TmuxObservation | SourceUnavailable> {
   const check = checkTmuxSocket(socket, options.env, options.uid);
   if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
-  const result = await runCommand(
-    [options.tmuxBin ?? "tmux", "-S", check.path, "list-panes", "-a", "-F", LIST_PANES_FORMAT],
-    {
-      env: tmuxClientEnv(options.env),
-      timeoutMs: options.timeoutMs ?? 3_000,
-      as: options.as,
-    },
+  const result = await runTmux(
+    { socketPath: check.path, env: options.env, timeoutMs: options.timeoutMs ?? 3_000, owner: options.as ?? null },
+    ["list-panes", "-a", "-F", LIST_PANES_FORMAT],
   );
   if (result.timedOut)
     return {

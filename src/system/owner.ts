@@ -35,7 +35,7 @@ export function ownerEnv(owner: Owner, extra: Record<string, string | undefined>
     USER: owner.name,
     LOGNAME: owner.name,
     PATH: SAFE_PATH,
-    // A UTF-8 locale: a tmux client without one mangles its own output (tmux-socket.ts).
+    // A UTF-8 locale: a tmux client without one mangles its own output (tmux.ts).
     LANG: "C.UTF-8",
   };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;

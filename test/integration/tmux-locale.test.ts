@@ -1,7 +1,7 @@
 // A tmux client without a UTF-8 locale (cron, `env -i`, LANG=C) prints `_` for bytes it
 // deems unprintable — list-panes' field separator among them — so every pane used to
 // read as missing. Every tmux client mosaic starts is told it speaks UTF-8
-// (src/observe/tmux-socket.ts withUtf8Client); the answer is the same in any locale.
+// (src/system/tmux.ts withUtf8Client); the answer is the same in any locale.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetStatus } from "../../src/diff/types.js";

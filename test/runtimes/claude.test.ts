@@ -125,7 +125,7 @@ describe.skipIf(MISSING)("claude (real, offline)", () => {
     expect((await fleet.tmux.tmux("send-keys", "-t", "=hooked:", "Enter")).ok).toBe(true);
     await waitForScreen(fleet, "hooked", /for shortcuts/);
     const message = "hello from mosaic";
-    const run = await fleet.send("hooked", message, ["--verify", "--timeout", "30s", "-o", "json"]);
+    const run = await fleet.send("hooked", message, ["--verify", "--timeout", "20s", "-o", "json"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as { verified: boolean; evidence: { method: string; ack: string } };
     expect(out).toMatchObject({ verified: true, evidence: { method: "heartbeat-ack", ack: ackOf(message) } });

@@ -1,6 +1,6 @@
 import { findPane, tmux } from "../../agent/pane.js";
 import { runViewer } from "../../agent/viewer.js";
-import { tmuxClientEnv } from "../../observe/tmux-socket.js";
+import { attachTmux } from "../../system/tmux.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
@@ -41,21 +41,11 @@ export async function attach(
   io.stderr(
     `Taking over ${target.agent.name} on socket ${target.socket}: everything you type goes to the agent, C-c included. Detach with C-b d.\n`,
   );
-  const { execa } = await import("execa");
   const held = await holdWindowSizes(client, target.agent.name);
   try {
-    const result = await execa(
-      "tmux",
-      ["-S", target.socketPath, "attach-session", "-f", "ignore-size", "-t", `=${target.agent.name}:`],
-      {
-        env: tmuxClientEnv(io.env),
-        extendEnv: false,
-        stdio: "inherit",
-        reject: false,
-      },
-    );
-    if (result.exitCode !== 0 && result.exitCode !== undefined) {
-      throw new UserError(`tmux attach failed (exit ${result.exitCode})`, EXIT_PANE_GONE);
+    const exitCode = await attachTmux(client, ["attach-session", "-f", "ignore-size", "-t", `=${target.agent.name}:`]);
+    if (exitCode !== 0 && exitCode !== undefined) {
+      throw new UserError(`tmux attach failed (exit ${exitCode})`, EXIT_PANE_GONE);
     }
   } finally {
     await held.restore();
