@@ -5,7 +5,7 @@ import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
 import { observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
-import { processAlive } from "../observe/proc.js";
+import { processAlive } from "../system/procfs.js";
 import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
 import { colorEnabled, painter, type Paint } from "../report/style.js";

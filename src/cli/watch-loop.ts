@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { watchHeartbeatDir, watchTmux, type EventSource } from "../observe/events.js";
-import { processAlive } from "../observe/proc.js";
+import { processAlive } from "../system/procfs.js";
 import { checkTmuxSocket } from "../system/tmux.js";
 import type { ObserveContext } from "../observe/index.js";
 import type { FleetSpec } from "../spec/resolve.js";

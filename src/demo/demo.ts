@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { runCommand } from "../system/run.js";
 import { userManagerEnv } from "../observe/systemd.js";
 import { tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
-import { processAlive } from "../observe/proc.js";
+import { processAlive } from "../system/procfs.js";
 import { shellLine } from "../report/style.js";
 import { packageRoot } from "./package-root.js";
 import { agentTemplate, DEMO_MARKER, demoPrefix, demoUnitNames, holderUnit } from "./units.js";

@@ -3,14 +3,8 @@ import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { clockMs, log, timed } from "../log.js";
 import { readHeartbeats } from "./heartbeat.js";
-import {
-  processFromTable,
-  readProcess,
-  scanProcessTable,
-  treesFrom,
-  zombieInTable,
-  type ProcessTable,
-} from "./proc.js";
+import { processFromTable, scanProcessTable, treesFrom, zombieInTable, type ProcessTable } from "./proc.js";
+import { readProcess } from "../system/procfs.js";
 import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";

@@ -6,7 +6,7 @@ import {
   parseCmdline,
   parseProcStat,
   startedAtMs,
-} from "../../src/observe/proc-stat.js";
+} from "../../src/system/proc-stat.js";
 
 // Fields 3..52 of a real line (kernel 6.x); starttime (field 22) is 4242.
 function statLine(pid: string, comm: string, state = "S", ppid = "1"): string {

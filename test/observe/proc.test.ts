@@ -5,8 +5,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { observeProcessTrees, processAlive, procFilesRead, readProcess } from "../../src/observe/proc.js";
-import { parseProcStat } from "../../src/observe/proc-stat.js";
+import { observeProcessTrees } from "../../src/observe/proc.js";
+import { processAlive, procFilesRead, readProcess } from "../../src/system/procfs.js";
+import { parseProcStat } from "../../src/system/proc-stat.js";
 import type { ProcessTree } from "../../src/observe/types.js";
 
 // Real processes, no mocks. Every child runs in its own process group so afterEach can
