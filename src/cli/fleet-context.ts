@@ -6,6 +6,7 @@ import { formatProblem } from "../spec/problems.js";
 import { observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
 import { processAlive } from "../system/procfs.js";
+import type { StatusFormat } from "../report/output-formats.js";
 import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
 import { colorEnabled, painter, type Paint } from "../report/style.js";
@@ -15,7 +16,7 @@ import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 
 // The shared front half of every fleet command: roster → observation → status.
 
-type OutputFormat = "table" | "wide" | "json" | "yaml";
+type OutputFormat = StatusFormat;
 
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
 export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {

@@ -3,6 +3,7 @@ import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/run.js";
 import type { BootOptions } from "./boot.js";
 import { addTeachingHelp } from "./help.js";
+import { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "../report/output-formats.js";
 import { processIo, safeIo, type Io } from "./io.js";
 import { terminalSafe } from "../terminal-text.js";
 
@@ -57,9 +58,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   fleet.exitOverride();
 
   withRoster(fleet.command("validate").description("lint the roster only (no observation); exit 0 valid, 2 invalid"))
-    .addOption(
-      new Option("-o, --output <format>", "output format (json: the problems as data)").choices(["text", "json"]),
-    )
+    .addOption(new Option("-o, --output <format>", "output format (json: the problems as data)").choices(TEXT_FORMATS))
     .option("--json", "same as -o json")
     .action(lazy(() => import("./commands/fleet-validate.js")));
 
@@ -69,7 +68,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .command("ps")
         .description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions"),
     ),
-    ["table", "wide", "json", "yaml"],
+    STATUS_FORMATS,
   )
     .option("--fix-plan", "also print the remediation plan (nothing is run)")
     .option("--probe", "probe each agent's heartbeat responder and show the round trip")
@@ -84,7 +83,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .command("diff")
         .description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input"),
     ),
-    ["table", "json", "yaml"],
+    DIFF_FORMATS,
   ).action(lazy(() => import("./commands/fleet-diff.js")));
 
   withRoster(
@@ -94,7 +93,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   )
     .addOption(
       new Option("-o, --format <format>", "report format (-o as in every command)")
-        .choices(["markdown", "html", "junit", "json", "prometheus"])
+        .choices(REPORT_FORMAT_NAMES)
         .makeOptionMandatory(),
     )
     .option("--output <file>", "write the report atomically to FILE instead of stdout")
@@ -150,7 +149,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<message>", "one line of text, sent literally (use -- before a message that starts with -)")
     .option("--verify", "succeed only with proof the agent accepted the message")
     .option("--timeout <dur>", "how long to wait for the lock and the proof", "10s")
-    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]))
+    .addOption(new Option("-o, --output <format>", "output format").choices(TEXT_FORMATS))
     .option("--json", "same as -o json")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/agent-send.js")));

@@ -6,6 +6,7 @@ import { render as json } from "./report-json.js";
 import { render as junit } from "./junit.js";
 import { render as markdown } from "./markdown.js";
 import { render as prometheus } from "./prometheus.js";
+import { REPORT_FORMAT_NAMES, type ReportFormatName } from "./output-formats.js";
 
 // `fleet report --format F`: one line per format. A new format is one file plus one
 // line here; every renderer is a pure `render(input) → string`.
@@ -18,10 +19,10 @@ export const REPORT_FORMATS = {
   junit,
   json,
   prometheus,
-} as const satisfies Record<string, ReportRenderer>;
+} as const satisfies Record<ReportFormatName, ReportRenderer>;
 
-type ReportFormat = keyof typeof REPORT_FORMATS;
-export const REPORT_FORMAT_NAMES = Object.keys(REPORT_FORMATS) as ReportFormat[];
+type ReportFormat = ReportFormatName;
+export { REPORT_FORMAT_NAMES };
 
 /** Whether a `--format` value names a report format. */
 export function isReportFormat(name: string): name is ReportFormat {

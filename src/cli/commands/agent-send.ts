@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { jsonSafe } from "../../terminal-text.js";
 import { messageProblem } from "../../agent/message.js";
 import { sendMessage } from "../../agent/send.js";
-import { parseDuration } from "../../spec/duration.js";
+import { durationOption } from "../duration-option.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
@@ -18,9 +18,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const problem = messageProblem(message);
   if (problem) throw new UserError(`refusing to send: ${problem}`);
   const rawTimeout = (options["timeout"] as string | undefined) ?? "10s";
-  const timeoutS = parseDuration(rawTimeout);
-  if (timeoutS === null || timeoutS > 600)
-    throw new UserError(`invalid --timeout "${rawTimeout}": a duration up to 10m, e.g. 10s`);
+  const timeoutS = durationOption("--timeout", rawTimeout, { minS: 0.001, maxS: 600 });
 
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);

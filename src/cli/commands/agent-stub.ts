@@ -2,7 +2,7 @@ import { HeartbeatWriter } from "../../agent/heartbeat-writer.js";
 import { resolveAgentName } from "../../agent/identity.js";
 import { serveStub } from "../../agent/stub.js";
 import { runDirOf } from "../../observe/index.js";
-import { parseDuration } from "../../spec/duration.js";
+import { durationOption } from "../duration-option.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
@@ -13,11 +13,7 @@ const MAX_INTERVAL_S = 86_400;
 /** Parse `--interval`, defaulting to MOSAIC_HEARTBEAT_INTERVAL or 15 s. */
 export function intervalOption(value: unknown, env: NodeJS.ProcessEnv): number {
   const raw = (value as string | undefined) ?? env["MOSAIC_HEARTBEAT_INTERVAL"] ?? "15s";
-  const seconds = parseDuration(raw);
-  if (seconds === null || seconds < 0.1 || seconds > MAX_INTERVAL_S) {
-    throw new UserError(`invalid --interval "${raw}": use a duration from 100ms to 24h, such as 15s, 2m or 500ms`);
-  }
-  return seconds;
+  return durationOption("--interval", raw, { minS: 0.1, maxS: MAX_INTERVAL_S });
 }
 
 /** `mosaic agent stub [NAME] [--interval DUR]`: the reference runtime. */

@@ -3,7 +3,7 @@ import { jsonSafe } from "../../terminal-text.js";
 import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
-import { parseDuration } from "../../spec/duration.js";
+import { durationOption } from "../duration-option.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
@@ -22,10 +22,7 @@ const PS_FLAG_RULES: readonly FlagRule[] = [
 function probeTimeout(options: Record<string, unknown>): number | undefined {
   if (options["probe"] !== true) return undefined;
   const raw = (options["probeTimeout"] as string | undefined) ?? "2s";
-  const seconds = parseDuration(raw);
-  if (seconds === null || seconds > 60)
-    throw new UserError(`invalid --probe-timeout "${raw}": a duration up to 60s, e.g. 2s or 500ms`);
-  return seconds * 1000;
+  return durationOption("--probe-timeout", raw, { minS: 0.001, maxS: 60 }) * 1000;
 }
 
 /** `mosaic fleet ps [--fix-plan]`: one row per roster agent; exit 0 once rendered. */
@@ -87,8 +84,7 @@ async function watchUntilSignalled(
   ]);
   const paint = paintFor(options, io);
   const raw = (options["interval"] as string | undefined) ?? "1s";
-  const seconds = parseDuration(raw);
-  if (seconds === null) throw new UserError(`invalid --interval "${raw}": a duration such as 1s or 500ms`);
+  const seconds = durationOption("--interval", raw, { minS: 0.05, maxS: 86_400 });
   let shown: { status: FleetStatus; why: string } | null = null;
   const draw = async (status: FleetStatus, why: string) => {
     shown = { status, why };
