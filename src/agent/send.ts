@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { readHeartbeat } from "../observe/heartbeat.js";
-import type { HeartbeatObservation } from "../observe/types.js";
-import { ensurePrivateRunDir } from "./run-dir.js";
+import { ensurePrivateRunDir, readHeartbeat, sendLockPath, type HeartbeatObservation } from "../heartbeat/index.js";
+import { ackId } from "./ack.js";
 import { answered } from "../system/run.js";
 import { acquireLock } from "../system/lock.js";
 import { ackId } from "./ack.js";
@@ -63,7 +62,7 @@ async function withAgentLock<T>(
   body: () => Promise<T>,
 ): Promise<T | { busy: string }> {
   ensurePrivateRunDir(runDir);
-  const taken = await acquireLock(join(runDir, `${agent}.send.lock`), timeoutMs, `agent send ${agent}`);
+  const taken = await acquireLock(sendLockPath(runDir, agent), timeoutMs, `agent send ${agent}`);
   if (!taken.ok) return { busy: taken.busy ? `held by ${taken.holder ?? "another sender"}` : taken.message };
   try {
     return await body();

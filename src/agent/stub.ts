@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import { ackId } from "./ack.js";
-import type { HeartbeatWriter } from "./heartbeat-writer.js";
+import type { HeartbeatWriter } from "../heartbeat/index.js";
 
 // The reference ("dogfood") runtime: a line-oriented prompt that answers each input
 // line and acknowledges it in its heartbeat as ack=<sha256(line)[:12]>, so `agent send

@@ -3,7 +3,8 @@ import { cacheDir } from "../cache/private-file.js";
 import { loadRosterCached } from "../spec/cache.js";
 import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
-import { observeFleet, runDirOf, type ObserveContext } from "../observe/index.js";
+import { runDirOf } from "../heartbeat/index.js";
+import { observeFleet, type ObserveContext } from "../observe/index.js";
 import { buildFleetStatus } from "../diff/status.js";
 import { processAlive } from "../system/procfs.js";
 import type { StatusFormat } from "../report/output-formats.js";
@@ -82,7 +83,7 @@ export async function fleetStatus(
   if (probeTimeoutMs !== undefined) {
     // Probe after observing, and only responders that can answer: a missing or dead pane,
     // or a heartbeat whose writer is gone, is unanswered at once instead of after the timeout.
-    const { probeHeartbeats } = await import("../observe/probe.js");
+    const { probeHeartbeats } = await import("../heartbeat/prober.js");
     const expected = status.agents.filter(
       (a) => a.heartbeat.expected && a.host === ctx.hostname && a.tenant_id === ctx.user,
     );

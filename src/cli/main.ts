@@ -1,6 +1,7 @@
 import { Argument, Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/run.js";
+import { RunDirRefused } from "../heartbeat/run-dir.js";
 import type { BootOptions } from "./boot.js";
 import { addTeachingHelp } from "./help.js";
 import { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "../report/output-formats.js";
@@ -232,6 +233,10 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof UserError) {
       io.stderr(error.bare ? `${error.message}\n` : `mosaic: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof RunDirRefused) {
+      io.stderr(`mosaic: ${error.message}\n`);
+      return EXIT_USAGE;
     }
     throw error;
   }

@@ -8,6 +8,7 @@ import { userManagerEnv } from "../observe/systemd.js";
 import { tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
 import { processAlive } from "../system/procfs.js";
 import { shellLine } from "../report/style.js";
+import { heartbeatPath, probePath, runDirOf } from "../heartbeat/index.js";
 import { packageRoot } from "./package-root.js";
 import { agentTemplate, DEMO_MARKER, demoPrefix, demoUnitNames, holderUnit } from "./units.js";
 
@@ -338,7 +339,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
   const started = agents.filter((a) => a.start && a.name !== "_holder").map((a) => a.name);
   await waitForHeartbeats(home, started, 5_000);
   state.agentPids = started.flatMap((name) => {
-    const pid = /(?:^| )pid=(\d+)/.exec(readFileSafe(join(home, "fleet", "run", `${name}.hb`)))?.[1];
+    const pid = /(?:^| )pid=(\d+)/.exec(readFileSafe(heartbeatPath(runDirOf(home), name)))?.[1];
     return pid ? [Number(pid)] : [];
   });
   state.complete = true;
@@ -354,7 +355,7 @@ async function which(program: string, env: NodeJS.ProcessEnv): Promise<string> {
 async function waitForHeartbeats(home: string, names: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (names.every((name) => existsSync(join(home, "fleet", "run", `${name}.hb`)))) return;
+    if (names.every((name) => existsSync(heartbeatPath(runDirOf(home), name)))) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -435,8 +436,8 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const name of state.agents) {
-    removeFile(join(home, "fleet", "run", `${name}.hb`));
-    removeFile(join(home, "fleet", "run", `${name}.probe`));
+    removeFile(heartbeatPath(runDirOf(home), name));
+    removeFile(probePath(runDirOf(home), name));
   }
   removeFile(join(home, "fleet", "roster.yaml"));
   // `fleet ps` cached the demo roster's fleet: that entry is the demo's too.

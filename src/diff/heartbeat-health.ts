@@ -1,4 +1,4 @@
-import type { HeartbeatInvalidReason } from "../observe/types.js";
+import { MAX_PID, STATUS_RE, heartbeatFileName, type HeartbeatInvalidReason } from "../heartbeat/index.js";
 import type { AgentSpec } from "../spec/resolve.js";
 import type { AgentFacts, HeartbeatState, Reason } from "./types.js";
 
@@ -36,8 +36,8 @@ function wellFormed(record: { ts: number; pid: number; status: string }): boolea
     record.ts < 1e12 &&
     Number.isSafeInteger(record.pid) &&
     record.pid > 0 &&
-    record.pid <= 4_194_304 &&
-    /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(record.status)
+    record.pid <= MAX_PID &&
+    STATUS_RE.test(record.status)
   );
 }
 
@@ -45,7 +45,12 @@ function wellFormed(record: { ts: number; pid: number; status: string }): boolea
 export function heartbeatHealth(agent: AgentSpec, facts: AgentFacts, nowMs: number): HeartbeatHealth {
   const hb = facts.heartbeat;
   if (hb.state === "missing") {
-    return { state: "unknown", reason: "NoHeartbeat", message: `no heartbeat file ${agent.name}.hb`, ageS: null };
+    return {
+      state: "unknown",
+      reason: "NoHeartbeat",
+      message: `no heartbeat file ${heartbeatFileName(agent.name)}`,
+      ageS: null,
+    };
   }
   if (hb.state === "invalid") {
     return { state: "unknown", reason: INVALID_REASON[hb.reason], message: hb.message, ageS: null };

@@ -1,3 +1,4 @@
+import { isHeartbeatPath } from "../heartbeat/index.js";
 import { log } from "../log.js";
 import { controlClient, type ControlClient } from "../system/tmux.js";
 
@@ -14,7 +15,7 @@ export async function watchHeartbeatDir(runDir: string, onChange: (why: string) 
   const { watch } = await import("chokidar");
   const watcher = watch(runDir, { ignoreInitial: true, depth: 0, atomic: false, ignorePermissionErrors: true });
   watcher.on("all", (event, path) => {
-    if (path.endsWith(".hb")) onChange(`heartbeat ${event}`);
+    if (isHeartbeatPath(path)) onChange(`heartbeat ${event}`);
   });
   watcher.on("error", (error) =>
     log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error"),

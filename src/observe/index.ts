@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { clockMs, log, timed } from "../log.js";
-import { readHeartbeats } from "./heartbeat.js";
+import { observeHeartbeats } from "./heartbeat.js";
 import { processFromTable, scanProcessTable, treesFrom, zombieInTable, type ProcessTable } from "./proc.js";
 import { readProcess } from "../system/procfs.js";
 import { observeSystemd } from "./systemd.js";
@@ -141,25 +141,14 @@ function startTenant(
           );
 
   // Heartbeats need no subprocess: read them while tmux and systemctl answer.
-  const hbStarted = clockMs();
   // Read with the tenant's own rights: root's reading cannot be aimed at root-only files.
   const heartbeats = asOwnerSync(access.delegated ? access.account : null, () =>
-    readHeartbeats(
+    observeHeartbeats(
+      { tenant, host: ctx.hostname },
       access.runDir,
       agents.filter((a) => a.heartbeat.expected).map((a) => a.name),
-      { uid },
+      uid,
     ),
-  );
-  log(
-    "debug",
-    {
-      step: "observe.heartbeat",
-      tenant_id: tenant,
-      host: ctx.hostname,
-      files: heartbeats.size,
-      ms: Math.round(clockMs() - hbStarted),
-    },
-    "observe.heartbeat done",
   );
 
   return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
@@ -242,9 +231,4 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
     procReadable: table !== null || rootPids.length === 0,
     zombies,
   };
-}
-
-/** `$MOSAIC_HOME/fleet/run`. */
-export function runDirOf(mosaicHome: string): string {
-  return join(mosaicHome, "fleet", "run");
 }

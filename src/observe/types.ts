@@ -95,23 +95,5 @@ export interface ProcessTree {
   exeOf?: (pid: number) => string | null;
 }
 
-/** A well-formed heartbeat line (protocol v1). */
-export interface HeartbeatRecord {
-  ts: number;
-  pid: number;
-  status: string;
-  seq?: number;
-  probe?: string;
-  ack?: string;
-  name?: string;
-  /** Every key=value pair, known or not. */
-  fields: Record<string, string>;
-}
-
-export type HeartbeatInvalidReason =
-  "NotRegularFile" | "Symlink" | "TooLarge" | "Malformed" | "Untrusted" | "ReadError";
-
-export type HeartbeatObservation =
-  | { state: "present"; record: HeartbeatRecord; mtimeMs: number }
-  | { state: "missing" }
-  | { state: "invalid"; reason: HeartbeatInvalidReason; message: string };
+// The heartbeat's facts are defined with the protocol (src/heartbeat/).
+export type { HeartbeatInvalidReason, HeartbeatObservation, HeartbeatRecord } from "../heartbeat/types.js";

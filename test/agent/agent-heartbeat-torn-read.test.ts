@@ -23,13 +23,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { readHeartbeat } from "../../src/observe/heartbeat.js";
-import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
+import { readHeartbeat } from "../../src/heartbeat/reader.js";
+import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const WRITER = `
-import { HeartbeatWriter } from "./src/agent/heartbeat-writer.ts";
+import { HeartbeatWriter } from "./src/heartbeat/writer.ts";
 const [runDir, name, ms] = process.argv.slice(2);
 const writer = new HeartbeatWriter({ runDir, name, intervalS: 3600 });
 writer.start();

@@ -20,11 +20,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HeartbeatWriter } from "../../src/agent/heartbeat-writer.js";
-import { readProbe } from "../../src/observe/probe-file.js";
-import { ensurePrivateRunDir } from "../../src/agent/run-dir.js";
-import { UserError } from "../../src/cli/exit-codes.js";
-import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
+import { HeartbeatWriter } from "../../src/heartbeat/writer.js";
+import { readProbe } from "../../src/heartbeat/probe-file.js";
+import { ensurePrivateRunDir, RunDirRefused } from "../../src/heartbeat/run-dir.js";
+import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
 import type { HeartbeatRecord } from "../../src/observe/types.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -184,7 +183,7 @@ describe("the run directory", () => {
     it(`is refused when group/world-writable (mode ${mode.toString(8)}), writing nothing`, () => {
       chmodSync(runDir, mode);
       const w = writer();
-      expect(() => w.start()).toThrow(UserError);
+      expect(() => w.start()).toThrow(RunDirRefused);
       expect(() => ensurePrivateRunDir(runDir)).toThrow(/group\/world-writable/);
       expect(readdirSync(runDir)).toEqual([]);
     });
@@ -222,7 +221,7 @@ describe("the run directory", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(UserError);
+    expect(error).toBeInstanceOf(RunDirRefused);
     expect((error as Error).message).toMatch(/owned by uid 65534, not 0/);
     expect(readdirSync(runDir)).toEqual([]);
   });

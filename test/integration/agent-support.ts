@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
+import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
 import type { HeartbeatRecord } from "../../src/observe/types.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import { childPids, pidAlive, pidState, sleep, waitFor as waitUntil } from "../helpers/proc.mjs";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probeHeartbeats } from "../../src/observe/probe.js";
+import { probeHeartbeats } from "../../src/heartbeat/prober.js";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import {
   agentOf,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
+import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
 
 function malformed(text: string): string {
   const result = parseHeartbeat(text);

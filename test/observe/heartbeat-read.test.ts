@@ -14,7 +14,7 @@ import {
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readHeartbeat, readHeartbeats } from "../../src/observe/heartbeat.js";
+import { readHeartbeat, readHeartbeats } from "../../src/heartbeat/reader.js";
 import type { HeartbeatObservation } from "../../src/observe/types.js";
 import { skipIfOutsideCi } from "../helpers/skip.js";
 

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HeartbeatWriter } from "../../src/agent/heartbeat-writer.js";
-import { probeHeartbeats } from "../../src/observe/probe.js";
+import { HeartbeatWriter } from "../../src/heartbeat/writer.js";
+import { probeHeartbeats } from "../../src/heartbeat/prober.js";
 
 const uid = process.getuid?.() ?? 0;
 let base: string;

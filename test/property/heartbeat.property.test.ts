@@ -24,8 +24,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUTURE_TOLERANCE_S, heartbeatHealth, STALE_AFTER_INTERVALS } from "../../src/diff/heartbeat-health.js";
-import { parseHeartbeat } from "../../src/observe/heartbeat-parse.js";
-import { readHeartbeat } from "../../src/observe/heartbeat.js";
+import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
+import { readHeartbeat } from "../../src/heartbeat/reader.js";
 import type {
   HeartbeatInvalidReason,
   HeartbeatObservation,
@@ -39,7 +39,7 @@ const RUNS = 1000;
 const START_SLACK_MS = 2_000;
 
 // ---------------------------------------------------------------------------------------
-// The reference grammar, written independently of src/observe/heartbeat-parse.ts:
+// The reference grammar, written independently of src/heartbeat/grammar.ts:
 //   ts=<1-12 digits> pid=<1..4194304> status=<word ≤ 32> then ` key=value` fields,
 //   printable ASCII only, one optional trailing LF, every key once; seq a safe
 //   non-negative integer; probe/ack/name tokens of ≤ 128 [A-Za-z0-9_.:-].

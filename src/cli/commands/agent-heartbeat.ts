@@ -1,9 +1,12 @@
-import { join } from "node:path";
-import { HeartbeatWriter, STATUS_RE } from "../../agent/heartbeat-writer.js";
 import { resolveAgentName } from "../../agent/identity.js";
-import { ensurePrivateRunDir } from "../../agent/run-dir.js";
-import { readHeartbeat } from "../../observe/heartbeat.js";
-import { runDirOf } from "../../observe/index.js";
+import {
+  ensurePrivateRunDir,
+  heartbeatPath,
+  HeartbeatWriter,
+  readHeartbeat,
+  runDirOf,
+  STATUS_RE,
+} from "../../heartbeat/index.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
@@ -31,10 +34,10 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     pid,
     // Each --once is a new process: carry on the sequence of the line it replaces when
     // that line vouched for the same process, so seq still counts that process's beats.
-    ...(once ? { seqBefore: previousSeq(join(runDir, `${identity.name}.hb`), pid) } : {}),
+    ...(once ? { seqBefore: previousSeq(heartbeatPath(runDir, identity.name), pid) } : {}),
   });
   if (once) {
-    ensurePrivateRunDir(runDirOf(mosaicHome(io.env)));
+    ensurePrivateRunDir(runDir);
     writer.setStatus(status);
     return EXIT_OK;
   }

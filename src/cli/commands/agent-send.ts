@@ -1,7 +1,7 @@
-import { join } from "node:path";
 import { jsonSafe } from "../../terminal-text.js";
 import { messageProblem } from "../../agent/message.js";
 import { sendMessage } from "../../agent/send.js";
+import { heartbeatPath as heartbeatFile } from "../../heartbeat/index.js";
 import { durationOption } from "../duration-option.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
@@ -23,7 +23,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const target = resolveAgentTarget(fleet, name, ctx);
-  const heartbeatPath = target.agent.heartbeat.expected ? join(ctx.runDir, `${target.agent.name}.hb`) : null;
+  const heartbeatPath = target.agent.heartbeat.expected ? heartbeatFile(ctx.runDir, target.agent.name) : null;
   const outcome = await sendMessage({
     client: { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs },
     agent: target.agent.name,

@@ -1,7 +1,6 @@
-import { HeartbeatWriter } from "../../agent/heartbeat-writer.js";
 import { resolveAgentName } from "../../agent/identity.js";
 import { serveStub } from "../../agent/stub.js";
-import { runDirOf } from "../../observe/index.js";
+import { HeartbeatWriter, runDirOf } from "../../heartbeat/index.js";
 import { durationOption } from "../duration-option.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";

@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { renameSync, unlinkSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  agentOfHeartbeatFile,
+  heartbeatPath,
+  isHeartbeatPath,
+  probeFileName,
+  probePath,
+  probeTempName,
+} from "./layout.js";
 import { readProbe } from "./probe-file.js";
-import { checkRunDir, readHeartbeat } from "./heartbeat.js";
+import { checkRunDir, readHeartbeat } from "./reader.js";
 
 // `fleet ps --probe`: write a nonce to each agent's NAME.probe and wait, bounded, for
 // its responder to echo it in NAME.hb. The round trip proves the agent's heartbeat
@@ -22,10 +30,10 @@ interface ProbeOptions {
   uid: number;
 }
 
-function writeAtomic(dir: string, name: string, text: string): void {
-  const temp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode: 0o600 });
-  renameSync(temp, join(dir, name));
+function writeProbe(dir: string, name: string, nonce: string): void {
+  const temp = join(dir, probeTempName(name, process.pid));
+  writeFileSync(temp, `${nonce}\n`, { mode: 0o600 });
+  renameSync(temp, join(dir, probeFileName(name)));
 }
 
 /** Probe every named agent at once; resolves when all answered or the time is up. */
@@ -45,7 +53,7 @@ export async function probeHeartbeats(
     const nonce = `${randomBytes(6).toString("hex")}-${Date.now().toString(36)}`;
     const started = performance.now();
     try {
-      writeAtomic(runDir, `${name}.probe`, `${nonce}\n`);
+      writeProbe(runDir, name, nonce);
       pending.set(name, { nonce, started, rewrites: 0 });
     } catch {
       // Unwritable: reported as unanswered.
@@ -56,7 +64,7 @@ export async function probeHeartbeats(
   const check = (name: string) => {
     const waiting = pending.get(name);
     if (!waiting) return;
-    const hb = readHeartbeat(join(runDir, `${name}.hb`), { uid: options.uid });
+    const hb = readHeartbeat(heartbeatPath(runDir, name), { uid: options.uid });
     if (hb.state === "present" && hb.record.probe === waiting.nonce) {
       results.set(name, { nonce: waiting.nonce, rttMs: Math.round((performance.now() - waiting.started) * 10) / 10 });
       pending.delete(name);
@@ -67,12 +75,12 @@ export async function probeHeartbeats(
     // longer be answered: write it again, and time the round trip from then. While the
     // other nonce waits for its answer we wait too, so two probers take turns and never
     // keep overwriting each other.
-    const inFile = readProbe(join(runDir, `${name}.probe`));
+    const inFile = readProbe(probePath(runDir, name));
     if (inFile === waiting.nonce || waiting.rewrites >= MAX_REWRITES) return;
     const answeredOther = inFile === null || (hb.state === "present" && hb.record.probe === inFile);
     if (!answeredOther || checkRunDir(runDir, options.uid) !== null) return;
     try {
-      writeAtomic(runDir, `${name}.probe`, `${waiting.nonce}\n`);
+      writeProbe(runDir, name, waiting.nonce);
       waiting.started = performance.now();
       waiting.rewrites += 1;
     } catch {
@@ -97,7 +105,7 @@ export async function probeHeartbeats(
     let watcher: ReturnType<typeof watch> | undefined;
     try {
       watcher = watch(runDir, { persistent: false }, (_event, file) => {
-        const name = typeof file === "string" && file.endsWith(".hb") ? file.slice(0, -3) : null;
+        const name = typeof file === "string" && isHeartbeatPath(file) ? agentOfHeartbeatFile(file) : null;
         if (name !== null) check(name);
         if (pending.size === 0) finish();
       });
@@ -113,7 +121,7 @@ export async function probeHeartbeats(
 
   for (const name of names) {
     // Only our own probe: a concurrent prober may have written its nonce since.
-    const path = join(runDir, `${name}.probe`);
+    const path = probePath(runDir, name);
     if (readProbe(path) !== results.get(name)?.nonce) continue;
     try {
       unlinkSync(path);

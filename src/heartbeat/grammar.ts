@@ -1,17 +1,25 @@
 import type { HeartbeatRecord } from "./types.js";
 
-// Heartbeat protocol v1 (docs/heartbeat.md): one line `ts=… pid=… status=…` then optional
-// ` key=value` fields. The grammar is strict on purpose: a heartbeat that is even a
-// little wrong is reported as malformed, never guessed at, so it can never look healthy.
+// The heartbeat line's grammar (docs/heartbeat.md), both directions side by side: one
+// line `ts=… pid=… status=…` then optional ` key=value` fields. Parsing is strict on
+// purpose: a heartbeat that is even a little wrong is reported as malformed, never
+// guessed at, so it can never look healthy. Formatting writes only what parses.
 
-type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
+export type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
 
+/** The largest heartbeat file a reader takes (bytes). */
+export const MAX_HEARTBEAT_BYTES = 4096;
 const MAX_TS_DIGITS = 12;
-const MAX_PID = 4_194_304; // Linux PID_MAX_LIMIT
+/** Linux PID_MAX_LIMIT: no pid is larger. */
+export const MAX_PID = 4_194_304;
 const KEY = /^[a-z][a-z0-9_]*$/;
 const DIGITS = /^[0-9]+$/;
-const STATUS = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** A status word: a letter, then up to 31 letters, digits, `_` or `-`. */
+export const STATUS_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const STATUS = STATUS_RE;
+/** probe, ack and name values (and a probe file's nonce). */
+export const TOKEN_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+const TOKEN = TOKEN_RE;
 const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
 const LEADING = ["ts", "pid", "status"] as const;
 
@@ -23,6 +31,30 @@ type Pair = readonly [key: string, value: string];
 // the problem. `fleet ps` parses one heartbeat per agent on every run.
 const WELL_FORMED =
   /^ts=([0-9]{1,12}) pid=([1-9][0-9]{0,6}) status=([A-Za-z][A-Za-z0-9_-]{0,31})((?: [a-z][a-z0-9_]*=[\x21-\x3c\x3e-\x7e]+)*)$/;
+
+/** The fields a writer puts on its line, in the order they are written. */
+export interface HeartbeatLine {
+  ts: number;
+  pid: number;
+  status: string;
+  seq?: number;
+  name?: string;
+  probe?: string;
+  ack?: string;
+  acks?: number;
+}
+
+/** Format one heartbeat line (with its newline); throws on a value the grammar would refuse. */
+export function formatHeartbeat(line: HeartbeatLine): string {
+  if (!STATUS.test(line.status)) throw new Error(`invalid heartbeat status "${line.status}"`);
+  const fields = [`ts=${line.ts}`, `pid=${line.pid}`, `status=${line.status}`];
+  if (line.seq !== undefined) fields.push(`seq=${line.seq}`);
+  if (line.name !== undefined) fields.push(`name=${line.name}`);
+  if (line.probe !== undefined) fields.push(`probe=${line.probe}`);
+  if (line.ack !== undefined) fields.push(`ack=${line.ack}`);
+  if (line.acks !== undefined) fields.push(`acks=${line.acks}`);
+  return `${fields.join(" ")}\n`;
+}
 
 /** Parse one heartbeat file's text; pure, never throws, says what is wrong in one sentence. */
 export function parseHeartbeat(text: string): HeartbeatParseResult {

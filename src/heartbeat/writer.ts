@@ -1,15 +1,15 @@
 import { renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { readProbe } from "../observe/probe-file.js";
 import { join } from "node:path";
+import { formatHeartbeat, STATUS_RE } from "./grammar.js";
+import { heartbeatPath, heartbeatTempName, probeFileName, probePath } from "./layout.js";
+import { readProbe } from "./probe-file.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
 
 // The one heartbeat writer every responder uses (docs/heartbeat.md): atomic rewrites (temp
 // file in the same directory, then rename) so a reader never sees a torn line; a beat
 // every interval; an immediate rewrite echoing a probe's nonce; `status=stopping` last.
 
-export const STATUS_RE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-
-interface HeartbeatWriterOptions {
+export interface HeartbeatWriterOptions {
   runDir: string;
   name: string;
   intervalS: number;
@@ -35,8 +35,8 @@ export class HeartbeatWriter {
 
   constructor(private readonly options: HeartbeatWriterOptions) {
     this.seq = options.seqBefore ?? 0;
-    this.hbPath = join(options.runDir, `${options.name}.hb`);
-    this.probePath = join(options.runDir, `${options.name}.probe`);
+    this.hbPath = heartbeatPath(options.runDir, options.name);
+    this.probePath = probePath(options.runDir, options.name);
   }
 
   /** Check the directory, write the first beat, then beat every interval and watch for probes. */
@@ -48,7 +48,7 @@ export class HeartbeatWriter {
     this.timer = setInterval(() => this.write(), everyMs);
     this.timer.unref();
     this.watcher = watch(this.options.runDir, { persistent: false }, (_event, file) => {
-      if (file === `${this.options.name}.probe`) this.answerProbe();
+      if (file === probeFileName(this.options.name)) this.answerProbe();
     });
     this.watcher.on("error", () => undefined);
     this.answerProbe();
@@ -81,23 +81,21 @@ export class HeartbeatWriter {
 
   /** The line as written now (for tests and --once). */
   line(): string {
-    const nowS = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const fields = [
-      `ts=${nowS}`,
-      `pid=${this.options.pid ?? process.pid}`,
-      `status=${this.status}`,
-      `seq=${this.seq}`,
-      `name=${this.options.name}`,
-    ];
-    if (this.lastProbe !== undefined) fields.push(`probe=${this.lastProbe}`);
-    if (this.ack !== undefined) fields.push(`ack=${this.ack}`, `acks=${this.acks}`);
-    return `${fields.join(" ")}\n`;
+    return formatHeartbeat({
+      ts: Math.floor((this.options.now ?? Date.now)() / 1000),
+      pid: this.options.pid ?? process.pid,
+      status: this.status,
+      seq: this.seq,
+      name: this.options.name,
+      ...(this.lastProbe !== undefined ? { probe: this.lastProbe } : {}),
+      ...(this.ack !== undefined ? { ack: this.ack, acks: this.acks } : {}),
+    });
   }
 
   /** One atomic rewrite of the heartbeat file. */
   write(): void {
     this.seq += 1;
-    const temp = join(this.options.runDir, `.${this.options.name}.hb.${process.pid}.tmp`);
+    const temp = join(this.options.runDir, heartbeatTempName(this.options.name, process.pid));
     writeFileSync(temp, this.line(), { mode: 0o600 });
     try {
       renameSync(temp, this.hbPath);

@@ -1,9 +1,12 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
 
-// The probe file (docs/heartbeat.md, Probe): the observer writes a nonce to NAME.probe, the
-// responder echoes it. Both sides read it the same careful way.
+import { TOKEN_RE } from "./grammar.js";
 
-const PROBE_NONCE_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+// The probe file (docs/heartbeat.md): the observer writes a nonce to NAME.probe, the
+// responder echoes it as `probe=NONCE`. Both sides read it the same careful way.
+
+/** A nonce is what the heartbeat line can echo: a token. */
+export const PROBE_NONCE_RE = TOKEN_RE;
 
 /** The nonce in a probe file: bounded read, no symlinks, no FIFOs; null if absent or junk. */
 export function readProbe(path: string): string | null {
