@@ -13,17 +13,26 @@ interface StubStreams {
   output: (text: string) => void;
 }
 
+/** The status the stub rests in between lines (its --status script's step, else idle). */
+export type RestingStatus = () => { status: string; note?: string };
+
 /** Serve lines until EOF; resolves when input ends. */
-export function serveStub(name: string, writer: HeartbeatWriter, streams: StubStreams): Promise<void> {
+export function serveStub(
+  name: string,
+  writer: HeartbeatWriter,
+  streams: StubStreams,
+  resting: RestingStatus = () => ({ status: "idle" }),
+): Promise<void> {
   const prompt = `${name}> `;
   streams.output(prompt);
   const lines = createInterface({ input: streams.input, crlfDelay: Infinity, terminal: false });
   return new Promise((resolve) => {
     lines.on("line", (line) => {
-      writer.setStatus("busy");
+      writer.setStatus("working");
       const id = ackId(line);
       streams.output(`ack=${id} received ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line)}\n`);
-      writer.setStatus("idle", id);
+      const rest = resting();
+      writer.setStatus(rest.status, id, rest.note);
       streams.output(prompt);
     });
     lines.on("close", () => resolve());

@@ -115,6 +115,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("the reference (dogfood) agent runtime: answers input lines, acknowledges each in its heartbeat")
     .argument("[name]", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
     .option("--interval <dur>", "heartbeat interval (default: $MOSAIC_HEARTBEAT_INTERVAL or 15s)")
+    .option(
+      "--status <script>",
+      'statuses to play: STATUS[:DURATION][:note=TEXT],… e.g. "working:5s,waiting:note=Allow Bash?" (default idle)',
+    )
     .action(lazy(() => import("./commands/agent-stub.js")));
   agent
     .command("heartbeat")

@@ -35,7 +35,18 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
     });
     return steps;
   }
-  if (isTrue(agent, "BootDisabled")) {
+  const lingerOff = agent.conditions.some(
+    (c) => c.type === "BootDisabled" && c.status === "True" && c.reason === "LingerDisabled",
+  );
+  if (lingerOff) {
+    steps.push({
+      ...who,
+      condition: "BootDisabled",
+      argv: ["loginctl", "enable-linger", agent.tenant_id],
+      disruptive: false,
+      why: `${conditionMessage(agent, "BootDisabled")}; enabling linger starts ${agent.tenant_id}'s user manager at boot, without a login`,
+    });
+  } else if (isTrue(agent, "BootDisabled")) {
     steps.push({
       ...who,
       condition: "BootDisabled",
@@ -91,6 +102,16 @@ export function fixPlan(status: FleetStatus): FixStep[] {
     const uid = delegated.get(tenant);
     return uid === undefined ? [] : ["runuser", "-u", tenant, "--", "env", `XDG_RUNTIME_DIR=/run/user/${uid}`];
   };
-  const steps = status.agents.flatMap((agent) => stepsFor(agent, prefix));
+  // One linger step per tenant and host, however many of its agents need it.
+  const seen = new Set<string>();
+  const steps = status.agents
+    .flatMap((agent) => stepsFor(agent, prefix))
+    .filter((step) => {
+      if (step.argv[0] !== "loginctl") return true;
+      const key = `${step.host}\0${step.argv.join(" ")}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   return [...steps.filter((s) => !s.disruptive), ...steps.filter((s) => s.disruptive)];
 }

@@ -1,9 +1,11 @@
 import type { FleetObservation } from "../observe/index.js";
-import type { SourceUnavailable, TmuxObservation } from "../observe/types.js";
+import type { SourceUnavailable, TmuxObservation, TmuxPane } from "../observe/types.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { CONDITION_CHECKS } from "./conditions/index.js";
 import { assessAgent } from "./assess.js";
 import { leftSession, paneCommand, shortCommand } from "./runtime-match.js";
+import { describeExit } from "./exit-status.js";
+import { safeText } from "../terminal-text.js";
 import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
@@ -56,6 +58,7 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
   const heartbeatProcess =
     heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
   const rootZombie = pane !== null && !pane.dead && tree === null && (observation.zombies?.has(pane.pid) ?? false);
+  const linger = tenantObservation?.linger ?? null;
   return {
     hidden,
     tmux,
@@ -65,6 +68,7 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
     ...(rootZombie ? { rootZombie } : {}),
     heartbeat,
     heartbeatProcess,
+    linger,
   };
 }
 
@@ -114,7 +118,7 @@ function agentStatus(
       pid: pane?.pid ?? null,
       command: pane?.currentCommand || (facts.tree ? paneCommand(facts.tree) : null),
       idle_s: pane ? Math.max(0, Math.round(nowMs / 1000 - pane.activity)) : null,
-      ...(pane?.dead ? { exit_status: pane.deadStatus } : {}),
+      ...(pane?.dead ? { exit_status: pane.deadStatus, exit: paneExit(pane) } : {}),
     },
     heartbeat: {
       state: health?.state ?? "unknown",
@@ -125,10 +129,18 @@ function agentStatus(
       expected: agent.heartbeat.expected,
       ...(hbRecord?.seq !== undefined ? { seq: hbRecord.seq } : {}),
       ...(hbRecord?.ack !== undefined ? { ack: hbRecord.ack } : {}),
+      ...(hbRecord?.since !== undefined ? { since: hbRecord.since } : {}),
+      ...(hbRecord?.note !== undefined ? { note: safeText(hbRecord.note) } : {}),
       ...(probe !== undefined ? { probe: { answered: probe.rttMs !== null, rtt_ms: probe.rttMs } } : {}),
     },
     conditions,
   };
+}
+
+/** A dead pane's `pane.exit` (docs/json.md). */
+function paneExit(pane: TmuxPane): NonNullable<AgentStatus["pane"]["exit"]> {
+  const exit = describeExit(pane.deadStatus, pane.deadSignal);
+  return { status: exit.status, signal: exit.signal, lastLines: pane.lastLines ?? [] };
 }
 
 /** Sessions on an observed socket that no roster agent of that tenant (and host) claims. */

@@ -12,7 +12,15 @@ import type {
 // Conditions (Kubernetes style, abnormal-true): `True` means something is wrong.
 // Types and reasons are named constants so consumers can match on them.
 
-export const CONDITION_TYPES = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"] as const;
+export const CONDITION_TYPES = [
+  "PaneDead",
+  "Stale",
+  "Drift",
+  "BootDisabled",
+  "UnitDown",
+  "AwaitingInput",
+  "NoProgress",
+] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 
@@ -57,7 +65,17 @@ export type Reason =
   | "UnitInactive"
   | "UnitFailed"
   | "UnitActive"
-  | "UnitActivating";
+  | "UnitActivating"
+  // BootDisabled, for the tenant's user manager
+  | "LingerDisabled"
+  // AwaitingInput
+  | "WaitingForOperator"
+  | "WaitingBriefly"
+  | "NotWaiting"
+  // NoProgress
+  | "NoActivity"
+  | "Progressing"
+  | "NotWorking";
 
 export interface Condition {
   type: ConditionType;
@@ -81,6 +99,8 @@ export interface AgentFacts {
   heartbeat: HeartbeatObservation;
   /** The process the heartbeat's pid names now, if any. */
   heartbeatProcess: ProcessInfo | null;
+  /** Whether the tenant's user manager starts at boot without a login; null/absent: not judged. */
+  linger?: boolean | null;
 }
 
 export type PaneState = "alive" | "dead" | "missing" | "unknown";
@@ -108,6 +128,8 @@ export interface AgentStatus {
     command: string | null;
     idle_s: number | null;
     exit_status?: number | null;
+    /** Why a dead pane died: its exit status or signal and its last lines (escaped, bounded). */
+    exit?: { status: number | null; signal: string | null; lastLines: string[] };
   };
   heartbeat: {
     state: HeartbeatState;
@@ -118,6 +140,10 @@ export interface AgentStatus {
     expected: boolean;
     seq?: number;
     ack?: string;
+    /** v1.1: unix seconds when the status began. */
+    since?: number;
+    /** v1.1: the writer's short reason, escaped for display. */
+    note?: string;
     /** With `fleet ps --probe`: whether the responder echoed the nonce, and how fast. */
     probe?: { answered: boolean; rtt_ms: number | null };
   };

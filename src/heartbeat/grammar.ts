@@ -1,9 +1,19 @@
+import { decodeNote, encodeNote } from "./note.js";
 import type { HeartbeatRecord } from "./types.js";
 
 // The heartbeat line's grammar (docs/heartbeat.md), both directions side by side: one
 // line `ts=… pid=… status=…` then optional ` key=value` fields. Parsing is strict on
 // purpose: a heartbeat that is even a little wrong is reported as malformed, never
 // guessed at, so it can never look healthy. Formatting writes only what parses.
+
+/**
+ * The status words of v1.1, what an observer acts on: `working` (busy on a turn),
+ * `waiting` (needs the operator: a question or a permission prompt), `idle` (done,
+ * ready for more), `error` and `exited`. Any other word is still accepted and shown
+ * as it is (v1 writers say `busy`, `stopping`, …).
+ */
+export const AGENT_STATUSES = ["working", "waiting", "idle", "error", "exited"] as const;
+export type AgentStatusWord = (typeof AGENT_STATUSES)[number];
 
 export type HeartbeatParseResult = { ok: true; record: HeartbeatRecord } | { ok: false; message: string };
 
@@ -42,6 +52,10 @@ export interface HeartbeatLine {
   probe?: string;
   ack?: string;
   acks?: number;
+  /** v1.1: unix seconds when this status began. */
+  since?: number;
+  /** v1.1: the reason in plain text; encoded (and bounded) on the way out. */
+  note?: string;
 }
 
 /** Format one heartbeat line (with its newline); throws on a value the grammar would refuse. */
@@ -53,6 +67,9 @@ export function formatHeartbeat(line: HeartbeatLine): string {
   if (line.probe !== undefined) fields.push(`probe=${line.probe}`);
   if (line.ack !== undefined) fields.push(`ack=${line.ack}`);
   if (line.acks !== undefined) fields.push(`acks=${line.acks}`);
+  if (line.since !== undefined) fields.push(`since=${line.since}`);
+  const note = line.note === undefined ? "" : encodeNote(line.note);
+  if (note !== "") fields.push(`note=${note}`);
   return `${fields.join(" ")}\n`;
 }
 
@@ -159,6 +176,17 @@ function assemble(pairs: readonly Pair[], known?: Record<string, string>): Heart
     if (value === undefined) continue;
     if (!TOKEN.test(value)) return fail(`heartbeat ${key} is not a token of at most 128 characters`);
     record[key] = value;
+  }
+  if (fields.since !== undefined) {
+    const since = fields.since.length <= MAX_TS_DIGITS ? wholeNumber(fields.since) : undefined;
+    if (since === undefined)
+      return fail(`heartbeat since is not a whole number of seconds of at most ${MAX_TS_DIGITS} digits`);
+    record.since = since;
+  }
+  if (fields.note !== undefined) {
+    const note = decodeNote(fields.note);
+    if (!note.ok) return fail(note.message);
+    record.note = note.text;
   }
   return { ok: true, record };
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { formatHeartbeat, STATUS_RE } from "./grammar.js";
 import { heartbeatPath, heartbeatTempName, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";
+import { readHeartbeat } from "./reader.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
 
 // The one heartbeat writer every responder uses (docs/heartbeat.md): atomic rewrites (temp
@@ -18,12 +19,21 @@ export interface HeartbeatWriterOptions {
   /** The seq of the line before the first one this writer writes (default 0: start at 1). */
   seqBefore?: number;
   now?: () => number;
+  /**
+   * Take over the status, since, note and ack that someone else (a runtime hook,
+   * `mosaic agent hook …`) wrote into the file since this writer's last beat, instead
+   * of beating them away. For `mosaic agent heartbeat` next to a hooked runtime.
+   */
+  adopt?: boolean;
 }
 
 /** Writes `NAME.hb` and answers `NAME.probe`. */
 export class HeartbeatWriter {
   private seq = 0;
   private status = "idle";
+  /** Unix seconds when the status last changed (v1.1 `since=`). */
+  private since: number;
+  private note: string | undefined;
   private ack: string | undefined;
   /** How many lines were acknowledged: lets a verifier tell a new ack from an old one. */
   private acks = 0;
@@ -35,6 +45,7 @@ export class HeartbeatWriter {
 
   constructor(private readonly options: HeartbeatWriterOptions) {
     this.seq = options.seqBefore ?? 0;
+    this.since = this.nowS();
     this.hbPath = heartbeatPath(options.runDir, options.name);
     this.probePath = probePath(options.runDir, options.name);
   }
@@ -54,10 +65,12 @@ export class HeartbeatWriter {
     this.answerProbe();
   }
 
-  /** Change the status word (`idle`, `busy`, …) and write at once. */
-  setStatus(status: string, ack?: string): void {
+  /** Change the status word (`working`, `waiting`, `idle`, …) and its note, and write at once. */
+  setStatus(status: string, ack?: string, note?: string): void {
     if (!STATUS_RE.test(status)) throw new Error(`invalid heartbeat status "${status}"`);
+    if (status !== this.status) this.since = this.nowS();
     this.status = status;
+    this.note = note;
     if (ack !== undefined) {
       this.ack = ack;
       this.acks += 1;
@@ -79,33 +92,50 @@ export class HeartbeatWriter {
     }
   }
 
+  /** The status word now. */
+  get currentStatus(): string {
+    return this.status;
+  }
+
+  private nowS(): number {
+    return Math.floor((this.options.now ?? Date.now)() / 1000);
+  }
+
   /** The line as written now (for tests and --once). */
   line(): string {
     return formatHeartbeat({
-      ts: Math.floor((this.options.now ?? Date.now)() / 1000),
+      ts: this.nowS(),
       pid: this.options.pid ?? process.pid,
       status: this.status,
       seq: this.seq,
       name: this.options.name,
       ...(this.lastProbe !== undefined ? { probe: this.lastProbe } : {}),
       ...(this.ack !== undefined ? { ack: this.ack, acks: this.acks } : {}),
+      since: Math.min(this.since, this.nowS()),
+      ...(this.note !== undefined ? { note: this.note } : {}),
     });
   }
 
   /** One atomic rewrite of the heartbeat file. */
   write(): void {
+    if (this.options.adopt) this.adoptWritten();
     this.seq += 1;
-    const temp = join(this.options.runDir, heartbeatTempName(this.options.name, process.pid));
-    writeFileSync(temp, this.line(), { mode: 0o600 });
-    try {
-      renameSync(temp, this.hbPath);
-    } catch (error) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // Already gone.
-      }
-      throw error;
+    writeHeartbeatFile(this.options.runDir, this.options.name, this.line());
+  }
+
+  /** Take over what another writer (a hook) put in the file since our last line. */
+  private adoptWritten(): void {
+    const hb = readHeartbeat(this.hbPath);
+    if (hb.state !== "present" || hb.record.seq === undefined || hb.record.seq === this.seq) return;
+    const { record } = hb;
+    this.seq = Math.max(this.seq, record.seq ?? 0);
+    this.status = record.status;
+    this.since = record.since ?? this.nowS();
+    this.note = record.note;
+    const acks = Number(record.fields["acks"]);
+    if (record.ack !== undefined) {
+      this.ack = record.ack;
+      this.acks = Number.isSafeInteger(acks) ? acks : this.acks;
     }
   }
 
@@ -118,5 +148,21 @@ export class HeartbeatWriter {
     } catch {
       // A failed echo shows as an unanswered probe; the next beat retries.
     }
+  }
+}
+
+/** One atomic rewrite of `RUNDIR/NAME.hb`: a private temp file renamed into place, so no reader sees a torn line. */
+export function writeHeartbeatFile(runDir: string, name: string, text: string): void {
+  const temp = join(runDir, heartbeatTempName(name, process.pid));
+  writeFileSync(temp, text, { mode: 0o600 });
+  try {
+    renameSync(temp, heartbeatPath(runDir, name));
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Already gone.
+    }
+    throw error;
   }
 }

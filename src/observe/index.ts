@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import { clockMs, log, timed } from "../log.js";
 import { observeHeartbeats } from "./heartbeat.js";
+import { observeLinger } from "./linger.js";
 import { processFromTable, scanProcessTable, treesFrom, zombieInTable, type ProcessTable } from "./proc.js";
 import { readProcess } from "../system/procfs.js";
 import { observeSystemd } from "./systemd.js";
@@ -45,6 +46,8 @@ export interface TenantObservation {
   systemd: SystemdObservation | SourceUnavailable | null;
   heartbeats: Map<string, HeartbeatObservation>;
   heartbeatProcesses: Map<number, ProcessInfo | null>;
+  /** Whether the tenant's manager starts at boot without a login; null: not judged here. */
+  linger?: boolean | null;
 }
 
 export interface FleetObservation {
@@ -151,6 +154,11 @@ function startTenant(
     ),
   );
 
+  // Only worth a look when a unit is expected to start at boot.
+  const linger = agents.some((a) => a.lifecycle === "core" && a.boot === "enabled")
+    ? observeLinger(access.account.name, uid, ctx.env)
+    : null;
+
   return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
     tenant,
     access,
@@ -158,6 +166,7 @@ function startTenant(
     systemd: unitStates,
     heartbeats,
     heartbeatProcesses: new Map(),
+    linger,
   }));
 }
 

@@ -1,4 +1,5 @@
 import type { Owner } from "../system/owner.js";
+import { addDeadPaneEvidence } from "./dead-panes.js";
 import { checkTmuxSocket, runTmux } from "../system/tmux.js";
 import type { PaneDetail, SourceUnavailable, TmuxObservation, TmuxPane } from "./types.js";
 
@@ -137,5 +138,10 @@ export async function observeTmux(
       : result.stderr.trim().split("\n")[0] || `tmux exited ${result.exitCode}`;
     return { ok: false, reason: "TmuxUnavailable", message: `no tmux server on socket "${socket}": ${why}` };
   }
-  return { ok: true, socket, socketPath: check.path, sessions: parseListPanes(result.stdout) };
+  const sessions = parseListPanes(result.stdout);
+  await addDeadPaneEvidence(
+    { socketPath: check.path, env: options.env, timeoutMs: options.timeoutMs ?? 3_000, owner: options.as ?? null },
+    sessions.values(),
+  );
+  return { ok: true, socket, socketPath: check.path, sessions };
 }

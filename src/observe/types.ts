@@ -22,6 +22,10 @@ export interface TmuxPane {
   dead: boolean;
   /** Exit status of a dead pane's process, when tmux knows it. */
   deadStatus: number | null;
+  /** The signal that ended a dead pane's process, when tmux knows it (asked only of dead panes). */
+  deadSignal?: number | null;
+  /** A dead pane's last printed lines, escaped and bounded (asked only of dead panes). */
+  lastLines?: string[];
   /** Not asked of tmux (it reads /proc for every pane); derived from our own scan. */
   currentCommand: string;
   /** Unix seconds of the window's last activity. */

@@ -20,6 +20,13 @@ export function parseDuration(value: unknown): number | null {
   return seconds > 0 && Number.isFinite(seconds) ? seconds : null;
 }
 
+/** Like parseDuration, but zero ("0", "0s", 0) is allowed: a delay that may be none. */
+export function parseDelay(value: unknown): number | null {
+  if (value === 0) return 0;
+  if (typeof value === "string" && /^0+(?:\.0+)?(ms|s|m|h)?$/.test(value.trim())) return 0;
+  return parseDuration(value);
+}
+
 /** Compact whole-unit rendering for messages and tables: "0s", "45s", "3m", "2h", "4d". */
 export function formatSeconds(seconds: number): string {
   if (seconds < 120) return `${Math.max(0, Math.round(seconds))}s`;

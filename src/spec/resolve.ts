@@ -1,5 +1,5 @@
 import { userInfo, hostname } from "node:os";
-import { parseDuration } from "./duration.js";
+import { parseDelay, parseDuration } from "./duration.js";
 import type { RuntimeSpec } from "./runtimes.js";
 import type { AgentEntry, RosterDocument } from "./schema.js";
 
@@ -9,6 +9,10 @@ import type { AgentEntry, RosterDocument } from "./schema.js";
 const DEFAULT_SOCKET = "mosaic-factory";
 const DEFAULT_UNIT = "mosaic-agent@{name}.service";
 const DEFAULT_HEARTBEAT_INTERVAL_S = 15;
+/** AwaitingInput as soon as the agent waits. */
+const DEFAULT_WAITING_AFTER_S = 0;
+/** NoProgress after half an hour of silent work. */
+const DEFAULT_PROGRESS_TIMEOUT_S = 1800;
 
 export interface AgentSpec {
   name: string;
@@ -19,6 +23,8 @@ export interface AgentSpec {
   lifecycle: "core" | "ephemeral";
   boot: "enabled" | "any";
   heartbeat: { expected: boolean; intervalS: number };
+  /** When the agent's own state needs the operator (docs/roster.md `attention`). */
+  attention: { waitingAfterS: number; progressTimeoutS: number };
   runtime: RuntimeSpec;
   /** Where the agent is declared, for messages. */
   line: number;
@@ -59,6 +65,19 @@ function heartbeatOf(value: AgentEntry["heartbeat"], fallback: AgentSpec["heartb
   return { expected: true, intervalS: interval ?? fallback.intervalS };
 }
 
+function attentionOf(value: AgentEntry["attention"], fallback: AgentSpec["attention"]): AgentSpec["attention"] {
+  return {
+    waitingAfterS:
+      value?.waiting_after === undefined
+        ? fallback.waitingAfterS
+        : (parseDelay(value.waiting_after) ?? fallback.waitingAfterS),
+    progressTimeoutS:
+      value?.progress_timeout === undefined
+        ? fallback.progressTimeoutS
+        : (parseDuration(value.progress_timeout) ?? fallback.progressTimeoutS),
+  };
+}
+
 /** The resolved fleet: every agent with every field decided. */
 export function resolveFleet(
   file: string,
@@ -69,6 +88,10 @@ export function resolveFleet(
 ): FleetSpec {
   const d = doc.defaults ?? {};
   const baseHeartbeat = heartbeatOf(d.heartbeat, { expected: true, intervalS: DEFAULT_HEARTBEAT_INTERVAL_S });
+  const baseAttention = attentionOf(d.attention, {
+    waitingAfterS: DEFAULT_WAITING_AFTER_S,
+    progressTimeoutS: DEFAULT_PROGRESS_TIMEOUT_S,
+  });
   const agents = doc.agents.map((entry, index): AgentSpec => {
     const runtime = runtimes.get(entry.runtime);
     if (!runtime) throw new Error(`resolveFleet: unknown runtime ${entry.runtime} passed validation`);
@@ -82,6 +105,7 @@ export function resolveFleet(
       lifecycle: entry.lifecycle ?? d.lifecycle ?? "core",
       boot: entry.boot ?? d.boot ?? "enabled",
       heartbeat: heartbeatOf(entry.heartbeat, baseHeartbeat),
+      attention: attentionOf(entry.attention, baseAttention),
       runtime,
       line: lines[index] ?? 0,
     };

@@ -27,6 +27,7 @@ function knownKeysFor(path: readonly PathSegment[]): readonly string[] {
   if (first === "agents" && path.length === 2) return KNOWN_KEYS.agent;
   if (first === "runtimes" && path.length === 2) return KNOWN_KEYS.runtime;
   if (path[path.length - 1] === "heartbeat" || third === "heartbeat") return KNOWN_KEYS.heartbeat;
+  if (path[path.length - 1] === "attention" || third === "attention") return KNOWN_KEYS.attention;
   return [];
 }
 

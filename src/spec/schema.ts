@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { parseDelay, parseDuration } from "./duration.js";
 
 // Roster v1 as a zod schema: the single source of the roster's types and of its JSON
 // Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
@@ -15,6 +15,25 @@ const duration = z
   })
   .refine((v) => parseDuration(v) !== null, { message: DURATION_MESSAGE })
   .meta({ description: 'A positive duration: "15s", "2m", "1h" or whole seconds', examples: ["15s", "2m", 30] });
+
+const DELAY_MESSAGE = 'must be a duration such as "0s", "90s", "30m" or a whole number of seconds';
+const delay = z
+  .union([z.int().nonnegative(DELAY_MESSAGE), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, DELAY_MESSAGE)], {
+    error: DELAY_MESSAGE,
+  })
+  .refine((v) => parseDelay(v) !== null, { message: DELAY_MESSAGE })
+  .meta({ description: 'A duration, zero allowed: "0s", "90s", "30m" or whole seconds', examples: ["0s", "30m"] });
+
+const attention = z
+  .strictObject({
+    waiting_after: delay
+      .optional()
+      .meta({ description: "AwaitingInput turns True once the agent has been waiting this long (default 0s)" }),
+    progress_timeout: duration.optional().meta({
+      description: "NoProgress turns True after this long working with no pane activity or status change (default 30m)",
+    }),
+  })
+  .meta({ description: "when an agent's own state (heartbeat status) needs the operator's attention" });
 
 const heartbeat = z
   .union([
@@ -52,6 +71,7 @@ const overridable = {
     .meta({ description: "core = always on; ephemeral = may be absent" }),
   boot: z.enum(["enabled", "any"]).optional().meta({ description: "expected UnitFileState for core agents" }),
   heartbeat: heartbeat.optional(),
+  attention: attention.optional(),
 };
 
 const AgentSchema = z.strictObject({
@@ -110,4 +130,5 @@ export const KNOWN_KEYS = {
   agent: Object.keys(AgentSchema.shape),
   runtime: Object.keys(RuntimeSchema.shape),
   heartbeat: ["interval"],
+  attention: ["waiting_after", "progress_timeout"],
 } as const;

@@ -84,7 +84,7 @@ describe("the heartbeat line", () => {
     const before = Math.floor(Date.now() / 1000);
     writer().start();
     const text = readFileSync(join(runDir, "alpha.hb"), "utf8");
-    expect(text).toMatch(/^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha\n$/);
+    expect(text).toMatch(/^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha since=\d+\n$/);
     const rec = record();
     expect(rec.ts).toBeGreaterThanOrEqual(before);
     expect(rec.ts).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
@@ -100,7 +100,7 @@ describe("the heartbeat line", () => {
     const w = writer("beta", 60, { now: () => 1_700_000_123_987, pid: 4242 });
     w.start();
     expect(readFileSync(join(runDir, "beta.hb"), "utf8")).toMatch(
-      /^ts=1700000123 pid=4242 status=idle seq=\d+ name=beta\n$/,
+      /^ts=1700000123 pid=4242 status=idle seq=\d+ name=beta since=1700000123\n$/,
     );
   });
 

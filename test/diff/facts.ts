@@ -44,6 +44,7 @@ export function agentSpec(overrides: Partial<Omit<AgentSpec, "runtime">> & { run
     lifecycle: "core",
     boot: "enabled",
     heartbeat: { expected: true, intervalS: 15 },
+    attention: { waitingAfterS: 0, progressTimeoutS: 1800 },
     line: 1,
     ...rest,
     runtime: runtime(runtimeName),

@@ -48,6 +48,8 @@ describe("the status object", () => {
       Drift: "False/RuntimeMatches",
       BootDisabled: "False/UnitEnabled",
       UnitDown: "False/UnitActive",
+      AwaitingInput: "False/NotWaiting",
+      NoProgress: "False/NotWorking",
     });
   });
 
@@ -81,6 +83,8 @@ describe("the status object", () => {
       Drift: "False/NotScheduled",
       BootDisabled: "False/BootNotRequired",
       UnitDown: "False/NotScheduled",
+      AwaitingInput: "False/NotScheduled",
+      NoProgress: "False/NotScheduled",
     });
     expect(rosterDiff(s)[0]?.changes).toEqual([]);
   });

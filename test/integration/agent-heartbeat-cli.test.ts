@@ -48,7 +48,7 @@ describe("agent heartbeat --once", () => {
     expect(run.stderr).toBe("");
     const text = readFileSync(join(runDir, "once-a.hb"), "utf8");
     expect(text.split("\n")).toHaveLength(2); // one line and its newline
-    expect(text).toMatch(/^ts=\d+ pid=\d+ status=busy seq=\d+ name=once-a\n$/);
+    expect(text).toMatch(/^ts=\d+ pid=\d+ status=busy seq=\d+ name=once-a since=\d+\n$/);
     const hb = readHb(join(runDir, "once-a.hb"));
     expect(hb?.pid).toBe(process.pid); // we called it
     expect(Math.abs(Math.floor(Date.now() / 1000) - (hb?.ts ?? 0))).toBeLessThanOrEqual(1);

@@ -130,7 +130,7 @@ describe("agent stub in a tmux pane", () => {
     expect(later?.seq ?? 0).toBeGreaterThanOrEqual((first?.seq ?? 0) + 1);
     expect(Math.floor(Date.now() / 1000) - (later?.ts ?? 0)).toBeLessThanOrEqual(1);
     expect(readFileSync(hbPath("alpha"), "utf8")).toMatch(
-      /^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha( probe=\S+)?( ack=\S+)?\n$/,
+      /^ts=\d+ pid=\d+ status=idle seq=\d+ name=alpha( probe=\S+)?( ack=\S+ acks=\d+)? since=\d+\n$/,
     );
   });
 

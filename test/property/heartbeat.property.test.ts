@@ -25,6 +25,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUTURE_TOLERANCE_S, heartbeatHealth, STALE_AFTER_INTERVALS } from "../../src/diff/heartbeat-health.js";
 import { parseHeartbeat } from "../../src/heartbeat/grammar.js";
+import { encodeNote } from "../../src/heartbeat/note.js";
 import { readHeartbeat } from "../../src/heartbeat/reader.js";
 import type {
   HeartbeatInvalidReason,
@@ -52,6 +53,8 @@ interface RefRecord {
   probe?: string;
   ack?: string;
   name?: string;
+  since?: number;
+  note?: string;
   fields: Record<string, string>;
 }
 
@@ -83,6 +86,18 @@ function refParse(text: string): RefRecord | null {
     } else if (key === "probe" || key === "ack" || key === "name") {
       if (!TOKEN_RE.test(value)) return null;
       record[key] = value;
+    } else if (key === "since") {
+      // v1.1: whole seconds, at most 12 digits.
+      if (!/^[0-9]{1,12}$/.test(value)) return null;
+      record.since = Number(value);
+    } else if (key === "note") {
+      // v1.1: percent-encoded UTF-8 of [A-Za-z0-9._~:/,;@+()!*'-] and %XX, at most 240 long.
+      if (value.length > 240 || !/^(?:[A-Za-z0-9._~:/,;@+()!*'-]|%[0-9A-Fa-f]{2})+$/.test(value)) return null;
+      try {
+        record.note = decodeURIComponent(value);
+      } catch {
+        return null;
+      }
     }
   }
   return record;
@@ -90,7 +105,7 @@ function refParse(text: string): RefRecord | null {
 
 /** The parser's record and the reference record agree on every field. */
 function sameRecord(got: HeartbeatRecord, want: RefRecord): boolean {
-  const keys = ["ts", "pid", "status", "seq", "probe", "ack", "name"] as const;
+  const keys = ["ts", "pid", "status", "seq", "probe", "ack", "name", "since", "note"] as const;
   if (keys.some((k) => got[k] !== want[k])) return false;
   const a = Object.entries(got.fields).sort();
   const b = Object.entries(want.fields).sort();
@@ -197,16 +212,25 @@ const validLine = fc
     status: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/),
     seq: fc.option(fc.nat(), { nil: undefined }),
     ack: fc.option(fc.stringMatching(/^[A-Za-z0-9_.:-]{1,128}$/), { nil: undefined }),
+    since: fc.option(fc.integer({ min: 0, max: 999_999_999_999 }), { nil: undefined }),
+    note: fc.option(fc.string({ unit: "binary", maxLength: 80 }), { nil: undefined }),
     extra: fc.option(
       fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), fc.stringMatching(/^[\x21-\x3c\x3e-\x7e]{1,12}$/)),
       { nil: undefined },
     ),
   })
-  .map(({ ts, pid, status, seq, ack, extra }) => {
+  .map(({ ts, pid, status, seq, ack, since, note, extra }) => {
     let line = `ts=${ts} pid=${pid} status=${status}`;
     if (seq !== undefined) line += ` seq=${seq}`;
     if (ack !== undefined) line += ` ack=${ack}`;
-    if (extra !== undefined && !["ts", "pid", "status", "seq", "ack", "probe", "name"].includes(extra[0]))
+    if (since !== undefined) line += ` since=${since}`;
+    // A note as any writer would encode it (a lone surrogate has no UTF-8: left out).
+    if (note !== undefined && Buffer.from(note, "utf8").toString("utf8") === note && encodeNote(note) !== "")
+      line += ` note=${encodeNote(note)}`;
+    if (
+      extra !== undefined &&
+      !["ts", "pid", "status", "seq", "ack", "probe", "name", "since", "note"].includes(extra[0])
+    )
       line += ` ${extra[0]}=${extra[1]}`;
     return `${line}\n`;
   });

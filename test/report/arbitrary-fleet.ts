@@ -48,6 +48,8 @@ const FALSE_REASON: Record<ConditionType, Reason> = {
   Drift: "RuntimeMatches",
   BootDisabled: "UnitEnabled",
   UnitDown: "UnitActive",
+  AwaitingInput: "NotWaiting",
+  NoProgress: "NotWorking",
 };
 const TRUE_REASON: Record<ConditionType, Reason> = {
   PaneDead: "ProcessExited",
@@ -55,6 +57,8 @@ const TRUE_REASON: Record<ConditionType, Reason> = {
   Drift: "RuntimeMismatch",
   BootDisabled: "UnitNotEnabled",
   UnitDown: "UnitFailed",
+  AwaitingInput: "WaitingForOperator",
+  NoProgress: "NoActivity",
 };
 const UNKNOWN_REASONS: Reason[] = [
   "RemoteHost",

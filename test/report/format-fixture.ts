@@ -29,6 +29,8 @@ const FALSE_REASONS: Record<ConditionType, Condition> = {
   Drift: { type: "Drift", status: "False", reason: "RuntimeMatches", message: "pane runs shell (bash)" },
   BootDisabled: { type: "BootDisabled", status: "False", reason: "UnitEnabled", message: "unit is enabled" },
   UnitDown: { type: "UnitDown", status: "False", reason: "UnitActive", message: "unit is active" },
+  AwaitingInput: { type: "AwaitingInput", status: "False", reason: "NotWaiting", message: "status idle" },
+  NoProgress: { type: "NoProgress", status: "False", reason: "NotWorking", message: "status idle" },
 };
 
 function conditions(overrides: Partial<Record<ConditionType, Condition>>): Condition[] {
@@ -131,6 +133,98 @@ export function fixtureStatus(): FleetStatus {
             status: "Unknown",
             reason: "NoHeartbeat",
             message: "no heartbeat file run/dogfood-coder.hb",
+          },
+          AwaitingInput: {
+            type: "AwaitingInput",
+            status: "Unknown",
+            reason: "NoHeartbeat",
+            message: "no fresh heartbeat to tell: no heartbeat file dogfood-coder.hb",
+          },
+          NoProgress: {
+            type: "NoProgress",
+            status: "Unknown",
+            reason: "NoHeartbeat",
+            message: "no fresh heartbeat to tell: no heartbeat file dogfood-coder.hb",
+          },
+        }),
+      }),
+      agent("asks-operator", {
+        runtime: { desired: "claude", actual: "claude", command: "claude" },
+        heartbeat: {
+          state: "healthy",
+          age_s: 2,
+          pid: 4301,
+          status: "waiting",
+          interval_s: 15,
+          expected: true,
+          since: 1781956680,
+          note: "Claude needs your permission to use Bash",
+        },
+        conditions: conditions({
+          AwaitingInput: {
+            type: "AwaitingInput",
+            status: "True",
+            reason: "WaitingForOperator",
+            message: "waiting for the operator for 2m: Claude needs your permission to use Bash",
+          },
+        }),
+      }),
+      agent("stuck-worker", {
+        heartbeat: {
+          state: "healthy",
+          age_s: 4,
+          pid: 4401,
+          status: "working",
+          interval_s: 15,
+          expected: true,
+          since: 1781949600,
+        },
+        pane: { state: "alive", target: "%7", pid: 4400, command: "bash", idle_s: 2400 },
+        conditions: conditions({
+          NoProgress: {
+            type: "NoProgress",
+            status: "True",
+            reason: "NoActivity",
+            message:
+              "working, but no pane output or status change since 2026-06-20T11:20:00Z (40m, more than attention.progress_timeout 30m)",
+          },
+        }),
+      }),
+      agent("died-early", {
+        pane: {
+          state: "dead",
+          target: "%9",
+          pid: 4500,
+          command: null,
+          idle_s: 60,
+          exit_status: 1,
+          exit: { status: 1, signal: null, lastLines: ["stdin is not a terminal"] },
+        },
+        heartbeat: { state: "stale", age_s: 60, pid: 4501, status: "idle", interval_s: 15, expected: true },
+        conditions: conditions({
+          PaneDead: {
+            type: "PaneDead",
+            status: "True",
+            reason: "ProcessExited",
+            message: "pane %9 process exited with status 1; last output: stdin is not a terminal",
+          },
+          Stale: {
+            type: "Stale",
+            status: "True",
+            reason: "HeartbeatPidGone",
+            message: "heartbeat pid 4501 is not running",
+          },
+          AwaitingInput: {
+            type: "AwaitingInput",
+            status: "Unknown",
+            reason: "HeartbeatPidGone",
+            message: "no fresh heartbeat to tell: heartbeat pid 4501 is not running",
+          },
+          NoProgress: {
+            type: "NoProgress",
+            status: "False",
+            reason: "NoProcess",
+            message: "no running pane; PaneDead covers it",
           },
         }),
       }),

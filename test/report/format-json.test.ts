@@ -26,9 +26,9 @@ describe("json report", () => {
     const parsed = JSON.parse(text) as Record<string, unknown>;
     expect(parsed).toEqual({ ...status, summary: { ...summarize(status), unmanaged: 1 }, history: fixtureHistory() });
     expect(parsed["summary"]).toEqual({
-      agents: 4,
+      agents: 7,
       compliant: 1,
-      nonCompliant: 1,
+      nonCompliant: 4,
       unknown: 2,
       verdict: "NONCOMPLIANT",
       unmanaged: 1,

@@ -57,10 +57,16 @@ describe("junit report, parsed", () => {
 
   it("has the drifted canary-pi's failures, typed by reason", () => {
     const suite = parse(render(reportInput(fixtureStatus()))).testsuites.testsuite[0]!;
-    // 4 agents × 5 conditions, plus one case for the unmanaged session.
-    expect(suite.testcase).toHaveLength(21);
-    expect(suite["@_failures"]).toBe("3");
-    expect(suite["@_errors"]).toBe("6");
+    // 7 agents × 7 conditions, plus one case for the unmanaged session.
+    expect(suite.testcase).toHaveLength(50);
+    expect(suite["@_failures"]).toBe("7");
+    expect(suite["@_errors"]).toBe("11");
+    expect(suite.testcase.find((t) => t["@_name"] === "asks-operator AwaitingInput")?.failure?.["@_type"]).toBe(
+      "WaitingForOperator",
+    );
+    expect(suite.testcase.find((t) => t["@_name"] === "stuck-worker NoProgress")?.failure?.["@_type"]).toBe(
+      "NoActivity",
+    );
     const drift = suite.testcase.find((t) => t["@_name"] === "canary-pi Drift");
     expect(drift?.["@_classname"]).toBe("mosaic-factory.canary-pi");
     expect(drift?.failure?.["@_type"]).toBe("RuntimeMismatch");

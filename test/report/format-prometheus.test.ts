@@ -122,7 +122,7 @@ describe("prometheus report", () => {
   it("has a one-hot state set per agent × condition (no -1), and the reason in its own series", () => {
     const { samples, help } = parseExposition(render(reportInput(fixtureStatus())));
     const conditions = samples.filter((s) => s.name === "mosaic_agent_condition");
-    expect(conditions).toHaveLength(20 * 3);
+    expect(conditions).toHaveLength(49 * 3);
     // Exactly one status is 1 for every agent × condition; values are only 0 or 1.
     const ones = new Map<string, number>();
     for (const c of conditions) {
@@ -166,14 +166,24 @@ describe("prometheus report", () => {
       samples
         .filter((s) => s.name === "mosaic_agent_heartbeat_age_seconds")
         .map((s) => [s.labels.get("agent"), s.value]),
-    ).toEqual([["canary-pi", 3.1]]);
+    ).toEqual([
+      ["canary-pi", 3.1],
+      ["asks-operator", 2],
+      ["stuck-worker", 4],
+      ["died-early", 60],
+    ]);
+    const asks = { agent: "asks-operator", condition: "AwaitingInput" };
+    expect(value(samples, "mosaic_agent_condition", { ...asks, status: "true" })).toBe(1);
+    expect(value(samples, "mosaic_agent_condition_reason", { ...asks, reason: "WaitingForOperator" })).toBe(1);
+    const stuck = { agent: "stuck-worker", condition: "NoProgress" };
+    expect(value(samples, "mosaic_agent_condition_reason", { ...stuck, reason: "NoActivity" })).toBe(1);
     expect(value(samples, "mosaic_agent_pane_state", { agent: "worker-remote", state: "unknown" })).toBe(1);
     expect(value(samples, "mosaic_agent_pane_state", { agent: "worker-remote", state: "alive" })).toBe(0);
     expect(value(samples, "mosaic_agent_pane_state", { agent: "canary-pi", state: "alive" })).toBe(1);
     const fleet = { fleet: "mosaic-factory", host: "W-jarvis" };
-    expect(value(samples, "mosaic_fleet_agents", fleet)).toBe(4);
+    expect(value(samples, "mosaic_fleet_agents", fleet)).toBe(7);
     expect(value(samples, "mosaic_fleet_agents_compliant", fleet)).toBe(1);
-    expect(value(samples, "mosaic_fleet_agents_noncompliant", fleet)).toBe(1);
+    expect(value(samples, "mosaic_fleet_agents_noncompliant", fleet)).toBe(4);
     expect(value(samples, "mosaic_fleet_agents_unknown", fleet)).toBe(2);
     expect(value(samples, "mosaic_fleet_unmanaged_sessions", fleet)).toBe(1);
     expect(value(samples, "mosaic_fleet_compliant", fleet)).toBe(0);

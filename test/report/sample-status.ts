@@ -4,7 +4,15 @@
 
 import type { AgentStatus, Condition, ConditionType, FixStep, FleetStatus } from "../../src/diff/types.js";
 
-const TYPES: ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
+const TYPES: ConditionType[] = [
+  "PaneDead",
+  "Stale",
+  "Drift",
+  "BootDisabled",
+  "UnitDown",
+  "AwaitingInput",
+  "NoProgress",
+];
 
 /** All five conditions; `over` replaces the ones a row is about. Default: False, all fine. */
 function conds(
@@ -16,6 +24,8 @@ function conds(
     Drift: ["False", "RuntimeMatches", "pane runs the roster's runtime"],
     BootDisabled: ["False", "UnitEnabled", "unit is enabled"],
     UnitDown: ["False", "UnitActive", "unit is active (exited)"],
+    AwaitingInput: ["False", "NotWaiting", "status idle"],
+    NoProgress: ["False", "NotWorking", "status idle"],
   };
   return TYPES.map((type) => {
     const [status, reason, message] = over[type] ?? fine[type];

@@ -1,4 +1,5 @@
 import { resolveAgentName } from "../../agent/identity.js";
+import { parseStatusScript, playStatusScript, type StatusStep } from "../../agent/status-script.js";
 import { serveStub } from "../../agent/stub.js";
 import { HeartbeatWriter, runDirOf } from "../../heartbeat/index.js";
 import { durationOption } from "../duration-option.js";
@@ -15,24 +16,33 @@ export function intervalOption(value: unknown, env: NodeJS.ProcessEnv): number {
   return durationOption("--interval", raw, { minS: 0.1, maxS: MAX_INTERVAL_S });
 }
 
-/** `mosaic agent stub [NAME] [--interval DUR]`: the reference runtime. */
+/** `mosaic agent stub [NAME] [--interval DUR] [--status SCRIPT]`: the reference runtime. */
 export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
   const identity = await resolveAgentName(args[0], io.env);
   if ("error" in identity) throw new UserError(identity.error);
   const intervalS = intervalOption(options["interval"], io.env);
+  const script = parseStatusScript((options["status"] as string | undefined) ?? "idle");
+  if ("error" in script) throw new UserError(`invalid --status script: ${script.error}`);
   // The name operators and `fleet ps` match as runtime `stub` in the process tree.
   process.title = "mosaic-agent-stub";
   const writer = new HeartbeatWriter({ runDir: runDirOf(mosaicHome(io.env)), name: identity.name, intervalS });
+  let current: StatusStep = script[0] ?? { status: "idle", forS: null };
   writer.start();
+  const stopScript = playStatusScript(script, (step) => {
+    current = step;
+    writer.setStatus(step.status, undefined, step.note);
+  });
   io.stdout(
     `mosaic agent stub: agent "${identity.name}" (name from ${identity.source}), heartbeat every ${intervalS}s in ${writer.hbPath}\n`,
   );
   const stop = () => {
+    stopScript();
     writer.stop();
     process.exit(0);
   };
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, stop);
-  await serveStub(identity.name, writer, { input: process.stdin, output: io.stdout });
+  await serveStub(identity.name, writer, { input: process.stdin, output: io.stdout }, () => current);
+  stopScript();
   writer.stop();
   return EXIT_OK;
 }

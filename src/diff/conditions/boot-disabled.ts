@@ -16,6 +16,14 @@ export function bootDisabled(ctx: CheckContext): Condition {
   if (!systemd.ok) return { type: "BootDisabled", status: "Unknown", reason: systemd.reason, message: systemd.message };
   const unit = systemd.unit;
   if (unit.enabled === "enabled") {
+    if (ctx.facts.linger === false) {
+      return {
+        type: "BootDisabled",
+        status: "True",
+        reason: "LingerDisabled",
+        message: `${unit.name} is enabled, but linger is off for ${agent.tenant}: its user manager, and so the unit, starts only at a login, not at boot`,
+      };
+    }
     return { type: "BootDisabled", status: "False", reason: "UnitEnabled", message: `${unit.name} is enabled` };
   }
   if (unit.load === "not-found") {

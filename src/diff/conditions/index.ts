@@ -1,7 +1,9 @@
 import type { ConditionType } from "../types.js";
+import { awaitingInput } from "./awaiting-input.js";
 import { bootDisabled } from "./boot-disabled.js";
 import type { ConditionCheck } from "./check.js";
 import { drift } from "./drift.js";
+import { noProgress } from "./no-progress.js";
 import { paneDead } from "./pane-dead.js";
 import { stale } from "./stale.js";
 import { unitDown } from "./unit-down.js";
@@ -14,6 +16,8 @@ export const CONDITION_CHECKS: ReadonlyArray<readonly [ConditionType, ConditionC
   ["Drift", drift],
   ["BootDisabled", bootDisabled],
   ["UnitDown", unitDown],
+  ["AwaitingInput", awaitingInput],
+  ["NoProgress", noProgress],
 ];
 
 export type { CheckContext, ConditionCheck } from "./check.js";

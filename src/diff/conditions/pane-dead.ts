@@ -1,4 +1,4 @@
-import { describeExit } from "../../agent/exit-status.js";
+import { describeExit } from "../exit-status.js";
 import type { Condition } from "../types.js";
 import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
@@ -21,12 +21,20 @@ export function paneDead(ctx: CheckContext): Condition {
     };
   }
   if (pane.dead) {
-    const status = describeExit(pane.deadStatus);
+    const exit = describeExit(pane.deadStatus, pane.deadSignal);
+    const how =
+      exit.status === null && exit.signal === null
+        ? ""
+        : exit.signal !== null && exit.status === null
+          ? ` on ${exit.text}`
+          : ` with ${exit.text}`;
+    const said =
+      pane.lastLines && pane.lastLines.length > 0 ? `; last output: ${pane.lastLines.slice(-3).join(" | ")}` : "";
     return {
       type: "PaneDead",
       status: "True",
       reason: "ProcessExited",
-      message: `pane ${pane.paneId} process exited${status}`,
+      message: `pane ${pane.paneId} process exited${how}${said}`,
     };
   }
   if (ctx.assessment.pane === "dead" && ctx.facts.rootZombie === true) {
