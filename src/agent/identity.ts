@@ -13,6 +13,7 @@ interface AgentIdentity {
 export async function resolveAgentName(
   arg: string | undefined,
   env: NodeJS.ProcessEnv,
+  tmuxTimeoutMs = 2_000,
 ): Promise<AgentIdentity | { error: string }> {
   const check = (name: string, source: AgentIdentity["source"]): AgentIdentity | { error: string } =>
     AGENT_NAME_RE.test(name)
@@ -25,7 +26,7 @@ export async function resolveAgentName(
     // Inside a pane, $TMUX is the server this pane belongs to: the right one to ask.
     const result = await runCommand(["tmux", "display-message", "-p", "-t", env["TMUX_PANE"], "#{session_name}"], {
       env,
-      timeoutMs: 2_000,
+      timeoutMs: tmuxTimeoutMs,
     });
     const session = result.stdout.trim();
     if (result.ok && session) return check(session, "tmux session");

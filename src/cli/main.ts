@@ -135,6 +135,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("[name]", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
     .action(lazy(() => import("./commands/agent-hook.js")));
 
+  agent
+    .command("hook")
+    .description("a runtime's hook program: records its events (working, waiting, idle, exited) in the heartbeat")
+    .argument("<runtime>", "claude-code or codex")
+    .argument("[payload...]", "codex notify: the event JSON (others read it on stdin)")
+    .option("--agent <name>", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(lazy(() => import("./commands/agent-hook.js")));
+  agent
+    .command("setup")
+    .description("print (or --write) the hook settings that make a runtime report its state")
+    .argument("<runtime>", "claude-code or codex")
+    .argument("[name]", "agent name baked into the hook (default: $MOSAIC_AGENT_NAME or the tmux session, at run time)")
+    .option("--write <file>", "merge into FILE (settings.json, hooks.json or config.toml), keeping what is there")
+    .action(lazy(() => import("./commands/agent-setup.js")));
+
   withRoster(agent.command("watch").description("read-only live view of the agent's pane: cannot type, never resizes"))
     .argument("<name>", "agent name (exact)")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")

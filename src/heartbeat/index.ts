@@ -13,17 +13,19 @@ export {
   sendLockPath,
 } from "./layout.js";
 export {
+  AGENT_STATUSES,
   formatHeartbeat,
   MAX_HEARTBEAT_BYTES,
   MAX_PID,
   parseHeartbeat,
   STATUS_RE,
   TOKEN_RE,
+  type AgentStatusWord,
   type HeartbeatLine,
   type HeartbeatParseResult,
 } from "./grammar.js";
 export type { HeartbeatInvalidReason, HeartbeatObservation, HeartbeatRecord } from "./types.js";
 export { ensurePrivateRunDir, RunDirRefused } from "./run-dir.js";
-export { HeartbeatWriter, type HeartbeatWriterOptions } from "./writer.js";
+export { HeartbeatWriter, writeHeartbeatFile, type HeartbeatWriterOptions } from "./writer.js";
 export { checkRunDir, readHeartbeat, readHeartbeats, type HeartbeatReadOptions } from "./reader.js";
 export { PROBE_NONCE_RE, readProbe } from "./probe-file.js";

@@ -1,54 +1,122 @@
-import { hookOwnerPid, HOOK_RUNTIMES, parseHookPayload, writeAck, type HookRuntime } from "../../agent/ack.js";
+import { claudeCodeUpdate, codexHookUpdate, codexNotifyUpdate, type HookUpdate } from "../../agent/hooks/events.js";
+import { applyHookUpdate, runtimePid } from "../../agent/hooks/apply.js";
 import { resolveAgentName } from "../../agent/identity.js";
-import { runDirOf } from "../../observe/index.js";
-import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
+import { runDirOf } from "../../heartbeat/index.js";
+import { safeText } from "../../terminal-text.js";
+import { EXIT_OK } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
 
-/** A hook payload is a few hundred bytes; more is not a hook's. */
-const MAX_PAYLOAD = 1 << 20;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_PAYLOAD) break;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /**
- * `mosaic agent hook claude-code|codex [NAME]`: the minimal hook adapter. Configured as a
- * UserPromptSubmit command hook, it acknowledges the submitted prompt in the agent's
- * heartbeat (ack=<sha256[:12]>), so `agent send --verify` has proof by id. It never
- * blocks the agent: nothing on stdout (Claude Code would add it to the prompt), and a
- * failure exits 1 (a non-blocking hook error), never 2 (which blocks the prompt).
+ * `mosaic agent hook claude-code|codex [--agent NAME] [JSON]`: a runtime's hook program
+ * (docs/heartbeat.md, "Runtime adapters"). It turns the event on stdin (or, for codex's
+ * `notify`, the JSON argument) into the agent's heartbeat line. It must never hold up or
+ * block the runtime: it always exits 0, prints nothing on stdout (Claude Code adds a
+ * hook's stdout to the conversation), reads stdin bounded in size and time, and says
+ * what went wrong on stderr only when MOSAIC_HOOK_DEBUG is set.
  */
-export async function run(_options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
-  const [runtime, name] = args;
-  if (!HOOK_RUNTIMES.includes(runtime as HookRuntime)) {
-    io.stderr(`mosaic: unknown hook runtime "${String(runtime)}"; use ${HOOK_RUNTIMES.join(" or ")}\n`);
-    return EXIT_FINDINGS;
-  }
-  const identity = await resolveAgentName(name, io.env);
-  if ("error" in identity) {
-    io.stderr(`mosaic: ${identity.error}\n`);
-    return EXIT_FINDINGS;
-  }
-  const event = parseHookPayload(runtime as HookRuntime, await readStdin());
-  if (event.kind === "invalid") {
-    io.stderr(`mosaic: ${event.why}\n`);
-    return EXIT_FINDINGS;
-  }
-  if (event.kind === "other") return EXIT_OK;
+export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
   try {
-    writeAck({ runDir: runDirOf(mosaicHome(io.env)), name: identity.name, pid: hookOwnerPid() }, event.prompt);
+    await hook(options, args, io);
   } catch (error) {
-    io.stderr(`mosaic: cannot acknowledge in the heartbeat: ${(error as Error).message}\n`);
-    return EXIT_FINDINGS;
+    debug(io, `mosaic agent hook: ${error instanceof Error ? error.message : String(error)}`);
   }
   return EXIT_OK;
+}
+
+/** The most of stdin a hook reads: a prompt beyond this is not acknowledged. */
+const MAX_STDIN_BYTES = 8 * 1024 * 1024;
+/** How long a hook waits for stdin to end (a runtime that never closes it must not hang us). */
+const STDIN_DEADLINE_MS = 1_000;
+
+function debug(io: Io, text: string): void {
+  if (io.env["MOSAIC_HOOK_DEBUG"]) io.stderr(`${safeText(text)}\n`);
+}
+
+async function hook(options: Record<string, unknown>, args: string[], io: Io): Promise<void> {
+  const [runtime, ...rest] = args;
+  // codex's notify passes its event as the last argument; every other hook, on stdin.
+  const argument = rest.at(-1);
+  const fromArgument = runtime === "codex" && argument !== undefined && argument.trimStart().startsWith("{");
+  await recordHook(runtime, fromArgument ? argument : await readStdin(io), fromArgument, options, io);
+}
+
+/** Record one event (its JSON text; null: none could be read). Never throws for what it is fed. */
+export async function recordHook(
+  runtime: string | undefined,
+  text: string | null,
+  notify: boolean,
+  options: Record<string, unknown>,
+  io: Io,
+): Promise<string | null> {
+  const update = updateFor(runtime, parse(text), notify, io);
+  if (update === null) {
+    debug(io, `mosaic agent hook: nothing to record for ${runtime ?? "(no runtime)"}`);
+    return null;
+  }
+  const agent = options["agent"] as string | undefined;
+  // The tmux fallback is a subprocess: bound it well under any hook timeout.
+  const identity = await resolveAgentName(agent, io.env, 500);
+  if ("error" in identity) {
+    debug(io, `mosaic agent hook: ${identity.error}`);
+    return null;
+  }
+  const line = applyHookUpdate(update, {
+    runDir: runDirOf(mosaicHome(io.env)),
+    name: identity.name,
+    nowMs: Date.now(),
+    runtimePid: runtimePid(),
+  });
+  debug(io, `mosaic agent hook: ${identity.name}: ${line.trimEnd()}`);
+  return line;
+}
+
+function updateFor(runtime: string | undefined, payload: unknown, notify: boolean, io: Io): HookUpdate | null {
+  switch (runtime) {
+    case "claude-code":
+    case "claude":
+      return claudeCodeUpdate(payload);
+    case "codex":
+      return notify ? codexNotifyUpdate(payload) : codexHookUpdate(payload);
+    default:
+      debug(io, `mosaic agent hook: unknown runtime ${JSON.stringify(runtime ?? "")} (claude-code or codex)`);
+      return null;
+  }
+}
+
+function parse(text: string | null): unknown {
+  if (text === null || text.length === 0) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** All of stdin up to the bound, or null when it is a terminal, too big, or does not end in time. */
+function readStdin(io: Io): Promise<string | null> {
+  if (io.stdinIsTTY) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const stdin = process.stdin;
+    const finish = (text: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stdin.removeAllListeners("data");
+      stdin.pause();
+      stdin.destroy();
+      resolve(text);
+    };
+    const timer = setTimeout(() => finish(null), STDIN_DEADLINE_MS);
+    stdin.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_STDIN_BYTES) return finish(null);
+      chunks.push(chunk);
+    });
+    stdin.on("end", () => finish(Buffer.concat(chunks).toString("utf8")));
+    stdin.on("error", () => finish(null));
+  });
 }

@@ -1,0 +1,100 @@
+import type { AgentStatusWord } from "../../heartbeat/index.js";
+
+// What a runtime's hook event means for the agent's heartbeat (docs/heartbeat.md,
+// "Runtime adapters"): pure functions from a payload, already JSON-parsed and
+// untrusted, to the state to write — or null for an event that changes nothing.
+// Nothing here reads or writes files.
+
+export interface HookUpdate {
+  status: AgentStatusWord;
+  /** The reason shown with the status (a permission asked for, why the session ended). */
+  note?: string;
+  /** The submitted prompt, acknowledged as ack=sha256(prompt)[:12] like the stub does. */
+  prompt?: string;
+}
+
+type Payload = Record<string, unknown>;
+
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const isPayload = (value: unknown): value is Payload =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Claude Code command hooks: the payload on stdin, named by `hook_event_name`. */
+export function claudeCodeUpdate(payload: unknown): HookUpdate | null {
+  if (!isPayload(payload)) return null;
+  switch (str(payload["hook_event_name"])) {
+    case "SessionStart":
+      return { status: "idle", note: `session ${str(payload["source"]) ?? "started"}` };
+    case "UserPromptSubmit": {
+      const prompt = str(payload["prompt"]);
+      return prompt === undefined ? { status: "working" } : { status: "working", prompt };
+    }
+    case "PreToolUse": {
+      const tool = str(payload["tool_name"]);
+      return tool ? { status: "working", note: `tool ${tool}` } : { status: "working" };
+    }
+    case "PostToolUse":
+    case "SubagentStop":
+    case "PreCompact":
+      return { status: "working" };
+    case "Notification":
+      return claudeNotification(payload);
+    case "Stop":
+      return { status: "idle" };
+    case "SessionEnd":
+      return { status: "exited", note: `session ended (${str(payload["reason"]) ?? "unknown reason"})` };
+    default:
+      return null;
+  }
+}
+
+/**
+ * A notification is the runtime asking for the operator: a permission prompt (waiting)
+ * — except `idle_prompt`, sent ~60 s after a turn ends, which means done and ready
+ * (it also covers a turn that ended in an API error, where Stop never fires).
+ */
+function claudeNotification(payload: Payload): HookUpdate {
+  const type = str(payload["notification_type"]);
+  const message = str(payload["message"]);
+  const withNote = (status: AgentStatusWord): HookUpdate => (message ? { status, note: message } : { status });
+  if (type === "idle_prompt") return withNote("idle");
+  return withNote("waiting");
+}
+
+/** Codex lifecycle hooks (hooks.json): the payload on stdin, like Claude Code's. */
+export function codexHookUpdate(payload: unknown): HookUpdate | null {
+  if (!isPayload(payload)) return null;
+  switch (str(payload["hook_event_name"])) {
+    case "SessionStart":
+      return { status: "idle", note: `session ${str(payload["source"]) ?? "started"}` };
+    case "UserPromptSubmit": {
+      const prompt = str(payload["prompt"]);
+      return prompt === undefined ? { status: "working" } : { status: "working", prompt };
+    }
+    case "PreToolUse": {
+      const tool = str(payload["tool_name"]);
+      return tool ? { status: "working", note: `tool ${tool}` } : { status: "working" };
+    }
+    case "PostToolUse":
+      return { status: "working" };
+    case "Stop":
+      return { status: "idle" };
+    default:
+      return null;
+  }
+}
+
+/** Codex's `notify` program: one JSON argument, `type: agent-turn-complete` when a turn ends. */
+export function codexNotifyUpdate(payload: unknown): HookUpdate | null {
+  if (!isPayload(payload)) return null;
+  switch (str(payload["type"])) {
+    case "agent-turn-complete": {
+      const last = str(payload["last-assistant-message"])?.split("\n")[0]?.trim();
+      return last ? { status: "idle", note: `turn complete: ${last}` } : { status: "idle", note: "turn complete" };
+    }
+    case "approval-requested":
+      return { status: "waiting", note: "approval requested" };
+    default:
+      return null;
+  }
+}
