@@ -22,11 +22,13 @@ export interface DeadPaneEvidence {
 }
 
 /** The argv tail capturing every dead pane, each preceded by a marker line no pane can forge (a fresh nonce). */
-export function deadPaneCommands(panes: readonly TmuxPane[], nonce: string): string[] {
+export function deadPaneCommands(panes: readonly Pick<TmuxPane, "paneId">[], nonce: string): string[] {
   const argv: string[] = [];
   for (const pane of panes.slice(0, MAX_CAPTURED)) {
     if (argv.length > 0) argv.push(";");
-    argv.push("display-message", "-p", "-t", pane.paneId, `${nonce} ${pane.paneId} #{pane_dead_signal}`);
+    // The id comes from tmux's own #{pane_id}: display-message runs its text through
+    // strftime first, which mangles a literal "%4".
+    argv.push("display-message", "-p", "-t", pane.paneId, `${nonce} #{pane_id} #{pane_dead_signal}`);
     argv.push(";", "capture-pane", "-p", "-J", "-S", `-${HISTORY_LINES}`, "-t", pane.paneId);
   }
   return argv;
