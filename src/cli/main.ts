@@ -117,7 +117,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--interval <dur>", "heartbeat interval (default: $MOSAIC_HEARTBEAT_INTERVAL or 15s)")
     .option(
       "--status <script>",
-      'statuses to play: STATUS[:DURATION][:note=TEXT],… e.g. "working:5s,waiting:note=Allow Bash?" (default idle)',
+      'statuses to play: STATUS[:DURATION][:note=TEXT],… e.g. "working:5s,waiting:note=Allow Bash?" (default $MOSAIC_STUB_STATUS, else idle)',
     )
     .action(lazy(() => import("./commands/agent-stub.js")));
   agent

@@ -20,7 +20,14 @@ function fingerprint(status: FleetStatus): string {
       runtime: a.runtime,
       unit: a.unit,
       pane: { ...a.pane, idle_s: null },
-      heartbeat: { state: a.heartbeat.state, pid: a.heartbeat.pid, status: a.heartbeat.status, ack: a.heartbeat.ack },
+      // The agent's own state (status, and the note saying why) redraws; its age does not.
+      heartbeat: {
+        state: a.heartbeat.state,
+        pid: a.heartbeat.pid,
+        status: a.heartbeat.status,
+        note: a.heartbeat.note,
+        ack: a.heartbeat.ack,
+      },
       conditions: a.conditions.map((c) => [c.type, c.status, c.reason]),
     })),
     unmanaged: status.unmanaged,

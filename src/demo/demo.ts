@@ -24,6 +24,20 @@ export const DEMO_SOCKET = "mosaic-demo";
 const DEMO_INTERVAL = "2s";
 /** `--name`: short, and fit for a tmux socket, a unit name and a directory name. */
 export const DEMO_NAME_RE = /^[a-z0-9][a-z0-9-]{0,15}$/;
+/**
+ * What two of the demo's stubs play (`agent stub --status`): one agent asking its
+ * operator (AwaitingInput) and one at work that prints nothing (NoProgress once the
+ * roster's attention.progress_timeout, 10 s, has passed).
+ */
+const DEMO_STUB_STATUS: Readonly<Record<string, string>> = {
+  "dogfood-reviewer": "working:2s,waiting:note=Allow Bash(git push origin main)?",
+  "dogfood-orchestrator": "working",
+};
+
+/** The demo's per-agent environment files (MOSAIC_STUB_STATUS), read by its agent units. */
+function agentEnvFile(home: string, name: string): string {
+  return join(home, "agents", `${name}.env`);
+}
 
 /** Everything one demo owns, by name. */
 export interface DemoIdentity {
@@ -256,6 +270,10 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
       agentArgv,
     };
     mkdirSync(target.unitDir, { recursive: true });
+    mkdirSync(join(home, "agents"), { recursive: true, mode: 0o700 });
+    for (const [name, script] of Object.entries(DEMO_STUB_STATUS)) {
+      writeFileSync(agentEnvFile(home, name), `MOSAIC_STUB_STATUS=${script}\n`, { mode: 0o600 });
+    }
     for (const [name, text] of [
       [io.demo.holderUnit, holderUnit(params)],
       [io.demo.agentTemplate, agentTemplate(params)],
@@ -290,10 +308,11 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
     io.say(`Started ${state.units.length} systemd user units (not enabled at boot, as in production).`);
   } else {
     state.why = target.why;
-    const started = await runCommand(["tmux", "-L", socket, "new-session", "-d", "-s", "_holder"], {
-      env: tmuxEnv,
-      timeoutMs: 5_000,
-    });
+    // Dead panes stay (remain-on-exit), so PaneDead can say how an agent died and what it printed last.
+    const started = await runCommand(
+      ["tmux", "-L", socket, "new-session", "-d", "-s", "_holder", ";", "set-option", "-g", "remain-on-exit", "on"],
+      { env: tmuxEnv, timeoutMs: 5_000 },
+    );
     if (!started.ok) throw new Error(`cannot start tmux on socket ${socket}: ${started.message}`);
     // Each session is written down as soon as it exists: a start killed half-way leaves a record to clear.
     state.sessions.push("_holder");
@@ -312,6 +331,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
           `MOSAIC_AGENT_NAME=${agent.name}`,
           "-e",
           `MOSAIC_HOME=${home}`,
+          ...(DEMO_STUB_STATUS[agent.name] ? ["-e", `MOSAIC_STUB_STATUS=${DEMO_STUB_STATUS[agent.name]}`] : []),
           "--",
           "sh",
           "-c",
@@ -439,12 +459,13 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
     removeFile(heartbeatPath(runDirOf(home), name));
     removeFile(probePath(runDirOf(home), name));
   }
+  for (const name of Object.keys(DEMO_STUB_STATUS)) removeFile(agentEnvFile(home, name));
   removeFile(join(home, "fleet", "roster.yaml"));
   // `fleet ps` cached the demo roster's fleet: that entry is the demo's too.
   dropCachedRoster(join(home, "fleet", "roster.yaml"), cacheDir(io.env), io.uid);
   removeFile(statePath(home));
   await removeStaleSocket(state, tmuxEnv);
-  for (const dir of [join(home, "fleet", "run"), join(home, "fleet"), home]) {
+  for (const dir of [join(home, "fleet", "run"), join(home, "fleet"), join(home, "agents"), home]) {
     try {
       rmdirSync(dir);
     } catch {

@@ -56,6 +56,8 @@ export function holderUnit(p: DemoUnitParams): string {
     "RemainAfterExit=yes",
     ...environment(p),
     `ExecStart=${unitArg(p.tmux)} -L ${unitArg(p.socket)} new-session -d -s _holder`,
+    // Dead panes stay, so PaneDead can say how the agent died and what it printed last.
+    `ExecStartPost=${unitArg(p.tmux)} -L ${unitArg(p.socket)} set-option -g remain-on-exit on`,
     `ExecStop=-${unitArg(p.tmux)} -L ${unitArg(p.socket)} kill-session -t =_holder`,
     "",
     "[Install]",
@@ -81,7 +83,9 @@ export function agentTemplate(p: DemoUnitParams): string {
     "Type=oneshot",
     "RemainAfterExit=yes",
     ...environment(p),
-    `ExecStart=${unitArg(p.tmux)} -L ${unitArg(p.socket)} new-session -d -s %i -e MOSAIC_AGENT_NAME=%i -e ${unitArg(`MOSAIC_HOME=${p.home}`)} -- sh -c ${unitArg(`${shellLine(p.agentArgv)}; exit`)}`,
+    // Per agent: MOSAIC_STUB_STATUS (the stub's --status script), handed on into the pane.
+    `EnvironmentFile=-${unitArg(`${p.home}/agents/`).slice(1, -1)}%i.env`,
+    `ExecStart=${unitArg(p.tmux)} -L ${unitArg(p.socket)} new-session -d -s %i -e MOSAIC_AGENT_NAME=%i -e ${unitArg(`MOSAIC_HOME=${p.home}`)} -e "MOSAIC_STUB_STATUS=\${MOSAIC_STUB_STATUS}" -- sh -c ${unitArg(`${shellLine(p.agentArgv)}; exit`)}`,
     `ExecStop=-${unitArg(p.tmux)} -L ${unitArg(p.socket)} kill-session -t =%i`,
     "",
     "[Install]",

@@ -35,6 +35,8 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     // Each --once is a new process: carry on the sequence of the line it replaces when
     // that line vouched for the same process, so seq still counts that process's beats.
     ...(once ? { seqBefore: previousSeq(heartbeatPath(runDir, identity.name), pid) } : {}),
+    // Beside a hooked runtime (`mosaic agent hook …`), keep what its hooks wrote.
+    adopt: !once,
   });
   if (once) {
     ensurePrivateRunDir(runDir);

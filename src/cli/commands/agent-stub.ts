@@ -21,7 +21,8 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const identity = await resolveAgentName(args[0], io.env);
   if ("error" in identity) throw new UserError(identity.error);
   const intervalS = intervalOption(options["interval"], io.env);
-  const script = parseStatusScript((options["status"] as string | undefined) ?? "idle");
+  // MOSAIC_STUB_STATUS: the same script from the environment (a unit's per-agent env file).
+  const script = parseStatusScript((options["status"] as string | undefined) || io.env["MOSAIC_STUB_STATUS"] || "idle");
   if ("error" in script) throw new UserError(`invalid --status script: ${script.error}`);
   // The name operators and `fleet ps` match as runtime `stub` in the process tree.
   process.title = "mosaic-agent-stub";

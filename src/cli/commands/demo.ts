@@ -69,6 +69,10 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
     [`export MOSAIC_HOME=${home}`, "the demo's roster and heartbeats"],
     ["bin/mosaic fleet ps -o wide", "socket, tmux target, real command, unit name"],
     ["bin/mosaic fleet ps --probe", "prove each heartbeat responder answers now"],
+    [
+      "bin/mosaic fleet ps --watch",
+      "dogfood-reviewer waits for you (AwaitingInput); dogfood-orchestrator goes NoProgress after 10s",
+    ],
     ["bin/mosaic fleet diff; echo exit=$?", "pre-deploy check: exit 1, canary-pi drifted"],
     ["bin/mosaic agent watch dogfood-coder", "read-only live view: keys are not sent; leave with q"],
     ["bin/mosaic agent logs dogfood-coder", "the pane's recent output; -f follows it"],
