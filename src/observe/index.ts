@@ -156,7 +156,7 @@ function startTenant(
 
   // Only worth a look when a unit is expected to start at boot.
   const linger = agents.some((a) => a.lifecycle === "core" && a.boot === "enabled")
-    ? observeLinger(access.account.name, uid, ctx.env)
+    ? observeLinger(access.account.name, uid, ctx.env, runtimeDir)
     : null;
 
   return Promise.all([tmuxResults, systemd]).then(([tmux, unitStates]) => ({
