@@ -1,4 +1,4 @@
-import { chmodSync, constants, copyFileSync, readFileSync, statSync } from "node:fs";
+import { constants, copyFileSync, readFileSync, statSync } from "node:fs";
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import {
@@ -11,7 +11,7 @@ import {
   nextStartNotice,
   type HookRuntime,
 } from "../../agent/hooks/setup.js";
-import { writeFileAtomic } from "../../report/write-atomic.js";
+import { writeFileAtomic } from "../../system/files.js";
 import { AGENT_NAME_RE } from "../../spec/names.js";
 import { safeText } from "../../terminal-text.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
@@ -77,16 +77,16 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
       );
     }
   }
-  const failed = writeFileAtomic(path, text);
-  if (failed) throw new UserError(failed);
-  if (existing !== null) chmodSync(path, existing.mode);
+  // The one atomic writer: an existing file keeps its mode and owner.
+  const written = writeFileAtomic(path, text, { mode: 0o600 });
+  if (!written.ok) throw new UserError(written.message);
   io.stdout(
     `${path}: added ${added.join(", ")}${backup ? ` (the old file is kept as ${backup})` : ""}\n${nextStartNotice(runtime, name)}\n`,
   );
   return EXIT_OK;
 }
 
-function readExisting(path: string): { text: string; mode: number } | null {
+function readExisting(path: string): { text: string } | null {
   let stat;
   try {
     stat = statSync(path);
@@ -95,7 +95,7 @@ function readExisting(path: string): { text: string; mode: number } | null {
   }
   if (!stat.isFile()) throw new UserError(`not changing ${path}: it is not a regular file`);
   if (stat.size > 4 * 1024 * 1024) throw new UserError(`not changing ${path}: larger than 4 MiB`);
-  return { text: readFileSync(path, "utf8"), mode: stat.mode & 0o7777 };
+  return { text: readFileSync(path, "utf8") };
 }
 
 /** The absolute path of this mosaic, so the hook runs whatever PATH the runtime has. */
