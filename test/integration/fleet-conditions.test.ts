@@ -550,6 +550,8 @@ describe("with a real user manager", () => {
         Drift: "False/RuntimeMatches",
         BootDisabled: "False/UnitEnabled",
         UnitDown: "False/UnitActive",
+        AwaitingInput: "False/NotWaiting",
+        NoProgress: "False/NotWorking",
       });
       expect(agent.unit).toMatchObject({ active: "active", enabled: "enabled" });
     }

@@ -146,6 +146,8 @@ describe("a compliant fleet run by the contrib units", () => {
         Drift: "False/RuntimeMatches",
         BootDisabled: "False/UnitEnabled",
         UnitDown: "False/UnitActive",
+        AwaitingInput: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/NotWaiting",
+        NoProgress: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/NotWorking",
       });
       expect(agent.unit, agent.name).toMatchObject({ active: "active", enabled: "enabled" });
     }
