@@ -139,7 +139,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command("hook")
     .description("a runtime's hook program: records its events (working, waiting, idle, exited) in the heartbeat")
     .argument("<runtime>", "claude-code or codex")
-    .argument("[payload...]", "codex notify: the event JSON (others read it on stdin)")
+    .argument("[name-or-payload...]", "agent NAME (like --agent); codex notify: the event JSON (others read stdin)")
     .option("--agent <name>", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
     .allowUnknownOption()
     .allowExcessArguments()

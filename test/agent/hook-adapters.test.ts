@@ -100,6 +100,14 @@ describe("claude-code hook, recorded payloads", () => {
     expect(line(h).record.note).toBeUndefined();
   });
 
+  it("the agent is named by --agent or a NAME argument, else MOSAIC_AGENT_NAME; a bad name writes nothing", () => {
+    const h = home();
+    expect(hook(h, ["claude-code", "--agent", "by-flag"], fixture("claude-hook-Stop.json")).code).toBe(0);
+    expect(hook(h, ["claude-code", "by-arg"], fixture("claude-hook-Stop.json")).code).toBe(0);
+    expect(hook(h, ["claude-code", "../x"], fixture("claude-hook-Stop.json")).code).toBe(0);
+    expect(readdirSync(join(h, "fleet", "run")).sort()).toEqual(["by-arg.hb", "by-flag.hb"]);
+  });
+
   it("since stays while the status does not change, and moves when it does", () => {
     const h = home();
     writeFileSync(join(h, "x"), "");

@@ -38,7 +38,10 @@ async function hook(options: Record<string, unknown>, args: string[], io: Io): P
   // codex's notify passes its event as the last argument; every other hook, on stdin.
   const argument = rest.at(-1);
   const fromArgument = runtime === "codex" && argument !== undefined && argument.trimStart().startsWith("{");
-  await recordHook(runtime, fromArgument ? argument : await readStdin(io), fromArgument, options, io);
+  // `mosaic agent hook RUNTIME NAME` names the agent like --agent does.
+  const positional = rest.find((arg) => !arg.trimStart().startsWith("{"));
+  const named = options["agent"] === undefined && positional !== undefined ? { agent: positional } : {};
+  await recordHook(runtime, fromArgument ? argument : await readStdin(io), fromArgument, { ...options, ...named }, io);
 }
 
 /** Record one event (its JSON text; null: none could be read). Never throws for what it is fed. */
