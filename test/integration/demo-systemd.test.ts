@@ -159,6 +159,16 @@ describe("mosaic demo with a systemd user manager", () => {
       status: "True",
       reason: "UnitNotEnabled",
     });
+
+    // The two stubs that play agent state (MOSAIC_STUB_STATUS from the units' env files):
+    // one waits for its operator, one works without output until NoProgress.
+    const played = await waitUntil(async () => {
+      const { status: now } = await psJson({ ...env, MOSAIC_HOME: demoHome });
+      const reviewer = agentOf(now, "dogfood-reviewer").conditions.find((c) => c.type === "AwaitingInput");
+      const orchestrator = agentOf(now, "dogfood-orchestrator").conditions.find((c) => c.type === "NoProgress");
+      return reviewer?.status === "True" && orchestrator?.status === "True";
+    }, 30_000);
+    expect(played, "dogfood-reviewer AwaitingInput and dogfood-orchestrator NoProgress").toBe(true);
     expect(pi.runtime).toMatchObject({ desired: "pi", actual: "stub" });
     expect(pi.unit).toMatchObject({ active: "active", enabled: "disabled" });
   }, 120_000);
