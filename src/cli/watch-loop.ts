@@ -13,7 +13,7 @@ import { onStdoutClosed } from "./io.js";
 // when the status changed. Ends cleanly on SIGINT/SIGTERM.
 
 /** The parts of a status that matter for "did anything change" (not ages or clocks). */
-function fingerprint(status: FleetStatus): string {
+export function fingerprint(status: FleetStatus): string {
   return JSON.stringify({
     agents: status.agents.map((a) => ({
       name: a.name,
