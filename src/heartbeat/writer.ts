@@ -16,6 +16,9 @@ export interface HeartbeatWriterOptions {
   intervalS: number;
   /** The pid the heartbeat vouches for; default: this process. */
   pid?: number;
+  /** The status (and its note) of the very first line (default idle), so no other word is ever seen first. */
+  status?: string;
+  note?: string;
   /** The seq of the line before the first one this writer writes (default 0: start at 1). */
   seqBefore?: number;
   now?: () => number;
@@ -45,6 +48,11 @@ export class HeartbeatWriter {
 
   constructor(private readonly options: HeartbeatWriterOptions) {
     this.seq = options.seqBefore ?? 0;
+    if (options.status !== undefined) {
+      if (!STATUS_RE.test(options.status)) throw new Error(`invalid heartbeat status "${options.status}"`);
+      this.status = options.status;
+    }
+    this.note = options.note;
     this.since = this.nowS();
     this.hbPath = heartbeatPath(options.runDir, options.name);
     this.probePath = probePath(options.runDir, options.name);

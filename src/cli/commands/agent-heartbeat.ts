@@ -32,6 +32,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     name: identity.name,
     intervalS,
     pid,
+    status,
     // Each --once is a new process: carry on the sequence of the line it replaces when
     // that line vouched for the same process, so seq still counts that process's beats.
     ...(once ? { seqBefore: previousSeq(heartbeatPath(runDir, identity.name), pid) } : {}),
@@ -43,8 +44,8 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     writer.setStatus(status);
     return EXIT_OK;
   }
+  // The first line already says --status; from then on a runtime hook's word is kept.
   writer.start();
-  writer.setStatus(status);
   io.stderr(`mosaic agent heartbeat: "${identity.name}" every ${intervalS}s in ${writer.hbPath}; Ctrl-C stops\n`);
   // The writer's timers do not hold the process open (the stub is held by its input);
   // this responder has nothing else, so it holds itself until a signal.

@@ -26,8 +26,14 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   if ("error" in script) throw new UserError(`invalid --status script: ${script.error}`);
   // The name operators and `fleet ps` match as runtime `stub` in the process tree.
   process.title = "mosaic-agent-stub";
-  const writer = new HeartbeatWriter({ runDir: runDirOf(mosaicHome(io.env)), name: identity.name, intervalS });
   let current: StatusStep = script[0] ?? { status: "idle", forS: null };
+  const writer = new HeartbeatWriter({
+    runDir: runDirOf(mosaicHome(io.env)),
+    name: identity.name,
+    intervalS,
+    status: current.status,
+    ...(current.note !== undefined ? { note: current.note } : {}),
+  });
   writer.start();
   const stopScript = playStatusScript(script, (step) => {
     current = step;
