@@ -23,7 +23,15 @@ export const USER = (() => {
   }
 })();
 
-export const CONDITION_TYPES: readonly ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
+export const CONDITION_TYPES: readonly ConditionType[] = [
+  "PaneDead",
+  "Stale",
+  "Drift",
+  "BootDisabled",
+  "UnitDown",
+  "AwaitingInput",
+  "NoProgress",
+];
 
 export interface CliRun {
   code: number | null;

@@ -41,7 +41,15 @@ let bin = join(ROOT, "bin", "mosaic");
 const NODE = process.execPath;
 export const HOST = hostname();
 const SYSTEMD_BINARY = "/lib/systemd/systemd";
-export const CONDITION_TYPES: readonly ConditionType[] = ["PaneDead", "Stale", "Drift", "BootDisabled", "UnitDown"];
+export const CONDITION_TYPES: readonly ConditionType[] = [
+  "PaneDead",
+  "Stale",
+  "Drift",
+  "BootDisabled",
+  "UnitDown",
+  "AwaitingInput",
+  "NoProgress",
+];
 
 const PATH_ENV = [
   ...new Set([dirname(NODE), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]),
