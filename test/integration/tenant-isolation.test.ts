@@ -121,7 +121,8 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
     expect(agent.runtime.actual).toBeNull();
     const expected: Record<string, string> = Object.fromEntries(CONDITION_TYPES.map((t) => [t, `Unknown/${reason}`]));
     // A condition the roster does not ask for is False whoever looks (docs/conditions.md); it says nothing observed.
-    if (!agent.heartbeat.expected) expected["Stale"] = "False/HeartbeatNotExpected";
+    if (!agent.heartbeat.expected)
+      for (const type of ["Stale", "AwaitingInput", "NoProgress"]) expected[type] = "False/HeartbeatNotExpected";
     expect(summary(agent), `${agent.name}@${agent.tenant_id}`).toEqual(expected);
   };
 
