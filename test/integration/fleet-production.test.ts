@@ -233,8 +233,9 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
     expect(table.rows.map((r) => r["NAME"])).toEqual([...ALL]);
     const byName = new Map(table.rows.map((r) => [r["NAME"], r]));
     const canary = byName.get("canary-pi");
-    // canary-pi writes no heartbeat: Stale is Unknown, shown as ?Stale after the problems.
-    expect(canary?.["CONDITIONS"]).toBe("Drift,BootDisabled,?Stale");
+    // canary-pi writes no heartbeat: Stale is Unknown, shown as ?Stale after the problems,
+    // and so are the conditions read from the heartbeat's status (AwaitingInput, NoProgress).
+    expect(canary?.["CONDITIONS"]).toBe("Drift,BootDisabled,?Stale,?AwaitingInput,?NoProgress");
     expect(canary?.["RUNTIME"]).toBe("pi (stub)");
     for (const name of ALL) {
       const row = byName.get(name);
@@ -245,7 +246,8 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
       expect(row?.["PID"], name).toBe(String(agentOf(status, name).pane.pid));
       expect(row?.["IDLE"], name).toMatch(/^\d+[smhd]$/);
       // The dogfood agents write no heartbeat: Stale is Unknown and says so.
-      if (name !== "canary-pi" && name !== "_holder") expect(row?.["CONDITIONS"], name).toBe("BootDisabled,?Stale");
+      if (name !== "canary-pi" && name !== "_holder")
+        expect(row?.["CONDITIONS"], name).toBe("BootDisabled,?Stale,?AwaitingInput,?NoProgress");
     }
     expect(byName.get("_holder")?.["HEARTBEAT"]).toBe("-");
     expect(byName.get("dogfood-coder")?.["HEARTBEAT"]).toBe("unknown");
@@ -313,7 +315,9 @@ describe("fix plan, applied, then fleet diff", () => {
     expect(conditionOf(agentOf(status, "canary-pi"), "Drift").status).toBe("True");
     for (const name of AGENTS) expect(agentOf(status, name).pane.pid, name).toBe(firstStatusPids.get(name));
     const table = parseTable((await mosaic(["fleet", "ps", "-f", rosterFile], env)).stdout);
-    expect(table.rows.find((r) => r["NAME"] === "canary-pi")?.["CONDITIONS"]).toBe("Drift,?Stale");
+    expect(table.rows.find((r) => r["NAME"] === "canary-pi")?.["CONDITIONS"]).toBe(
+      "Drift,?Stale,?AwaitingInput,?NoProgress",
+    );
     expect(table.rows.find((r) => r["NAME"] === "canary-pi")?.["UNIT"]).toBe("active/enabled");
   });
 
