@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { ensurePrivateRunDir, readHeartbeat, sendLockPath, type HeartbeatObservation } from "../heartbeat/index.js";
-import { ackId } from "./ack.js";
 import { answered } from "../system/run.js";
 import { acquireLock } from "../system/lock.js";
 import { ackId } from "./ack.js";

@@ -127,6 +127,34 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, "usage error"],
     ],
   },
+  "agent hook": {
+    examples: [
+      [
+        "mosaic agent hook claude-code --agent coder",
+        "as a Claude Code command hook: records each event (working, waiting, idle, exited) in coder's heartbeat",
+      ],
+      ['mosaic agent hook codex coder \'{"type":"agent-turn-complete"}\'', "as codex's notify program"],
+      ["mosaic agent setup claude-code coder", "prints the settings that install it (see agent setup)"],
+    ],
+    exitCodes: [[0, "always, whatever it is fed: a hook never blocks its runtime"]],
+  },
+  "agent setup": {
+    examples: [
+      ["mosaic agent setup claude-code coder", "print the settings.json hooks fragment for agent coder"],
+      [
+        "mosaic agent setup claude-code coder --write ~/.claude/settings.json",
+        "merge it in, keeping what is there (a backup first)",
+      ],
+      [
+        "mosaic agent setup codex coder --write ~/.codex/config.toml",
+        "codex: notify and hooks; it asks to review them",
+      ],
+    ],
+    exitCodes: [
+      [0, "printed or written"],
+      [2, "usage error, or a file it will not change (not JSON, another codex notify)"],
+    ],
+  },
   "agent heartbeat": {
     examples: [
       ["mosaic agent heartbeat coder &", "keep coder's heartbeat fresh while this runs"],

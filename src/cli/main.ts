@@ -130,13 +130,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(lazy(() => import("./commands/agent-heartbeat.js")));
   agent
     .command("hook")
-    .description("hook adapter: acknowledge a submitted prompt (UserPromptSubmit on stdin) in the heartbeat")
-    .argument("<runtime>", "whose hook payload: claude-code or codex")
-    .argument("[name]", "agent name (default: $MOSAIC_AGENT_NAME, else the tmux session)")
-    .action(lazy(() => import("./commands/agent-hook.js")));
-
-  agent
-    .command("hook")
     .description("a runtime's hook program: records its events (working, waiting, idle, exited) in the heartbeat")
     .argument("<runtime>", "claude-code or codex")
     .argument("[name-or-payload...]", "agent NAME (like --agent); codex notify: the event JSON (others read stdin)")

@@ -48,12 +48,5 @@ export function isHeartbeatPath(path: string): boolean {
   return path.endsWith(HB);
 }
 
-/** The private temp file a writer fills before renaming it over `NAME.hb` (dot-named: never read). */
-export function heartbeatTempName(name: string, pid: number): string {
-  return `.${name}${HB}.${pid}.tmp`;
-}
-
-/** The private temp file a prober fills before renaming it over `NAME.probe`. */
-export function probeTempName(name: string, pid: number): string {
-  return `.${name}${PROBE}.${pid}.tmp`;
-}
+// Temp files are the atomic writer's (src/system/files.ts): `.NAME.hb.PID.RANDOM.tmp`,
+// dot-named and ending in .tmp, so no reader or watcher ever takes one for a heartbeat.

@@ -1,14 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { renameSync, unlinkSync, watch, writeFileSync } from "node:fs";
+import { unlinkSync, watch } from "node:fs";
+import { writeFileAtomic } from "../system/files.js";
 import { join } from "node:path";
-import {
-  agentOfHeartbeatFile,
-  heartbeatPath,
-  isHeartbeatPath,
-  probeFileName,
-  probePath,
-  probeTempName,
-} from "./layout.js";
+import { agentOfHeartbeatFile, heartbeatPath, isHeartbeatPath, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";
 import { checkRunDir, readHeartbeat } from "./reader.js";
 
@@ -31,9 +25,13 @@ interface ProbeOptions {
 }
 
 function writeProbe(dir: string, name: string, nonce: string): void {
-  const temp = join(dir, probeTempName(name, process.pid));
-  writeFileSync(temp, `${nonce}\n`, { mode: 0o600 });
-  renameSync(temp, join(dir, probeFileName(name)));
+  const written = writeFileAtomic(join(dir, probeFileName(name)), `${nonce}\n`, {
+    mode: 0o600,
+    durable: false,
+    keepModeAndOwner: false,
+    replaceAnyEntry: true,
+  });
+  if (!written.ok) throw new Error(written.message);
 }
 
 /** Probe every named agent at once; resolves when all answered or the time is up. */

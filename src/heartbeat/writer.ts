@@ -1,7 +1,8 @@
-import { renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { unlinkSync, watch, type FSWatcher } from "node:fs";
+import { writeFileAtomic } from "../system/files.js";
 import { join } from "node:path";
 import { formatHeartbeat, STATUS_RE } from "./grammar.js";
-import { heartbeatPath, heartbeatTempName, probeFileName, probePath } from "./layout.js";
+import { heartbeatPath, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";
 import { readHeartbeat } from "./reader.js";
 import { ensurePrivateRunDir } from "./run-dir.js";
@@ -161,16 +162,12 @@ export class HeartbeatWriter {
 
 /** One atomic rewrite of `RUNDIR/NAME.hb`: a private temp file renamed into place, so no reader sees a torn line. */
 export function writeHeartbeatFile(runDir: string, name: string, text: string): void {
-  const temp = join(runDir, heartbeatTempName(name, process.pid));
-  writeFileSync(temp, text, { mode: 0o600 });
-  try {
-    renameSync(temp, heartbeatPath(runDir, name));
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already gone.
-    }
-    throw error;
-  }
+  // A beat is rewritten every half interval: no fsync (a lost beat is the next one).
+  const written = writeFileAtomic(heartbeatPath(runDir, name), text, {
+    mode: 0o600,
+    durable: false,
+    keepModeAndOwner: false,
+    replaceAnyEntry: true,
+  });
+  if (!written.ok) throw new Error(written.message);
 }

@@ -81,6 +81,13 @@ export interface AtomicWriteOptions {
    * private cache entry that someone loosened or chowned is not kept so). Default true.
    */
   keepModeAndOwner?: boolean;
+  /**
+   * true: replace whatever entry is at the path — a symlink is replaced, never written
+   * through — for files in a private directory of ours (a heartbeat in the run
+   * directory) where a planted entry is to be removed, not respected. Default false:
+   * only a regular file is replaced (output targets the user named).
+   */
+  replaceAnyEntry?: boolean;
 }
 
 /**
@@ -99,7 +106,7 @@ export function writeFileAtomic(
   } catch (error) {
     return fail(errnoWords(error));
   }
-  const refusal = replaceRefusal(path);
+  const refusal = options.replaceAnyEntry ? null : replaceRefusal(path);
   if (refusal) return fail(refusal);
   const before = lstatSync(path, { throwIfNoEntry: false }) ?? null;
 
@@ -111,7 +118,7 @@ export function writeFileAtomic(
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    if (before && options.keepModeAndOwner !== false) {
+    if (before && before.isFile() && options.keepModeAndOwner !== false) {
       const mine = fstatSync(fd);
       if (before.uid !== mine.uid || before.gid !== mine.gid) {
         try {
@@ -131,7 +138,7 @@ export function writeFileAtomic(
     fd = undefined;
     // Whatever is at the path now (another writer may have replaced it) must still be
     // a plain regular file, or nothing.
-    const late = replaceRefusal(path);
+    const late = options.replaceAnyEntry ? null : replaceRefusal(path);
     if (late) throw Object.assign(new Error(late), { code: "ERACE" });
     renameSync(temp, path);
     if (options.durable !== false) syncDirectory(dir);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ackId, hookOwnerPid, parseHookPayload, writeAck } from "../../src/agent/ack.js";
-import { readHeartbeat } from "../../src/observe/heartbeat.js";
+import { readHeartbeat } from "../../src/heartbeat/index.js";
 import { assertBuilt, BIN, cliEnv } from "../integration/agent-support.js";
 import { PYTHON } from "../integration/send-support.js";
 
@@ -105,16 +105,15 @@ describe("mosaic agent hook", () => {
     expect(hb.state === "present" && hb.record.pid).toBe(Number(readFileSync(join(base, "owner"), "utf8")));
   });
 
-  it("a payload it cannot read, or an unknown runtime: exit 1 (a non-blocking hook error), one line, nothing written", () => {
+  it("a payload it cannot read, or an unknown runtime: exit 0 (a hook never blocks its runtime), nothing on stdout, nothing written", () => {
     const env = cliEnv({ MOSAIC_HOME: join(base, "mosaic"), MOSAIC_AGENT_NAME: "bad" });
     for (const [args, input] of [
       [["claude-code"], "not json"],
       [["gemini"], "{}"],
     ] as const) {
       const run = spawnSync(process.execPath, [BIN, "agent", "hook", ...args], { env, input, encoding: "utf8" });
-      expect(run.status, run.stderr).toBe(1);
+      expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toBe("");
-      expect(run.stderr.trim().split("\n")).toHaveLength(1);
     }
     expect(readHeartbeat(join(runDir, "bad.hb")).state).toBe("missing");
   });

@@ -16,7 +16,7 @@ describe("PaneDead decodes how the process ended", () => {
       tree: null,
     });
     expect(cond).toMatchObject({ status: "True", reason: "ProcessExited" });
-    expect(cond.message).toMatch(/status 143 \(128\+15: killed by SIGTERM\)/);
+    expect(cond.message).toMatch(/status 143 \(SIGTERM\)/);
   });
 
   it("a dead pane with status 1 is just status 1", () => {
