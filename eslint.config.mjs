@@ -1,0 +1,63 @@
+// ESLint, type-aware (typescript-eslint's project service reads tsconfig.json), over
+// everything we write: src/, test/, bench/, scripts/. On as errors: the rules that catch
+// real bugs in this code base (a promise nobody awaits, an `any` that silently turns off
+// the type checker, a switch over a union that forgets a member). Formatting is
+// Prettier's job (`npm run format:check`), so no stylistic rule is on here.
+import js from "@eslint/js";
+import { defineConfig, globalIgnores } from "eslint/config";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default defineConfig(
+  globalIgnores(["dist/", "node_modules/", "test/fixtures/", "coverage/", ".scratch/", "tmp/"]),
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          // The .mjs files are not in tsconfig.json (no allowJs): each gets a default program.
+          allowDefaultProject: ["*.mjs", "bench/*.mjs", "scripts/*.mjs"],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: { ...globals.node },
+    },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules: {
+      // Promises: a forgotten await loses an error or races the exit.
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+      // Discriminated unions (condition types, reasons, formats) are switched on exhaustively:
+      // a new member must be handled everywhere, a `default:` does not count as handling it.
+      "@typescript-eslint/switch-exhaustiveness-check": [
+        "error",
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
+      // `any` turns the type checker off: none written, none flowing out of a JSON.parse unchecked.
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unsafe-argument": "error",
+      "@typescript-eslint/no-unsafe-assignment": "error",
+      "@typescript-eslint/no-unsafe-call": "error",
+      "@typescript-eslint/no-unsafe-member-access": "error",
+      "@typescript-eslint/no-unsafe-return": "error",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // Plain JavaScript (bench/, scripts/, this file): TypeScript infers what it can, the
+    // rest is `any` by nature, not by choice, so only the `any` rules are off here.
+    files: ["**/*.mjs"],
+    rules: {
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+);
