@@ -7,7 +7,11 @@ import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";
 // abnormal conditions; compliant agents take one line.
 
 function show(value: unknown): string {
-  return value === null || value === undefined ? "none" : safeText(String(value));
+  if (value === null || value === undefined) return "none";
+  if (typeof value === "string") return safeText(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  // A whole list or object added or removed is one change: show it as JSON, not "[object Object]".
+  return safeText(JSON.stringify(value));
 }
 
 /** The per-agent difference report. */

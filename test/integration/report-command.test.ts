@@ -68,7 +68,7 @@ function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
 }
 
 function report(
-  format: ReportFormat | string,
+  format: string, // a ReportFormat, or not: bad names are tested too
   roster: string,
   extra: string[] = [],
   runEnv: NodeJS.ProcessEnv = env(),
@@ -423,6 +423,15 @@ describe("--output", () => {
     expect(lines[0]).toMatch(/^mosaic: cannot write .*report\.json: directory .* does not exist$/);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(join(s.dir, "no"))).toBe(false);
+  });
+
+  it("an empty --output or --history: exit 2, the one sentence that says so (not a write into the working directory)", async () => {
+    for (const flag of ["--output", "--history"]) {
+      const run = await report("json", driftRoster, [flag, ""]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toBe("mosaic: --output and --history need a file path\n");
+    }
   });
 
   it("onto a directory: exit 2, one clear line, the directory untouched", async () => {

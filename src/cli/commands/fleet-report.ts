@@ -13,14 +13,17 @@ import type { Io } from "../io.js";
  * Exit 0 compliant, 1 not (or UNKNOWN), 2 bad input or an unwritable output.
  */
 export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
-  const format = String(options["format"] ?? "");
+  const stringOption = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+  const format = stringOption(options["format"]) ?? "";
   if (!isReportFormat(format)) throw new UserError(`--format must be one of ${REPORT_FORMAT_NAMES.join(", ")}`);
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const outputArg = stringOption(options["output"]);
+  const historyArg = stringOption(options["history"]);
+  // Checked before resolving: resolve(cwd, "") is the directory itself, never "".
+  if (outputArg === "" || historyArg === "") throw new UserError("--output and --history need a file path");
   // `-` and /dev/stdout mean standard output: never a file to replace.
-  const outputArg = options["output"] === undefined ? undefined : String(options["output"]);
   const output = outputArg === undefined || isStdoutPath(outputArg) ? undefined : absolute(outputArg);
-  const historyFile = options["history"] === undefined ? undefined : absolute(String(options["history"]));
-  if (output === "" || historyFile === "") throw new UserError("--output and --history need a file path");
+  const historyFile = historyArg === undefined ? undefined : absolute(historyArg);
 
   // Refuse a target that is not a plain regular file before anything is observed or written.
   for (const [flag, path] of [
