@@ -175,7 +175,7 @@ withCleanup(async (track) => {
 
     // 1. correctness of what is being timed
     const once = timed(ps, { env });
-    if (once.status !== 0) throw new Error(`fleet ps exited ${once.status}: ${once.stderr}`);
+    if (once.status !== 0) throw new Error(`fleet ps exited ${once.status}: ${once.stderr.toString()}`);
     const check = checkStatus(once.stdout, n);
     if (check.problems.length)
       throw new Error(`fleet ps output at ${n} agents is not a healthy fleet: ${check.problems.join("; ")}`);
@@ -344,7 +344,7 @@ withCleanup(async (track) => {
           ],
           { env },
         );
-        if (r.status !== 0) throw new Error(`profiled fleet ps failed: ${r.stderr}`);
+        if (r.status !== 0) throw new Error(`profiled fleet ps failed: ${r.stderr.toString()}`);
       }
       profile = await analyzeProfiles(
         readdirSync(dir).map((f) => join(dir, f)),

@@ -651,7 +651,7 @@ export function withCleanup(main) {
 export function snapshotCli() {
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-cli-"));
   const r = spawnSync("cp", ["-r", join(REPO, "bin"), join(REPO, "dist"), join(REPO, "package.json"), dir]);
-  if (r.status !== 0) throw new Error(`cannot snapshot dist/: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`cannot snapshot dist/: ${r.stderr.toString()}`);
   const cli = readFileSync(join(dir, "dist", "cli.cjs"));
   const hash = spawnSync("sha256sum", [join(dir, "dist", "cli.cjs")], { encoding: "utf8" }).stdout.slice(0, 12);
   const head = spawnSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();

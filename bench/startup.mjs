@@ -49,7 +49,7 @@ console.log(`build: ${cli.build}`);
 
 const help = timed([cli.mosaic, "--help"], { env });
 if (help.status !== 0 || !help.stdout.toString().includes("fleet")) {
-  console.error(`bench: bin/mosaic --help failed (${help.status}): ${help.stderr}`);
+  console.error(`bench: bin/mosaic --help failed (${help.status}): ${help.stderr.toString()}`);
   process.exit(1);
 }
 

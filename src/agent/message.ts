@@ -14,6 +14,7 @@ export function messageProblem(message: string): string | null {
   if (message.includes("\uFFFD") || /[\uD800-\uDFFF]/u.test(message.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""))) {
     return "the message is not valid UTF-8";
   }
+  // eslint-disable-next-line no-control-regex -- a control byte in a message is what this looks for
   const control = /[\u0000-\u001f\u007f-\u009f]/.exec(message);
   if (control) {
     const code = control[0].charCodeAt(0);

@@ -60,8 +60,9 @@ export function rosterDiff(status: FleetStatus): AgentDiff[] {
   return status.agents.map((agent) => {
     const changes = atomizeChangeset(diff(desiredView(agent), actualView(agent))).map((change) => ({
       path: change.path.replace(/^\$\./, ""),
-      desired: change.oldValue ?? null,
-      actual: change.value ?? null,
+      // json-diff-ts types the values `any`; they are JSON values of the two views.
+      desired: (change.oldValue as unknown) ?? null,
+      actual: (change.value as unknown) ?? null,
     }));
     return { agent: agent.name, tenant_id: agent.tenant_id, host: agent.host, changes };
   });

@@ -181,7 +181,7 @@ export async function observeFleet(fleet: FleetSpec, ctx: ObserveContext): Promi
   }
   const others = [...byTenant.keys()].filter((tenant) => tenant !== ctx.user);
   const accounts: Map<string, TenantAccount | null> =
-    others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map();
+    others.length > 0 ? await lookupTenants(others, ctx.env, ctx.timeoutMs) : new Map<string, TenantAccount | null>();
   const invoker = { uid: ctx.uid, user: ctx.user, env: ctx.env, runDir: ctx.runDir };
 
   const pending = Promise.all(

@@ -58,7 +58,8 @@ function parseListUnits(stdout: string): Map<string, ListedUnit> {
     if (typeof entry !== "object" || entry === null) continue;
     const { unit, load, active, sub } = entry as Record<string, unknown>;
     if (typeof unit !== "string") continue;
-    listed.set(unit, { unit, load: String(load ?? ""), active: String(active ?? ""), sub: String(sub ?? "") });
+    const text = (value: unknown): string => (typeof value === "string" ? value : "");
+    listed.set(unit, { unit, load: text(load), active: text(active), sub: text(sub) });
   }
   return listed;
 }

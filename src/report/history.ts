@@ -196,8 +196,9 @@ function openHistory(path: string): number {
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new Error(`history file ${path} is a symbolic link; refusing to append through it`);
-    if (code === "ENXIO") throw new Error(`history file ${path} is not a regular file`);
+    if (code === "ELOOP")
+      throw new Error(`history file ${path} is a symbolic link; refusing to append through it`, { cause: error });
+    if (code === "ENXIO") throw new Error(`history file ${path} is not a regular file`, { cause: error });
     throw error;
   }
   const stat = fstatSync(fd);

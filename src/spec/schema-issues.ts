@@ -38,7 +38,7 @@ function flattenUnion(issue: Issue): Issue[] {
   const typeOnly = (branch: Issue[]) => branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
   const specific = branches.find((branch) => !typeOnly(branch));
   if (!specific) return [issue];
-  return specific.flatMap((inner) => flattenUnion({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
+  return specific.flatMap((inner) => flattenUnion({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 /** One problem per issue (one per key for unknown keys), positioned in the YAML. */

@@ -39,6 +39,7 @@ describe("messageProblem: accepted", () => {
   it("any printable text within the limit (property)", () => {
     const printable = fc
       .string({ unit: "grapheme", maxLength: 200 })
+      // eslint-disable-next-line no-control-regex -- the test looks for control bytes
       .filter((s) => s.length > 0 && !/[\u0000-\u001f\u007f-\u009f\uFFFD]/.test(s));
     fc.assert(
       fc.property(printable, (message) => messageProblem(message) === null),

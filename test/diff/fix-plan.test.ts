@@ -44,7 +44,7 @@ describe("fix plan", () => {
         condition: "BootDisabled",
         argv: argv("enable", "mosaic-agent@a.service"),
         disruptive: false,
-        why: expect.any(String),
+        why: expect.any(String) as unknown,
       },
     ]);
   });

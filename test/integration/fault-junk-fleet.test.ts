@@ -167,7 +167,7 @@ beforeAll(async () => {
 
   const outside = join(s.dir, "outside");
   mkdirSync(outside, { mode: 0o700 });
-  const dead = spawnSync("/bin/true").pid as number;
+  const dead = spawnSync("/bin/true").pid;
   expect(pidAlive(dead)).toBe(false);
   // A process started after the "reused pid" heartbeats' ts (now - 20 s): ours, killed in afterAll.
   newcomer = spawn("sleep", ["600"], { stdio: "ignore" });

@@ -279,7 +279,7 @@ describe("heartbeats", () => {
 
   it("a fresh ts whose pid is dead → Stale True HeartbeatPidGone", async () => {
     const child = spawnSync("/bin/true");
-    const dead = child.pid as number;
+    const dead = child.pid;
     expect(pidAlive(dead)).toBe(false);
     s.heartbeat("hb-gone", `ts=${nowS()} pid=${dead} status=idle`);
     const agent = agentOf((await psJson(hbRoster(), env())).status, "hb-gone");

@@ -101,7 +101,7 @@ describe("fleet ps on the production fleet (started, not enabled)", () => {
     const holderPid = (await paneFacts(tmux, "_holder")).pid;
     expect(
       await waitUntil(() => childPids(holderPid).length === 0, 20_000),
-      `children of ${holderPid}: ${childPids(holderPid)}`,
+      `children of ${holderPid}: ${childPids(holderPid).join(" ")}`,
     ).toBe(true);
     expect(argvOf(holderPid)[0] ?? "").toMatch(/^-?(ba|da|z|fi)?sh$/);
     ({ status } = await psJson(rosterFile, env));

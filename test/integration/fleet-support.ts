@@ -79,6 +79,7 @@ export async function psJson(
   } catch (error) {
     throw new Error(
       `fleet ps -o json printed something that is not JSON (${(error as Error).message}):\n${run.stdout}`,
+      { cause: error },
     );
   }
   return { run, status };

@@ -84,6 +84,7 @@ function oneDocument(run: CliRun): FleetStatus {
   } catch (error) {
     throw new Error(
       `stdout is not exactly one JSON document (${(error as Error).message}):\n${run.stdout.slice(0, 2000)}`,
+      { cause: error },
     );
   }
   expect(doc.kind).toBe("FleetStatus");

@@ -97,6 +97,7 @@ export function parsePrometheus(text: string): {
   lines.forEach((line, index) => {
     const lineNo = index + 1;
     if (line.trim() === "") return;
+    // eslint-disable-next-line no-control-regex -- the test looks for control bytes
     if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) throw new Error(`line ${lineNo}: control character`);
     const meta = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(line);
     if (meta) {

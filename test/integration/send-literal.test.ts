@@ -179,7 +179,8 @@ describe("agent send: messages that are not one line of plain text are refused b
         timeout: 10_000,
       },
     );
-    expect((spawned.error as NodeJS.ErrnoException | undefined)?.code).toBe("E2BIG");
+    const error: NodeJS.ErrnoException | undefined = spawned.error;
+    expect(error?.code).toBe("E2BIG");
     expect(readText(shimLog)).toBe("");
   });
 });

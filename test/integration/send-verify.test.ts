@@ -80,8 +80,8 @@ describe("--verify on agents that take the message", () => {
     const out = json(run);
     expect(out).toMatchObject({
       agent: "v1",
-      tenant_id: expect.any(String),
-      host: expect.any(String),
+      tenant_id: expect.any(String) as unknown,
+      host: expect.any(String) as unknown,
       delivered: true,
       verified: true,
     });

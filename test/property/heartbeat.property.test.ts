@@ -284,7 +284,7 @@ describe("parseHeartbeat (property)", () => {
         try {
           result = parseHeartbeat(text);
         } catch (error) {
-          throw new Error(`parseHeartbeat threw on ${JSON.stringify(text)}: ${String(error)}`);
+          throw new Error(`parseHeartbeat threw on ${JSON.stringify(text)}: ${String(error)}`, { cause: error });
         }
         const want = refParse(text);
         if (result.ok) {
@@ -297,6 +297,7 @@ describe("parseHeartbeat (property)", () => {
         } else {
           expect(want, `refused ${JSON.stringify(text)} (${result.message}), which the grammar accepts`).toBeNull();
           expect(result.message).toMatch(/^heartbeat /);
+          // eslint-disable-next-line no-control-regex -- the property is about control bytes
           expect(result.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         }
       }),
@@ -397,7 +398,9 @@ function judge({ intervalS, hb, writer, nowMs }: Case) {
   try {
     return heartbeatHealth(agent, f, nowMs);
   } catch (error) {
-    throw new Error(`heartbeatHealth threw on ${JSON.stringify({ intervalS, hb, writer, nowMs })}: ${String(error)}`);
+    throw new Error(`heartbeatHealth threw on ${JSON.stringify({ intervalS, hb, writer, nowMs })}: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -599,6 +602,7 @@ describe("readHeartbeat (property): files with arbitrary bytes, modes and kinds"
           } catch (error) {
             throw new Error(
               `readHeartbeat threw for a ${kind} (mode ${mode.toString(8)}) holding ${JSON.stringify(bytes.toString("latin1"))}: ${String(error)}`,
+              { cause: error },
             );
           }
           const text = bytes.toString("latin1");

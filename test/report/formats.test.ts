@@ -67,6 +67,7 @@ describe("colour", () => {
       renderFixPlan(sampleFixPlan(), plain),
       renderDiff(status, rosterDiff(status), plain),
     ]) {
+      // eslint-disable-next-line no-control-regex -- the test looks for escape sequences
       expect(text).not.toMatch(/\u001b/);
     }
   });
@@ -119,6 +120,7 @@ describe("colour from the real CLI", () => {
   it("piped: no colour", () => {
     const out = cli(["fleet", "ps", "-f", roster], {}, false);
     expect(out).toMatch(/^NAME\s+TENANT/);
+    // eslint-disable-next-line no-control-regex -- the test looks for escape sequences
     expect(out).not.toMatch(/\u001b/);
   });
 

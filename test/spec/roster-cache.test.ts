@@ -57,7 +57,7 @@ describe("roster cache", () => {
     const [entry] = readdirSync(cache);
     const path = join(cache, entry ?? "");
     // Forge the entry: same key, another fleet; then make it group-writable.
-    const forged = JSON.parse(readFileSync(path, "utf8"));
+    const forged = JSON.parse(readFileSync(path, "utf8")) as { fleet: { agents: [{ name: string }] } };
     forged.fleet.agents[0].name = "forged";
     writeFileSync(path, JSON.stringify(forged));
     chmodSync(path, 0o660);
