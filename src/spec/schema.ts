@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDelay, parseDuration } from "./duration.js";
+import { DURATION_RE, parseDelay, parseDuration } from "./duration.js";
 
 // Roster v1 as a zod schema: the single source of the roster's types and of its JSON
 // Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
@@ -9,12 +9,23 @@ import { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE 
 export { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE };
 
 const DURATION_MESSAGE = 'must be a positive duration such as "15s", "2m" or a whole number of seconds';
+// Exactly one of text in DURATION_RE's grammar or whole seconds from 1 up (oneOf in the
+// JSON Schema): an editor then reports the branch of the value's type, not "Expected integer".
 const duration = z
-  .union([z.int().positive(DURATION_MESSAGE), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, DURATION_MESSAGE)], {
-    error: DURATION_MESSAGE,
-  })
-  .refine((v) => parseDuration(v) !== null, { message: DURATION_MESSAGE })
-  .meta({ description: 'A positive duration: "15s", "2m", "1h" or whole seconds', examples: ["15s", "2m", 30] });
+  .xor(
+    [
+      z.string().regex(DURATION_RE, DURATION_MESSAGE).meta({
+        description:
+          'a positive number of at most 15 digits with a unit ms, s, m or h ("500ms", "1.5s", "15s", "2m", "1h"; a fraction needs a unit), or whole seconds ("90"); not zero',
+      }),
+      z.int().min(1, DURATION_MESSAGE).meta({ description: "whole seconds, at least 1" }),
+    ],
+    { error: DURATION_MESSAGE },
+  )
+  .meta({
+    description: 'A positive duration: "15s", "2m", "1h", "500ms" or whole seconds (30); zero is refused',
+    examples: ["15s", "2m", 30],
+  });
 
 const DELAY_MESSAGE = 'must be a duration such as "0s", "90s", "30m" or a whole number of seconds';
 const delay = z
@@ -110,7 +121,13 @@ export const RosterSchema = z
     version: z
       .literal(1, { error: "unsupported roster version; this mosaic reads version: 1" })
       .meta({ description: "roster format version; only 1 exists" }),
-    fleet: z.string().min(1).max(128).optional().meta({ description: "fleet name (default: the socket name)" }),
+    // Counted in characters (code points), as JSON Schema's minLength/maxLength count
+    // them, not in UTF-16 units as zod's .max() would: 100 emoji are 100 characters.
+    fleet: z
+      .string()
+      .refine((name) => name !== "" && [...name].length <= 128, "must be 1 to 128 characters")
+      .optional()
+      .meta({ description: "fleet name (default: the socket name)", minLength: 1, maxLength: 128 }),
     defaults: DefaultsSchema.optional(),
     runtimes: z.record(z.string().regex(RUNTIME_NAME_RE, "must be a runtime name"), RuntimeSchema).optional(),
     agents: z.array(AgentSchema),

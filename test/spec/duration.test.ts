@@ -11,6 +11,9 @@ describe("parseDuration", () => {
     [90, 90],
     ["90", 90],
     [1, 1],
+    [" 15s ", 15], // a flag or an environment variable may carry blanks
+    ["999999999999999", 999999999999999],
+    ["0.000000001s", 1e-9],
   ];
   for (const [input, seconds] of good) {
     it(`${JSON.stringify(input)} → ${seconds}s`, () => expect(parseDuration(input)).toBe(seconds));
@@ -39,6 +42,13 @@ describe("parseDuration", () => {
     {},
     [],
     "15 s ms",
+    // The grammar's bounds (DURATION_RE), shared with the roster's JSON Schema:
+    "1234567890123456", // 16 digits
+    "0.0000000001s", // a 10-digit fraction
+    "00",
+    "0.0ms",
+    ".5s",
+    "1.s",
   ];
   for (const input of bad) {
     it(`${String(typeof input === "string" ? JSON.stringify(input) : input)} is not a duration`, () => {
