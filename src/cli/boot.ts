@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, type BigIntStats } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { Script } from "node:vm";
@@ -55,11 +55,24 @@ export function commandKey(argv: readonly string[]): string {
  * writes a new file: new inode and change time). V8 itself rejects data from another
  * V8 version or other flags, but of the source it checks only the length.
  */
-function bundleIdentity(bundle: string): string {
-  const stat = statSync(bundle, { bigint: true });
+function bundleIdentity(bundle: string, stat: BigIntStats): string {
   return [MAGIC, process.version, process.arch, bundle, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(
     "\0",
   );
+}
+
+/**
+ * The bundle's text and the identity of exactly those bytes: one open file, so a build
+ * renaming a new cli.cjs into place between a stat and a read cannot pair the old file's
+ * identity (and its cache entry) with the new file's source of the same length.
+ */
+function readBundle(bundle: string): { source: string; stat: BigIntStats } {
+  const fd = openSync(bundle, "r");
+  try {
+    return { stat: fstatSync(fd, { bigint: true }), source: readFileSync(fd, "utf8") };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // V8 (Node 20) does not checksum the code it loads from a cache: a flipped byte in the
@@ -96,13 +109,14 @@ export function boot(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const bundle = resolve(path);
+  const { source: text, stat } = readBundle(bundle);
   const dir = cacheDir(env);
   let entryPath: string | null = null;
   let identity = "";
   let cachedData: Buffer | undefined;
   if (dir !== null) {
     try {
-      identity = bundleIdentity(bundle);
+      identity = bundleIdentity(bundle, stat);
       entryPath = join(dir, cacheFileName(`code-${commandKey(argv)}`, bundle, "v8"));
       cachedData = decodeEntry(readPrivateFile(entryPath, process.getuid?.() ?? -1), identity);
     } catch {
@@ -112,7 +126,7 @@ export function boot(
 
   // The same wrapper Node's CommonJS loader puts around a module; its own line, so line
   // numbers in stack traces and source maps stay those of the file.
-  const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(bundle, "utf8")}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
   const script = new Script(source, { filename: bundle, lineOffset: -1, cachedData });
   const module = { exports: {} as Partial<CliBundle> };
   (script.runInThisContext() as (...args: unknown[]) => void)(
