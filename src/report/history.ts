@@ -161,7 +161,7 @@ export function readHistory(path: string, options: { limit?: number; fleet?: str
  */
 export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
   const line = Buffer.from(`${JSON.stringify(historyLine(entry))}\n`, "utf8");
-  let size = 0;
+  let size: number;
   for (let attempt = 0; ; attempt += 1) {
     const fd = openHistory(path);
     try {

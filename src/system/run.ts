@@ -113,7 +113,7 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
-      const failure = spawnError as NodeJS.ErrnoException | null;
+      const failure: NodeJS.ErrnoException | null = spawnError;
       const notFound = failure?.code === "ENOENT" || failure?.code === "EACCES";
       resolve({
         ok: code === 0 && !timedOut && failure === null,
