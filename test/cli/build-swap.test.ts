@@ -44,7 +44,7 @@ describe("scripts/build.mjs swaps dist/ in atomically", () => {
   }, 120_000);
   afterAll(() => scratch.cleanup());
 
-  it("bin/mosaic --help, fleet validate and fleet ps never fail while builds run back to back", async () => {
+  it("bin/mosaic --help, fleet validate and fleet ps never fail while builds run back to back, and two at once", async () => {
     const home = join(scratch.dir, "home");
     mkdirSync(home, { recursive: true });
     // No tmux server and no user manager for this user: fleet ps reports them Unknown, quickly.
@@ -60,9 +60,11 @@ describe("scripts/build.mjs swaps dist/ in atomically", () => {
     let builds = 0;
     const builder = (async () => {
       try {
-        for (; builds < 6; builds += 1) {
-          const run = await build();
-          expect(run.exitCode, run.stderr).toBe(0);
+        // Two at a time too, as `npm test` and an editor's build in the same checkout would.
+        for (const width of [1, 2, 1, 2]) {
+          const runs = await Promise.all(Array.from({ length: width }, () => build()));
+          for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+          builds += width;
         }
       } finally {
         building = false;
@@ -91,6 +93,7 @@ describe("scripts/build.mjs swaps dist/ in atomically", () => {
 
     expect(failures).toEqual([]);
     expect(builds).toBe(6);
+    for (const file of manifest().files) expect(existsSync(join(copy, "dist", file)), file).toBe(true);
     // The runs really overlapped the builds (not a test that cannot fail).
     expect(duringBuilds).toBeGreaterThanOrEqual(12);
   }, 600_000);
