@@ -6,7 +6,7 @@ import type { RuntimeSpec } from "./runtimes.js";
 import { locate, positionOf } from "./yaml-position.js";
 
 // Cross-field rules the schema cannot express: unique names per (tenant, host), and
-// runtimes that exist. They run on the raw value so they report even when the schema
+// runtimes that exist (and one key zod's record cannot see, below). They run on the raw value so they report even when the schema
 // found other problems.
 
 interface RawAgent {
@@ -18,6 +18,7 @@ interface RawAgent {
 
 interface RawRoster {
   defaults?: { tenant?: unknown; host?: unknown };
+  runtimes?: unknown;
   agents?: unknown;
 }
 
@@ -33,6 +34,17 @@ export function crossFieldProblems(
   const problems: RosterProblem[] = [];
   if (typeof value !== "object" || value === null) return problems;
   const roster = value as RawRoster;
+  // zod's record skips a `__proto__` key unchecked (assigning it would replace the
+  // result's prototype), so runtimes: {__proto__: …} passed; the JSON Schema's
+  // propertyNames refuses it, and so does this.
+  if (typeof roster.runtimes === "object" && roster.runtimes !== null && Object.hasOwn(roster.runtimes, "__proto__")) {
+    problems.push({
+      code: "Schema",
+      file,
+      ...positionOf(locate(doc, ["runtimes", "__proto__"]).key, lineCounter),
+      message: 'runtimes: "__proto__" is not a runtime name (lowercase letters, digits, _ or -)',
+    });
+  }
   if (!Array.isArray(roster.agents)) return problems;
   const defaults = typeof roster.defaults === "object" && roster.defaults !== null ? roster.defaults : {};
   const firstSeen = new Map<string, { line: number; col: number }>();

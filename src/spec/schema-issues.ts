@@ -72,6 +72,14 @@ export function problemsFromIssues(
       continue;
     }
 
+    if (raw.code === "invalid_key") {
+      // A record's key (a runtime's name): say what is wrong with it, at the key.
+      const key = String(path[path.length - 1] ?? "");
+      const why = raw.issues[0]?.message ?? "is not allowed";
+      at(locate(doc, path).key ?? found.node, `${pathLabel(path.slice(0, -1))}: "${key}" ${why}`);
+      continue;
+    }
+
     if (found.depth < path.length) {
       // The value is absent: point at the mapping that should hold it.
       const missing = String(path[found.depth] ?? "");

@@ -9,9 +9,12 @@ import { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE 
 export { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE };
 
 const DURATION_MESSAGE = 'must be a positive duration such as "15s", "2m" or a whole number of seconds';
-// Exactly one of text in DURATION_RE's grammar or whole seconds from 1 up (oneOf in the
-// JSON Schema): an editor then reports the branch of the value's type, not "Expected integer".
-const duration = z
+/**
+ * Exactly one of text in DURATION_RE's grammar or whole seconds from 1 up. In the JSON
+ * Schema it becomes if string / then the text form / else the number form
+ * (json-schema.ts), so an editor explains what is wrong with the value as written.
+ */
+export const DurationSchema = z
   .xor(
     [
       z.string().regex(DURATION_RE, DURATION_MESSAGE).meta({
@@ -50,7 +53,7 @@ const heartbeat = z
   .union([
     z.boolean(),
     z.strictObject({
-      interval: duration.optional(),
+      interval: DurationSchema.optional(),
     }),
   ])
   .meta({ description: "false: this agent writes no heartbeat; else its heartbeat settings" });

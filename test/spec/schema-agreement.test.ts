@@ -206,6 +206,11 @@ const TABLE: Row[] = [
   },
   { what: "an empty match", roster: 'version: 1\nruntimes:\n  mine: {match: [""]}\nagents: []\n', valid: false },
   {
+    what: "a runtime named __proto__",
+    roster: "version: 1\nruntimes:\n  __proto__: {match: [x]}\nagents: []\n",
+    valid: false,
+  },
+  {
     what: "a runtime with an unknown key",
     roster: "version: 1\nruntimes:\n  mine: {match: [x], argv: y}\nagents: []\n",
     valid: false,
@@ -326,7 +331,18 @@ describe("property: schema and parser agree on any value of any field", () => {
     fc.string({ maxLength: 70 }),
     fc.string({ unit: "grapheme", maxLength: 140 }),
     fc.stringMatching(/^[A-Za-z0-9_.:@{}\\/ -]{0,70}$/),
-    fc.constantFrom("mosaic-agent@{name}.service", "x.scope", "a.timer", "-a", "a-", "_x", "a..b"),
+    fc.constantFrom(
+      "mosaic-agent@{name}.service",
+      "x.scope",
+      "a.timer",
+      "-a",
+      "a-",
+      "_x",
+      "a..b",
+      "__proto__", // zod's record skipped this key unchecked: found by this property
+      "constructor",
+      "toString",
+    ),
   );
   const scalar = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null));
 
