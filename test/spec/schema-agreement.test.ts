@@ -358,7 +358,7 @@ describe("property: schema and parser agree on any value of any field", () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 120_000);
 
   it("names, tenants, hosts, sockets, units, lifecycles, boots, fleets and runtime names", () => {
     const key = fc.constantFrom("name", "tenant", "host", "socket", "unit", "lifecycle", "boot", "heartbeat");
@@ -381,5 +381,5 @@ describe("property: schema and parser agree on any value of any field", () => {
       ),
       { numRuns: 500 },
     );
-  });
+  }, 120_000);
 });
