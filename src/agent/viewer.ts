@@ -10,7 +10,9 @@ import { banner, viewWindow } from "./viewer-layout.js";
 const ESC = "\u001b";
 /** Keep SGR colour sequences from capture-pane -e; drop every other control byte. */
 function sanitizeCapturedLine(line: string): string {
+  // eslint-disable-next-line no-control-regex -- dropping control bytes from captured output is the point
   return line.replace(/\u001b\[[0-9;:]*m|\u001b[\s\S]?|[\u0000-\u001a\u001c-\u001f\u007f-\u009f]/g, (seq) =>
+    // eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
     /^\u001b\[[0-9;:]*m$/.test(seq) ? seq : "",
   );
 }

@@ -195,7 +195,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
           source: `tmux:${socket}`,
           tenant_id: tenant,
           host: observation.host,
-          reason: tmux.reason as Reason,
+          reason: tmux.reason,
           message: `${tmux.message}${who}`,
         });
     }
@@ -205,7 +205,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
         source: "systemd",
         tenant_id: tenant,
         host: observation.host,
-        reason: systemd.reason as Reason,
+        reason: systemd.reason,
         message: `${systemd.message}${who}`,
       });
   }

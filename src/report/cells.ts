@@ -37,6 +37,7 @@ let stringWidth: typeof stringWidthType | undefined;
 /** Width of a text in terminal cells. */
 export function textWidth(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy literal require the comment above explains
   stringWidth ??= (require("string-width") as { default: typeof stringWidthType }).default;
   return stringWidth(text);
 }

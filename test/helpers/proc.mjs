@@ -67,7 +67,7 @@ export async function waitFor(check, timeoutMs, stepMs = 50) {
 
 /** Hierarchies systemd tracks processes in (cgroup2 mounts and the v1 name=systemd one) that we can enter. */
 export function trackingHierarchies() {
-  let mounts = "";
+  let mounts;
   try {
     mounts = readFileSync("/proc/self/mounts", "utf8");
   } catch {

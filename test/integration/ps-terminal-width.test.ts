@@ -108,6 +108,7 @@ describe("fleet ps on a terminal", () => {
       ["-e"],
     );
     expect(status, screen).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the test strips escape sequences
     const visible = screen.replace(/\u001b\[[0-9;]*m/g, "");
     expectFits(visible, 80);
     for (const name of ["coder-1", "missing-1"]) expect(visible).toMatch(new RegExp(`^${name} .*\\?`, "m"));
@@ -115,6 +116,7 @@ describe("fleet ps on a terminal", () => {
     expect(visible).toMatch(/^3 agents not fully observed/m);
     expect(visible).toMatch(/TmuxUnavailable: /);
     // Unknown in magenta (SGR 35), distinct from a problem's red (31) and a warning's yellow (33).
+    // eslint-disable-next-line no-control-regex -- the test looks for an escape sequence
     expect(screen).toMatch(/\u001b\[35m\?/);
   }, 60_000);
 

@@ -301,6 +301,7 @@ export function parseStatus(run: Run, what: string): FleetStatus {
   } catch (error) {
     throw new Error(
       `${what}: exit ${run.code}, stdout is not JSON (${(error as Error).message})\nstderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`,
+      { cause: error },
     );
   }
 }

@@ -104,10 +104,10 @@ export const arbAgent: fc.Arbitrary<AgentStatus> = fc
     command: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
     active: fc.constantFrom("active", "inactive", "failed", "activating", "unknown"),
     enabled: fc.constantFrom("enabled", "disabled", "static", "masked", "unknown", "linked-runtime"),
-    pane: fc.constantFrom("alive", "dead", "missing", "unknown") as fc.Arbitrary<AgentStatus["pane"]["state"]>,
+    pane: fc.constantFrom("alive", "dead", "missing", "unknown"),
     pid: fc.option(fc.integer({ min: 1, max: 4_194_304 }), { nil: null }),
     idle: fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: null }),
-    hbState: fc.constantFrom("healthy", "stale", "unknown") as fc.Arbitrary<AgentStatus["heartbeat"]["state"]>,
+    hbState: fc.constantFrom("healthy", "stale", "unknown"),
     age: fc.option(fc.double({ min: -100, max: 1e7, noNaN: true }), { nil: null }),
     expected: fc.boolean(),
     probe: fc.option(

@@ -60,6 +60,7 @@ describe("fleet ps on a terminal fits its width", () => {
         // With colour too: escape sequences are never counted, never cut in half.
         for (const line of renderTable(status, colour, { kind: "fit", width }).split("\n")) {
           expect(stringWidth(line), line).toBeLessThanOrEqual(width);
+          // eslint-disable-next-line no-control-regex -- the property is about escape sequences
           expect(line).not.toMatch(/\u001b(?!\[[0-9;]*m)/);
         }
         const { header, rows } = parse(text, status.agents);
