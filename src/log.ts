@@ -35,7 +35,7 @@ export async function initLog(env: NodeJS.ProcessEnv): Promise<void> {
 async function createLogger(level: Level): Promise<Logger> {
   const module = await import("pino");
   // CommonJS through the bundle: the function is the default export.
-  const pino = (module.default ?? module.pino) as typeof module.pino;
+  const pino = module.default ?? module.pino;
   // pino's JSON leaves C1 controls and bidi marks raw; stderr is a terminal boundary too.
   const destination = { write: (line: string) => void writeSync(2, jsonSafe(line)) };
   return pino({ level, base: { pid: process.pid }, name: "mosaic" }, destination);

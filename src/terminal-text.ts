@@ -36,6 +36,7 @@ const OWN_SEQUENCE = /^\u001b\[(?:[0-9;]*m|H|2J|J|K|\?25[lh]|\?1049[lh])/;
  */
 export function terminalSafe(text: string, ownSequences = false): string {
   // Fast path: nothing to escape (the common case, large tables included).
+  // eslint-disable-next-line no-control-regex -- finding control bytes is the point
   if (!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)) return text;
   let out = "";
   for (let i = 0; i < text.length; i += 1) {
@@ -67,7 +68,6 @@ export function terminalSafe(text: string, ownSequences = false): string {
  */
 export function jsonSafe(json: string): string {
   return json.replace(
-    // eslint-disable-next-line no-control-regex
     /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );

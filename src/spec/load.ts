@@ -1,8 +1,8 @@
-import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { checkRosterLimits, limitMessage, longLine, type LimitHit } from "./roster-limits.js";
 import { printableMessage, type RosterProblem } from "./problems.js";
 import { readRosterText, type RosterResult } from "./read.js";
-import { resolveFleet, machineFacts, type FleetSpec, type MachineFacts } from "./resolve.js";
+import { resolveFleet, machineFacts, type MachineFacts } from "./resolve.js";
 import { crossFieldProblems } from "./rules.js";
 import { runtimeCatalog } from "./runtimes.js";
 import { RosterSchema } from "./schema.js";
@@ -112,7 +112,7 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   visit(doc, {
     Pair(_key, pair) {
       if (isMap(pair.key) || isSeq(pair.key) || isAlias(pair.key)) {
-        const { line, col } = positionOf(pair.key as Node, lineCounter);
+        const { line, col } = positionOf(pair.key, lineCounter);
         complexKeys.push({
           code: "Schema",
           file,
@@ -142,10 +142,7 @@ function parseRosterText(file: string, source: string, facts: MachineFacts): Ros
   const issues = parsed.success ? [] : parsed.error.issues.slice(0, MAX_PROBLEMS * 2);
   const problems = problemsFromIssues(issues, file, doc, lineCounter, text);
 
-  const declared =
-    typeof value === "object" && value !== null && "runtimes" in value
-      ? (value as { runtimes: unknown }).runtimes
-      : undefined;
+  const declared = typeof value === "object" && value !== null && "runtimes" in value ? value.runtimes : undefined;
   const runtimes = runtimeCatalog(validRuntimes(declared));
   problems.push(...crossFieldProblems(value, runtimes, file, doc, lineCounter, facts));
 

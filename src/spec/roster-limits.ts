@@ -79,7 +79,11 @@ export function longLine(text: string): Extract<LimitHit, { limit: "line-length"
 function scalarBytes(node: Node): number {
   const value = isScalar(node) ? node.value : null;
   if (value === null || value === undefined) return 0;
-  return typeof value === "string" ? Buffer.byteLength(value) : String(value).length;
+  if (typeof value === "string") return Buffer.byteLength(value);
+  // YAML 1.2's other scalars: numbers and booleans, written as their text.
+  return typeof value === "number" || typeof value === "boolean" || typeof value === "bigint"
+    ? String(value).length
+    : 0;
 }
 
 interface Size {
@@ -89,8 +93,11 @@ interface Size {
   height: number;
 }
 
-class Refused {
-  constructor(readonly hit: LimitHit) {}
+class Refused extends Error {
+  // An Error (lint: only-throw-error), so one that ever escaped the walk would still read as one.
+  constructor(readonly hit: LimitHit) {
+    super(`roster limit: ${hit.limit}`);
+  }
 }
 
 /**
@@ -121,7 +128,7 @@ export function checkRosterLimits(doc: Document): { duplicates: DuplicateKey[]; 
         return { duplicates, hit: { limit: "keys", node: node as Node, keys: node.items.length } };
       const seen = new Set<unknown>();
       for (const pair of node.items) {
-        const key = pair.key as unknown;
+        const key = pair.key;
         if (isScalar(key)) {
           if (seen.has(key.value)) duplicates.push({ node: key as Node });
           seen.add(key.value);

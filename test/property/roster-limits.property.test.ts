@@ -149,7 +149,7 @@ describe("roster resource bombs by size (README: roster limits)", () => {
   it("an anchor that contains its own alias is refused, not expanded forever", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5 }), fc.boolean(), (padding, asMap) => {
-        const items = Array(padding).fill("1");
+        const items = Array.from({ length: padding }, () => "1");
         const text = asMap
           ? `version: 1\nagents: []\nx: &a {k: [${[...items, "*a"].join(", ")}]}\n`
           : `version: 1\nagents: []\nx: &a [${[...items, "*a"].join(", ")}]\n`;
