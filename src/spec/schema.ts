@@ -109,7 +109,8 @@ const RuntimeSchema = z.strictObject({
         .string()
         .min(1)
         .regex(/^[^\s]+$/, "must be a program name or a path tail, without spaces")
-        .refine((pattern) => pattern.replace(/[/*]/g, "") !== "", "must name something besides / and *"),
+        // A regex, not a refine, so the JSON Schema says it too (test/spec/schema-agreement.test.ts).
+        .regex(/[^/*]/, "must name something besides / and *"),
     )
     .min(1)
     .meta({

@@ -196,8 +196,14 @@ const TABLE: Row[] = [
   },
   { what: "a runtime with no match", roster: "version: 1\nruntimes:\n  mine: {match: []}\nagents: []\n", valid: false },
   {
-    what: "a match with a slash",
-    roster: "version: 1\nruntimes:\n  mine: {match: [bin/x]}\nagents: []\n",
+    what: "a match that is a path tail",
+    roster: 'version: 1\nruntimes:\n  mine: {match: [bin/x, "lib/*/cli.js"]}\nagents: []\n',
+    valid: true,
+  },
+  { what: "a match of only /", roster: 'version: 1\nruntimes:\n  mine: {match: ["/"]}\nagents: []\n', valid: false },
+  {
+    what: "a match of only * and /",
+    roster: 'version: 1\nruntimes:\n  mine: {match: ["*/*"]}\nagents: []\n',
     valid: false,
   },
   {
@@ -341,6 +347,9 @@ describe("property: schema and parser agree on any value of any field", () => {
       "_x",
       "a..b",
       "__proto__", // zod's record skipped this key unchecked: found by this property
+      "/",
+      "*/",
+      "a/*",
       "constructor",
       "toString",
     ),
