@@ -238,6 +238,7 @@ export function viewScreen(rows: readonly Row[], cursorY: number, rules: ScreenR
 export function summarise(lines: readonly string[], maxChars = 240): string {
   const joined = lines
     .join(" / ")
+    // eslint-disable-next-line no-control-regex -- escaping control bytes is the point
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   return joined.length > maxChars ? `${joined.slice(0, maxChars - 1)}…` : joined;
 }

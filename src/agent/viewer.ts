@@ -91,6 +91,7 @@ export async function runViewer(options: ViewerOptions, io: ViewerIo): Promise<n
     const columns = io.output.columns || 80;
     const rows = Math.max(1, (io.output.rows || 24) - 1);
     let lastRow = lines.length - 1;
+    // eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
     while (lastRow >= 0 && (lines[lastRow] ?? "").replace(/\u001b\[[0-9;:]*m/g, "").trim() === "") lastRow -= 1;
     const pane = {
       paneWidth: paneWidth || columns,

@@ -1,5 +1,5 @@
 import { didYouMean } from "./suggest.js";
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { isScalar, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import type { RosterProblem } from "./problems.js";
 import { KNOWN_KEYS } from "./schema.js";

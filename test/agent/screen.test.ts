@@ -180,7 +180,14 @@ function drawMenu(m: MenuSpec): string[] {
   const items = m.labels.map((label, i) =>
     i === chosen ? `${pad}${m.style}${m.marker} ${i + 1}. ${label}${ESC}[0m` : `${pad}  ${i + 1}. ${label}`,
   );
-  return [` ${m.title}`, "", ...items, "", ...(m.closer ? [` ${m.closer}`] : []), ...Array(m.blank).fill("")];
+  return [
+    ` ${m.title}`,
+    "",
+    ...items,
+    "",
+    ...(m.closer ? [` ${m.closer}`] : []),
+    ...Array.from({ length: m.blank }, () => ""),
+  ];
 }
 interface MenuSpec {
   title: string;
@@ -247,6 +254,7 @@ describe("what a refusal shows is bounded and escaped", () => {
         (lines, max) => {
           const text = summarise(lines, max);
           expect(text.length).toBeLessThanOrEqual(max);
+          // eslint-disable-next-line no-control-regex -- the test looks for control bytes
           expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         },
       ),

@@ -42,8 +42,9 @@ describe("-o is the output format everywhere", () => {
     const viaO = runCli(["fleet", "report", "-f", "empty.yaml", "-o", "json"], { cwd: dir });
     const viaFormat = runCli(["fleet", "report", "-f", "empty.yaml", "--format", "json"], { cwd: dir });
     expect(viaO.code).toBe(1); // zero agents is UNKNOWN
-    expect(JSON.parse(viaO.stdout)).toMatchObject({ summary: expect.anything() });
-    expect(Object.keys(JSON.parse(viaO.stdout))).toEqual(Object.keys(JSON.parse(viaFormat.stdout)));
+    const viaODoc = JSON.parse(viaO.stdout) as Record<string, unknown>;
+    expect(viaODoc).toMatchObject({ summary: expect.anything() as unknown });
+    expect(Object.keys(viaODoc)).toEqual(Object.keys(JSON.parse(viaFormat.stdout) as Record<string, unknown>));
     const toFile = runCli(["fleet", "report", "-f", "empty.yaml", "-o", "markdown", "--output", "r.md"], { cwd: dir });
     expect(toFile.stdout).toBe("");
     expect(toFile.stderr).toMatch(/markdown report written to .*r\.md/);
@@ -99,6 +100,7 @@ describe("fleet validate -o json", () => {
       for (const problem of doc.problems) {
         expect(problem.file).toBe(file);
         expect(typeof problem.code).toBe("string");
+        // eslint-disable-next-line no-control-regex -- the test looks for control bytes
         expect(/[\u0000-\u001f]/.test(problem.message)).toBe(false);
       }
     });

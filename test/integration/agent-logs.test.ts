@@ -19,6 +19,7 @@ let roster: string;
 let env: NodeJS.ProcessEnv;
 
 const AGENTS = ["dier", "talker", "follower", "quitter", "noisy", "absent", "endless"];
+// eslint-disable-next-line no-control-regex -- the test looks for control bytes
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 async function paneDead(session: string): Promise<boolean> {

@@ -12,7 +12,8 @@ import { onStdoutClosed, type Io } from "../io.js";
 /** `-n LINES`: a whole number of lines, or undefined for all of them. */
 function tailOption(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
-  const text = String(raw);
+  if (typeof raw !== "string") throw new UserError("invalid -n: a whole number of lines, e.g. 100");
+  const text = raw;
   if (!/^\d{1,7}$/.test(text)) throw new UserError(`invalid -n "${safeText(text)}": a whole number of lines, e.g. 100`);
   return Number(text);
 }

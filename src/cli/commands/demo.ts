@@ -10,7 +10,8 @@ import { tableLayout } from "../terminal-width.js";
 /** `--name NAME`, checked: it becomes a socket, unit and directory name. */
 function demoName(raw: unknown): string | null {
   if (raw === undefined) return null;
-  const name = String(raw);
+  if (typeof raw !== "string") throw new UserError("invalid --name: up to 16 lowercase letters, digits and -");
+  const name = raw;
   if (!DEMO_NAME_RE.test(name)) {
     throw new UserError(`invalid --name "${safeText(name)}": up to 16 lowercase letters, digits and -`);
   }
