@@ -5,7 +5,7 @@ import { renderFixPlan } from "../../report/fix-plan.js";
 import { renderJson, renderYaml } from "../../report/status-formats.js";
 import { durationOption } from "../duration-option.js";
 import type { FleetSpec } from "../../spec/resolve.js";
-import { EXIT_OK, UserError } from "../exit-codes.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import { checkFlagRules, type FlagRule } from "../flag-rules.js";
 import type { Io } from "../io.js";
