@@ -6,7 +6,7 @@ import { assessAgent } from "./assess.js";
 import { leftSession, paneCommand, shortCommand } from "./runtime-match.js";
 import { describeExit } from "./exit-status.js";
 import { safeText } from "../terminal-text.js";
-import type { AgentFacts, AgentStatus, FleetStatus, Reason, UnmanagedSession } from "./types.js";
+import type { AgentFacts, AgentStatus, FleetStatus, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
 // Pure: the clock comes in as `nowMs`.

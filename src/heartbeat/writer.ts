@@ -1,6 +1,5 @@
-import { unlinkSync, watch, type FSWatcher } from "node:fs";
+import { watch, type FSWatcher } from "node:fs";
 import { writeFileAtomic } from "../system/files.js";
-import { join } from "node:path";
 import { formatHeartbeat, STATUS_RE } from "./grammar.js";
 import { heartbeatPath, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";

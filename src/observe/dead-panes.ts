@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { safeText } from "../terminal-text.js";
-import type { Owner } from "../system/owner.js";
 import { runTmux, type TmuxServer } from "../system/tmux.js";
 import type { TmuxPane } from "./types.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_RE, parseDelay, parseDuration } from "./duration.js";
+import { DURATION_RE, parseDelay } from "./duration.js";
 
 // Roster v1 as a zod schema: the single source of the roster's types and of its JSON
 // Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
@@ -43,7 +43,7 @@ const attention = z
     waiting_after: delay
       .optional()
       .meta({ description: "AwaitingInput turns True once the agent has been waiting this long (default 0s)" }),
-    progress_timeout: duration.optional().meta({
+    progress_timeout: DurationSchema.optional().meta({
       description: "NoProgress turns True after this long working with no pane activity or status change (default 30m)",
     }),
   })

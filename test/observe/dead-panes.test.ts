@@ -45,6 +45,7 @@ describe("dead pane evidence", () => {
         const found = parseDeadPanes(out, NONCE);
         expect([...found.keys()]).toEqual(["%1"]);
         for (const line of found.get("%1")?.lastLines ?? []) {
+          // eslint-disable-next-line no-control-regex -- the test looks for raw control bytes
           expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
           expect(line.length).toBeLessThanOrEqual(DEAD_LINE_CHARS);
         }

@@ -56,10 +56,8 @@ export function hookCommand(argv: readonly string[]): string {
 /** Merge the fragment into a parsed settings document; returns what was added (nothing: already there). */
 export function mergeHooks(doc: HooksFile, fragment: { hooks: Record<string, HookEntry[]> }): string[] {
   const added: string[] = [];
-  const hooks = (doc.hooks && typeof doc.hooks === "object" && !Array.isArray(doc.hooks) ? doc.hooks : {}) as Record<
-    string,
-    unknown
-  >;
+  const hooks: Record<string, unknown> =
+    doc.hooks && typeof doc.hooks === "object" && !Array.isArray(doc.hooks) ? doc.hooks : {};
   for (const [event, entries] of Object.entries(fragment.hooks)) {
     const existing = Array.isArray(hooks[event]) ? (hooks[event] as unknown[]) : [];
     const commands = new Set(

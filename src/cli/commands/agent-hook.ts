@@ -81,6 +81,7 @@ function updateFor(runtime: string | undefined, payload: unknown, notify: boolea
       return claudeCodeUpdate(payload);
     case "codex":
       return notify ? codexNotifyUpdate(payload) : codexHookUpdate(payload);
+    case undefined:
     default:
       debug(io, `mosaic agent hook: unknown runtime ${JSON.stringify(runtime ?? "")} (claude-code or codex)`);
       return null;
