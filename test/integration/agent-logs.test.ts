@@ -137,7 +137,13 @@ describe("agent logs", () => {
         const name = "noisy";
         writeFileSync(payload, Buffer.from(bytes));
         await tmux.tmux("kill-session", "-t", `=${name}`);
-        await tmux.newSession(name, ["sh", "-c", `cat ${payload}; printf '\\nEND-${round}\\n'; exit 0`]);
+        // Random bytes may leave the terminal mid-sequence (ESC, an open OSC/DCS, SO): CAN,
+        // ST, SI and ESC ( B end whatever was open, so the marker prints as text.
+        await tmux.newSession(name, [
+          "sh",
+          "-c",
+          `cat ${payload}; printf '\\030\\033\\\\\\017\\033(B\\nEND-${round}\\n'; exit 0`,
+        ]);
         expect(await waitUntil(() => paneDead(name), 10_000)).toBe(true);
         const run = await mosaic(["agent", "logs", "--roster", roster, name], env);
         expect(run.code, run.stderr).toBe(0);
