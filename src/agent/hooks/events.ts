@@ -43,6 +43,7 @@ export function claudeCodeUpdate(payload: unknown): HookUpdate | null {
       return { status: "idle" };
     case "SessionEnd":
       return { status: "exited", note: `session ended (${str(payload["reason"]) ?? "unknown reason"})` };
+    case undefined:
     default:
       return null;
   }
@@ -79,6 +80,7 @@ export function codexHookUpdate(payload: unknown): HookUpdate | null {
       return { status: "working" };
     case "Stop":
       return { status: "idle" };
+    case undefined:
     default:
       return null;
   }
@@ -94,6 +96,7 @@ export function codexNotifyUpdate(payload: unknown): HookUpdate | null {
     }
     case "approval-requested":
       return { status: "waiting", note: "approval requested" };
+    case undefined:
     default:
       return null;
   }
