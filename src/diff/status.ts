@@ -111,6 +111,9 @@ function agentStatus(
       sub: unit?.sub ?? "unknown",
       enabled: unit ? unit.enabled || "not-found" : "unknown",
       load: unit?.load ?? "unknown",
+      ...(unit?.restarts
+        ? { n_restarts: unit.restarts.count, result: unit.restarts.result, last_exit: unit.restarts.lastExit }
+        : {}),
     },
     pane: {
       state: paneState,

@@ -18,6 +18,7 @@ export const CONDITION_TYPES = [
   "Drift",
   "BootDisabled",
   "UnitDown",
+  "CrashLoop",
   "AwaitingInput",
   "NoProgress",
 ] as const;
@@ -75,7 +76,13 @@ export type Reason =
   // NoProgress
   | "NoActivity"
   | "Progressing"
-  | "NotWorking";
+  | "NotWorking"
+
+  // CrashLoop
+  | "RestartLoop"
+  | "StartLimitHit"
+  | "NotRestarting"
+  | "RestartsUnknown";
 
 export interface Condition {
   type: ConditionType;
@@ -120,7 +127,17 @@ export interface AgentStatus {
     /** Helper processes of the pane's tree that left its session (daemons), by short command; only when some did. */
     helpers_left_session?: string[];
   };
-  unit: { name: string; active: string; sub: string; enabled: string; load: string };
+  unit: {
+    name: string;
+    active: string;
+    sub: string;
+    enabled: string;
+    load: string;
+    /** systemd's NRestarts, Result and the main process's last exit (loaded units). */
+    n_restarts?: number;
+    result?: string;
+    last_exit?: { kind: "exited" | "killed" | "dumped" | "none"; status: number | null };
+  };
   pane: {
     state: PaneState;
     target: string | null;

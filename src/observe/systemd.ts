@@ -3,14 +3,17 @@ import { runCommand } from "../system/run.js";
 import type { Owner } from "../system/owner.js";
 import { classifyUnitPath, indexUnitFiles, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
-import type { SourceUnavailable, SystemdObservation, UnitState } from "./types.js";
+import { parseRestarts, readRestartCache, RESTART_PROPERTIES, runKey, storeRestartCache } from "./unit-restarts.js";
+import type { SourceUnavailable, SystemdObservation, UnitRestarts, UnitState } from "./types.js";
 
 // The invoking user's systemd manager in two calls whatever the fleet size:
 // `list-units --output=json` (flat, ~5 ms at 500) for ActiveState/SubState of the loaded
 // units, and `show -p UnitPath` for the search path from which UnitFileState is read
 // on disk (see unit-files.ts). A unit missing from list-units is not loaded: inactive.
 // The search path is fixed for the life of a manager, so with a cache it is asked once
-// per manager instance (unit-path-cache.ts) and a run makes one call.
+// per manager instance (unit-path-cache.ts) and a run makes one call. Restart counts
+// (NRestarts, for CrashLoop) are asked only for units whose run changed since the last
+// look (unit-restarts.ts): none in a steady fleet, one `show` call otherwise.
 
 interface SystemdObserveOptions {
   env: NodeJS.ProcessEnv;
@@ -154,5 +157,59 @@ export async function observeSystemd(
       enabled: file.state,
     });
   }
+  const restarts = await observeRestarts(states, { env, timeoutMs, systemctl, cache, instance });
+  for (const [name, facts] of restarts) {
+    const state = states.get(name);
+    if (state) state.restarts = facts;
+  }
   return { ok: true, units: states };
+}
+
+/** NRestarts & co. of the loaded units: from the cache while their run is unchanged, else one `show`. */
+async function observeRestarts(
+  states: Map<string, UnitState>,
+  options: {
+    env: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    systemctl: string[];
+    cache: { dir: string; uid: number } | null;
+    instance: string | null;
+  },
+): Promise<Map<string, UnitRestarts>> {
+  const { cache, instance } = options;
+  const remembered = cache && instance ? readRestartCache(cache.dir, instance, cache.uid) : new Map();
+  const runs = new Map<string, { run: string; restarts: UnitRestarts }>();
+  const ask: string[] = [];
+  const runOf = new Map<string, string>();
+  for (const state of states.values()) {
+    if (state.load !== "loaded") continue;
+    const run = runKey(options.env["XDG_RUNTIME_DIR"], state.name, state.active, state.sub);
+    runOf.set(state.name, run);
+    const known = remembered.get(state.name);
+    if (known?.run === run) runs.set(state.name, known);
+    else ask.push(state.name);
+  }
+  if (ask.length > 0) {
+    const shown = await runCommand(
+      [
+        ...options.systemctl,
+        "--user",
+        "show",
+        "--timestamp=unix",
+        `--property=${RESTART_PROPERTIES.join(",")}`,
+        "--",
+        ...ask,
+      ],
+      { env: options.env, timeoutMs: options.timeoutMs },
+    );
+    // Not known is not zero: a failed `show` leaves these units without restart facts (CrashLoop Unknown).
+    if (shown.ok) {
+      for (const [name, restarts] of parseRestarts(shown.stdout)) {
+        const run = runOf.get(name);
+        if (run !== undefined) runs.set(name, { run, restarts });
+      }
+    }
+  }
+  if (cache && instance && ask.length > 0) storeRestartCache(cache.dir, instance, runs);
+  return new Map([...runs].map(([name, entry]) => [name, entry.restarts]));
 }

@@ -60,6 +60,20 @@ export interface UnitState {
   sub: string;
   /** UnitFileState: enabled | disabled | static | masked | enabled-runtime | … */
   enabled: string;
+  /** NRestarts and the last exit, for a loaded unit whose manager reported them. */
+  restarts?: UnitRestarts;
+}
+
+/** How often systemd restarted a unit (`Restart=`), and how its main process last ended. */
+export interface UnitRestarts {
+  /** NRestarts: automatic restarts since the unit was last started by hand. */
+  count: number;
+  /** Result: success | exit-code | signal | start-limit-hit | … */
+  result: string;
+  /** ExecMainCode / ExecMainStatus: how the main process last ended. */
+  lastExit: { kind: "exited" | "killed" | "dumped" | "none"; status: number | null };
+  /** ExecMainStartTimestamp in unix ms, null when it never ran. */
+  mainStartedAtMs: number | null;
 }
 
 export interface SystemdObservation {

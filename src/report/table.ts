@@ -21,7 +21,15 @@ export const TABLE_COLUMNS = [
   "HEARTBEAT",
   "CONDITIONS",
 ] as const;
-export const WIDE_COLUMNS = [...TABLE_COLUMNS, "UNKNOWN", "SOCKET", "TARGET", "COMMAND", "UNIT-NAME"] as const;
+export const WIDE_COLUMNS = [
+  ...TABLE_COLUMNS,
+  "UNKNOWN",
+  "SOCKET",
+  "TARGET",
+  "COMMAND",
+  "UNIT-NAME",
+  "RESTARTS",
+] as const;
 type ColumnName = (typeof WIDE_COLUMNS)[number];
 
 /** How to lay the table out: every column as is, the wide set, or fitted to a terminal's width. */
@@ -139,6 +147,8 @@ function cellOf(agent: AgentStatus, column: ColumnName): Cell {
       return textCell(safeText(commandText(agent)));
     case "UNIT-NAME":
       return textCell(safeText(agent.unit.name));
+    case "RESTARTS":
+      return textCell(agent.unit.n_restarts === undefined ? "-" : String(agent.unit.n_restarts));
   }
 }
 

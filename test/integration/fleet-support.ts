@@ -29,6 +29,7 @@ export const CONDITION_TYPES: readonly ConditionType[] = [
   "Drift",
   "BootDisabled",
   "UnitDown",
+  "CrashLoop",
   "AwaitingInput",
   "NoProgress",
 ];

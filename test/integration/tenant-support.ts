@@ -47,6 +47,7 @@ export const CONDITION_TYPES: readonly ConditionType[] = [
   "Drift",
   "BootDisabled",
   "UnitDown",
+  "CrashLoop",
   "AwaitingInput",
   "NoProgress",
 ];

@@ -48,6 +48,7 @@ const FALSE_REASON: Record<ConditionType, Reason> = {
   Drift: "RuntimeMatches",
   BootDisabled: "UnitEnabled",
   UnitDown: "UnitActive",
+  CrashLoop: "NotRestarting",
   AwaitingInput: "NotWaiting",
   NoProgress: "NotWorking",
 };
@@ -57,6 +58,7 @@ const TRUE_REASON: Record<ConditionType, Reason> = {
   Drift: "RuntimeMismatch",
   BootDisabled: "UnitNotEnabled",
   UnitDown: "UnitFailed",
+  CrashLoop: "RestartLoop",
   AwaitingInput: "WaitingForOperator",
   NoProgress: "NoActivity",
 };

@@ -29,6 +29,7 @@ const FALSE_REASONS: Record<ConditionType, Condition> = {
   Drift: { type: "Drift", status: "False", reason: "RuntimeMatches", message: "pane runs shell (bash)" },
   BootDisabled: { type: "BootDisabled", status: "False", reason: "UnitEnabled", message: "unit is enabled" },
   UnitDown: { type: "UnitDown", status: "False", reason: "UnitActive", message: "unit is active" },
+  CrashLoop: { type: "CrashLoop", status: "False", reason: "NotRestarting", message: "0 restarts" },
   AwaitingInput: { type: "AwaitingInput", status: "False", reason: "NotWaiting", message: "status idle" },
   NoProgress: { type: "NoProgress", status: "False", reason: "NotWorking", message: "status idle" },
 };

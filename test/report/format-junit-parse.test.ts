@@ -57,10 +57,10 @@ describe("junit report, parsed", () => {
 
   it("has the drifted canary-pi's failures, typed by reason", () => {
     const suite = parse(render(reportInput(fixtureStatus()))).testsuites.testsuite[0]!;
-    // 7 agents × 7 conditions, plus one case for the unmanaged session.
-    expect(suite.testcase).toHaveLength(50);
+    // 7 agents × 8 conditions, plus one case for the unmanaged session.
+    expect(suite.testcase).toHaveLength(57);
     expect(suite["@_failures"]).toBe("7");
-    expect(suite["@_errors"]).toBe("11");
+    expect(suite["@_errors"]).toBe("12");
     expect(suite.testcase.find((t) => t["@_name"] === "asks-operator AwaitingInput")?.failure?.["@_type"]).toBe(
       "WaitingForOperator",
     );

@@ -30,11 +30,11 @@ describe("junit report", () => {
 
   it("counts one test per agent × condition: True fails, Unknown errors", () => {
     const xml = render(reportInput(fixtureStatus()));
-    // 7 agents × 7 conditions + 1 unmanaged session; canary-pi has 2 True, asks-operator
+    // 7 agents × 8 conditions + 1 unmanaged session; canary-pi has 2 True, asks-operator
     // and stuck-worker 1 each, died-early 2, the unmanaged `scratch` session fails its own
-    // case; worker-remote 7 Unknown, dogfood-coder 3, died-early 1.
-    expect(xml).toContain(`<testsuite name="mosaic-factory" tests="50" failures="7" errors="11" skipped="0"`);
-    expect(xml).toContain(`<testsuites name="mosaic fleet report mosaic-factory" tests="50" failures="7" errors="11"`);
+    // case; worker-remote 8 Unknown, dogfood-coder 3, died-early 1.
+    expect(xml).toContain(`<testsuite name="mosaic-factory" tests="57" failures="7" errors="12" skipped="0"`);
+    expect(xml).toContain(`<testsuites name="mosaic fleet report mosaic-factory" tests="57" failures="7" errors="12"`);
   });
 
   it("escapes XML and removes characters XML forbids", () => {

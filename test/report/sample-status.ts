@@ -10,6 +10,7 @@ const TYPES: ConditionType[] = [
   "Drift",
   "BootDisabled",
   "UnitDown",
+  "CrashLoop",
   "AwaitingInput",
   "NoProgress",
 ];
@@ -24,6 +25,7 @@ function conds(
     Drift: ["False", "RuntimeMatches", "pane runs the roster's runtime"],
     BootDisabled: ["False", "UnitEnabled", "unit is enabled"],
     UnitDown: ["False", "UnitActive", "unit is active (exited)"],
+    CrashLoop: ["False", "NotRestarting", "0 restarts"],
     AwaitingInput: ["False", "NotWaiting", "status idle"],
     NoProgress: ["False", "NotWorking", "status idle"],
   };

@@ -2,6 +2,7 @@ import { CONDITION_TYPES, type ConditionType } from "../types.js";
 import { awaitingInput } from "./awaiting-input.js";
 import { bootDisabled } from "./boot-disabled.js";
 import type { ConditionCheck } from "./check.js";
+import { crashLoop } from "./crash-loop.js";
 import { drift } from "./drift.js";
 import { noProgress } from "./no-progress.js";
 import { paneDead } from "./pane-dead.js";
@@ -23,6 +24,8 @@ function checkFor(type: ConditionType): ConditionCheck {
       return bootDisabled;
     case "UnitDown":
       return unitDown;
+    case "CrashLoop":
+      return crashLoop;
     case "AwaitingInput":
       return awaitingInput;
     case "NoProgress":
