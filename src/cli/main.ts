@@ -145,6 +145,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--write <file>", "merge into FILE (settings.json, hooks.json or config.toml), keeping what is there")
     .action(lazy(() => import("./commands/agent-setup.js")));
 
+  agent
+    .command("run")
+    .description("run an agent in its tmux session in the foreground of a systemd unit; exit with its status")
+    .argument("<name>", "agent name (the tmux session)")
+    .argument("<command...>", "the agent's program and arguments, after --")
+    .option("--socket <name>", "tmux socket (-L); default $MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/agent-run.js")));
   withRoster(agent.command("watch").description("read-only live view of the agent's pane: cannot type, never resizes"))
     .argument("<name>", "agent name (exact)")
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")

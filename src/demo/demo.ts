@@ -268,6 +268,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
       home,
       tmuxTmpdir: io.env["TMUX_TMPDIR"],
       agentArgv,
+      mosaicArgv: [process.execPath, join(root, "bin", "mosaic")],
     };
     mkdirSync(target.unitDir, { recursive: true });
     mkdirSync(join(home, "agents"), { recursive: true, mode: 0o700 });
@@ -305,6 +306,8 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
       timeoutMs: 30_000,
     });
     if (!started.ok) throw new Error(`systemctl --user start failed: ${started.message}`);
+    // Type=exec: started means `mosaic agent run` runs; its session follows a moment later.
+    await waitForSessions(socket, tmuxEnv, state.units.length, 10_000);
     io.say(`Started ${state.units.length} systemd user units (not enabled at boot, as in production).`);
   } else {
     state.why = target.why;
@@ -473,4 +476,22 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
     }
   }
   return true;
+}
+
+/** Wait until the socket has `count` sessions (the holder's and one per started agent unit). */
+async function waitForSessions(
+  socket: string,
+  env: NodeJS.ProcessEnv,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const listed = await runCommand(["tmux", "-L", socket, "list-sessions", "-F", "#{session_name}"], {
+      env,
+      timeoutMs: 3_000,
+    });
+    if (listed.ok && listed.stdout.trim().split("\n").filter(Boolean).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -1,9 +1,11 @@
-import type { AgentStatus, ConditionType, FixStep, FleetStatus } from "./types.js";
+import type { AgentStatus, ConditionType, FixAction, FixStep, FleetStatus } from "./types.js";
 import { findCondition, isTrue } from "./verdict.js";
 
 // The remediation plan, terraform-plan style: argv steps a human could paste, the
 // harmless ones (enable, start) before anything that restarts or kills, at most one
-// restart per agent.
+// restart per agent. Each step also carries its action as data (the command, the account
+// it runs as, the unit or session it touches), which `fleet apply` checks against the
+// roster and runs (docs/commands.md).
 
 function conditionMessage(agent: AgentStatus, type: ConditionType): string {
   return findCondition(agent, type)?.message ?? "";
@@ -11,16 +13,24 @@ function conditionMessage(agent: AgentStatus, type: ConditionType): string {
 
 type Prefix = (tenant: string) => string[];
 
+/** A run started by a oneshot definition, while the unit file on disk now supervises (Type=exec…). */
+export function legacyRun(agent: AgentStatus): boolean {
+  const { unit } = agent;
+  return (
+    unit.active === "active" && unit.sub === "exited" && unit.file_type !== undefined && unit.file_type !== "oneshot"
+  );
+}
+
 /** Steps for one agent, harmless first. */
-function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
+function stepsFor(agent: AgentStatus, prefix: Prefix, delegated: boolean): FixStep[] {
+  const runAs = delegated ? agent.tenant_id : null;
+  const unitTarget = { unit: agent.unit.name };
   // Root fixing a tenant's fleet runs systemctl as that tenant, against its own manager.
-  const systemctl = (a: AgentStatus, ...args: string[]) => [
-    ...prefix(a.tenant_id),
-    "systemctl",
-    "--user",
-    ...args,
-    a.unit.name,
-  ];
+  const systemctl = (kind: FixAction["kind"], ...args: string[]) => {
+    const command = ["systemctl", "--user", ...args, agent.unit.name];
+    const action: FixAction = { kind, command, run_as: runAs, target: unitTarget };
+    return { argv: [...prefix(agent.tenant_id), ...command], action };
+  };
   const who = { agent: agent.name, tenant_id: agent.tenant_id, host: agent.host };
   const steps: FixStep[] = [];
   const unitMissing = agent.unit.load === "not-found";
@@ -29,7 +39,7 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
     steps.push({
       ...who,
       condition: isTrue(agent, "UnitDown") ? "UnitDown" : "BootDisabled",
-      argv: systemctl(agent, "cat"),
+      ...systemctl("advice", "cat"),
       disruptive: false,
       why: `${agent.unit.name} has no unit file: install contrib/systemd/ units into ~/.config/systemd/user/ and run systemctl --user daemon-reload`,
     });
@@ -50,7 +60,7 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
     steps.push({
       ...who,
       condition: "BootDisabled",
-      argv: systemctl(agent, "enable"),
+      ...systemctl("enable", "enable"),
       disruptive: false,
       why: `${conditionMessage(agent, "BootDisabled")}; enabling makes it start at boot without touching the running agent`,
     });
@@ -60,11 +70,39 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
     steps.push({
       ...who,
       condition: "UnitDown",
-      argv: enableToo ? systemctl(agent, "enable", "--now") : systemctl(agent, "start"),
+      ...(enableToo ? systemctl("enable-now", "enable", "--now") : systemctl("start", "start")),
       disruptive: false,
       why: `${conditionMessage(agent, "UnitDown")}; start${enableToo ? " it and enable it at boot" : " it"}`,
     });
     return steps; // Starting the unit also recreates the pane.
+  }
+  if (legacyRun(agent)) {
+    // The agent still runs as the old oneshot unit started it: its session was made by
+    // that run, which the supervised `mosaic agent run` never takes over. Kill it, then
+    // restart the unit under its current (supervised) definition. This restart also
+    // remedies Drift/Stale/PaneDead, so no second one is planned.
+    const command = ["tmux", "-L", agent.socket, "kill-session", "-t", `=${agent.name}`];
+    steps.push({
+      ...who,
+      condition: "LegacyUnit",
+      argv: [...prefix(agent.tenant_id), ...command],
+      action: {
+        kind: "kill-session",
+        command,
+        run_as: runAs,
+        target: { session: agent.name, socket: agent.socket },
+      },
+      disruptive: true,
+      why: `${agent.unit.name} runs as a oneshot started it (active/exited) but its unit file is now Type=${agent.unit.file_type}: end the old run's session so the supervised unit can start its own`,
+    });
+    steps.push({
+      ...who,
+      condition: "LegacyUnit",
+      ...systemctl("restart", "restart"),
+      disruptive: true,
+      why: `start ${agent.name} under the supervised unit (systemd restarts it when it dies)`,
+    });
+    return steps;
   }
   const restartFor: ConditionType | undefined = (["PaneDead", "Drift", "Stale"] as const).find((type) =>
     isTrue(agent, type),
@@ -82,13 +120,13 @@ function stepsFor(agent: AgentStatus, prefix: Prefix): FixStep[] {
       steps.push({
         ...who,
         condition: restartFor,
-        argv: systemctl(agent, "status"),
+        ...systemctl("advice", "status"),
         disruptive: false,
         why: `${conditionMessage(agent, restartFor)}; systemd was not observed, so ${agent.unit.name} may not exist: if it does, \`systemctl --user restart ${agent.unit.name}\` fixes it; if the agent runs without systemd, restart it in its pane`,
       });
       return steps;
     }
-    steps.push({ ...who, condition: restartFor, argv: systemctl(agent, "restart"), disruptive: true, why });
+    steps.push({ ...who, condition: restartFor, ...systemctl("restart", "restart"), disruptive: true, why });
   }
   return steps;
 }
@@ -105,7 +143,7 @@ export function fixPlan(status: FleetStatus): FixStep[] {
   // One linger step per tenant and host, however many of its agents need it.
   const seen = new Set<string>();
   const steps = status.agents
-    .flatMap((agent) => stepsFor(agent, prefix))
+    .flatMap((agent) => stepsFor(agent, prefix, delegated.has(agent.tenant_id)))
     .filter((step) => {
       if (step.argv[0] !== "loginctl") return true;
       const key = `${step.host}\0${step.argv.join(" ")}`;

@@ -114,6 +114,7 @@ function agentStatus(
       ...(unit?.restarts
         ? { n_restarts: unit.restarts.count, result: unit.restarts.result, last_exit: unit.restarts.lastExit }
         : {}),
+      ...(unit?.fileType !== undefined ? { file_type: unit.fileType } : {}),
     },
     pane: {
       state: paneState,

@@ -137,6 +137,8 @@ export interface AgentStatus {
     n_restarts?: number;
     result?: string;
     last_exit?: { kind: "exited" | "killed" | "dumped" | "none"; status: number | null };
+    /** Type= of the unit file on disk when the current run is a oneshot's: another type means a run to migrate. */
+    file_type?: string;
   };
   pane: {
     state: PaneState;
@@ -178,10 +180,25 @@ export interface FixStep {
   agent: string;
   tenant_id: string;
   host: string;
-  condition: ConditionType;
+  /** The condition the step remedies; `LegacyUnit` for moving an agent off the oneshot unit. */
+  condition: ConditionType | "LegacyUnit";
+  /** The step as a human would paste it (with the `runuser` prefix when it runs as a tenant). */
   argv: string[];
   disruptive: boolean;
   why: string;
+  /** What `fleet apply` runs: the command itself, the account it runs as, and what it touches. */
+  action?: FixAction;
+}
+
+/** A plan step as data for `fleet apply` (docs/commands.md): never shell text. */
+export interface FixAction {
+  /** `advice`: shown, never run (a unit file to install, a state to check by hand). */
+  kind: "enable" | "start" | "enable-now" | "restart" | "kill-session" | "advice";
+  /** argv without any prefix: run as `run_as`. */
+  command: string[];
+  /** The tenant account to run as, when it is not the invoking user (root acting for a tenant). */
+  run_as: string | null;
+  target: { unit: string } | { session: string; socket: string };
 }
 
 /** The one status object every format is rendered from (docs/json.md). */

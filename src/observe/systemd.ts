@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { runCommand } from "../system/run.js";
 import type { Owner } from "../system/owner.js";
-import { classifyUnitPath, indexUnitFiles, templateOf, unitFileState } from "./unit-files.js";
+import { classifyUnitPath, indexUnitFiles, serviceTypeOnDisk, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
 import { parseRestarts, readRestartCache, RESTART_PROPERTIES, runKey, storeRestartCache } from "./unit-restarts.js";
 import type { SourceUnavailable, SystemdObservation, UnitRestarts, UnitState } from "./types.js";
@@ -156,8 +156,20 @@ export async function observeSystemd(
       sub: live?.sub || "dead",
       enabled: file.state,
     });
+    const state = states.get(name);
+    if (state && state.active === "active" && state.sub === "exited") {
+      const type = serviceTypeOnDisk(index, name);
+      if (type !== null) state.fileType = type;
+    }
   }
-  const restarts = await observeRestarts(states, { env, timeoutMs, systemctl, cache, instance });
+  const restarts = await observeRestarts(states, {
+    env,
+    timeoutMs,
+    systemctl,
+    cache,
+    instance,
+    as: options.as ?? null,
+  });
   for (const [name, facts] of restarts) {
     const state = states.get(name);
     if (state) state.restarts = facts;
@@ -174,6 +186,7 @@ async function observeRestarts(
     systemctl: string[];
     cache: { dir: string; uid: number } | null;
     instance: string | null;
+    as: Owner | null;
   },
 ): Promise<Map<string, UnitRestarts>> {
   const { cache, instance } = options;
@@ -200,7 +213,7 @@ async function observeRestarts(
         "--",
         ...ask,
       ],
-      { env: options.env, timeoutMs: options.timeoutMs },
+      { env: options.env, timeoutMs: options.timeoutMs, as: options.as },
     );
     // Not known is not zero: a failed `show` leaves these units without restart facts (CrashLoop Unknown).
     if (shown.ok) {

@@ -60,6 +60,8 @@ export interface UnitState {
   sub: string;
   /** UnitFileState: enabled | disabled | static | masked | enabled-runtime | … */
   enabled: string;
+  /** Type= in the unit file on disk, for a unit whose run is a oneshot's (active/exited). */
+  fileType?: string;
   /** NRestarts and the last exit, for a loaded unit whose manager reported them. */
   restarts?: UnitRestarts;
 }

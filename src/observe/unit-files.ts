@@ -180,3 +180,32 @@ export function unitFileState(index: UnitFileIndex, unit: string): UnitFileFacts
   }
   return { state: kind === "installable" ? "disabled" : kind, load: "loaded" };
 }
+
+/**
+ * The service Type= its unit file on disk declares ("simple" when none), or null when
+ * there is no file. Asked only for units whose run is a oneshot's (active/exited), to
+ * tell a run started by an older oneshot definition from the current one (a migration,
+ * docs/commands.md). Drop-ins are not read: the contrib units set Type= in the file.
+ */
+export function serviceTypeOnDisk(index: UnitFileIndex, unit: string): string | null {
+  const template = templateOf(unit);
+  const file = findUnitFile(index, unit) ?? (template ? findUnitFile(index, template) : null);
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(file.path, "utf8");
+  } catch {
+    return null;
+  }
+  let inService = false;
+  let type = "simple";
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) inService = line === "[Service]";
+    else if (inService) {
+      const match = /^Type\s*=\s*(\S+)/.exec(line);
+      if (match?.[1]) type = match[1];
+    }
+  }
+  return type;
+}

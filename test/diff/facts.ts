@@ -92,7 +92,14 @@ export function pane(session: string, overrides: Partial<TmuxPane> = {}): TmuxPa
 }
 
 export function unit(name: string, overrides: Partial<UnitState> = {}): UnitState {
-  return { name, load: "loaded", active: "active", sub: "exited", enabled: "enabled", ...overrides };
+  // A loaded unit's manager reports its restarts (none by default).
+  const restarts = {
+    count: 0,
+    result: "success",
+    lastExit: { kind: "none" as const, status: 0 },
+    mainStartedAtMs: null,
+  };
+  return { name, load: "loaded", active: "active", sub: "exited", enabled: "enabled", restarts, ...overrides };
 }
 
 function record(overrides: Partial<HeartbeatRecord> = {}): HeartbeatRecord {

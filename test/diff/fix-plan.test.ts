@@ -45,6 +45,12 @@ describe("fix plan", () => {
         argv: argv("enable", "mosaic-agent@a.service"),
         disruptive: false,
         why: expect.any(String) as unknown,
+        action: {
+          kind: "enable",
+          command: argv("enable", "mosaic-agent@a.service"),
+          run_as: null,
+          target: { unit: "mosaic-agent@a.service" },
+        },
       },
     ]);
   });

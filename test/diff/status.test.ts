@@ -48,6 +48,7 @@ describe("the status object", () => {
       Drift: "False/RuntimeMatches",
       BootDisabled: "False/UnitEnabled",
       UnitDown: "False/UnitActive",
+      CrashLoop: "False/NotRestarting",
       AwaitingInput: "False/NotWaiting",
       NoProgress: "False/NotWorking",
     });
@@ -83,6 +84,7 @@ describe("the status object", () => {
       Drift: "False/NotScheduled",
       BootDisabled: "False/BootNotRequired",
       UnitDown: "False/NotScheduled",
+      CrashLoop: "False/NotRestarting",
       AwaitingInput: "False/NotScheduled",
       NoProgress: "False/NotScheduled",
     });
@@ -134,6 +136,7 @@ describe("the status object", () => {
       Drift: "Unknown/TmuxTimeout",
       BootDisabled: "Unknown/SystemdUnavailable",
       UnitDown: "Unknown/SystemdUnavailable",
+      CrashLoop: "Unknown/SystemdUnavailable",
     });
     expect(s.agents[0]?.unit).toMatchObject({ active: "unknown", enabled: "unknown" });
     expect(s.sources.map((x) => x.reason).sort()).toEqual(["SystemdUnavailable", "TmuxTimeout"]);

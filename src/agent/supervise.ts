@@ -1,0 +1,173 @@
+import { runCommand, type CommandResult } from "../observe/run-command.js";
+import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { holderAlive, parseHolder, selfHolder, type LockHolder } from "../lock/process-lock.js";
+
+// `mosaic agent run NAME -- COMMAND…`: the agent's session, owned by the foreground
+// process of a systemd unit (docs/commands.md). The session is created with
+// remain-on-exit and a pane-died hook on THAT session only, which signals a tmux
+// wait-for channel; this process waits on the channel and exits with the status of the
+// pane's process, so systemd (Restart=on-failure) sees every crash. The session is
+// tagged with its owner (pid + start time, @mosaic-run), so a later run of the same unit
+// recognises its own leftover (its owner gone) and replaces it, and never takes over a
+// session someone else started.
+
+export interface SuperviseOptions {
+  name: string;
+  socketPath: string;
+  argv: readonly string[];
+  /** Variables for the session environment (`new-session -e`), MOSAIC_AGENT_NAME included. */
+  sessionEnv: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** How often to look at the session while waiting (covers a kill-session by someone else). */
+  recheckMs?: number;
+  /** Resolves when the unit is being stopped (SIGTERM). */
+  stopped: Promise<void>;
+  say: (line: string) => void;
+}
+
+export type SuperviseOutcome =
+  | { kind: "exited"; status: number }
+  | { kind: "killed"; signal: number }
+  | { kind: "gone"; message: string }
+  | { kind: "stopped" }
+  | { kind: "refused"; message: string };
+
+/**
+ * tmux splits its argv into commands at any argument that ENDS in ";" (and drops that
+ * ";"). An argument ending in ";" is therefore passed as "…\;", which tmux turns back
+ * into "…;": every argument reaches the program exactly as given.
+ */
+export function tmuxArg(arg: string): string {
+  return arg.endsWith(";") ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+const TAG = "@mosaic-run";
+
+function holderText(holder: LockHolder): string {
+  return `${holder.pid} ${holder.startTicks}\n`;
+}
+
+/** The wait-for channel of this run: unique per owner, so two runs never share one. */
+function channelOf(name: string, me: LockHolder): string {
+  return `mosaic-run-${name}-${me.pid}-${me.startTicks}`;
+}
+
+async function tmux(options: SuperviseOptions, args: string[], timeoutMs = options.timeoutMs): Promise<CommandResult> {
+  return runCommand(["tmux", "-S", options.socketPath, ...args], { env: tmuxClientEnv(options.env), timeoutMs });
+}
+
+interface SessionState {
+  dead: boolean;
+  status: number | null;
+  signal: number | null;
+  owner: string;
+}
+
+const STATE_FORMAT = `#{pane_dead}\u001f#{pane_dead_status}\u001f#{pane_dead_signal}\u001f#{${TAG}}`;
+
+/** The session's first pane and its owner tag, or null when there is no such session. */
+async function sessionState(options: SuperviseOptions): Promise<SessionState | null> {
+  // (list-panes, not display-message: that one falls back to another target when the session is missing.)
+  const shown = await tmux(options, ["list-panes", "-s", "-t", `=${options.name}`, "-F", STATE_FORMAT]);
+  if (!shown.ok) return null;
+  const first = shown.stdout.split("\n")[0] ?? "";
+  const [dead, status, signal, ...owner] = first.split("\u001f");
+  const number = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : null);
+  return { dead: dead === "1", status: number(status), signal: number(signal), owner: owner.join("\u001f") };
+}
+
+/** Remove a leftover session of an earlier run of this agent; refuse anyone else's. */
+async function clearLeftover(options: SuperviseOptions): Promise<string | null> {
+  const state = await sessionState(options);
+  if (state === null) return null;
+  const owner = parseHolder(`${state.owner}\n`);
+  const ours = owner !== null;
+  if (!ours) {
+    return `session "${options.name}" already exists on this socket and was not started by \`mosaic agent run\`; not taking it over (stop it, or run \`mosaic fleet apply --allow-disruptive\` to migrate it)`;
+  }
+  if (!state.dead && holderAlive(owner)) {
+    return `session "${options.name}" is already run by mosaic agent run (pid ${owner.pid})`;
+  }
+  // Our own: its owner is gone (killed, or it exited) — replace it.
+  await tmux(options, ["kill-session", "-t", `=${options.name}`]);
+  return null;
+}
+
+/** Create the session, run the agent in it, and wait until its process ends or the unit stops. */
+export async function superviseAgent(options: SuperviseOptions): Promise<SuperviseOutcome> {
+  const me = selfHolder();
+  const leftover = await clearLeftover(options);
+  if (leftover !== null) return { kind: "refused", message: leftover };
+  const channel = channelOf(options.name, me);
+  const target = `=${options.name}:`;
+  const envArgs = Object.entries(options.sessionEnv).flatMap(([key, value]) => ["-e", tmuxArg(`${key}=${value}`)]);
+  // One tmux invocation, so the options and the hook are set before the server can see
+  // the new process exit (commands of one client run back to back).
+  const created = await tmux(options, [
+    "new-session",
+    "-d",
+    "-s",
+    options.name,
+    ...envArgs,
+    "--",
+    ...options.argv.map(tmuxArg),
+    ";",
+    "set-option",
+    "-w",
+    "-t",
+    target,
+    "remain-on-exit",
+    "on",
+    ";",
+    "set-option",
+    "-t",
+    target,
+    TAG,
+    holderText(me).trim(),
+    ";",
+    "set-hook",
+    "-t",
+    target,
+    "pane-died",
+    `wait-for -S ${channel}`,
+  ]);
+  if (!created.ok)
+    return { kind: "refused", message: `tmux could not create session "${options.name}": ${created.message}` };
+  options.say(`mosaic agent run: session ${options.name} started`);
+
+  let stopping = false;
+  const stop = options.stopped.then(() => {
+    stopping = true;
+  });
+  const recheckMs = options.recheckMs ?? 30_000;
+  for (;;) {
+    // wait-for returns when the hook fires (or fired already: tmux remembers a signal
+    // sent while no one waited); it is bounded so a session killed by someone else, or
+    // a tmux server that went away, is noticed too.
+    const woken = tmux(options, ["wait-for", channel], recheckMs);
+    await Promise.race([woken, stop]);
+    if (stopping) {
+      await killIfOurs(options, me);
+      // Release our own waiting client, which would otherwise wait out its bound.
+      await tmux(options, ["wait-for", "-S", channel]);
+      return { kind: "stopped" };
+    }
+    const state = await sessionState(options);
+    if (state === null)
+      return { kind: "gone", message: `session "${options.name}" is gone (killed, or its tmux server stopped)` };
+    if (state.owner !== holderText(me).trim())
+      return { kind: "gone", message: `session "${options.name}" was replaced by someone else` };
+    if (!state.dead) continue;
+    if (state.signal !== null && state.signal > 0) return { kind: "killed", signal: state.signal };
+    return { kind: "exited", status: state.status ?? 1 };
+  }
+}
+
+/** Kill the session only while it is still the one this run created. */
+async function killIfOurs(options: SuperviseOptions, me: LockHolder): Promise<void> {
+  const state = await sessionState(options);
+  if (state !== null && state.owner === holderText(me).trim()) {
+    await tmux(options, ["kill-session", "-t", `=${options.name}`]);
+  }
+}
