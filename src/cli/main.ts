@@ -78,6 +78,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--interval <dur>", "with --watch: re-observe at least this often (default: 1s)")
     .action(lazy(() => import("./commands/fleet-ps.js")));
 
+  withRoster(
+    fleet
+      .command("apply")
+      .description("carry out the fix plan: show it, ask (or --yes), run it step by step, observe again; exit 0 converged"),
+  )
+    .option("--dry-run", "print the plan and change nothing")
+    .option("-y, --yes", "do not ask (required without a terminal)")
+    .option("--allow-disruptive", "also run steps that restart or kill an agent")
+    .option("--agent <name>", "only this agent (repeatable)", (value: string, previous: string[] = []) => [
+      ...previous,
+      value,
+    ])
+    .option("--step-timeout <dur>", "bound on each step", "60s")
+    .option("--settle <dur>", "how long to wait for the fleet to settle after acting", "15s")
+    .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/fleet-apply.js")));
+
   withOutput(
     withRoster(
       fleet

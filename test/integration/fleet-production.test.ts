@@ -1,13 +1,15 @@
 // The production fleet, reproduced: a private tmux server started by
 // mosaic-fleet-holder.service (as in production), four agents started — not enabled —
-// through mosaic-agent@NAME.service running the legacy dogfood-agent.py, and the roster
+// through mosaic-agent@NAME.service (the first, oneshot unit, as installed there) running the legacy dogfood-agent.py, and the roster
 // operators use: _holder (shell), canary-pi (pi, but really running the dogfood stub)
 // and three dogfood-* stubs. What `fleet ps`, `fleet ps --fix-plan` and `fleet diff`
 // show for it is exactly what an operator sees on the real machine.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
-import { startUserManager, type UserManager } from "../helpers/systemd.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONTRIB_UNIT_DIR, startUserManager, type UserManager } from "../helpers/systemd.js";
 import type { FixStep, FleetStatus } from "../../src/diff/types.js";
 import {
   CONDITION_TYPES,
@@ -62,6 +64,11 @@ beforeAll(async () => {
   m = await startUserManager({ env: { TMUX_TMPDIR: tmux.tmpdir, HOME: s.dir } });
   if (!m) return;
   await m.installContribUnits();
+  // Production installed the first (oneshot) agent unit under the name mosaic-agent@.service.
+  await m.installUnit(
+    "mosaic-agent@.service",
+    readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent-oneshot@.service"), "utf8"),
+  );
   await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir, HOME: s.dir });
   for (const name of AGENTS) {
     await m.writeAgentEnv(name, { MOSAIC_AGENT_COMMAND: `python3 ${DOGFOOD}` });
