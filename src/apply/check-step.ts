@@ -64,7 +64,11 @@ export function checkStep(step: FixStep, fleet: FleetSpec, status: FleetStatus, 
   );
   const agent = matches[0];
   if (agent === undefined || matches.length !== 1)
-    return { ok: false, manual: false, why: `the roster names no agent ${step.agent} of ${step.tenant_id}@${step.host}` };
+    return {
+      ok: false,
+      manual: false,
+      why: `the roster names no agent ${step.agent} of ${step.tenant_id}@${step.host}`,
+    };
   if (agent.host !== me.hostname)
     return { ok: false, manual: false, why: `agent ${agent.name} runs on ${agent.host}, not on this host` };
   const socket = me.socketOverride ?? agent.socket;
@@ -73,7 +77,11 @@ export function checkStep(step: FixStep, fleet: FleetSpec, status: FleetStatus, 
     return { ok: false, manual: false, why: `the step's target is not what the roster names for ${agent.name}` };
   const expected = expectedCommand(action.kind, agent, socket);
   if (expected === null || !sameArgv(action.command, expected))
-    return { ok: false, manual: false, why: `the step's command is not the ${action.kind} of ${agent.name}'s unit or session` };
+    return {
+      ok: false,
+      manual: false,
+      why: `the step's command is not the ${action.kind} of ${agent.name}'s unit or session`,
+    };
   if (agent.tenant === me.user) {
     if (action.run_as !== null) return { ok: false, manual: false, why: "the step would run as another user" };
     return { ok: true, checked: { step, agent, action, runAs: null } };
@@ -81,6 +89,10 @@ export function checkStep(step: FixStep, fleet: FleetSpec, status: FleetStatus, 
   // Another tenant's agent: only root, only as that tenant, only through its observed account.
   const tenant = status.tenants?.find((t) => t.tenant_id === agent.tenant && t.host === agent.host);
   if (me.uid !== 0 || action.run_as !== agent.tenant || !tenant?.delegated || tenant.uid === undefined)
-    return { ok: false, manual: false, why: `agent ${agent.name} belongs to tenant ${agent.tenant}: only that user, or root acting as it, may change it` };
+    return {
+      ok: false,
+      manual: false,
+      why: `agent ${agent.name} belongs to tenant ${agent.tenant}: only that user, or root acting as it, may change it`,
+    };
   return { ok: true, checked: { step, agent, action, runAs: { name: agent.tenant, uid: tenant.uid } } };
 }

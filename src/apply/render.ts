@@ -48,6 +48,11 @@ export function renderStepResult(
   detail: string,
   paint: Paint,
 ): string {
-  const mark = outcome === "ok" ? paint("green", "ok") : outcome === "failed" ? paint("red", "FAILED") : paint("yellow", "skipped");
+  const mark =
+    outcome === "ok"
+      ? paint("green", "ok")
+      : outcome === "failed"
+        ? paint("red", "FAILED")
+        : paint("yellow", "skipped");
   return `  [${index}/${total}] ${safeText(shellLine(step.argv))}: ${mark}${detail ? ` (${safeText(detail)})` : ""}\n`;
 }

@@ -81,7 +81,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   withRoster(
     fleet
       .command("apply")
-      .description("carry out the fix plan: show it, ask (or --yes), run it step by step, observe again; exit 0 converged"),
+      .description(
+        "carry out the fix plan: show it, ask (or --yes), run it step by step, observe again; exit 0 converged",
+      ),
   )
     .option("--dry-run", "print the plan and change nothing")
     .option("-y, --yes", "do not ask (required without a terminal)")

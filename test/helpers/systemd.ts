@@ -99,8 +99,12 @@ export interface UserManager {
   show(unit: string, ...properties: string[]): Promise<Record<string, string>>;
   /** Write unitDir/name and daemon-reload. Throws on failure. */
   installUnit(name: string, text: string): Promise<void>;
-  /** Copy contrib/systemd/*.service into unitDir and daemon-reload; returns the names. */
-  installContribUnits(): Promise<string[]>;
+  /**
+   * Copy contrib/systemd/*.service into unitDir and daemon-reload; returns the names.
+   * `legacyAgentUnit`: install the first, oneshot agent unit (mosaic-agent-oneshot@) as
+   * mosaic-agent@.service too, as production hosts installed it before the supervised one.
+   */
+  installContribUnits(options?: { legacyAgentUnit?: boolean }): Promise<string[]>;
   /** Write $XDG_CONFIG_HOME/mosaic/fleet/fleet.env; returns its path. */
   writeFleetEnv(vars: Record<string, string>): Promise<string>;
   /** Write $XDG_CONFIG_HOME/mosaic/fleet/agents/NAME.env; returns its path. */
@@ -257,12 +261,14 @@ class UserManagerImpl implements UserManager {
     await this.daemonReload();
   }
 
-  async installContribUnits(): Promise<string[]> {
+  async installContribUnits(options: { legacyAgentUnit?: boolean } = {}): Promise<string[]> {
     await mkdir(this.unitDir, { recursive: true });
     const names = (await readdir(CONTRIB_UNIT_DIR)).filter((n) => n.endsWith(".service")).sort();
     if (names.length === 0) throw new Error(`no unit files in ${CONTRIB_UNIT_DIR}`);
     for (const name of names) {
-      await copyFile(join(CONTRIB_UNIT_DIR, name), join(this.unitDir, name));
+      const source =
+        options.legacyAgentUnit && name === "mosaic-agent@.service" ? "mosaic-agent-oneshot@.service" : name;
+      await copyFile(join(CONTRIB_UNIT_DIR, source), join(this.unitDir, name));
       this.installed.add(name);
     }
     await this.daemonReload();

@@ -31,7 +31,6 @@ import {
 const AGENTS = ["canary-pi", "dogfood-coder", "dogfood-orchestrator", "dogfood-reviewer"] as const;
 const ALL = ["_holder", ...AGENTS] as const;
 const unitOf = (name: string) => (name === "_holder" ? "mosaic-fleet-holder.service" : `mosaic-agent@${name}.service`);
-const ONESHOT = readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent-oneshot@.service"), "utf8");
 const SUPERVISED = readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent@.service"), "utf8");
 
 let tmux: TmuxServer | undefined;
@@ -71,8 +70,7 @@ beforeAll(async () => {
   s = scratch("mf-apply-");
   m = await startUserManager({ env: { TMUX_TMPDIR: tmux.tmpdir, HOME: s.dir } });
   if (!m) return;
-  await m.installContribUnits();
-  await m.installUnit("mosaic-agent@.service", ONESHOT);
+  await m.installContribUnits({ legacyAgentUnit: true });
   await m.writeFleetEnv({
     MOSAIC_FLEET_SOCKET: tmux.socket,
     TMUX_TMPDIR: tmux.tmpdir,

@@ -480,8 +480,8 @@ describe("with a real user manager", () => {
     steady = await startTmuxServer("fleet-steady");
     m = await startUserManager({ env: { TMUX_TMPDIR: steady.tmpdir, HOME: s.dir } });
     if (!m) return;
-    // mosaic-agent@.service exactly as shipped, minus its dependency on the holder.
-    const template = readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent@.service"), "utf8")
+    // The oneshot agent unit (as production runs it) exactly as shipped, minus its dependency on the holder.
+    const template = readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent-oneshot@.service"), "utf8")
       .split("\n")
       .filter((line) => !/^(Requires|After)=mosaic-fleet-holder\.service$/.test(line))
       .join("\n");
@@ -550,6 +550,7 @@ describe("with a real user manager", () => {
         Drift: "False/RuntimeMatches",
         BootDisabled: "False/UnitEnabled",
         UnitDown: "False/UnitActive",
+        CrashLoop: "False/NotRestarting",
         AwaitingInput: "False/NotWaiting",
         NoProgress: "False/NotWorking",
       });

@@ -7,9 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { CONTRIB_UNIT_DIR, startUserManager, type UserManager } from "../helpers/systemd.js";
+import { startUserManager, type UserManager } from "../helpers/systemd.js";
 import type { FixStep, FleetStatus } from "../../src/diff/types.js";
 import {
   CONDITION_TYPES,
@@ -63,12 +61,8 @@ beforeAll(async () => {
   // profile of the machine's root (which here starts pyenv helpers in every shell).
   m = await startUserManager({ env: { TMUX_TMPDIR: tmux.tmpdir, HOME: s.dir } });
   if (!m) return;
-  await m.installContribUnits();
   // Production installed the first (oneshot) agent unit under the name mosaic-agent@.service.
-  await m.installUnit(
-    "mosaic-agent@.service",
-    readFileSync(join(CONTRIB_UNIT_DIR, "mosaic-agent-oneshot@.service"), "utf8"),
-  );
+  await m.installContribUnits({ legacyAgentUnit: true });
   await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir, HOME: s.dir });
   for (const name of AGENTS) {
     await m.writeAgentEnv(name, { MOSAIC_AGENT_COMMAND: `python3 ${DOGFOOD}` });

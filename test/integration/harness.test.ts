@@ -145,8 +145,14 @@ describe("contrib units on a private systemd user manager", () => {
     m = await startUserManager({ env: { TMUX_TMPDIR: tmux.tmpdir } });
     if (!m) return;
     managerPid = m.pid;
-    const installed = await m.installContribUnits();
-    expect(installed).toEqual(["mosaic-agent@.service", "mosaic-fleet-holder.service", "mosaic-fleet-report.service"]);
+    // The agent unit production runs: the first, oneshot one, under the name mosaic-agent@.service.
+    const installed = await m.installContribUnits({ legacyAgentUnit: true });
+    expect(installed).toEqual([
+      "mosaic-agent-oneshot@.service",
+      "mosaic-agent@.service",
+      "mosaic-fleet-holder.service",
+      "mosaic-fleet-report.service",
+    ]);
     await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir });
     for (const name of ["alpha", "beta"]) {
       // One shell command line (tmux runs it with default-shell -c), path quoted.

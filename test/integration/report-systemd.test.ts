@@ -70,7 +70,8 @@ beforeAll(async () => {
   m = await startUserManager({ env: managerEnv });
   if (!m) return;
   await m.installContribUnits();
-  await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir });
+  // The supervised agent unit runs `$MOSAIC_BIN agent run good -- …`.
+  await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir, MOSAIC_BIN: BIN });
   await m.writeAgentEnv("good", { MOSAIC_AGENT_COMMAND: `${BIN} agent stub` });
   const started = await m.systemctl("enable", "--now", "mosaic-fleet-holder.service", "mosaic-agent@good.service");
   expect(started.ok, started.message).toBe(true);
@@ -146,6 +147,7 @@ describe("a compliant fleet run by the contrib units", () => {
         Drift: "False/RuntimeMatches",
         BootDisabled: "False/UnitEnabled",
         UnitDown: "False/UnitActive",
+        CrashLoop: "False/NotRestarting",
         AwaitingInput: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/NotWaiting",
         NoProgress: agent.name === "_holder" ? "False/HeartbeatNotExpected" : "False/NotWorking",
       });

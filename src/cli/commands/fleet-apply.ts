@@ -51,7 +51,9 @@ function applyOptions(options: Record<string, unknown>): ApplyOptions {
 
 /** The lock file of one fleet in the invoker's run directory. */
 function lockPath(runDir: string, fleet: string): string {
-  const safe = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(fleet) ? fleet : Buffer.from(fleet).toString("hex").slice(0, 64);
+  const safe = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(fleet)
+    ? fleet
+    : Buffer.from(fleet).toString("hex").slice(0, 64);
   return join(runDir, `fleet-apply.${safe}.lock`);
 }
 
@@ -84,7 +86,9 @@ function notConverged(status: FleetStatus, selected: Set<string>): string[] {
   const left = (status.fixPlan ?? []).filter((s) => selected.has(s.agent));
   const disruptive = left.filter((s) => s.disruptive).length;
   if (disruptive > 0)
-    reasons.push(`${disruptive} disruptive step${disruptive === 1 ? "" : "s"} still planned (rerun with --allow-disruptive)`);
+    reasons.push(
+      `${disruptive} disruptive step${disruptive === 1 ? "" : "s"} still planned (rerun with --allow-disruptive)`,
+    );
   const other = left.length - disruptive;
   if (other > 0) reasons.push(`${other} other step${other === 1 ? "" : "s"} still planned`);
   return reasons;
@@ -160,7 +164,9 @@ async function applyOnce(
   }
   if (!opts.yes) {
     if (!io.stdinIsTTY || !io.stdoutIsTTY)
-      throw new UserError("not a terminal, so not asking: pass --yes to apply the plan (or --dry-run); nothing was done");
+      throw new UserError(
+        "not a terminal, so not asking: pass --yes to apply the plan (or --dry-run); nothing was done",
+      );
     if (!(await askOnce(io, `\nApply ${toRun.length} step${toRun.length === 1 ? "" : "s"}? [y/N] `)))
       throw new UserError("not applied; nothing was done");
   }
@@ -176,7 +182,11 @@ async function applyOnce(
     if (disposition !== "run") {
       const why = disposition === "skip-disruptive" ? "disruptive; needs --allow-disruptive" : (note ?? disposition);
       io.stdout(renderStepResult(index, planned.length, step, "skipped", why, paint));
-      log("info", { ...record, action: step.action?.kind ?? "none", argv: step.argv, result: "skipped", why }, "step skipped");
+      log(
+        "info",
+        { ...record, action: step.action?.kind ?? "none", argv: step.argv, result: "skipped", why },
+        "step skipped",
+      );
       continue;
     }
     const c = checked.get(step) as CheckedStep;
@@ -198,7 +208,16 @@ async function applyOnce(
       ...(result.ok ? {} : { message: result.message }),
     };
     log(result.ok ? "info" : "warn", fields, result.ok ? "step done" : "step failed");
-    io.stdout(renderStepResult(index, planned.length, step, result.ok ? "ok" : "failed", result.ok ? `${result.ms} ms` : result.message, paint));
+    io.stdout(
+      renderStepResult(
+        index,
+        planned.length,
+        step,
+        result.ok ? "ok" : "failed",
+        result.ok ? `${result.ms} ms` : result.message,
+        paint,
+      ),
+    );
     if (!result.ok) {
       failedAgents.add(step.agent);
       failures.push(`${step.agent}: \`${step.argv.join(" ")}\` failed: ${result.message}`);
