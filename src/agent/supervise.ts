@@ -1,6 +1,6 @@
 import { runCommand, type CommandResult } from "../observe/run-command.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
-import { holderAlive, parseHolder, selfHolder, type LockHolder } from "../lock/process-lock.js";
+import { readProcess } from "../observe/proc.js";
 
 // `mosaic agent run NAME -- COMMAND…`: the agent's session, owned by the foreground
 // process of a systemd unit (docs/commands.md). The session is created with
@@ -44,12 +44,37 @@ export function tmuxArg(arg: string): string {
 
 const TAG = "@mosaic-run";
 
-function holderText(holder: LockHolder): string {
-  return `${holder.pid} ${holder.startTicks}\n`;
+/** A process named by pid AND start time (clock ticks since boot): a reused pid is another process. */
+interface RunOwner {
+  pid: number;
+  startTicks: number;
+}
+
+function selfOwner(): RunOwner {
+  const info = readProcess(process.pid);
+  if (info === null) throw new Error(`cannot read /proc/${process.pid}/stat`);
+  return { pid: process.pid, startTicks: info.startTicks };
+}
+
+/** The owner a session's tag names, or null when the tag is not an owner ("PID TICKS"). */
+export function parseOwner(text: string): RunOwner | null {
+  const match = /^(\d{1,10}) (\d{1,20})$/.exec(text);
+  if (!match) return null;
+  const owner = { pid: Number(match[1]), startTicks: Number(match[2]) };
+  return owner.pid > 0 && Number.isSafeInteger(owner.startTicks) ? owner : null;
+}
+
+/** Whether the owner still runs (same pid, same start time). */
+function ownerAlive(owner: RunOwner): boolean {
+  return readProcess(owner.pid)?.startTicks === owner.startTicks;
+}
+
+function ownerText(owner: RunOwner): string {
+  return `${owner.pid} ${owner.startTicks}`;
 }
 
 /** The wait-for channel of this run: unique per owner, so two runs never share one. */
-function channelOf(name: string, me: LockHolder): string {
+function channelOf(name: string, me: RunOwner): string {
   return `mosaic-run-${name}-${me.pid}-${me.startTicks}`;
 }
 
@@ -81,12 +106,12 @@ async function sessionState(options: SuperviseOptions): Promise<SessionState | n
 async function clearLeftover(options: SuperviseOptions): Promise<string | null> {
   const state = await sessionState(options);
   if (state === null) return null;
-  const owner = parseHolder(`${state.owner}\n`);
+  const owner = parseOwner(state.owner);
   const ours = owner !== null;
   if (!ours) {
     return `session "${options.name}" already exists on this socket and was not started by \`mosaic agent run\`; not taking it over (stop it, or run \`mosaic fleet apply --allow-disruptive\` to migrate it)`;
   }
-  if (!state.dead && holderAlive(owner)) {
+  if (!state.dead && ownerAlive(owner)) {
     return `session "${options.name}" is already run by mosaic agent run (pid ${owner.pid})`;
   }
   // Our own: its owner is gone (killed, or it exited) — replace it.
@@ -96,7 +121,7 @@ async function clearLeftover(options: SuperviseOptions): Promise<string | null> 
 
 /** Create the session, run the agent in it, and wait until its process ends or the unit stops. */
 export async function superviseAgent(options: SuperviseOptions): Promise<SuperviseOutcome> {
-  const me = selfHolder();
+  const me = selfOwner();
   const leftover = await clearLeftover(options);
   if (leftover !== null) return { kind: "refused", message: leftover };
   const channel = channelOf(options.name, me);
@@ -124,7 +149,7 @@ export async function superviseAgent(options: SuperviseOptions): Promise<Supervi
     "-t",
     target,
     TAG,
-    holderText(me).trim(),
+    ownerText(me),
     ";",
     "set-hook",
     "-t",
@@ -156,7 +181,7 @@ export async function superviseAgent(options: SuperviseOptions): Promise<Supervi
     const state = await sessionState(options);
     if (state === null)
       return { kind: "gone", message: `session "${options.name}" is gone (killed, or its tmux server stopped)` };
-    if (state.owner !== holderText(me).trim())
+    if (state.owner !== ownerText(me))
       return { kind: "gone", message: `session "${options.name}" was replaced by someone else` };
     if (!state.dead) continue;
     if (state.signal !== null && state.signal > 0) return { kind: "killed", signal: state.signal };
@@ -165,9 +190,9 @@ export async function superviseAgent(options: SuperviseOptions): Promise<Supervi
 }
 
 /** Kill the session only while it is still the one this run created. */
-async function killIfOurs(options: SuperviseOptions, me: LockHolder): Promise<void> {
+async function killIfOurs(options: SuperviseOptions, me: RunOwner): Promise<void> {
   const state = await sessionState(options);
-  if (state !== null && state.owner === holderText(me).trim()) {
+  if (state !== null && state.owner === ownerText(me)) {
     await tmux(options, ["kill-session", "-t", `=${options.name}`]);
   }
 }

@@ -1,11 +1,13 @@
 import { clockMs } from "../log.js";
-import { runCommand } from "../observe/run-command.js";
+import type { Owner } from "../system/owner.js";
+import { runCommand } from "../system/run.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
 import type { CheckedStep } from "./check-step.js";
 
-// Runs one checked step: argv (never shell text), bounded by a timeout, as the agent's
-// tenant when root acts for one. The one place a step becomes a process, so the system
-// layer can take it over (a spawn as uid/gid instead of runuser) without touching apply.
+// Runs one checked step: argv (never shell text), bounded by a timeout, and — when root
+// acts for a tenant — as that tenant (the system layer switches uid, gid and groups and
+// gives it a clean environment: docs/threat-model.md). The one place a step becomes a
+// process.
 
 export interface StepResult {
   ok: boolean;
@@ -15,22 +17,19 @@ export interface StepResult {
   timedOut: boolean;
 }
 
-/** Environment for a step run as `tenant`: its own runtime directory and tmux defaults, not ours. */
-function tenantEnv(env: NodeJS.ProcessEnv, uid: number): NodeJS.ProcessEnv {
-  const clean: NodeJS.ProcessEnv = { ...env, XDG_RUNTIME_DIR: `/run/user/${uid}` };
-  delete clean["TMUX_TMPDIR"];
-  delete clean["DBUS_SESSION_BUS_ADDRESS"];
-  return clean;
-}
-
-/** Run the step's command and wait for it, at most `timeoutMs`. */
-export async function runStep(checked: CheckedStep, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<StepResult> {
+/** Run the step's command and wait for it, at most `timeoutMs`; `owner` is the tenant's account when run as one. */
+export async function runStep(
+  checked: CheckedStep,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  owner: Owner | null,
+): Promise<StepResult> {
   const { command } = checked.action;
-  const as = checked.runAs;
-  const argv = as === null ? command : ["runuser", "-u", as.name, "--", ...command];
-  const stepEnv = tmuxClientEnv(as === null ? env : tenantEnv(env, as.uid));
+  // A tenant's instances: its own runtime directory (user manager) and default tmux socket directory.
+  const stepEnv =
+    owner === null ? tmuxClientEnv(env) : { XDG_RUNTIME_DIR: `/run/user/${owner.uid}`, TMUX_TMPDIR: undefined };
   const started = clockMs();
-  const result = await runCommand(argv, { env: stepEnv, timeoutMs });
+  const result = await runCommand(command, { env: stepEnv, timeoutMs, as: owner });
   return {
     ok: result.ok,
     ms: Math.round(clockMs() - started),

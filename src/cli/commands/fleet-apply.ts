@@ -4,9 +4,11 @@ import { renderApplyPlan, renderStepResult, type PlannedStep } from "../../apply
 import { runStep } from "../../apply/run-step.js";
 import { ensurePrivateRunDir } from "../../agent/run-dir.js";
 import type { FixStep, FleetStatus } from "../../diff/types.js";
-import { acquireLock } from "../../lock/process-lock.js";
+import { acquireLock } from "../../system/lock.js";
 import { initLog, log } from "../../log.js";
 import type { ObserveContext } from "../../observe/index.js";
+import { lookupTenants } from "../../observe/tenants.js";
+import type { Owner } from "../../system/owner.js";
 import { parseDuration } from "../../spec/duration.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { safeText } from "../../report/style.js";
@@ -124,17 +126,21 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
 
   if (opts.dryRun) return applyOnce(fleet, ctx, selected, opts, io);
   ensurePrivateRunDir(ctx.runDir);
-  const lock = await acquireLock(lockPath(ctx.runDir, fleet.fleet), 0);
-  if (!lock.acquired) {
+  // flock: the kernel drops it the moment its holder dies (SIGKILL included).
+  const taken = await acquireLock(lockPath(ctx.runDir, fleet.fleet), 0, `fleet apply ${fleet.fleet}`);
+  if (!taken.ok) {
+    const holder = taken.busy && taken.holder ? ` (${taken.holder})` : "";
     throw new UserError(
-      `another \`mosaic fleet apply\` (pid ${lock.holder.pid}) is running for fleet ${safeText(fleet.fleet)}; nothing was done`,
+      taken.busy
+        ? `another \`mosaic fleet apply\`${safeText(holder)} is running for fleet ${safeText(fleet.fleet)}; nothing was done`
+        : `${taken.message}; nothing was done`,
       EXIT_USAGE,
     );
   }
   try {
     return await applyOnce(fleet, ctx, selected, opts, io);
   } finally {
-    lock.release();
+    taken.lock.release();
   }
 }
 
@@ -171,6 +177,10 @@ async function applyOnce(
       throw new UserError("not applied; nothing was done");
   }
 
+  // Root acting for tenants: their accounts, looked up once, so each step runs as its tenant.
+  const tenants = [...new Set(toRun.flatMap((p) => checked.get(p.step)?.runAs?.name ?? []))];
+  const accounts = tenants.length > 0 ? await lookupTenants(tenants, ctx.env, ctx.timeoutMs) : new Map();
+
   io.stdout("\n");
   const failures: string[] = [];
   const failedAgents = new Set<string>();
@@ -196,7 +206,17 @@ async function applyOnce(
       log("info", { ...record, action: c.action.kind, argv: c.action.command, result: "skipped", why }, "step skipped");
       continue;
     }
-    const result = await runStep(c, ctx.env, opts.stepTimeoutMs);
+    const owner: Owner | null = c.runAs === null ? null : (accounts.get(c.runAs.name) ?? null);
+    const result =
+      c.runAs !== null && owner?.uid !== c.runAs.uid
+        ? {
+            ok: false,
+            ms: 0,
+            exitCode: null,
+            timedOut: false,
+            message: `tenant ${c.runAs.name}'s account changed or is gone`,
+          }
+        : await runStep(c, ctx.env, opts.stepTimeoutMs, owner);
     const fields = {
       ...record,
       action: c.action.kind,
