@@ -443,9 +443,11 @@ export class Fleet {
     }
 
     // The contrib units, verbatim except for the holder's name (bench-specific unit names
-    // keep this manager's units distinct from any test's mosaic-* units).
+    // keep this manager's units distinct from any test's mosaic-* units). The oneshot agent
+    // unit: the supervised one adds a `mosaic agent run` (node) per agent, which would
+    // measure 500 node processes, not `fleet ps`.
     const contrib = join(REPO, "contrib", "systemd");
-    const agentUnit = readFileSync(join(contrib, "mosaic-agent@.service"), "utf8").replaceAll(
+    const agentUnit = readFileSync(join(contrib, "mosaic-agent-oneshot@.service"), "utf8").replaceAll(
       "mosaic-fleet-holder.service",
       HOLDER_UNIT,
     );
