@@ -54,7 +54,11 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   // The server must already be there (mosaic-fleet-holder.service): a server started by
   // this unit would live in its cgroup and take every agent's pane with it when it stops.
   const check = checkTmuxSocket(socket, io.env, process.getuid?.() ?? 0);
-  if (!check.ok) throw new UserError(`${check.message}; start mosaic-fleet-holder.service first`, 1);
+  // An unsafe socket is a configuration error (2: not retried by the unit); a missing server may come back (1).
+  if (!check.ok)
+    throw check.reason === "SocketUnsafe"
+      ? new UserError(check.message, EXIT_USAGE)
+      : new UserError(`${check.message}; start mosaic-fleet-holder.service first`, 1);
 
   let onStop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
