@@ -122,7 +122,7 @@ describe("prometheus report", () => {
   it("has a one-hot state set per agent × condition (no -1), and the reason in its own series", () => {
     const { samples, help } = parseExposition(render(reportInput(fixtureStatus())));
     const conditions = samples.filter((s) => s.name === "mosaic_agent_condition");
-    expect(conditions).toHaveLength(49 * 3);
+    expect(conditions).toHaveLength(56 * 3); // 7 agents × 8 conditions × 3 states
     // Exactly one status is 1 for every agent × condition; values are only 0 or 1.
     const ones = new Map<string, number>();
     for (const c of conditions) {
