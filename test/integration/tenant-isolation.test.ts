@@ -9,7 +9,7 @@
 // MOSAIC_REQUIRE_SYSTEMD=1 (as .ci/run sets).
 
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, rmSync, statSync, writeFileSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { stringify } from "yaml";
@@ -349,6 +349,29 @@ describe.skipIf(unavailable !== null)("tenants: one Linux uid per tenant", () =>
         const after = agentOf((await ps(null, rosters.main)).status, "a-stub");
         expect(after.unit.enabled).toBe("enabled");
         expect(summary(after)["BootDisabled"]).toBe("False/UnitEnabled");
+      } finally {
+        await tenantSystemctl(A, "disable", "mosaic-agent@a-stub.service");
+      }
+    });
+
+    it("fleet apply as root runs a tenant's step AS that tenant, against its own manager", async () => {
+      if (!A.manager) return;
+      const run = await cli(null, ["fleet", "apply", "-f", rosters.main, "--yes", "--agent", "a-stub"]);
+      try {
+        expect(crashSigns(run), run.stderr).toEqual([]);
+        expect(run.stdout).toMatch(/enable mosaic-agent@a-stub\.service: ok/);
+        expect(run.stdout).not.toMatch(/a-sleep|b-sleep|b-stub/);
+        const after = agentOf((await ps(null, rosters.main)).status, "a-stub");
+        expect(after.unit.enabled).toBe("enabled");
+        // The link systemctl made in A's config is A's own: the step ran as A, not as root.
+        const link = join(A.home, ".config", "systemd", "user", "default.target.wants", "mosaic-agent@a-stub.service");
+        expect(lstatSync(link).uid).toBe(A.uid);
+        const records = run.stderr
+          .split("\n")
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((r) => r["event"] === "fleet.apply.step");
+        expect(records).toEqual([expect.objectContaining({ agent: "a-stub", run_as: A.name, result: "ok" })]);
       } finally {
         await tenantSystemctl(A, "disable", "mosaic-agent@a-stub.service");
       }
