@@ -219,6 +219,34 @@ describe("fleet apply on the production-like fleet", () => {
     expect(await m.show(unitOf("dogfood-reviewer"), "UnitFileState")).toEqual({ UnitFileState: "enabled" });
   }, 120_000);
 
+  it("on a terminal it asks once: anything but y changes nothing (exit 2); y applies", async (ctx) => {
+    const { m } = need(ctx);
+    expect((await m.systemctl("disable", unitOf("dogfood-orchestrator"))).ok).toBe(true);
+    // script(1) gives apply a real terminal; the answer is typed on it.
+    const onTty = async (answer: string) => {
+      const { execa } = await import("execa");
+      const command = [process.execPath, BIN, "fleet", "apply", "-f", rosterFile, "--agent", "dogfood-orchestrator"]
+        .map((w) => `'${w.replace(/'/g, "'\\''")}'`)
+        .join(" ");
+      return execa("script", ["-qec", command, "/dev/null"], {
+        cwd: ROOT,
+        env,
+        extendEnv: false,
+        reject: false,
+        input: answer,
+        timeout: 60_000,
+      });
+    };
+    const no = await onTty("n\n");
+    expect(String(no.stdout)).toContain("Apply 1 step? [y/N]");
+    expect(String(no.stdout)).toContain("not applied; nothing was done");
+    expect(no.exitCode).toBe(2);
+    expect(await m.show(unitOf("dogfood-orchestrator"), "UnitFileState")).toEqual({ UnitFileState: "disabled" });
+    const yes = await onTty("y\n");
+    expect(String(yes.stdout)).toMatch(/enable mosaic-agent@dogfood-orchestrator\.service: .*ok/);
+    expect(await m.show(unitOf("dogfood-orchestrator"), "UnitFileState")).toEqual({ UnitFileState: "enabled" });
+  }, 120_000);
+
   it("the drifted canary-pi is restarted only with --allow-disruptive", async (ctx) => {
     const { m, tmux } = need(ctx);
     await m.writeAgentEnv("canary-pi", { MOSAIC_AGENT_COMMAND: piBin });
