@@ -84,6 +84,18 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, "usage error or invalid roster"],
     ],
   },
+  "fleet apply": {
+    examples: [
+      ["mosaic fleet apply --dry-run", "the plan, and what this run would do with each step; nothing changes"],
+      ["mosaic fleet apply --yes", "enable and start what the roster wants, touching no running agent"],
+      ["mosaic fleet apply --yes --allow-disruptive --agent canary-pi", "also restart that drifted agent"],
+    ],
+    exitCodes: [
+      [0, "converged: nothing left to do for the selected agents"],
+      [1, "not converged (the reasons are listed)"],
+      [2, "usage error, invalid roster, not confirmed, or another apply is running; nothing done"],
+    ],
+  },
   "fleet report": {
     examples: [
       ["mosaic fleet report -o markdown", "a compliance report on stdout (-o is --format)"],
@@ -153,6 +165,18 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     exitCodes: [
       [0, "printed or written"],
       [2, "usage error, or a file it will not change (not JSON, another codex notify)"],
+    ],
+  },
+  "agent run": {
+    examples: [
+      ["mosaic agent run coder -- python3 agent.py", "ExecStart= of a supervised unit: exits with the agent's status"],
+      ["mosaic agent run coder --socket mosaic-demo -- mosaic agent stub", "on another tmux socket"],
+    ],
+    exitCodes: [
+      [0, "stopped (SIGTERM): its session was killed"],
+      [1, "the session vanished, or no tmux server on the socket"],
+      [2, "usage error, or a session it did not start (not taken over)"],
+      [3, "(and any other) the agent's own exit status; 128+N when killed by signal N"],
     ],
   },
   "agent heartbeat": {
