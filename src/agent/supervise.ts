@@ -19,7 +19,7 @@ export interface SuperviseOptions {
   sessionEnv: Record<string, string>;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  /** How often to look at the session while waiting (covers a kill-session by someone else). */
+  /** How often to look at the session while waiting (covers a missed hook, a kill-session by someone else). */
   recheckMs?: number;
   /** Resolves when the unit is being stopped (SIGTERM). */
   stopped: Promise<void>;
@@ -99,7 +99,13 @@ async function sessionState(options: SuperviseOptions): Promise<SessionState | n
   const first = shown.stdout.split("\n")[0] ?? "";
   const [dead, status, signal, ...owner] = first.split("\u001f");
   const number = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : null);
-  return { dead: dead === "1", status: number(status), signal: number(signal), owner: owner.join("\u001f") };
+  const killedBy = number(signal);
+  return {
+    dead: dead === "1",
+    status: number(status),
+    signal: killedBy !== null && killedBy > 0 ? killedBy : null,
+    owner: owner.join("\u001f"),
+  };
 }
 
 /** Remove a leftover session of an earlier run of this agent; refuse anyone else's. */
@@ -165,27 +171,42 @@ export async function superviseAgent(options: SuperviseOptions): Promise<Supervi
   const stop = options.stopped.then(() => {
     stopping = true;
   });
-  const recheckMs = options.recheckMs ?? 30_000;
+  const recheckMs = options.recheckMs ?? 5_000;
+  const startedAt = Date.now();
   for (;;) {
-    // wait-for returns when the hook fires (or fired already: tmux remembers a signal
-    // sent while no one waited); it is bounded so a session killed by someone else, or
-    // a tmux server that went away, is noticed too.
-    const woken = tmux(options, ["wait-for", channel], recheckMs);
-    await Promise.race([woken, stop]);
     if (stopping) {
       await killIfOurs(options, me);
       // Release our own waiting client, which would otherwise wait out its bound.
       await tmux(options, ["wait-for", "-S", channel]);
       return { kind: "stopped" };
     }
+    // Look first, then wait: the hook was set before this look, so a death after it
+    // signals the channel, and a death before it (even during the creation) is seen here.
     const state = await sessionState(options);
     if (state === null)
       return { kind: "gone", message: `session "${options.name}" is gone (killed, or its tmux server stopped)` };
     if (state.owner !== ownerText(me))
       return { kind: "gone", message: `session "${options.name}" was replaced by someone else` };
-    if (!state.dead) continue;
-    if (state.signal !== null && state.signal > 0) return { kind: "killed", signal: state.signal };
-    return { kind: "exited", status: state.status ?? 1 };
+    // A pane can read dead a moment before tmux has its exit status: wait for the status
+    // (a few seconds at most), so a clean exit is never reported as a failure.
+    // (tmux 3.3 sometimes never records it: after 10 s the status is unknown, reported as 1.)
+    const settled = state.status !== null || state.signal !== null || Date.now() - startedAt > 10_000;
+    if (state.dead && settled) {
+      if (state.signal !== null && state.signal > 0) return { kind: "killed", signal: state.signal };
+      return { kind: "exited", status: state.status ?? 1 };
+    }
+    if (state.dead) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    // wait-for returns when the hook fires (or fired already: tmux remembers a signal
+    // sent while no one waited); it is bounded so a session killed by someone else, or
+    // a tmux server that went away, is noticed too.
+    // tmux 3.3 misses the pane-died hook (or its signal) for ~3% of deaths, so the bound
+    // is short: 1 s for the first 10 s (crash loops), then `recheckMs`.
+    const bound = Date.now() - startedAt < 10_000 ? Math.min(1_000, recheckMs) : recheckMs;
+    const woken = tmux(options, ["wait-for", channel], bound);
+    await Promise.race([woken, stop]);
   }
 }
 
