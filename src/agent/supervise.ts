@@ -1,6 +1,6 @@
 import { runCommand, type CommandResult } from "../observe/run-command.js";
 import { tmuxClientEnv } from "../observe/tmux-socket.js";
-import { readProcess } from "../observe/proc.js";
+import { readProcess } from "../system/procfs.js";
 
 // `mosaic agent run NAME -- COMMAND…`: the agent's session, owned by the foreground
 // process of a systemd unit (docs/commands.md). The session is created with

@@ -190,7 +190,10 @@ async function observeRestarts(
   },
 ): Promise<Map<string, UnitRestarts>> {
   const { cache, instance } = options;
-  const remembered = cache && instance ? readRestartCache(cache.dir, instance, cache.uid) : new Map();
+  const remembered: Map<string, { run: string; restarts: UnitRestarts }> =
+    cache && instance
+      ? readRestartCache(cache.dir, instance, cache.uid)
+      : new Map<string, { run: string; restarts: UnitRestarts }>();
   const runs = new Map<string, { run: string; restarts: UnitRestarts }>();
   const ask: string[] = [];
   const runOf = new Map<string, string>();

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { checkStep, type CheckedStep, type Invoking } from "../../apply/check-step.js";
 import { renderApplyPlan, renderStepResult, type PlannedStep } from "../../apply/render.js";
 import { runStep } from "../../apply/run-step.js";
-import { ensurePrivateRunDir } from "../../agent/run-dir.js";
+import { ensurePrivateRunDir } from "../../heartbeat/index.js";
 import type { FixStep, FleetStatus } from "../../diff/types.js";
 import { acquireLock } from "../../system/lock.js";
 import { initLog, log } from "../../log.js";
@@ -179,7 +179,8 @@ async function applyOnce(
 
   // Root acting for tenants: their accounts, looked up once, so each step runs as its tenant.
   const tenants = [...new Set(toRun.flatMap((p) => checked.get(p.step)?.runAs?.name ?? []))];
-  const accounts = tenants.length > 0 ? await lookupTenants(tenants, ctx.env, ctx.timeoutMs) : new Map();
+  const accounts: Map<string, Owner | null> =
+    tenants.length > 0 ? await lookupTenants(tenants, ctx.env, ctx.timeoutMs) : new Map<string, Owner | null>();
 
   io.stdout("\n");
   const failures: string[] = [];
@@ -244,7 +245,7 @@ async function applyOnce(
     }
   }
 
-  const after = await settle(fleet, ctx, selected, opts, before);
+  const after = await settle(fleet, ctx, selected, opts);
   const { renderTable } = await import("../../report/table.js");
   const shown = { ...after, agents: after.agents.filter((a) => selected.has(a.name)) };
   io.stdout(`\nAfter apply:\n${renderTable(shown, paint)}`);
@@ -260,14 +261,12 @@ async function settle(
   ctx: ObserveContext,
   selected: Set<string>,
   opts: ApplyOptions,
-  before: FleetStatus,
 ): Promise<FleetStatus> {
   const deadline = Date.now() + opts.settleMs;
   const pending = (status: FleetStatus) =>
     (status.fixPlan ?? []).filter((s) => selected.has(s.agent) && (opts.allowDisruptive || !s.disruptive)).length;
-  let status = before;
   for (;;) {
-    status = await fleetStatus(fleet, ctx, true);
+    const status = await fleetStatus(fleet, ctx, true);
     const starting = status.agents.some(
       (a) => selected.has(a.name) && (a.unit.active === "activating" || a.unit.active === "deactivating"),
     );
