@@ -1,4 +1,4 @@
-import { runCommand } from "../system/run.js";
+import { ownSession } from "../system/tmux.js";
 import { AGENT_NAME_RE } from "../spec/names.js";
 
 // Which agent a runtime is: the argument, else MOSAIC_AGENT_NAME, else the tmux session
@@ -22,14 +22,7 @@ export async function resolveAgentName(
   if (arg !== undefined && arg !== "") return check(arg, "argument");
   const fromEnv = env["MOSAIC_AGENT_NAME"];
   if (fromEnv) return check(fromEnv, "MOSAIC_AGENT_NAME");
-  if (env["TMUX"] && env["TMUX_PANE"]) {
-    // Inside a pane, $TMUX is the server this pane belongs to: the right one to ask.
-    const result = await runCommand(["tmux", "display-message", "-p", "-t", env["TMUX_PANE"], "#{session_name}"], {
-      env,
-      timeoutMs: tmuxTimeoutMs,
-    });
-    const session = result.stdout.trim();
-    if (result.ok && session) return check(session, "tmux session");
-  }
+  const session = await ownSession(env, tmuxTimeoutMs);
+  if (session !== null) return check(session, "tmux session");
   return { error: "no agent name: pass NAME, set MOSAIC_AGENT_NAME, or run inside the agent's tmux session" };
 }

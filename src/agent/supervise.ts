@@ -1,5 +1,5 @@
-import { runCommand, type CommandResult } from "../observe/run-command.js";
-import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import type { CommandResult } from "../system/run.js";
+import { runTmux } from "../system/tmux.js";
 import { readProcess } from "../system/procfs.js";
 
 // `mosaic agent run NAME -- COMMAND…`: the agent's session, owned by the foreground
@@ -79,7 +79,7 @@ function channelOf(name: string, me: RunOwner): string {
 }
 
 async function tmux(options: SuperviseOptions, args: string[], timeoutMs = options.timeoutMs): Promise<CommandResult> {
-  return runCommand(["tmux", "-S", options.socketPath, ...args], { env: tmuxClientEnv(options.env), timeoutMs });
+  return runTmux({ socketPath: options.socketPath, env: options.env, timeoutMs }, args);
 }
 
 interface SessionState {

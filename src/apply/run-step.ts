@@ -1,7 +1,7 @@
 import { clockMs } from "../log.js";
 import type { Owner } from "../system/owner.js";
 import { runCommand } from "../system/run.js";
-import { tmuxClientEnv } from "../observe/tmux-socket.js";
+import { tmuxClientEnv } from "../system/tmux.js";
 import type { CheckedStep } from "./check-step.js";
 
 // Runs one checked step: argv (never shell text), bounded by a timeout, and — when root

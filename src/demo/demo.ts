@@ -1,11 +1,22 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { cacheDir } from "../cache/private-file.js";
 import { dropCachedRoster } from "../spec/cache.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../system/run.js";
+import { runSystemctl } from "../system/systemctl.js";
 import { userManagerEnv } from "../observe/systemd.js";
-import { tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
+import { runTmuxNamed, tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
 import { processAlive } from "../system/procfs.js";
 import { shellLine } from "../report/style.js";
 import { heartbeatPath, probePath, runDirOf } from "../heartbeat/index.js";
@@ -117,10 +128,7 @@ async function systemdTarget(
   const managerEnv = userManagerEnv(env, uid);
   if (!managerEnv)
     return { why: "no systemd user manager is reachable (XDG_RUNTIME_DIR is unset and /run/user/UID has none)" };
-  const paths = await runCommand(["systemctl", "--user", "show", "--property=UnitPath", "--value"], {
-    env: managerEnv,
-    timeoutMs: 3_000,
-  });
+  const paths = await runSystemctl({ env: managerEnv, timeoutMs: 3_000 }, ["show", "--property=UnitPath", "--value"]);
   if (!paths.ok) return { why: `no systemd user manager answers (${paths.message})` };
   const configHome = env["XDG_CONFIG_HOME"] || join(env["HOME"] || "/root", ".config");
   const unitDir = join(configHome, "systemd", "user");
@@ -220,7 +228,7 @@ function unitFileHome(text: string): string | null {
 async function demoUp(io: DemoIo): Promise<DemoState> {
   const { home, socket } = io.demo;
   const tmuxEnv = tmuxClientEnv(io.env);
-  const inUse = await runCommand(["tmux", "-L", socket, "list-sessions"], { env: tmuxEnv, timeoutMs: 3_000 });
+  const inUse = await runTmuxNamed(socket, tmuxEnv, ["list-sessions"], 3_000);
   if (inUse.ok) {
     throw new Error(
       `tmux socket "${socket}" already has a server the demo did not start; stop it first (tmux -L ${socket} kill-server) if it is yours, or start an independent demo with --name NAME`,
@@ -294,17 +302,14 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
       state.unitFiles.push(path);
       save();
     }
-    await runCommand(["systemctl", "--user", "daemon-reload"], { env: target.env, timeoutMs: 10_000 });
+    await runSystemctl({ env: target.env, timeoutMs: 10_000 }, ["daemon-reload"]);
     const agentUnit = (agent: string) => io.demo.agentTemplate.replace("@.service", `@${agent}.service`);
     state.units = [
       io.demo.holderUnit,
       ...agents.filter((a) => a.start && a.name !== "_holder").map((a) => agentUnit(a.name)),
     ];
     save();
-    const started = await runCommand(["systemctl", "--user", "start", ...state.units], {
-      env: target.env,
-      timeoutMs: 30_000,
-    });
+    const started = await runSystemctl({ env: target.env, timeoutMs: 30_000 }, ["start", ...state.units]);
     if (!started.ok) throw new Error(`systemctl --user start failed: ${started.message}`);
     // Type=exec: started means `mosaic agent run` runs; its session follows a moment later.
     await waitForSessions(socket, tmuxEnv, state.units.length, 10_000);
@@ -312,20 +317,21 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
   } else {
     state.why = target.why;
     // Dead panes stay (remain-on-exit), so PaneDead can say how an agent died and what it printed last.
-    const started = await runCommand(
-      ["tmux", "-L", socket, "new-session", "-d", "-s", "_holder", ";", "set-option", "-g", "remain-on-exit", "on"],
-      { env: tmuxEnv, timeoutMs: 5_000 },
+    const started = await runTmuxNamed(
+      socket,
+      tmuxEnv,
+      ["new-session", "-d", "-s", "_holder", ";", "set-option", "-g", "remain-on-exit", "on"],
+      5_000,
     );
     if (!started.ok) throw new Error(`cannot start tmux on socket ${socket}: ${started.message}`);
     // Each session is written down as soon as it exists: a start killed half-way leaves a record to clear.
     state.sessions.push("_holder");
     save();
     for (const agent of agents.filter((a) => a.start && a.name !== "_holder")) {
-      const made = await runCommand(
+      const made = await runTmuxNamed(
+        socket,
+        tmuxEnv,
         [
-          "tmux",
-          "-L",
-          socket,
           "new-session",
           "-d",
           "-s",
@@ -340,7 +346,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
           "-c",
           `${shellLine(agentArgv)}; exit`,
         ],
-        { env: tmuxEnv, timeoutMs: 5_000 },
+        5_000,
       );
       if (!made.ok) throw new Error(`cannot start demo agent ${agent.name}: ${made.message}`);
       state.sessions.push(agent.name);
@@ -349,10 +355,7 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
     io.say(`Started the demo in tmux only: ${target.why}, so the unit columns will read unknown.`);
   }
 
-  const listed = await runCommand(["tmux", "-L", socket, "list-panes", "-a", "-F", "#{session_name} #{pane_pid}"], {
-    env: tmuxEnv,
-    timeoutMs: 3_000,
-  });
+  const listed = await runTmuxNamed(socket, tmuxEnv, ["list-panes", "-a", "-F", "#{session_name} #{pane_pid}"], 3_000);
   for (const line of listed.stdout.trim().split("\n").filter(Boolean)) {
     const [session, pid] = line.split(" ");
     if (session && !state.sessions.includes(session)) state.sessions.push(session);
@@ -370,9 +373,19 @@ async function demoUp(io: DemoIo): Promise<DemoState> {
   return state;
 }
 
-async function which(program: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const found = await runCommand(["sh", "-c", `command -v ${program}`], { env, timeoutMs: 2_000 });
-  return found.stdout.trim() || program;
+/** The absolute path of `program` on env's PATH (for unit files), else its bare name. */
+function which(program: string, env: NodeJS.ProcessEnv): Promise<string> {
+  for (const dir of (env["PATH"] ?? "").split(":")) {
+    if (dir === "") continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return Promise.resolve(candidate);
+    } catch {
+      // Not here.
+    }
+  }
+  return Promise.resolve(program);
 }
 
 async function waitForHeartbeats(home: string, names: string[], timeoutMs: number): Promise<void> {
@@ -385,7 +398,7 @@ async function waitForHeartbeats(home: string, names: string[], timeoutMs: numbe
 
 /** tmux can leave its socket file behind; remove it once no server of ours answers there. */
 async function removeStaleSocket(state: DemoState, env: NodeJS.ProcessEnv): Promise<void> {
-  const answer = await runCommand(["tmux", "-L", state.socket, "list-sessions"], { env, timeoutMs: 3_000 });
+  const answer = await runTmuxNamed(state.socket, env, ["list-sessions"], 3_000);
   if (answer.ok) return;
   const path = tmuxSocketPath(state.socket, env, process.getuid?.() ?? 0);
   try {
@@ -432,13 +445,12 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
       );
     }
     {
-      if (state.units.length > 0)
-        await runCommand(["systemctl", "--user", "stop", ...state.units], { env: managerEnv, timeoutMs: 30_000 });
+      if (state.units.length > 0) await runSystemctl({ env: managerEnv, timeoutMs: 30_000 }, ["stop", ...state.units]);
       for (const path of state.unitFiles) {
         if (existsSync(path) && readFileSync(path, "utf8").startsWith(DEMO_MARKER)) removeFile(path);
       }
-      await runCommand(["systemctl", "--user", "daemon-reload"], { env: managerEnv, timeoutMs: 10_000 });
-      await runCommand(["systemctl", "--user", "reset-failed", ...state.units], { env: managerEnv, timeoutMs: 10_000 });
+      await runSystemctl({ env: managerEnv, timeoutMs: 10_000 }, ["daemon-reload"]);
+      await runSystemctl({ env: managerEnv, timeoutMs: 10_000 }, ["reset-failed", ...state.units]);
     }
   }
   // Only the sessions the demo made, by exact name; the server exits with its last session.
@@ -447,10 +459,7 @@ async function demoDownLocked(io: DemoIo): Promise<boolean> {
   const sessions =
     state.complete === false ? [...new Set([...state.sessions, "_holder", ...state.agents])] : state.sessions;
   for (const session of sessions) {
-    await runCommand(["tmux", "-L", state.socket, "kill-session", "-t", `=${session}`], {
-      env: tmuxEnv,
-      timeoutMs: 3_000,
-    });
+    await runTmuxNamed(state.socket, tmuxEnv, ["kill-session", "-t", `=${session}`], 3_000);
   }
   const deadline = Date.now() + 3_000;
   // The stubs write a last `status=stopping` beat as they go: wait for them before removing files.
@@ -487,10 +496,7 @@ async function waitForSessions(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const listed = await runCommand(["tmux", "-L", socket, "list-sessions", "-F", "#{session_name}"], {
-      env,
-      timeoutMs: 3_000,
-    });
+    const listed = await runTmuxNamed(socket, env, ["list-sessions", "-F", "#{session_name}"], 3_000);
     if (listed.ok && listed.stdout.trim().split("\n").filter(Boolean).length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

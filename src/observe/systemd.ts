@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { runCommand } from "../system/run.js";
+import { runSystemctl, type UserManager } from "../system/systemctl.js";
 import type { Owner } from "../system/owner.js";
 import { classifyUnitPath, indexUnitFiles, serviceTypeOnDisk, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
@@ -93,32 +93,26 @@ export async function observeSystemd(
     };
   }
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const systemctl = [options.systemctlBin ?? "systemctl"];
+  const manager: UserManager = {
+    env,
+    timeoutMs,
+    owner: options.as ?? null,
+    ...(options.systemctlBin !== undefined ? { bin: options.systemctlBin } : {}),
+  };
   const cache = options.cache ?? null;
   const instance = cache === null ? null : managerInstanceKey(env);
   const known = cache === null || instance === null ? null : readUnitPath(cache.dir, instance, cache.uid);
   const [listed, paths] = await Promise.all([
-    runCommand(
-      [
-        ...systemctl,
-        "--user",
-        "list-units",
-        "--all",
-        "--no-pager",
-        "--plain",
-        "--output=json",
-        "--",
-        ...listUnitsPatterns(units),
-      ],
-      { env, timeoutMs, as: options.as },
-    ),
-    known === null
-      ? runCommand([...systemctl, "--user", "show", "--property=UnitPath", "--value"], {
-          env,
-          timeoutMs,
-          as: options.as,
-        })
-      : null,
+    runSystemctl(manager, [
+      "list-units",
+      "--all",
+      "--no-pager",
+      "--plain",
+      "--output=json",
+      "--",
+      ...listUnitsPatterns(units),
+    ]),
+    known === null ? runSystemctl(manager, ["show", "--property=UnitPath", "--value"]) : null,
   ]);
   if (!listed.ok) return unavailable(listed, timeoutMs);
   if (paths !== null && !paths.ok) return unavailable(paths, timeoutMs);
@@ -162,14 +156,7 @@ export async function observeSystemd(
       if (type !== null) state.fileType = type;
     }
   }
-  const restarts = await observeRestarts(states, {
-    env,
-    timeoutMs,
-    systemctl,
-    cache,
-    instance,
-    as: options.as ?? null,
-  });
+  const restarts = await observeRestarts(states, { env, manager, cache, instance });
   for (const [name, facts] of restarts) {
     const state = states.get(name);
     if (state) state.restarts = facts;
@@ -182,11 +169,9 @@ async function observeRestarts(
   states: Map<string, UnitState>,
   options: {
     env: NodeJS.ProcessEnv;
-    timeoutMs: number;
-    systemctl: string[];
+    manager: UserManager;
     cache: { dir: string; uid: number } | null;
     instance: string | null;
-    as: Owner | null;
   },
 ): Promise<Map<string, UnitRestarts>> {
   const { cache, instance } = options;
@@ -206,18 +191,13 @@ async function observeRestarts(
     else ask.push(state.name);
   }
   if (ask.length > 0) {
-    const shown = await runCommand(
-      [
-        ...options.systemctl,
-        "--user",
-        "show",
-        "--timestamp=unix",
-        `--property=${RESTART_PROPERTIES.join(",")}`,
-        "--",
-        ...ask,
-      ],
-      { env: options.env, timeoutMs: options.timeoutMs, as: options.as },
-    );
+    const shown = await runSystemctl(options.manager, [
+      "show",
+      "--timestamp=unix",
+      `--property=${RESTART_PROPERTIES.join(",")}`,
+      "--",
+      ...ask,
+    ]);
     // Not known is not zero: a failed `show` leaves these units without restart facts (CrashLoop Unknown).
     if (shown.ok) {
       for (const [name, restarts] of parseRestarts(shown.stdout)) {

@@ -141,6 +141,21 @@ export function runTmuxNamed(
   return runCommand(["tmux", "-L", socket, ...args], { env: tmuxClientEnv(env), timeoutMs });
 }
 
+/**
+ * The session of the pane this process runs in, asked of the server in $TMUX (the one
+ * the pane belongs to — the only time the caller's own server is the right one).
+ */
+export async function ownSession(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
+  const pane = env["TMUX_PANE"];
+  if (!env["TMUX"] || !pane) return null;
+  const result = await runCommand(["tmux", "display-message", "-p", "-t", pane, "#{session_name}"], {
+    env: withUtf8Client(env),
+    timeoutMs,
+  });
+  const session = result.stdout.trim();
+  return result.ok && session !== "" ? session : null;
+}
+
 /** The interactive client `agent attach` hands the terminal to; resolves to its exit code. */
 export async function attachTmux(server: TmuxServer, args: readonly string[]): Promise<number | undefined> {
   const { execa } = await import("execa");

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { observeTmux } from "../../src/observe/tmux.js";
-import { spawnedCommands } from "../../src/observe/run-command.js";
+import { spawnedCommands } from "../../src/system/run.js";
 import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
 import { agentOf, assertBuilt, cliEnv, psJson, stubPaneArgv, stubRoster, waitUntil } from "./agent-support.js";

@@ -1,5 +1,5 @@
 import { superviseAgent, type SuperviseOutcome } from "../../agent/supervise.js";
-import { checkTmuxSocket } from "../../observe/tmux-socket.js";
+import { checkTmuxSocket } from "../../system/tmux.js";
 import { AGENT_NAME_RE, SOCKET_RE } from "../../spec/names.js";
 import { safeText } from "../../report/style.js";
 import { EXIT_USAGE, UserError } from "../exit-codes.js";
