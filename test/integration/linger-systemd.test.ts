@@ -68,7 +68,8 @@ beforeAll(async () => {
   m = await startUserManager({ env: managerEnv });
   if (!m) return;
   await m.installContribUnits();
-  await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir });
+  // The supervised agent unit runs `$MOSAIC_BIN agent run lingerer -- …`.
+  await m.writeFleetEnv({ MOSAIC_FLEET_SOCKET: tmux.socket, TMUX_TMPDIR: tmux.tmpdir, MOSAIC_BIN: BIN });
   await m.writeAgentEnv("lingerer", { MOSAIC_AGENT_COMMAND: `${BIN} agent stub` });
   const started = await m.systemctl("enable", "--now", "mosaic-fleet-holder.service", "mosaic-agent@lingerer.service");
   expect(started.ok, started.message).toBe(true);

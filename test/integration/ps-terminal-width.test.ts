@@ -181,8 +181,8 @@ describe("fleet ps on a terminal", () => {
   }, 60_000);
 
   it("-o wide on a terminal is never cut", async () => {
-    const { screen } = await inTerminal(["fleet", "ps", "-f", fleet.roster, "-o", "wide"], 250, { COLUMNS: "80" });
-    expect(screen).toMatch(/^NAME\s+TENANT\s+HOST\s.*\sUNIT-NAME$/m);
+    const { screen } = await inTerminal(["fleet", "ps", "-f", fleet.roster, "-o", "wide"], 320, { COLUMNS: "80" });
+    expect(screen).toMatch(/^NAME\s+TENANT\s+HOST\s.*\sUNIT-NAME\s+RESTARTS$/m);
     expect(screen).toContain(`mosaic-agent@${LONG}.service`);
   }, 60_000);
 });

@@ -165,7 +165,11 @@ describe("observeProcessTrees on real processes", () => {
     writeFileSync(script, "import time\ntime.sleep(600)\n");
     try {
       const sh = start("sh", ["-c", '"$@" & wait', "sh", python, script]).pid as number;
-      const tree = await until(() => treeWithChildren(sh, 1), "python under sh");
+      // The child exists (as a copy of sh) a moment before it execs python: wait for the exec.
+      const tree = await until(() => {
+        const found = treeWithChildren(sh, 1);
+        return found?.processes[1]?.argv[0] === python ? found : undefined;
+      }, "python under sh");
       const agent = tree.processes[1];
       expect(agent?.argv[1]?.endsWith("/dogfood-agent.py")).toBe(true);
       expect(agent?.argv[0]).toBe(python);
