@@ -34,7 +34,7 @@ function readCached(path: string, key: readonly string[], uid: number): FleetSpe
     !Array.isArray(cached.fleet.runtimes)
   )
     return null;
-  return { ...cached.fleet, runtimes: new Map(cached.fleet.runtimes) };
+  return { ...cached.fleet, hosts: cached.fleet.hosts ?? [], runtimes: new Map(cached.fleet.runtimes) };
 }
 
 function writeCached(dir: string, name: string, key: readonly string[], fleet: FleetSpec): void {

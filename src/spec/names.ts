@@ -11,3 +11,13 @@ export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?$/;
 /** A unit name template; `{name}` is replaced by the agent name. */
 export const UNIT_RE = /^[A-Za-z0-9:_.\\@{}-]+\.(service|scope)$/;
 export const RUNTIME_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+/** An ssh destination `[user@]address`: a user name, then a host name or an IP address; never an option. */
+export const SSH_DESTINATION_RE =
+  /^([a-z_][a-z0-9_.-]{0,31}@)?([A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)$/;
+/**
+ * The remote mosaic command: words of path-safe characters separated by single spaces
+ * (`mosaic`, `/opt/mosaic/bin/mosaic`, `node /srv/mosaic/bin/mosaic`). The remote login
+ * shell reads it, so nothing it could interpret (quotes, `$`, `;`, globs) is allowed.
+ */
+export const REMOTE_COMMAND_RE =
+  /^[A-Za-z0-9_./+][A-Za-z0-9_./+=-]{0,255}( [A-Za-z0-9_./+][A-Za-z0-9_./+=-]{0,255}){0,7}$/;

@@ -30,10 +30,16 @@ export interface AgentSpec {
   line: number;
 }
 
+/** How a host is reached (docs/roster.md, Hosts). */
+export type HostSpec =
+  { name: string; via: "ssh"; destination: string; mosaic: string } | { name: string; via: "local" };
+
 export interface FleetSpec {
   file: string;
   fleet: string;
   agents: AgentSpec[];
+  /** The roster's `hosts:`, in file order (a list, not a record: host names are data, not keys). */
+  hosts: HostSpec[];
   runtimes: Map<string, RuntimeSpec>;
 }
 
@@ -110,5 +116,10 @@ export function resolveFleet(
       line: lines[index] ?? 0,
     };
   });
-  return { file, fleet: doc.fleet ?? d.socket ?? DEFAULT_SOCKET, agents, runtimes };
+  const hosts = Object.entries(doc.hosts ?? {}).map(([name, host]): HostSpec =>
+    host.ssh !== undefined
+      ? { name, via: "ssh", destination: host.ssh, mosaic: host.mosaic ?? "mosaic" }
+      : { name, via: "local" },
+  );
+  return { file, fleet: doc.fleet ?? d.socket ?? DEFAULT_SOCKET, agents, hosts, runtimes };
 }

@@ -26,6 +26,7 @@ function knownKeysFor(path: readonly PathSegment[]): readonly string[] {
   if (first === "defaults" && path.length === 1) return KNOWN_KEYS.defaults;
   if (first === "agents" && path.length === 2) return KNOWN_KEYS.agent;
   if (first === "runtimes" && path.length === 2) return KNOWN_KEYS.runtime;
+  if (first === "hosts" && path.length === 2) return KNOWN_KEYS.host;
   if (path[path.length - 1] === "heartbeat" || third === "heartbeat") return KNOWN_KEYS.heartbeat;
   if (path[path.length - 1] === "attention" || third === "attention") return KNOWN_KEYS.attention;
   return [];
@@ -93,6 +94,13 @@ export function problemsFromIssues(
         found.node,
         `${label} must be ${article(expected)} ${expected}, not ${describeValue(found.node, text)}${quoteHint(found.node, expected)}`,
       );
+      continue;
+    }
+
+    if (raw.code === "invalid_key") {
+      // A record's key (a host or runtime name) that breaks its rule: say the rule.
+      const rule = (raw.issues as Issue[])[0]?.message ?? "is not a valid name";
+      at(found.key ?? found.node, `${pathLabel(path.slice(0, -1))}: "${String(path[path.length - 1])}" ${rule}`);
       continue;
     }
 

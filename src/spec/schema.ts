@@ -4,7 +4,16 @@ import { DURATION_RE, parseDelay } from "./duration.js";
 // Roster v1 as a zod schema: the single source of the roster's types and of its JSON
 // Schema (`mosaic fleet schema`). Objects are strict: a typo must not pass silently.
 
-import { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE } from "./names.js";
+import {
+  AGENT_NAME_RE,
+  HOST_RE,
+  REMOTE_COMMAND_RE,
+  RUNTIME_NAME_RE,
+  SOCKET_RE,
+  SSH_DESTINATION_RE,
+  TENANT_RE,
+  UNIT_RE,
+} from "./names.js";
 
 export { AGENT_NAME_RE, HOST_RE, RUNTIME_NAME_RE, SOCKET_RE, TENANT_RE, UNIT_RE };
 
@@ -120,6 +129,32 @@ const RuntimeSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+// How to reach a host (docs/roster.md, Hosts): over the operator's own ssh (port and
+// identity from ~/.ssh/config, as with ansible), or this machine under another name.
+const HostSchema = z
+  .strictObject({
+    ssh: z
+      .string()
+      .regex(SSH_DESTINATION_RE, 'must be an ssh destination "[user@]address" (no options, no spaces)')
+      .optional()
+      .meta({ description: "[user@]address to reach the host with the system's ssh; port and key from ~/.ssh/config" }),
+    local: z
+      .literal(true, { error: "must be true (omit it for a host reached over ssh)" })
+      .optional()
+      .meta({ description: "true: this host is this machine (observed here, no ssh)" }),
+    mosaic: z
+      .string()
+      .regex(
+        REMOTE_COMMAND_RE,
+        "must be a command of plain words (letters, digits, _ . / + = -), such as /usr/local/bin/mosaic",
+      )
+      .optional()
+      .meta({ description: "the mosaic command on the remote host (default: mosaic)" }),
+  })
+  .refine((host) => (host.ssh === undefined) !== (host.local === undefined), {
+    message: 'a host needs exactly one of ssh: "[user@]address" or local: true',
+  });
+
 export const RosterSchema = z
   .strictObject({
     version: z
@@ -134,6 +169,12 @@ export const RosterSchema = z
       .meta({ description: "fleet name (default: the socket name)", minLength: 1, maxLength: 128 }),
     defaults: DefaultsSchema.optional(),
     runtimes: z.record(z.string().regex(RUNTIME_NAME_RE, "must be a runtime name"), RuntimeSchema).optional(),
+    hosts: z
+      .record(z.string().regex(HOST_RE, "must be a host name"), HostSchema)
+      .optional()
+      .meta({
+        description: "how to reach each host agents name: ssh or local (default: only this machine is observed)",
+      }),
     agents: z.array(AgentSchema),
   })
   .meta({
@@ -150,6 +191,7 @@ export const KNOWN_KEYS = {
   defaults: Object.keys(DefaultsSchema.shape),
   agent: Object.keys(AgentSchema.shape),
   runtime: Object.keys(RuntimeSchema.shape),
+  host: ["ssh", "local", "mosaic"],
   heartbeat: ["interval"],
   attention: ["waiting_after", "progress_timeout"],
 } as const;

@@ -194,7 +194,7 @@ export function world(
   };
   const tenant: TenantObservation = { tenant: USER, access, tmux, systemd, heartbeats, heartbeatProcesses };
   return {
-    fleet: { file: "roster.yaml", fleet: "mosaic-factory", agents: specs, runtimes: CATALOG },
+    fleet: { file: "roster.yaml", fleet: "mosaic-factory", agents: specs, hosts: [], runtimes: CATALOG },
     observation: {
       observedAtMs: NOW_MS,
       host: HOST,

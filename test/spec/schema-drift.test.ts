@@ -31,7 +31,7 @@ describe("roster JSON Schema", () => {
     expect(schema["required"]).toEqual(expect.arrayContaining(["version", "agents"]));
     expect(schema["additionalProperties"]).toBe(false);
     const properties = schema["properties"] as Record<string, unknown>;
-    expect(Object.keys(properties).sort()).toEqual(["agents", "defaults", "fleet", "runtimes", "version"]);
+    expect(Object.keys(properties).sort()).toEqual(["agents", "defaults", "fleet", "hosts", "runtimes", "version"]);
   });
 
   for (const name of ["mosaic-factory.yaml", "demo.yaml"]) {
