@@ -121,6 +121,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/fleet-report.js")));
 
+  withRoster(
+    fleet
+      .command("observe")
+      .description(
+        "print this host's raw observation of the roster's agents (for a remote fleet ps; -f - reads stdin)",
+      ),
+  )
+    .addOption(new Option("-o, --output <format>", "output format").choices(["json"]).default("json"))
+    .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET")
+    .action(lazy(() => import("./commands/fleet-observe.js")));
+
   fleet
     .command("schema")
     .description("print the roster's JSON Schema (draft 2020-12)")

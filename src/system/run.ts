@@ -19,6 +19,8 @@ export interface CommandResult {
   /** The program could not be started at all (ENOENT, EACCES). */
   notFound: boolean;
   message: string;
+  /** More than `maxStdoutBytes` came: the program was killed and stdout cut there. */
+  overflowed: boolean;
   /** The program asked for (argv[0]) and the bound it had. */
   program: string;
   timeoutMs: number;
@@ -36,6 +38,8 @@ export interface RunOptions {
   /** Extra descriptors the child inherits as fd 3, 4, … (a lock's file, for flock). */
   fds?: number[];
   cwd?: string;
+  /** Stop reading (and kill the program) past this many bytes of stdout: an untrusted peer's answer. */
+  maxStdoutBytes?: number;
 }
 
 /**
@@ -95,8 +99,23 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
+    let overflowed = false;
+    let outBytes = 0;
     let spawnError: NodeJS.ErrnoException | null = null;
-    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (overflowed) return;
+      outBytes += chunk.length;
+      if (options.maxStdoutBytes !== undefined && outBytes > options.maxStdoutBytes) {
+        overflowed = true;
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+        return;
+      }
+      out.push(chunk);
+    });
     child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => {
       spawnError = error;
@@ -116,21 +135,24 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
       const failure: NodeJS.ErrnoException | null = spawnError;
       const notFound = failure?.code === "ENOENT" || failure?.code === "EACCES";
       resolve({
-        ok: code === 0 && !timedOut && failure === null,
+        ok: code === 0 && !timedOut && !overflowed && failure === null,
         exitCode: code,
         stdout,
         stderr,
         timedOut,
+        overflowed,
         notFound,
         program,
         timeoutMs,
         message: timedOut
           ? `${program} did not answer within ${timeoutMs} ms`
-          : notFound
-            ? `${file} is not installed or not executable`
-            : failure
-              ? `${file} could not be started (${failure.code ?? failure.message})`
-              : stderr.trim().split("\n")[0] || `${program} exited ${code}`,
+          : overflowed
+            ? `${program} wrote more than ${options.maxStdoutBytes} bytes`
+            : notFound
+              ? `${file} is not installed or not executable`
+              : failure
+                ? `${file} could not be started (${failure.code ?? failure.message})`
+                : stderr.trim().split("\n")[0] || `${program} exited ${code}`,
       });
     };
     // Past the timeout nothing more is awaited: the group is killed, and a descendant

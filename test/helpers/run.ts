@@ -29,6 +29,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, timeo
     stdout: String(result.stdout ?? ""),
     stderr,
     timedOut: result.timedOut,
+    overflowed: false,
     notFound,
     program: file,
     timeoutMs,
