@@ -4,14 +4,16 @@ import { loadRosterCached } from "../spec/cache.js";
 import { SOCKET_RE } from "../spec/names.js";
 import { formatProblem } from "../spec/problems.js";
 import { runDirOf } from "../heartbeat/index.js";
-import { observeFleet, type ObserveContext } from "../observe/index.js";
-import { buildFleetStatus } from "../diff/status.js";
+import type { ObserveContext } from "../observe/index.js";
 import { processAlive } from "../system/procfs.js";
 import type { StatusFormat } from "../report/output-formats.js";
+import { durationOption } from "./duration-option.js";
+import { observeAcrossHosts } from "./fleet-hosts.js";
 import { fixPlan } from "../diff/fix-plan.js";
 import type { FleetStatus } from "../diff/types.js";
 import { colorEnabled, painter, type Paint } from "../report/style.js";
 import { UserError } from "./exit-codes.js";
+import { safeText } from "../terminal-text.js";
 import type { Io } from "./io.js";
 import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 
@@ -33,15 +35,27 @@ export async function loadFleetOrExit(options: Record<string, unknown>, io: Io):
     const last = result.problems[result.problems.length - 1];
     throw new UserError(last ? formatProblem(last) : "roster is invalid", 2, true);
   }
+  const host = options["host"] as string | undefined;
+  const fleet = host === undefined ? result.fleet : onlyHost(result.fleet, host, displayPath(file, io));
   const tenant = options["tenant"] as string | undefined;
-  if (tenant === undefined) return result.fleet;
+  if (tenant === undefined) return fleet;
   // --tenant filters the fleet; a tenant the roster never names is a typo, not an empty fleet.
-  const agents = result.fleet.agents.filter((agent) => agent.tenant === tenant);
+  const agents = fleet.agents.filter((agent) => agent.tenant === tenant);
   if (agents.length === 0) {
-    const known = [...new Set(result.fleet.agents.map((a) => a.tenant))].join(", ") || "none";
+    const known = [...new Set(fleet.agents.map((a) => a.tenant))].join(", ") || "none";
     throw new UserError(`no agents of tenant "${tenant}" in ${displayPath(file, io)} (tenants: ${known})`);
   }
-  return { ...result.fleet, agents };
+  return { ...fleet, agents };
+}
+
+/** `--host NAME`: only that host's agents; a host the roster never names is a typo, not an empty fleet. */
+function onlyHost(fleet: FleetSpec, host: string, file: string): FleetSpec {
+  const agents = fleet.agents.filter((agent) => agent.host === host);
+  if (agents.length === 0) {
+    const known = [...new Set(fleet.agents.map((a) => a.host))].join(", ") || "none";
+    throw new UserError(`no agents on host "${safeText(host)}" in ${file} (hosts: ${known})`);
+  }
+  return { ...fleet, agents };
 }
 
 /** How this invocation observes: env, uid, clock, overrides. */
@@ -52,6 +66,10 @@ export function observeContext(options: Record<string, unknown>, io: Io): Observ
     throw new UserError(`invalid tmux socket name "${socket}": use letters, digits, _ . -`);
   }
   const timeout = Number(io.env["MOSAIC_TIMEOUT_MS"] ?? "");
+  const hostTimeoutS = durationOption("--host-timeout", (options["hostTimeout"] as string | undefined) ?? "5s", {
+    minS: 0.1,
+    maxS: 300,
+  });
   return {
     env: io.env,
     uid: process.getuid?.() ?? 0,
@@ -60,6 +78,7 @@ export function observeContext(options: Record<string, unknown>, io: Io): Observ
     runDir: runDirOf(mosaicHome(io.env)),
     now: () => Date.now(),
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 3_000,
+    hostTimeoutMs: hostTimeoutS * 1000,
     cacheDir: cacheDir(io.env),
     ...(socket !== undefined ? { socketOverride: socket } : {}),
   };
@@ -72,13 +91,9 @@ export async function fleetStatus(
   withPlan: boolean,
   probeTimeoutMs?: number,
 ): Promise<FleetStatus> {
-  const observation = await observeFleet(fleet, ctx);
-  const build = (probes?: Map<string, { rttMs: number | null }>) =>
-    buildFleetStatus(fleet, observation, {
-      nowMs: observation.observedAtMs,
-      ...(probes !== undefined ? { probes } : {}),
-      ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}),
-    });
+  // Every host observed once (remote ones over ssh, in parallel); judged here, below.
+  const judge = await observeAcrossHosts(fleet, ctx);
+  const build = (probes?: Map<string, { rttMs: number | null }>) => judge(probes !== undefined ? { probes } : {});
   let status = build();
   if (probeTimeoutMs !== undefined) {
     // Probe after observing, and only responders that can answer: a missing or dead pane,
@@ -103,7 +118,15 @@ export async function fleetStatus(
     for (const agent of expected) if (!probes.has(agent.name)) probes.set(agent.name, { nonce: "", rttMs: null });
     status = build(probes);
   }
-  return withPlan ? { ...status, fixPlan: fixPlan(status) } : status;
+  return withPlan ? { ...status, fixPlan: fixPlan(status, sshDestinations(fleet, ctx.hostname)) } : status;
+}
+
+/** Host name → its ssh destination, for fix-plan steps that read `ssh DEST systemctl --user …`. */
+function sshDestinations(fleet: FleetSpec, hostname: string): Map<string, string> {
+  const destinations = new Map<string, string>();
+  for (const host of fleet.hosts)
+    if (host.via === "ssh" && host.name !== hostname) destinations.set(host.name, host.destination);
+  return destinations;
 }
 
 /** `-o FORMAT` / `--json`, defaulting to the table. */

@@ -23,6 +23,13 @@ function withRoster(command: Command): Command {
     .option("--no-color", "no ANSI colour (also NO_COLOR)");
 }
 
+/** Options of the commands that observe across hosts (docs/commands.md, Many hosts). */
+function withHosts(command: Command): Command {
+  return command
+    .option("--host <name>", "only the agents of this host (as the roster names it)")
+    .option("--host-timeout <dur>", "how long one remote host may take to answer over ssh", "5s");
+}
+
 function withOutput(command: Command, formats: readonly string[]): Command {
   return command
     .addOption(new Option("-o, --output <format>", "output format").choices([...formats]))
@@ -64,10 +71,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(lazy(() => import("./commands/fleet-validate.js")));
 
   withOutput(
-    withRoster(
-      fleet
-        .command("ps")
-        .description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions"),
+    withHosts(
+      withRoster(
+        fleet
+          .command("ps")
+          .description("one row per roster agent: systemd + tmux + process tree + heartbeat, with conditions"),
+      ),
     ),
     STATUS_FORMATS,
   )
@@ -98,18 +107,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(lazy(() => import("./commands/fleet-apply.js")));
 
   withOutput(
-    withRoster(
-      fleet
-        .command("diff")
-        .description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input"),
+    withHosts(
+      withRoster(
+        fleet
+          .command("diff")
+          .description("pre-deploy check: the roster against live state; exit 0 compliant, 1 differences, 2 bad input"),
+      ),
     ),
     DIFF_FORMATS,
   ).action(lazy(() => import("./commands/fleet-diff.js")));
 
-  withRoster(
-    fleet
-      .command("report")
-      .description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"),
+  withHosts(
+    withRoster(
+      fleet
+        .command("report")
+        .description("compliance report for cron/timers; exit 0 compliant, 1 not or UNKNOWN, 2 bad input"),
+    ),
   )
     .addOption(
       new Option("-o, --format <format>", "report format (-o as in every command)")

@@ -11,7 +11,10 @@ function conditionMessage(agent: AgentStatus, type: ConditionType): string {
   return findCondition(agent, type)?.message ?? "";
 }
 
-type Prefix = (tenant: string) => string[];
+type Prefix = (agent: AgentStatus) => string[];
+
+/** The `ssh DEST` part of a prefix (steps for another host), without any runuser. */
+const sshPart = (prefix: string[]) => (prefix[0] === "ssh" ? prefix.slice(0, 2) : []);
 
 /** A run started by a oneshot definition, while the unit file on disk now supervises (Type=exec…). */
 export function legacyRun(agent: AgentStatus): boolean {
@@ -29,7 +32,7 @@ function stepsFor(agent: AgentStatus, prefix: Prefix, delegated: boolean): FixSt
   const systemctl = (kind: FixAction["kind"], ...args: string[]) => {
     const command = ["systemctl", "--user", ...args, agent.unit.name];
     const action: FixAction = { kind, command, run_as: runAs, target: unitTarget };
-    return { argv: [...prefix(agent.tenant_id), ...command], action };
+    return { argv: [...prefix(agent), ...command], action };
   };
   const who = { agent: agent.name, tenant_id: agent.tenant_id, host: agent.host };
   const steps: FixStep[] = [];
@@ -52,7 +55,8 @@ function stepsFor(agent: AgentStatus, prefix: Prefix, delegated: boolean): FixSt
     steps.push({
       ...who,
       condition: "BootDisabled",
-      argv: ["loginctl", "enable-linger", agent.tenant_id],
+      // Root's step on that host: over ssh for another host, never as the tenant.
+      argv: [...sshPart(prefix(agent)), "loginctl", "enable-linger", agent.tenant_id],
       disruptive: false,
       why: `${conditionMessage(agent, "BootDisabled")}; enabling linger starts ${agent.tenant_id}'s user manager at boot, without a login`,
     });
@@ -85,7 +89,7 @@ function stepsFor(agent: AgentStatus, prefix: Prefix, delegated: boolean): FixSt
     steps.push({
       ...who,
       condition: "LegacyUnit",
-      argv: [...prefix(agent.tenant_id), ...command],
+      argv: [...prefix(agent), ...command],
       action: {
         kind: "kill-session",
         command,
@@ -132,20 +136,28 @@ function stepsFor(agent: AgentStatus, prefix: Prefix, delegated: boolean): FixSt
 }
 
 /** The whole fleet's plan: every non-disruptive step first, then the disruptive ones. */
-export function fixPlan(status: FleetStatus): FixStep[] {
+export function fixPlan(status: FleetStatus, sshDestinations: ReadonlyMap<string, string> = new Map()): FixStep[] {
+  const key = (host: string, tenant: string) => `${host}\u0000${tenant}`;
   const delegated = new Map(
-    (status.tenants ?? []).filter((t) => t.delegated && t.uid !== undefined).map((t) => [t.tenant_id, t.uid as number]),
+    (status.tenants ?? [])
+      .filter((t) => t.delegated && t.uid !== undefined)
+      .map((t) => [key(t.host, t.tenant_id), t.uid as number]),
   );
-  const prefix: Prefix = (tenant) => {
-    const uid = delegated.get(tenant);
-    return uid === undefined ? [] : ["runuser", "-u", tenant, "--", "env", `XDG_RUNTIME_DIR=/run/user/${uid}`];
+  // Another host's step runs there, over the operator's ssh: `ssh DEST systemctl --user …`.
+  const prefix: Prefix = (agent) => {
+    const uid = delegated.get(key(agent.host, agent.tenant_id));
+    const destination = sshDestinations.get(agent.host);
+    return [
+      ...(destination === undefined ? [] : ["ssh", destination]),
+      ...(uid === undefined ? [] : ["runuser", "-u", agent.tenant_id, "--", "env", `XDG_RUNTIME_DIR=/run/user/${uid}`]),
+    ];
   };
   // One linger step per tenant and host, however many of its agents need it.
   const seen = new Set<string>();
   const steps = status.agents
-    .flatMap((agent) => stepsFor(agent, prefix, delegated.has(agent.tenant_id)))
+    .flatMap((agent) => stepsFor(agent, prefix, delegated.has(key(agent.host, agent.tenant_id))))
     .filter((step) => {
-      if (step.argv[0] !== "loginctl") return true;
+      if (step.argv[sshPart(step.argv).length] !== "loginctl") return true;
       const key = `${step.host}\0${step.argv.join(" ")}`;
       if (seen.has(key)) return false;
       seen.add(key);

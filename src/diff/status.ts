@@ -24,11 +24,13 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
   const hidden: AgentFacts["hidden"] =
     agent.host !== observation.host
       ? { reason: "RemoteHost", message: `agent runs on host ${agent.host}; this is ${observation.host}` }
-      : access === undefined
-        ? { reason: "TenantNotVisible", message: `tenant ${agent.tenant} was not observed` }
-        : access.visible
-          ? null
-          : { reason: access.reason, message: access.message };
+      : observation.unreachable
+        ? observation.unreachable
+        : access === undefined
+          ? { reason: "TenantNotVisible", message: `tenant ${agent.tenant} was not observed` }
+          : access.visible
+            ? null
+            : { reason: access.reason, message: access.message };
   const tmuxObservation: TmuxObservation | SourceUnavailable | undefined = tenantObservation?.tmux.get(socket);
   const tmux: AgentFacts["tmux"] =
     tmuxObservation === undefined
@@ -213,6 +215,14 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
         message: `${systemd.message}${who}`,
       });
   }
+  if (observation.unreachable)
+    sources.push({
+      source: `host:${observation.host}`,
+      tenant_id: observation.user,
+      host: observation.host,
+      reason: observation.unreachable.reason,
+      message: observation.unreachable.message,
+    });
   if (!observation.procReadable)
     sources.push({
       source: "proc",

@@ -25,8 +25,17 @@ export const CONDITION_TYPES = [
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 
+/** Why another host's agents could not be observed over ssh (docs/conditions.md, Visibility). */
+export type HostReason =
+  | "HostUnreachable"
+  | "HostTimeout"
+  | "HostAuthFailed"
+  | "RemoteMosaicMissing"
+  | "RemoteVersionMismatch"
+  | "RemoteAnswerInvalid";
+
 /** Reasons that make a condition Unknown because the data is not available here. */
-type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant";
+type VisibilityReason = "RemoteHost" | "TenantNotVisible" | "NoSuchTenant" | HostReason;
 
 export type Reason =
   | VisibilityReason

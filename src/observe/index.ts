@@ -10,6 +10,7 @@ import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
 import { asOwnerSync } from "../system/owner.js";
+import type { HostFailureReason } from "./remote.js";
 import type {
   HeartbeatObservation,
   ProcessInfo,
@@ -34,6 +35,8 @@ export interface ObserveContext {
   timeoutMs: number;
   /** `--socket` / MOSAIC_FLEET_SOCKET: beats the roster. */
   socketOverride?: string;
+  /** `--host-timeout`: the bound on one remote host's whole answer (default 5 s). */
+  hostTimeoutMs?: number;
   /** $XDG_CACHE_HOME/mosaic (null: MOSAIC_NO_CACHE): where facts fixed for a manager's life are kept. */
   cacheDir?: string | null;
 }
@@ -60,6 +63,8 @@ export interface FleetObservation {
   procReadable: boolean;
   /** Pane roots that exited but were never reaped (zombies) at the scan. */
   zombies?: ReadonlySet<number>;
+  /** Set when this (remote) host could not be observed at all: why, in ssh's words. */
+  unreachable?: { reason: HostFailureReason; message: string };
 }
 
 /** Whether this host is the agent's host (other hosts are observed there, not here). */

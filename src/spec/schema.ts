@@ -169,12 +169,9 @@ export const RosterSchema = z
       .meta({ description: "fleet name (default: the socket name)", minLength: 1, maxLength: 128 }),
     defaults: DefaultsSchema.optional(),
     runtimes: z.record(z.string().regex(RUNTIME_NAME_RE, "must be a runtime name"), RuntimeSchema).optional(),
-    hosts: z
-      .record(z.string().regex(HOST_RE, "must be a host name"), HostSchema)
-      .optional()
-      .meta({
-        description: "how to reach each host agents name: ssh or local (default: only this machine is observed)",
-      }),
+    hosts: z.record(z.string().regex(HOST_RE, "must be a host name"), HostSchema).optional().meta({
+      description: "how to reach each host agents name: ssh or local (default: only this machine is observed)",
+    }),
     agents: z.array(AgentSchema),
   })
   .meta({

@@ -1,0 +1,152 @@
+import { safeText } from "../terminal-text.js";
+import { runCommand, type CommandResult } from "../system/run.js";
+import type { AgentSpec, FleetSpec, HostSpec } from "../spec/resolve.js";
+import type { FleetObservation } from "./index.js";
+import { decodeObservation, MAX_OBSERVATION_BYTES } from "./wire.js";
+
+// Another host's agents are observed there, by its own mosaic, over the operator's own
+// ssh (docs/commands.md, Many hosts): `ssh DEST mosaic fleet observe -o json -f -` with
+// those agents sent as a roster on stdin. Only raw facts come back; the diff runs here.
+// Whatever goes wrong is data about that host, never an exception.
+
+/** Why a host's agents could not be observed (docs/conditions.md, Visibility). */
+export type HostFailureReason =
+  | "HostUnreachable"
+  | "HostTimeout"
+  | "HostAuthFailed"
+  | "RemoteMosaicMissing"
+  | "RemoteVersionMismatch"
+  | "RemoteAnswerInvalid";
+
+export type RemoteObservation =
+  { ok: true; observation: FleetObservation } | { ok: false; reason: HostFailureReason; message: string };
+
+export type SshHost = Extract<HostSpec, { via: "ssh" }>;
+
+export interface RemoteContext {
+  env: NodeJS.ProcessEnv;
+  /** The whole round trip's bound for one host (`--host-timeout`). */
+  timeoutMs: number;
+}
+
+/** The roster the remote mosaic reads: these agents, resolved here, host left to the remote. */
+export function remoteRoster(fleet: FleetSpec, agents: readonly AgentSpec[]): string {
+  const runtimes = Object.fromEntries(
+    [...fleet.runtimes.values()]
+      .filter((r) => !r.builtin && agents.some((a) => a.runtime.name === r.name) && r.match.length > 0)
+      .map((r) => [r.name, { match: r.match }]),
+  );
+  const document = {
+    version: 1,
+    fleet: fleet.fleet,
+    ...(Object.keys(runtimes).length > 0 ? { runtimes } : {}),
+    agents: agents.map((a) => ({
+      name: a.name,
+      runtime: a.runtime.name,
+      tenant: a.tenant,
+      socket: a.socket,
+      unit: a.unit,
+      lifecycle: a.lifecycle,
+      boot: a.boot,
+      heartbeat: a.heartbeat.expected ? { interval: `${Math.round(a.heartbeat.intervalS * 1000)}ms` } : false,
+    })),
+  };
+  return `${JSON.stringify(document)}\n`;
+}
+
+/** ssh's argv: fixed options, never StrictHostKeyChecking=no; the destination after `--`. */
+export function sshArgv(host: SshHost, env: NodeJS.ProcessEnv, timeoutMs: number): string[] {
+  const config = env["MOSAIC_SSH_CONFIG"];
+  return [
+    "ssh",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
+    "-o",
+    "LogLevel=ERROR",
+    ...(config ? ["-F", config] : []),
+    "--",
+    host.destination,
+    ...host.mosaic.split(" "),
+    "fleet",
+    "observe",
+    "-o",
+    "json",
+    "-f",
+    "-",
+  ];
+}
+
+/** ssh's own words, one escaped line, bounded. */
+function said(result: CommandResult): string {
+  const lines = result.stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("Warning: Permanently added"));
+  const text = lines.slice(0, 3).join("; ") || result.message;
+  return safeText(text.length > 300 ? `${text.slice(0, 300)}…` : text);
+}
+
+const AUTH_FAILED =
+  /Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No .*host key is known|Too many authentication failures|no matching host key type/i;
+const TIMED_OUT = /timed out|Connection timeout/i;
+const NOT_FOUND = /command not found|No such file or directory|not found$/im;
+const OLD_MOSAIC = /unknown command|unknown option|too many arguments/i;
+
+/** Classify a finished ssh run into the host's observation or its failure. */
+export function classify(host: SshHost, result: CommandResult): RemoteObservation {
+  const where = `ssh ${host.destination}`;
+  if (result.timedOut)
+    return { ok: false, reason: "HostTimeout", message: `${where}: no answer within ${result.timeoutMs} ms` };
+  if (result.overflowed)
+    return {
+      ok: false,
+      reason: "RemoteAnswerInvalid",
+      message: `${where}: answer larger than ${MAX_OBSERVATION_BYTES} bytes; refused`,
+    };
+  if (result.notFound)
+    return { ok: false, reason: "HostUnreachable", message: `ssh is not installed here (${result.message})` };
+  if (result.exitCode === 255) {
+    const text = said(result);
+    const reason = AUTH_FAILED.test(result.stderr)
+      ? "HostAuthFailed"
+      : TIMED_OUT.test(result.stderr)
+        ? "HostTimeout"
+        : "HostUnreachable";
+    return { ok: false, reason, message: `${where}: ${text}` };
+  }
+  if (result.exitCode === 127 || (result.exitCode !== 0 && NOT_FOUND.test(result.stderr)))
+    return {
+      ok: false,
+      reason: "RemoteMosaicMissing",
+      message: `${where}: ${host.mosaic} is not installed there (${said(result)}); set hosts.${host.name}.mosaic`,
+    };
+  if (result.exitCode !== 0) {
+    const reason = OLD_MOSAIC.test(result.stderr) ? "RemoteVersionMismatch" : "RemoteAnswerInvalid";
+    return {
+      ok: false,
+      reason,
+      message: `${where}: ${host.mosaic} exited ${result.exitCode ?? "on a signal"} (${said(result)})`,
+    };
+  }
+  const decoded = decodeObservation(result.stdout);
+  if (!decoded.ok) return { ok: false, reason: decoded.reason, message: `${where}: ${safeText(decoded.message)}` };
+  return decoded;
+}
+
+/** Observe one host's agents through its own mosaic, bounded by the host timeout. */
+export async function observeRemoteHost(
+  host: SshHost,
+  fleet: FleetSpec,
+  agents: readonly AgentSpec[],
+  ctx: RemoteContext,
+): Promise<RemoteObservation> {
+  const result = await runCommand(sshArgv(host, ctx.env, ctx.timeoutMs), {
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    input: remoteRoster(fleet, agents),
+    maxStdoutBytes: MAX_OBSERVATION_BYTES,
+  });
+  return classify(host, result);
+}

@@ -1,0 +1,242 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
+import { skipIfOutsideCi } from "../helpers/skip.js";
+import { startSshLab, sshLabMissing, type SshLab, type SshTestHost } from "../helpers/sshd.js";
+import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
+import {
+  agentOf,
+  BIN,
+  cliEnv,
+  conditionSummary,
+  HOST,
+  mosaic,
+  parseTable,
+  scratch,
+  USER,
+  type Scratch,
+} from "../integration/fleet-support.js";
+
+// Many hosts (docs/commands.md, Many hosts), against real hosts: two sshd "hosts" in UTS
+// namespaces on 127.0.0.2 and 127.0.0.3, each with its own tmux server, plus this
+// machine. One `fleet ps` shows them all; each remote failure class turns only that
+// host's rows Unknown with its own reason; `fleet diff` judges remote facts here.
+
+const missing = sshLabMissing();
+const REMOTE_MOSAIC = `${process.execPath} ${BIN}`;
+
+describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps across ssh hosts", () => {
+  let lab: SshLab;
+  let hostA: SshTestHost;
+  let hostB: SshTestHost;
+  let local: TmuxServer;
+  let tmuxA: TmuxServer;
+  let tmuxB: TmuxServer;
+  let s: Scratch;
+  let env: NodeJS.ProcessEnv;
+  let fakes: string;
+
+  beforeAll(async () => {
+    lab = startSshLab();
+    s = scratch("mf-hosts-");
+    [local, tmuxA, tmuxB] = await Promise.all([
+      startTmuxServer("hosts-local"),
+      startTmuxServer("hosts-a"),
+      startTmuxServer("hosts-b"),
+    ]);
+    hostA = await lab.addHost("host-a", "127.0.0.2", { TMUX_TMPDIR: tmuxA.tmpdir });
+    hostB = await lab.addHost("host-b", "127.0.0.3", { TMUX_TMPDIR: tmuxB.tmpdir });
+    lab.addWrongKeyAlias("host-a-rekeyed", hostA);
+    await local.newSession("home", ["sh", "-c", "exec sleep 600"]);
+    await tmuxA.newSession("alpha", ["sh", "-c", "exec sleep 600"]);
+    await tmuxA.newSession("stray", ["sh", "-c", "exec sleep 600"]);
+    await tmuxB.newSession("beta", ["sh", "-c", "exec sleep 600"]);
+    fakes = join(s.dir, "fakes");
+    mkdirSync(fakes);
+    const fake = (name: string, body: string) => {
+      const file = join(fakes, name);
+      writeFileSync(file, `#!/bin/sh\n${body}\n`);
+      chmodSync(file, 0o755);
+      return file;
+    };
+    fake("garbage", "printf 'not json \\033]52;c;aGVsbG8=\\007\\033[2J'");
+    fake("huge", "exec yes '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'");
+    fake("future", `echo '{"apiVersion":"mosaic.fleet/v9","kind":"FleetObservation"}'`);
+    env = cliEnv({
+      TMUX_TMPDIR: local.tmpdir,
+      MOSAIC_HOME: s.home,
+      XDG_RUNTIME_DIR: join(s.dir, "xdg"),
+      MOSAIC_SSH_CONFIG: lab.sshConfig,
+    });
+    mkdirSync(join(s.dir, "xdg"), { mode: 0o700 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.cleanup();
+    await Promise.all([local?.kill(), tmuxA?.kill(), tmuxB?.kill()]);
+    s?.cleanup();
+  });
+
+  const roster = (extraHosts: Record<string, unknown> = {}, extraAgents: unknown[] = []) =>
+    s.roster("roster.yaml", {
+      version: 1,
+      defaults: { tenant: USER, heartbeat: false, boot: "any" },
+      runtimes: { sleeper: { match: ["sleep"] } },
+      hosts: {
+        "host-a": { ssh: "host-a", mosaic: REMOTE_MOSAIC },
+        "host-b": { ssh: "host-b", mosaic: REMOTE_MOSAIC },
+        ...extraHosts,
+      },
+      agents: [
+        { name: "home", runtime: "sleeper", host: HOST, socket: local.socket },
+        { name: "alpha", runtime: "sleeper", host: "host-a", socket: tmuxA.socket },
+        { name: "beta", runtime: "sleeper", host: "host-b", socket: tmuxB.socket },
+        ...extraAgents,
+      ],
+    });
+
+  async function ps(file: string, args: string[] = []): Promise<FleetStatus> {
+    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json", ...args], env, 30_000);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as FleetStatus;
+  }
+
+  /** The conditions the roster does not switch off (heartbeat: false, boot: any), as status/reason. */
+  const judged = (agent: AgentStatus) =>
+    new Set(
+      agent.conditions
+        .filter((c) => c.type !== "Stale" && c.type !== "BootDisabled")
+        .map((c) => `${c.status}/${c.reason}`),
+    );
+  const paneOf = (agent: AgentStatus) => ({ state: agent.pane.state, pid: agent.pane.pid, host: agent.host });
+
+  it("two hosts and this one in one table and one JSON document, each pane seen where it runs", async () => {
+    const file = roster();
+    const status = await ps(file);
+    expect(status.agents.map((a) => a.name)).toEqual(["home", "alpha", "beta"]);
+    expect(paneOf(agentOf(status, "home"))).toEqual({ state: "alive", pid: await local.panePid("home"), host: HOST });
+    expect(paneOf(agentOf(status, "alpha"))).toEqual({
+      state: "alive",
+      pid: await tmuxA.panePid("alpha"),
+      host: "host-a",
+    });
+    expect(paneOf(agentOf(status, "beta"))).toEqual({
+      state: "alive",
+      pid: await tmuxB.panePid("beta"),
+      host: "host-b",
+    });
+    for (const name of ["home", "alpha", "beta"]) {
+      expect(conditionSummary(agentOf(status, name))).toMatchObject({
+        PaneDead: "False/PaneAlive",
+        Drift: "False/RuntimeMatches",
+      });
+    }
+    // The remote host's other session is unmanaged, on that host.
+    expect(status.unmanaged).toContainEqual({
+      session: "stray",
+      socket: tmuxA.socket,
+      tenant_id: USER,
+      host: "host-a",
+    });
+
+    const table = await mosaic(["fleet", "ps", "-f", file, "--no-color"], env, 30_000);
+    expect(table.code, table.stderr).toBe(0);
+    const { rows } = parseTable(table.stdout);
+    expect(rows.map((r) => [r["NAME"], r["HOST"]])).toEqual([
+      ["home", HOST],
+      ["alpha", "host-a"],
+      ["beta", "host-b"],
+    ]);
+
+    const only = await ps(file, ["--host", "host-b"]);
+    expect(only.agents.map((a) => a.name)).toEqual(["beta"]);
+  });
+
+  it("fleet diff judges a remote agent here: a drifted one exits 1, with an ssh fix step", async () => {
+    const file = roster({}, []);
+    const clean = await mosaic(["fleet", "diff", "-f", file, "-o", "json"], env, 30_000);
+    expect(clean.stderr).toBe("");
+    const drifted = s.roster("drifted.yaml", {
+      version: 1,
+      defaults: { tenant: USER, heartbeat: false, boot: "any" },
+      runtimes: { sleeper: { match: ["sleep"] } },
+      hosts: { "host-b": { ssh: "host-b", mosaic: REMOTE_MOSAIC } },
+      agents: [{ name: "beta", runtime: "codex", host: "host-b", socket: tmuxB.socket }],
+    });
+    const run = await mosaic(["fleet", "diff", "-f", drifted, "-o", "json"], env, 30_000);
+    expect(run.code, run.stderr).toBe(1);
+    const doc = JSON.parse(run.stdout) as FleetStatus;
+    expect(conditionSummary(agentOf(doc, "beta"))).toMatchObject({ Drift: "True/RuntimeMismatch" });
+    const plan = await mosaic(["fleet", "ps", "-f", drifted, "--fix-plan", "--no-color"], env, 30_000);
+    expect(plan.stdout).toMatch(/ssh host-b systemctl --user (status|restart) mosaic-agent@beta\.service/);
+  });
+
+  it("a remote that answers garbage, too much, or another version is refused with a reason; a missing mosaic is named", async () => {
+    const file = roster(
+      {
+        garbage: { ssh: "host-a", mosaic: join(fakes, "garbage") },
+        huge: { ssh: "host-a", mosaic: join(fakes, "huge") },
+        future: { ssh: "host-a", mosaic: join(fakes, "future") },
+        nomosaic: { ssh: "host-a", mosaic: "/nonexistent/bin/mosaic" },
+      },
+      [
+        { name: "g", runtime: "sleeper", host: "garbage" },
+        { name: "h", runtime: "sleeper", host: "huge" },
+        { name: "f", runtime: "sleeper", host: "future" },
+        { name: "n", runtime: "sleeper", host: "nomosaic" },
+      ],
+    );
+    const run = await mosaic(["fleet", "ps", "-f", file, "-o", "json", "--host-timeout", "20s"], env, 40_000);
+    expect(run.code, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as FleetStatus;
+    expect(judged(agentOf(status, "g"))).toEqual(new Set(["Unknown/RemoteAnswerInvalid"]));
+    expect(judged(agentOf(status, "h"))).toEqual(new Set(["Unknown/RemoteAnswerInvalid"]));
+    expect(judged(agentOf(status, "f"))).toEqual(new Set(["Unknown/RemoteVersionMismatch"]));
+    expect(judged(agentOf(status, "n"))).toEqual(new Set(["Unknown/RemoteMosaicMissing"]));
+    expect(agentOf(status, "alpha").pane.state).toBe("alive");
+    // Nothing the hostile host sent reaches the terminal raw.
+    const table = await mosaic(["fleet", "ps", "-f", file, "-o", "wide", "--host-timeout", "20s"], env, 40_000);
+    expect(table.stdout + table.stderr).not.toMatch(/\u001b/);
+  });
+
+  it("a wrong host key is HostAuthFailed; nothing is trusted on first use", async () => {
+    const file = roster({ rekeyed: { ssh: "host-a-rekeyed", mosaic: REMOTE_MOSAIC } }, [
+      { name: "r", runtime: "sleeper", host: "rekeyed", socket: tmuxA.socket },
+    ]);
+    const status = await ps(file);
+    const r = agentOf(status, "r");
+    expect(judged(r)).toEqual(new Set(["Unknown/HostAuthFailed"]));
+    expect(r.conditions.find((c) => c.type === "PaneDead")?.message).toMatch(
+      /ssh host-a-rekeyed: .*(host key|HOST IDENTIFICATION)/i,
+    );
+    expect(agentOf(status, "alpha").pane.state).toBe("alive");
+  });
+
+  it("a host that hangs (sshd stopped) is HostTimeout within --host-timeout; the others are unaffected", async () => {
+    const file = roster();
+    hostA.signal("SIGSTOP");
+    try {
+      const status = await ps(file, ["--host-timeout", "8s"]);
+      expect(judged(agentOf(status, "alpha"))).toEqual(new Set(["Unknown/HostTimeout"]));
+      expect(agentOf(status, "beta").pane.state).toBe("alive");
+      expect(agentOf(status, "home").pane.state).toBe("alive");
+      expect(status.sources).toContainEqual(expect.objectContaining({ source: "host:host-a", reason: "HostTimeout" }));
+    } finally {
+      hostA.signal("SIGCONT");
+    }
+  });
+
+  it("a host whose sshd is gone turns only its rows Unknown/HostUnreachable", async () => {
+    const file = roster();
+    expect(agentOf(await ps(file), "beta").pane.state).toBe("alive");
+    await hostB.kill();
+    const status = await ps(file);
+    const beta = agentOf(status, "beta");
+    expect(beta.pane.state).toBe("unknown");
+    expect(judged(beta)).toEqual(new Set(["Unknown/HostUnreachable"]));
+    expect(beta.conditions.find((c) => c.type === "PaneDead")?.message).toMatch(/ssh host-b: .*refused/i);
+    expect(agentOf(status, "alpha").pane.state).toBe("alive");
+    expect(agentOf(status, "home").pane.state).toBe("alive");
+  });
+});
