@@ -151,6 +151,35 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
 
     const only = await ps(file, ["--host", "host-b"]);
     expect(only.agents.map((a) => a.name)).toEqual(["beta"]);
+    const unknownHost = await mosaic(["fleet", "ps", "-f", file, "--host", "nowhere"], env, 30_000);
+    expect(unknownHost.code).toBe(2);
+    expect(unknownHost.stderr).toMatch(/no agents on host "nowhere"/);
+
+    // fleet report goes through the same path: every host's agents, in roster order.
+    const report = await mosaic(["fleet", "report", "-f", file, "--format", "json"], env, 30_000);
+    const reported = JSON.parse(report.stdout) as { agents: AgentStatus[] };
+    expect(reported.agents.map((a) => [a.name, a.host, a.pane.state])).toEqual([
+      ["home", HOST, "alive"],
+      ["alpha", "host-a", "alive"],
+      ["beta", "host-b", "alive"],
+    ]);
+  });
+
+  it("a host described local: true is this machine under another name: observed here, shown under its name", async () => {
+    const file = roster({ "old-name": { local: true } }, [
+      { name: "home", runtime: "sleeper", host: "old-name", socket: local.socket },
+    ]);
+    const status = await ps(file);
+    const aliased = status.agents.find((a) => a.host === "old-name");
+    expect(aliased && paneOf(aliased)).toEqual({ state: "alive", pid: await local.panePid("home"), host: "old-name" });
+    // Without the description it is another host, as before.
+    const plain = s.roster("plain.yaml", {
+      version: 1,
+      runtimes: { sleeper: { match: ["sleep"] } },
+      defaults: { tenant: USER, heartbeat: false, boot: "any" },
+      agents: [{ name: "home", runtime: "sleeper", host: "old-name", socket: local.socket }],
+    });
+    expect(judged(agentOf(await ps(plain), "home"))).toEqual(new Set(["Unknown/RemoteHost"]));
   });
 
   it("fleet diff judges a remote agent here: a drifted one exits 1, with an ssh fix step", async () => {
