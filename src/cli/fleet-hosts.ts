@@ -79,6 +79,7 @@ export async function observeAcrossHosts(fleet: FleetSpec, ctx: ObserveContext):
       if (row) rows[index] = { ...row, host: (fleet.agents[index] as AgentSpec).host };
     });
     const merged: FleetStatus = { ...localStatus, agents: [], unmanaged: [...localStatus.unmanaged] };
+    const grouped = [...(localStatus.grouped ?? [])];
     const tenants = [...(localStatus.tenants ?? [])];
     const sources = [...localStatus.sources];
 
@@ -104,9 +105,10 @@ export async function observeAcrossHosts(fleet: FleetSpec, ctx: ObserveContext):
         if (row) rows[index] = row;
       });
       merged.unmanaged.push(...status.unmanaged);
+      grouped.push(...(status.grouped ?? []));
       tenants.push(...(status.tenants ?? []));
       sources.push(...status.sources);
     });
-    return { ...merged, agents: rows, tenants, sources };
+    return { ...merged, agents: rows, tenants, sources, ...(grouped.length > 0 ? { grouped } : {}) };
   };
 }

@@ -6,7 +6,7 @@ import { assessAgent } from "./assess.js";
 import { leftSession, paneCommand, shortCommand } from "./runtime-match.js";
 import { describeExit } from "./exit-status.js";
 import { safeText } from "../terminal-text.js";
-import type { AgentFacts, AgentStatus, FleetStatus, UnmanagedSession } from "./types.js";
+import type { AgentFacts, AgentStatus, FleetStatus, GroupedSession, UnmanagedSession } from "./types.js";
 
 // Desired (roster) + actual (observation) → the one status object every format renders.
 // Pure: the clock comes in as `nowMs`.
@@ -149,13 +149,19 @@ function paneExit(pane: TmuxPane): NonNullable<AgentStatus["pane"]["exit"]> {
   return { status: exit.status, signal: exit.signal, lastLines: pane.lastLines ?? [] };
 }
 
-/** Sessions on an observed socket that no roster agent of that tenant (and host) claims. */
-function unmanagedSessions(
+/**
+ * Sessions on an observed socket that no roster agent of that tenant (and host) claims.
+ * A session grouped with an agent's (`new-session -t`: grouped sessions share windows, so
+ * `list-panes -a` lists the agent's pane under each member) is a view of that agent, not
+ * an agent of its own: it is reported as grouped, never as unmanaged (docs/json.md).
+ */
+function unclaimedSessions(
   fleet: FleetSpec,
   observation: FleetObservation,
   socketOf: (a: AgentSpec) => string,
-): UnmanagedSession[] {
+): { unmanaged: UnmanagedSession[]; grouped: GroupedSession[] } {
   const unmanaged: UnmanagedSession[] = [];
+  const grouped: GroupedSession[] = [];
   for (const [tenant, tenantObservation] of observation.tenants) {
     // socket → the session names the roster claims there (for this tenant and host).
     const claimed = new Map<string, Set<string>>();
@@ -169,11 +175,22 @@ function unmanagedSessions(
     for (const [socket, tmux] of tenantObservation.tmux) {
       if (!tmux.ok) continue;
       const names = claimed.get(socket);
+      // The pane (a server-wide id) each claimed session shows → the agent it belongs to.
+      const agentByPane = new Map<string, string>();
+      for (const name of [...(names ?? [])].sort()) {
+        const pane = tmux.sessions.get(name);
+        if (pane && !agentByPane.has(pane.paneId)) agentByPane.set(pane.paneId, name);
+      }
       const unclaimed = [...tmux.sessions.keys()].filter((session) => !names?.has(session)).sort();
-      for (const session of unclaimed) unmanaged.push({ session, socket, tenant_id: tenant, host: observation.host });
+      for (const session of unclaimed) {
+        const where = { session, socket, tenant_id: tenant, host: observation.host };
+        const agent = agentByPane.get(tmux.sessions.get(session)?.paneId ?? "");
+        if (agent !== undefined) grouped.push({ ...where, agent });
+        else unmanaged.push(where);
+      }
     }
   }
-  return unmanaged;
+  return { unmanaged, grouped };
 }
 
 /** The fleet status object (docs/json.md), without the fix plan. */
@@ -231,6 +248,7 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
       reason: "ProcUnavailable",
       message: "/proc could not be read; process trees are unknown",
     });
+  const unclaimed = unclaimedSessions(fleet, observation, socketOf);
   return {
     apiVersion: "mosaic.fleet/v1",
     kind: "FleetStatus",
@@ -240,7 +258,8 @@ export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation
     host: observation.host,
     tenant_id: observation.user,
     agents,
-    unmanaged: unmanagedSessions(fleet, observation, socketOf),
+    unmanaged: unclaimed.unmanaged,
+    ...(unclaimed.grouped.length > 0 ? { grouped: unclaimed.grouped } : {}),
     tenants,
     sources,
   };

@@ -185,6 +185,12 @@ export interface UnmanagedSession {
   host: string;
 }
 
+/** A session grouped with an agent's session: another view of the agent's windows, not an agent. */
+export interface GroupedSession extends UnmanagedSession {
+  /** The roster agent whose pane this session shows. */
+  agent: string;
+}
+
 export interface FixStep {
   agent: string;
   tenant_id: string;
@@ -222,6 +228,8 @@ export interface FleetStatus {
   tenant_id: string;
   agents: AgentStatus[];
   unmanaged: UnmanagedSession[];
+  /** Sessions grouped with an agent's (`tmux new-session -t`): views of it, not unmanaged. */
+  grouped?: GroupedSession[];
   /** Each tenant on this host and whether (and how) it could be observed. */
   tenants?: {
     tenant_id: string;

@@ -220,6 +220,15 @@ export function renderTable(status: FleetStatus, paint: Paint, layout: TableLayo
       ),
     );
   }
+  if (layout.kind === "wide") {
+    for (const view of status.grouped ?? []) {
+      footer.push(
+        textCell(
+          `grouped: session "${safeText(view.session)}" on socket ${safeText(view.socket)} (${safeText(view.tenant_id)}@${safeText(view.host)}) is a grouped view of agent ${safeText(view.agent)}'s windows, not an agent of its own`,
+        ),
+      );
+    }
+  }
   for (const line of unobservedLines(status.agents)) footer.push(textCell(line, UNKNOWN_STYLE));
   for (const source of status.sources) {
     footer.push(textCell(`warning: ${safeText(source.message)} (${source.reason})`, "yellow"));

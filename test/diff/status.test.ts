@@ -104,6 +104,20 @@ describe("the status object", () => {
     expect(conditions(s, "agent1")["PaneDead"]).toBe("True/PaneMissing");
   });
 
+  it("a session grouped with an agent's (same pane listed under both) is a grouped view, not unmanaged", () => {
+    const s = status(
+      [agentSpec({ name: "coder0-0" })],
+      {},
+      {
+        sessions: [pane("coder0", { paneId: "%0" }), pane("scratch", { paneId: "%9" })],
+      },
+    );
+    expect(s.agents[0]?.pane.target).toBe("%0");
+    expect(conditions(s, "coder0-0")["PaneDead"]).toBe("False/PaneAlive");
+    expect(s.unmanaged).toEqual([{ session: "scratch", socket: SOCKET, tenant_id: USER, host: HOST }]);
+    expect(s.grouped).toEqual([{ session: "coder0", socket: SOCKET, tenant_id: USER, host: HOST, agent: "coder0-0" }]);
+  });
+
   it("a remote agent: every condition Unknown RemoteHost", () => {
     const s = status([agentSpec({ name: "far", host: "other-host" })]);
     for (const c of s.agents[0]?.conditions ?? []) expect(`${c.status}/${c.reason}`).toBe("Unknown/RemoteHost");

@@ -182,6 +182,39 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
     expect(judged(agentOf(await ps(plain), "home"))).toEqual(new Set(["Unknown/RemoteHost"]));
   });
 
+  it("the seed's second host: an agent on the default socket whose session is grouped is observed once; the group's other member is a grouped view, not unmanaged", async () => {
+    // The default socket, inside host-a's private TMUX_TMPDIR (never the machine's own).
+    const tmuxEnv = { ...cliEnv({ TMUX_TMPDIR: tmuxA.tmpdir }) };
+    const { execa } = await import("execa");
+    const tmux = (...args: string[]) =>
+      execa("tmux", ["-f", "/dev/null", "-L", "default", ...args], { env: tmuxEnv, extendEnv: false, reject: false });
+    try {
+      expect((await tmux("new-session", "-d", "-s", "coder0", "sh", "-c", "exec sleep 600")).exitCode).toBe(0);
+      expect((await tmux("new-session", "-d", "-s", "coder0-0", "-t", "coder0")).exitCode).toBe(0);
+      const pid = Number((await tmux("list-panes", "-t", "=coder0-0:", "-F", "#{pane_pid}")).stdout.trim());
+      const file = s.roster("seed.yaml", {
+        version: 1,
+        runtimes: { sleeper: { match: ["sleep"] } },
+        defaults: { tenant: USER, heartbeat: false, boot: "any" },
+        hosts: { "dragon-lin": { ssh: "host-a", mosaic: REMOTE_MOSAIC } },
+        agents: [{ name: "coder0-0", runtime: "sleeper", host: "dragon-lin", socket: "default" }],
+      });
+      const status = await ps(file);
+      expect(status.agents).toHaveLength(1);
+      expect(paneOf(agentOf(status, "coder0-0"))).toEqual({ state: "alive", pid, host: "dragon-lin" });
+      expect(conditionSummary(agentOf(status, "coder0-0"))).toMatchObject({ Drift: "False/RuntimeMatches" });
+      expect(status.unmanaged).toEqual([]);
+      expect(status.grouped).toEqual([
+        { session: "coder0", socket: "default", tenant_id: USER, host: "dragon-lin", agent: "coder0-0" },
+      ]);
+      const wide = await mosaic(["fleet", "ps", "-f", file, "-o", "wide", "--no-color"], env, 30_000);
+      expect(wide.stdout).toMatch(/grouped: session "coder0" on socket default .* is a grouped view of agent coder0-0/);
+      expect(wide.stdout).not.toMatch(/unmanaged/);
+    } finally {
+      await tmux("kill-server");
+    }
+  });
+
   it("fleet diff judges a remote agent here: a drifted one exits 1, with an ssh fix step", async () => {
     const file = roster({}, []);
     const clean = await mosaic(["fleet", "diff", "-f", file, "-o", "json"], env, 30_000);
