@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { FleetObservation, TenantObservation } from "./index.js";
 import type { TenantAccess } from "./tenants.js";
-import type { HeartbeatObservation, ProcessInfo, ProcessTree, SourceUnavailable, TmuxObservation } from "./types.js";
+import type {
+  HeartbeatObservation,
+  ProcessInfo,
+  ProcessTree,
+  SourceUnavailable,
+  TmuxObservation,
+  TmuxPane,
+  UnitState,
+} from "./types.js";
 
 // The FleetObservation as a JSON document (docs/json.md, FleetObservation): what
 // `mosaic fleet observe -o json` prints on a remote host, and what the operator's side
@@ -62,12 +70,20 @@ const ProcessWire = z.strictObject({
   startedAtMs: z.number().finite(),
   comm: text,
   argv: z.array(text).max(256),
+  pgid: pid.optional(),
+  sid: pid.optional(),
 });
 
 const TreeWire = z.strictObject({
   root: ProcessWire,
   processes: z.array(ProcessWire).max(MAX_ITEMS),
   foreground: ProcessWire.optional(),
+  foregroundGroup: pid.optional(),
+  /** Each tree process's resolved executable, read there (the lazy exeOf cannot cross hosts). */
+  exes: z
+    .array(z.tuple([pid, text.nullable()]))
+    .max(MAX_ITEMS)
+    .optional(),
 });
 
 const HeartbeatWire = z.union([
@@ -118,7 +134,25 @@ const ObservationWire = z.strictObject({
   procReadable: z.boolean(),
   tenants: z.array(TenantWire).max(1024),
   trees: entries(pid, TreeWire.nullable()),
+  zombies: z.array(pid).max(MAX_ITEMS).optional(),
 });
+
+// Compile-time guard: a field added to an observed type must be added to the wire too
+// (or the remote answer would be refused, or silently lose it).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Keys<T> = Exclude<keyof T, "exeOf">;
+const wireMatchesTypes: [
+  Same<Keys<z.infer<typeof ProcessWire>>, Keys<ProcessInfo>>,
+  Same<Exclude<Keys<z.infer<typeof TreeWire>>, "exes">, Keys<ProcessTree>>,
+  Same<Keys<z.infer<typeof PaneWire>>, Keys<TmuxPane>>,
+  Same<Keys<z.infer<typeof UnitWire>>, Keys<UnitState>>,
+  Same<
+    Keys<z.infer<typeof ObservationWire>>,
+    Exclude<Keys<FleetObservation>, "unreachable"> | "apiVersion" | "kind" | "mosaicVersion"
+  >,
+  Same<Keys<z.infer<typeof TenantWire>>, Keys<TenantObservation>>,
+] = [true, true, true, true, true, true];
+void wireMatchesTypes;
 
 type ObservationDocument = z.infer<typeof ObservationWire>;
 
@@ -134,6 +168,11 @@ function heartbeatWire(hb: HeartbeatObservation) {
 
 function tmuxWire(tmux: TmuxObservation | SourceUnavailable) {
   return tmux.ok ? { ...tmux, sessions: [...tmux.sessions] } : tmux;
+}
+
+function treeWire(tree: ProcessTree) {
+  const exeOf = tree.exeOf;
+  return exeOf ? { ...tree, exes: tree.processes.map((p) => [p.pid, exeOf(p.pid)]) } : tree;
 }
 
 /** The observation as the JSON document `fleet observe -o json` prints. */
@@ -154,7 +193,8 @@ export function encodeObservation(observation: FleetObservation, mosaicVersion: 
       heartbeats: [...t.heartbeats].map(([name, hb]) => [name, heartbeatWire(hb)]),
       heartbeatProcesses: [...t.heartbeatProcesses],
     })),
-    trees: [...observation.trees],
+    trees: [...observation.trees].map(([p, tree]) => [p, tree === null ? null : treeWire(tree)]),
+    ...(observation.zombies && observation.zombies.size > 0 ? { zombies: [...observation.zombies] } : {}),
   };
   return `${JSON.stringify(document)}\n`;
 }
@@ -170,8 +210,16 @@ function firstIssue(error: z.ZodError): string {
 }
 
 function tree(wire: z.infer<typeof TreeWire>): ProcessTree {
-  const { foreground, ...rest } = wire;
-  return foreground === undefined ? rest : { ...rest, foreground };
+  const { foreground, foregroundGroup, exes, ...rest } = wire;
+  const built: ProcessTree = {
+    ...rest,
+    ...(foreground !== undefined ? { foreground } : {}),
+    ...(foregroundGroup !== undefined ? { foregroundGroup } : {}),
+  };
+  // The executables read on that host; never this host's /proc for that host's pids.
+  const known = new Map(exes ?? []);
+  Object.defineProperty(built, "exeOf", { value: (p: number) => known.get(p) ?? null, enumerable: false });
+  return built;
 }
 
 function process_(wire: z.infer<typeof ProcessWire>): ProcessInfo {
@@ -241,6 +289,7 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
       procReadable: doc.procReadable,
       tenants,
       trees: new Map(doc.trees.map(([p, t]) => [p, t === null ? null : tree(t)])),
+      ...(doc.zombies !== undefined ? { zombies: new Set(doc.zombies) } : {}),
     },
   };
 }

@@ -34,6 +34,28 @@ describe("FleetObservation document", () => {
     expect(drift?.status).toBe("True");
   });
 
+  it("carries what the diff reads lazily or optionally: executables read there, zombies, process groups", () => {
+    const { fleet, observation } = sample();
+    // A runtime known only by its executable (argv names nothing), as /proc/PID/exe says there.
+    const tree = chain(["./a.out", "--serve"]);
+    const paneTree = [...observation.trees.values()].find((t) => t !== null);
+    const pid = [...observation.trees.entries()].find(([, t]) => t === paneTree)?.[0] ?? 0;
+    Object.defineProperty(tree, "exeOf", { value: () => "/opt/codex/bin/codex", enumerable: false });
+    tree.foregroundGroup = tree.root.pid;
+    tree.root.pgid = tree.root.pid;
+    tree.root.sid = tree.root.pid;
+    observation.trees.set(pid, tree);
+    observation.zombies = new Set([777]);
+    const decoded = decodeObservation(encodeObservation(observation, "test"));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.observation.zombies).toEqual(new Set([777]));
+    expect(decoded.observation.trees.get(pid)?.exeOf?.(tree.root.pid)).toBe("/opt/codex/bin/codex");
+    expect(buildFleetStatus(fleet, decoded.observation, { nowMs: NOW_MS })).toEqual(
+      buildFleetStatus(fleet, observation, { nowMs: NOW_MS }),
+    );
+  });
+
   it("names another version as RemoteVersionMismatch", () => {
     const doc = JSON.parse(encodeObservation(sample().observation, "test")) as Record<string, unknown>;
     for (const change of [{ apiVersion: "mosaic.fleet/v2" }, { kind: "FleetStatus" }, { apiVersion: 7 }]) {
