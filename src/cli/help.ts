@@ -70,6 +70,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ["mosaic fleet ps -o wide --fix-plan", "every column, and what would fix each problem"],
       ["mosaic fleet ps -w --interval 5s", "redraw on every change and at least every 5 s; Ctrl-C exits 0"],
       ["mosaic fleet ps -o json | jq '.agents[].name'", "the status object for scripts"],
+      ["mosaic fleet ps --host dragon-lin --host-timeout 10s", "one host's agents, observed there over ssh"],
+    ],
+    exitCodes: [...FLEET_EXITS],
+  },
+  "fleet observe": {
+    examples: [
+      ["mosaic fleet observe -f roster.yaml", "what this host sees of the roster's agents on it, as raw facts"],
+      [
+        "ssh dragon-lin mosaic fleet observe -o json -f - < roster.yaml",
+        "what the operator's fleet ps runs on each remote host",
+      ],
     ],
     exitCodes: [...FLEET_EXITS],
   },
