@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeText } from "../terminal-text.js";
 import type { FleetObservation, TenantObservation } from "./index.js";
 import type { TenantAccess } from "./tenants.js";
 import type {
@@ -10,6 +11,7 @@ import type {
   TmuxPane,
   UnitState,
 } from "./types.js";
+import type { HeartbeatRecord } from "../heartbeat/types.js";
 
 // The FleetObservation as a JSON document (docs/json.md, FleetObservation): what
 // `mosaic fleet observe -o json` prints on a remote host, and what the operator's side
@@ -48,6 +50,8 @@ const PaneWire = z.strictObject({
   pid,
   dead: z.boolean(),
   deadStatus: int.nullable(),
+  deadSignal: int.nullable().optional(),
+  lastLines: z.array(text).max(1000).optional(),
   currentCommand: text,
   activity: z.number().finite(),
 });
@@ -86,21 +90,25 @@ const TreeWire = z.strictObject({
     .optional(),
 });
 
+const RecordWire = z.strictObject({
+  ts: z.number().finite(),
+  pid,
+  status: text,
+  seq: z.number().finite().optional(),
+  probe: text.optional(),
+  ack: text.optional(),
+  name: text.optional(),
+  since: z.number().finite().optional(),
+  note: text.optional(),
+  // Pairs, not an object: a key such as __proto__ stays a plain key.
+  fields: z.array(z.tuple([text, text])).max(256),
+});
+
 const HeartbeatWire = z.union([
   z.strictObject({
     state: z.literal("present"),
     mtimeMs: z.number().finite(),
-    record: z.strictObject({
-      ts: z.number().finite(),
-      pid,
-      status: text,
-      seq: z.number().finite().optional(),
-      probe: text.optional(),
-      ack: text.optional(),
-      name: text.optional(),
-      // Pairs, not an object: a key such as __proto__ stays a plain key.
-      fields: z.array(z.tuple([text, text])).max(256),
-    }),
+    record: RecordWire,
   }),
   z.strictObject({ state: z.literal("missing") }),
   z.strictObject({
@@ -122,6 +130,7 @@ const TenantWire = z.strictObject({
   systemd: SystemdWire.nullable(),
   heartbeats: entries(text, HeartbeatWire),
   heartbeatProcesses: entries(pid, ProcessWire.nullable()),
+  linger: z.boolean().nullable().optional(),
 });
 
 const ObservationWire = z.strictObject({
@@ -151,7 +160,8 @@ const wireMatchesTypes: [
     Exclude<Keys<FleetObservation>, "unreachable"> | "apiVersion" | "kind" | "mosaicVersion"
   >,
   Same<Keys<z.infer<typeof TenantWire>>, Keys<TenantObservation>>,
-] = [true, true, true, true, true, true];
+  Same<Keys<z.infer<typeof RecordWire>>, Keys<HeartbeatRecord>>,
+] = [true, true, true, true, true, true, true];
 void wireMatchesTypes;
 
 type ObservationDocument = z.infer<typeof ObservationWire>;
@@ -207,6 +217,16 @@ function firstIssue(error: z.ZodError): string {
   if (!issue) return "not a FleetObservation";
   const path = issue.path.map(String).join(".") || "document";
   return `${path}: ${issue.message}`.slice(0, 200);
+}
+
+/** A pane as the diff reads it; a dead pane's last lines arrive escaped here, whatever the host sent. */
+function paneFrom(wire: z.infer<typeof PaneWire>): TmuxPane {
+  const { lastLines, deadSignal, ...rest } = wire;
+  return {
+    ...rest,
+    ...(deadSignal !== undefined ? { deadSignal } : {}),
+    ...(lastLines !== undefined ? { lastLines: lastLines.map(safeText) } : {}),
+  };
 }
 
 function tree(wire: z.infer<typeof TreeWire>): ProcessTree {
@@ -267,7 +287,7 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
       tmux: new Map(
         t.tmux.map(([socket, tmux]): [string, TmuxObservation | SourceUnavailable] => [
           socket,
-          tmux.ok ? { ...tmux, sessions: new Map(tmux.sessions) } : tmux,
+          tmux.ok ? { ...tmux, sessions: new Map(tmux.sessions.map(([name, pane]) => [name, paneFrom(pane)])) } : tmux,
         ]),
       ),
       systemd: t.systemd === null ? null : t.systemd.ok ? { ok: true, units: new Map(t.systemd.units) } : t.systemd,
@@ -294,20 +314,11 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
   };
 }
 
-function stripUndefined(
-  record: z.infer<typeof HeartbeatWire> extends infer H
-    ? H extends { state: "present"; record: infer R }
-      ? R
-      : never
-    : never,
-) {
-  const { fields, seq, probe, ack, name, ...rest } = record;
-  return {
-    ...rest,
-    ...(seq !== undefined ? { seq } : {}),
-    ...(probe !== undefined ? { probe } : {}),
-    ...(ack !== undefined ? { ack } : {}),
-    ...(name !== undefined ? { name } : {}),
-    fields: Object.fromEntries(fields) as Record<string, string>,
-  };
+function stripUndefined(record: z.infer<typeof RecordWire>): HeartbeatRecord {
+  const { fields, ...rest } = record;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<
+    HeartbeatRecord,
+    "fields"
+  >;
+  return { ...defined, fields: Object.fromEntries(fields) as Record<string, string> };
 }

@@ -106,7 +106,7 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
   const judged = (agent: AgentStatus) =>
     new Set(
       agent.conditions
-        .filter((c) => c.type !== "Stale" && c.type !== "BootDisabled")
+        .filter((c) => c.reason !== "HeartbeatNotExpected" && c.reason !== "BootNotRequired")
         .map((c) => `${c.status}/${c.reason}`),
     );
   const paneOf = (agent: AgentStatus) => ({ state: agent.pane.state, pid: agent.pane.pid, host: agent.host });
