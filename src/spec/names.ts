@@ -15,9 +15,10 @@ export const RUNTIME_NAME_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 export const SSH_DESTINATION_RE =
   /^([a-z_][a-z0-9_.-]{0,31}@)?([A-Za-z0-9]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)$/;
 /**
- * The remote mosaic command: words of path-safe characters separated by single spaces
- * (`mosaic`, `/opt/mosaic/bin/mosaic`, `node /srv/mosaic/bin/mosaic`). The remote login
- * shell reads it, so nothing it could interpret (quotes, `$`, `;`, globs) is allowed.
+ * The remote mosaic command: a program whose file is named `mosaic`, optionally after its
+ * interpreter (`mosaic`, `/opt/mosaic/bin/mosaic`, `/usr/bin/node /srv/mosaic/bin/mosaic`).
+ * The remote login shell reads it, so nothing it could interpret (quotes, `$`, `;`, `=`,
+ * globs) is allowed, no word is an option, and a roster (even a proposed one given to
+ * `fleet diff`) cannot make ssh run any other program there.
  */
-export const REMOTE_COMMAND_RE =
-  /^[A-Za-z0-9_./+][A-Za-z0-9_./+=-]{0,255}( [A-Za-z0-9_./+][A-Za-z0-9_./+=-]{0,255}){0,7}$/;
+export const REMOTE_COMMAND_RE = /^([A-Za-z0-9_./+][A-Za-z0-9_./+-]{0,255} )?(?!-)([A-Za-z0-9_.+/-]{0,255}\/)?mosaic$/;

@@ -146,7 +146,7 @@ const HostSchema = z
       .string()
       .regex(
         REMOTE_COMMAND_RE,
-        "must be a command of plain words (letters, digits, _ . / + = -), such as /usr/local/bin/mosaic",
+        "must be a program named mosaic, optionally after its interpreter, in plain path characters: mosaic, /usr/local/bin/mosaic or /usr/bin/node /srv/mosaic/bin/mosaic",
       )
       .optional()
       .meta({ description: "the mosaic command on the remote host (default: mosaic)" }),

@@ -54,8 +54,10 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
     await tmuxB.newSession("beta", ["sh", "-c", "exec sleep 600"]);
     fakes = join(s.dir, "fakes");
     mkdirSync(fakes);
+    // Each fake is a file named mosaic (the roster accepts no other program).
     const fake = (name: string, body: string) => {
-      const file = join(fakes, name);
+      mkdirSync(join(fakes, name));
+      const file = join(fakes, name, "mosaic");
       writeFileSync(file, `#!/bin/sh\n${body}\n`);
       chmodSync(file, 0o755);
       return file;
@@ -237,9 +239,9 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
   it("a remote that answers garbage, too much, or another version is refused with a reason; a missing mosaic is named", async () => {
     const file = roster(
       {
-        garbage: { ssh: "host-a", mosaic: join(fakes, "garbage") },
-        huge: { ssh: "host-a", mosaic: join(fakes, "huge") },
-        future: { ssh: "host-a", mosaic: join(fakes, "future") },
+        garbage: { ssh: "host-a", mosaic: join(fakes, "garbage", "mosaic") },
+        huge: { ssh: "host-a", mosaic: join(fakes, "huge", "mosaic") },
+        future: { ssh: "host-a", mosaic: join(fakes, "future", "mosaic") },
         nomosaic: { ssh: "host-a", mosaic: "/nonexistent/bin/mosaic" },
       },
       [

@@ -36,8 +36,11 @@ describe("roster hosts:", () => {
     ["  h:\n    ssh: -oProxyCommand=touch", /^4:10: .*must be an ssh destination/],
     ["  h:\n    ssh: a b", /must be an ssh destination/],
     ["  h:\n    ssh: 'a;b'", /must be an ssh destination/],
-    ["  h:\n    ssh: a\n    mosaic: 'mosaic; rm -rf ~'", /must be a command of plain words/],
-    ["  h:\n    ssh: a\n    mosaic: '$(id)'", /must be a command of plain words/],
+    ["  h:\n    ssh: a\n    mosaic: 'mosaic; rm -rf ~'", /must be a program named mosaic/],
+    ["  h:\n    ssh: a\n    mosaic: '$(id)'", /must be a program named mosaic/],
+    ["  h:\n    ssh: a\n    mosaic: /bin/rm -rf /", /must be a program named mosaic/],
+    ["  h:\n    ssh: a\n    mosaic: FOO=1 mosaic", /must be a program named mosaic/],
+    ["  h:\n    ssh: a\n    mosaic: node -e/mosaic", /must be a program named mosaic/],
     ["  h:\n    ssh: a\n    mosiac: x", /did you mean "mosaic"/],
     ["  h: {}", /exactly one of ssh/],
     ["  h:\n    ssh: a\n    local: true", /exactly one of ssh/],
@@ -70,20 +73,25 @@ describe("remote command and destination rules (property)", () => {
       { numRuns: 5000 },
     );
   });
-  it("an accepted mosaic command is plain words: no shell character, no leading option", () => {
+  it("an accepted mosaic command runs a file named mosaic: no shell character, no option, no other program", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("mosaic", "/usr/bin/node", " ", "-x")), {
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 12 }),
+            fc.constantFrom("mosaic", "/usr/bin/node", "-x", "/opt/bin/mosaic", "a=b", "-e/mosaic"),
+          ),
+          { maxLength: 4 },
+        ),
         (parts) => {
           const s = parts.join(" ");
           if (!REMOTE_COMMAND_RE.test(s)) return;
+          const words = s.split(" ");
+          expect(words.length).toBeLessThanOrEqual(2);
           expect(s.replace(/ /g, "")).not.toMatch(SHELL_META);
-          expect(s.split(" ").every((word) => (word.length > 0 && !word.startsWith("-")) || !s.startsWith("-"))).toBe(
-            true,
-          );
-          expect(s.startsWith("-")).toBe(false);
+          expect(s).not.toMatch(/=/);
+          expect(words.every((word) => word.length > 0 && !word.startsWith("-"))).toBe(true);
+          expect(words[words.length - 1]?.split("/").pop()).toBe("mosaic");
         },
       ),
       { numRuns: 5000 },
