@@ -54,7 +54,10 @@ export function renderDiff(status: FleetStatus, diffs: readonly AgentDiff[], pai
       );
     }
   }
-  for (const source of status.sources) lines.push(paint("yellow", `warning: ${source.message} (${source.reason})`));
+  for (const source of status.sources) {
+    const where = source.host === status.host || source.source.startsWith("host:") ? "" : `${source.host}: `;
+    lines.push(paint("yellow", `warning: ${safeText(where + source.message)} (${source.reason})`));
+  }
   const notObserved = unobservedLines(status.agents);
   if (notObserved.length > 0) lines.push("", ...notObserved.map((line) => paint(UNKNOWN_STYLE, line)));
   lines.push("");

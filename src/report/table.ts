@@ -231,7 +231,9 @@ export function renderTable(status: FleetStatus, paint: Paint, layout: TableLayo
   }
   for (const line of unobservedLines(status.agents)) footer.push(textCell(line, UNKNOWN_STYLE));
   for (const source of status.sources) {
-    footer.push(textCell(`warning: ${safeText(source.message)} (${source.reason})`, "yellow"));
+    // Another host's source is named with its host, so two hosts' warnings are told apart.
+    const where = source.host === status.host || source.source.startsWith("host:") ? "" : `${safeText(source.host)}: `;
+    footer.push(textCell(`warning: ${where}${safeText(source.message)} (${source.reason})`, "yellow"));
   }
   lines.push(...footer.map((cell) => fitLine(cell, width, paint)));
   return `${lines.join("\n")}\n`;

@@ -264,6 +264,77 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
     expect(table.stdout + table.stderr).not.toMatch(/\u001b/);
   });
 
+  it("a hostile host's valid answer full of terminal escapes reaches no terminal raw, in any format", async () => {
+    const ESC = "\u001b]52;c;aGVsbG8=\u0007\u001b[2J";
+    const pane = (session: string, paneId: string, dead: boolean) => ({
+      session,
+      paneId,
+      windowIndex: 0,
+      paneIndex: 0,
+      pid: 4242,
+      dead,
+      deadStatus: dead ? 1 : null,
+      ...(dead ? { deadSignal: null, lastLines: [`boom${ESC}`] } : {}),
+      currentCommand: `x${ESC}`,
+      activity: 1,
+    });
+    const answer = {
+      apiVersion: "mosaic.fleet/v1",
+      kind: "FleetObservation",
+      observedAtMs: Date.now(),
+      host: `evil${ESC}`,
+      user: USER,
+      procReadable: false,
+      tenants: [
+        {
+          tenant: USER,
+          access: { visible: true, uid: 0, delegated: false },
+          tmux: [
+            [
+              "s",
+              {
+                ok: true,
+                socket: "s",
+                socketPath: `/x${ESC}`,
+                sessions: [
+                  ["d", pane("d", "%1", true)],
+                  [`w${ESC}`, pane(`w${ESC}`, "%2", false)],
+                ],
+              },
+            ],
+          ],
+          systemd: { ok: false, reason: "SystemdUnavailable", message: `no manager${ESC}` },
+          heartbeats: [["d", { state: "invalid", reason: "Malformed", message: `bad${ESC}` }]],
+          heartbeatProcesses: [],
+        },
+      ],
+      trees: [],
+    };
+    const json = join(fakes, "hostile.json");
+    writeFileSync(json, JSON.stringify(answer));
+    mkdirSync(join(fakes, "hostile"));
+    writeFileSync(join(fakes, "hostile", "mosaic"), `#!/bin/sh\ncat ${json}\n`);
+    chmodSync(join(fakes, "hostile", "mosaic"), 0o755);
+    const file = roster({ hostile: { ssh: "host-a", mosaic: join(fakes, "hostile", "mosaic") } }, [
+      { name: "d", runtime: "sleeper", host: "hostile", socket: "s", heartbeat: true },
+    ]);
+    const status = await ps(file);
+    expect(agentOf(status, "d").pane.state).toBe("dead");
+    for (const args of [["-o", "wide", "--fix-plan"], ["--fix-plan"]]) {
+      const run = await mosaic(["fleet", "ps", "-f", file, "--no-color", ...args], env, 30_000);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout + run.stderr).not.toMatch(/[\u0007\u001b]/);
+      expect(run.stdout).toMatch(/\\x1b/);
+    }
+    const diff = await mosaic(["fleet", "diff", "-f", file, "--no-color"], env, 30_000);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout + diff.stderr).not.toMatch(/[\u0007\u001b]/);
+    for (const format of ["markdown", "junit", "prometheus", "html"]) {
+      const report = await mosaic(["fleet", "report", "-f", file, "--format", format], env, 30_000);
+      expect(report.stdout, format).not.toMatch(/[\u0007\u001b]/);
+    }
+  });
+
   it("a wrong host key is HostAuthFailed; nothing is trusted on first use", async () => {
     const file = roster({ rekeyed: { ssh: "host-a-rekeyed", mosaic: REMOTE_MOSAIC } }, [
       { name: "r", runtime: "sleeper", host: "rekeyed", socket: tmuxA.socket },
