@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pidAlive, waitFor } from "./proc.mjs";
+import { pidAlive, startReaper, waitFor } from "./proc.mjs";
 
 export interface SshTestHost {
   /** The ssh_config alias (and the hostname inside its namespace). */
@@ -74,6 +74,16 @@ export function startSshLab(): SshLab {
   writeFileSync(knownHosts, "");
   mkdirSync("/run/sshd", { recursive: true });
   const hosts: SshTestHost[] = [];
+  // If this worker dies before cleanup(), a detached watcher still ends our sshds (by
+  // their pid files, only while they are sshd) and removes the lab.
+  const script = join(dir, ".cleanup.sh");
+  writeFileSync(
+    script,
+    `for f in ${dir}/*/sshd.pid; do [ -f "$f" ] || continue; p=$(cat "$f"); ` +
+      `case "$(cat /proc/$p/comm 2>/dev/null)" in sshd) kill -CONT "$p"; kill "$p";; esac; done\n`,
+    { mode: 0o700 },
+  );
+  const reaper = startReaper({ script, root: dir });
   const clientBlock = (alias: string, address: string, port: number, extra = "") =>
     `Host ${alias}\n  HostName ${address}\n  Port ${port}\n  User root\n  IdentityFile ${userKey}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n${extra}\n`;
 
@@ -172,6 +182,7 @@ export function startSshLab(): SshLab {
     },
     async cleanup() {
       for (const host of hosts) await host.kill();
+      reaper.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
