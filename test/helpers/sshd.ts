@@ -32,6 +32,8 @@ export interface SshLab {
   addHost(name: string, address: string, env: { TMUX_TMPDIR: string }): Promise<SshTestHost>;
   /** A second alias of `host` whose known_hosts entry holds another key: host key verification fails. */
   addWrongKeyAlias(alias: string, host: SshTestHost): void;
+  /** A second alias of `host` that offers a key the host does not authorize: permission denied. */
+  addUnauthorizedAlias(alias: string, host: SshTestHost): void;
   cleanup(): Promise<void>;
 }
 
@@ -84,8 +86,8 @@ export function startSshLab(): SshLab {
     { mode: 0o700 },
   );
   const reaper = startReaper({ script, root: dir });
-  const clientBlock = (alias: string, address: string, port: number, extra = "") =>
-    `Host ${alias}\n  HostName ${address}\n  Port ${port}\n  User root\n  IdentityFile ${userKey}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n${extra}\n`;
+  const clientBlock = (alias: string, address: string, port: number, extra = "", key = userKey) =>
+    `Host ${alias}\n  HostName ${address}\n  Port ${port}\n  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n${extra}\n`;
 
   return {
     dir,
@@ -178,6 +180,14 @@ export function startSshLab(): SshLab {
       writeFileSync(
         sshConfig,
         readFileSync(sshConfig, "utf8") + clientBlock(alias, host.address, host.port, `  HostKeyAlias ${alias}-key\n`),
+      );
+    },
+    addUnauthorizedAlias(alias, host) {
+      const strangerKey = join(dir, `${alias}-userkey`);
+      keygen(strangerKey);
+      writeFileSync(
+        sshConfig,
+        readFileSync(sshConfig, "utf8") + clientBlock(alias, host.address, host.port, "", strangerKey),
       );
     },
     async cleanup() {

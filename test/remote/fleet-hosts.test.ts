@@ -48,6 +48,7 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
     hostA = await lab.addHost("host-a", "127.0.0.2", { TMUX_TMPDIR: tmuxA.tmpdir });
     hostB = await lab.addHost("host-b", "127.0.0.3", { TMUX_TMPDIR: tmuxB.tmpdir });
     lab.addWrongKeyAlias("host-a-rekeyed", hostA);
+    lab.addUnauthorizedAlias("host-a-stranger", hostA);
     await local.newSession("home", ["sh", "-c", "exec sleep 600"]);
     await tmuxA.newSession("alpha", ["sh", "-c", "exec sleep 600"]);
     await tmuxA.newSession("stray", ["sh", "-c", "exec sleep 600"]);
@@ -335,15 +336,28 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
     }
   });
 
-  it("a wrong host key is HostAuthFailed; nothing is trusted on first use", async () => {
-    const file = roster({ rekeyed: { ssh: "host-a-rekeyed", mosaic: REMOTE_MOSAIC } }, [
-      { name: "r", runtime: "sleeper", host: "rekeyed", socket: tmuxA.socket },
-    ]);
+  it("a wrong host key or an unauthorized key is HostAuthFailed; nothing is trusted on first use", async () => {
+    const file = roster(
+      {
+        rekeyed: { ssh: "host-a-rekeyed", mosaic: REMOTE_MOSAIC },
+        stranger: { ssh: "host-a-stranger", mosaic: REMOTE_MOSAIC },
+      },
+      [
+        { name: "r", runtime: "sleeper", host: "rekeyed", socket: tmuxA.socket },
+        { name: "x", runtime: "sleeper", host: "stranger", socket: tmuxA.socket },
+      ],
+    );
     const status = await ps(file);
     const r = agentOf(status, "r");
     expect(judged(r)).toEqual(new Set(["Unknown/HostAuthFailed"]));
     expect(r.conditions.find((c) => c.type === "PaneDead")?.message).toMatch(
       /ssh host-a-rekeyed: .*(host key|HOST IDENTIFICATION)/i,
+    );
+    // A key the host does not authorize: permission denied, the same reason.
+    const x = agentOf(status, "x");
+    expect(judged(x)).toEqual(new Set(["Unknown/HostAuthFailed"]));
+    expect(x.conditions.find((c) => c.type === "PaneDead")?.message).toMatch(
+      /ssh host-a-stranger: .*Permission denied/,
     );
     expect(agentOf(status, "alpha").pane.state).toBe("alive");
   });
