@@ -74,7 +74,7 @@ export function problemsFromIssues(
     }
 
     if (raw.code === "invalid_key") {
-      // A record's key (a runtime's name): say what is wrong with it, at the key.
+      // A record's key (a runtime's or a host's name): say what is wrong with it, at the key.
       const key = String(path[path.length - 1] ?? "");
       const why = raw.issues[0]?.message ?? "is not allowed";
       at(locate(doc, path).key ?? found.node, `${pathLabel(path.slice(0, -1))}: "${key}" ${why}`);
@@ -94,13 +94,6 @@ export function problemsFromIssues(
         found.node,
         `${label} must be ${article(expected)} ${expected}, not ${describeValue(found.node, text)}${quoteHint(found.node, expected)}`,
       );
-      continue;
-    }
-
-    if (raw.code === "invalid_key") {
-      // A record's key (a host or runtime name) that breaks its rule: say the rule.
-      const rule = (raw.issues as Issue[])[0]?.message ?? "is not a valid name";
-      at(found.key ?? found.node, `${pathLabel(path.slice(0, -1))}: "${String(path[path.length - 1])}" ${rule}`);
       continue;
     }
 
