@@ -9,6 +9,7 @@ import type {
   SourceUnavailable,
   TmuxObservation,
   TmuxPane,
+  UnitRestarts,
   UnitState,
 } from "./types.js";
 import type { HeartbeatRecord } from "../heartbeat/types.js";
@@ -61,7 +62,21 @@ const TmuxWire = z.union([
   SourceUnavailableWire,
 ]);
 
-const UnitWire = z.strictObject({ name: text, load: text, active: text, sub: text, enabled: text });
+const RestartsWire = z.strictObject({
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  result: text,
+  lastExit: z.strictObject({ kind: z.enum(["exited", "killed", "dumped", "none"]), status: int.nullable() }),
+  mainStartedAtMs: z.number().finite().nullable(),
+});
+const UnitWire = z.strictObject({
+  name: text,
+  load: text,
+  active: text,
+  sub: text,
+  enabled: text,
+  fileType: text.optional(),
+  restarts: RestartsWire.optional(),
+});
 const SystemdWire = z.union([
   z.strictObject({ ok: z.literal(true), units: entries(text, UnitWire) }),
   SourceUnavailableWire,
@@ -161,7 +176,8 @@ const wireMatchesTypes: [
   >,
   Same<Keys<z.infer<typeof TenantWire>>, Keys<TenantObservation>>,
   Same<Keys<z.infer<typeof RecordWire>>, Keys<HeartbeatRecord>>,
-] = [true, true, true, true, true, true, true];
+  Same<Keys<z.infer<typeof RestartsWire>>, Keys<UnitRestarts>>,
+] = [true, true, true, true, true, true, true, true];
 void wireMatchesTypes;
 
 type ObservationDocument = z.infer<typeof ObservationWire>;
@@ -217,6 +233,12 @@ function firstIssue(error: z.ZodError): string {
   if (!issue) return "not a FleetObservation";
   const path = issue.path.map(String).join(".") || "document";
   return `${path}: ${issue.message}`.slice(0, 200);
+}
+
+/** A unit as the diff reads it (optional facts left out, not undefined). */
+function unitFrom(wire: z.infer<typeof UnitWire>): UnitState {
+  const { fileType, restarts, ...rest } = wire;
+  return { ...rest, ...(fileType !== undefined ? { fileType } : {}), ...(restarts !== undefined ? { restarts } : {}) };
 }
 
 /** A pane as the diff reads it; a dead pane's last lines arrive escaped here, whatever the host sent. */
@@ -290,7 +312,12 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
           tmux.ok ? { ...tmux, sessions: new Map(tmux.sessions.map(([name, pane]) => [name, paneFrom(pane)])) } : tmux,
         ]),
       ),
-      systemd: t.systemd === null ? null : t.systemd.ok ? { ok: true, units: new Map(t.systemd.units) } : t.systemd,
+      systemd:
+        t.systemd === null
+          ? null
+          : t.systemd.ok
+            ? { ok: true, units: new Map(t.systemd.units.map(([name, unit]) => [name, unitFrom(unit)])) }
+            : t.systemd,
       heartbeats: new Map(
         t.heartbeats.map(([name, hb]): [string, HeartbeatObservation] => [
           name,
