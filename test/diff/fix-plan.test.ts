@@ -207,3 +207,21 @@ describe("fix plan", () => {
     }
   });
 });
+
+describe("fix plan across hosts", () => {
+  it("a step for an agent of an ssh host reads `ssh DEST systemctl --user …`; this host's steps are unchanged", () => {
+    const specs = [agentSpec({ name: "here" }), agentSpec({ name: "there" })];
+    const { fleet, observation } = world(specs, {
+      here: { unit: disabled("here") },
+      there: { unit: disabled("there") },
+    });
+    const status = buildFleetStatus(fleet, observation, { nowMs: NOW_MS });
+    // The same facts, as if "there" ran on dragon-lin and were judged from its answer.
+    const agents = status.agents.map((a) => (a.name === "there" ? { ...a, host: "dragon-lin" } : a));
+    const steps = fixPlan({ ...status, agents }, new Map([["dragon-lin", "jwoltje@dragon-lin.lan"]]));
+    expect(steps.map((s) => [s.agent, s.host, s.argv.join(" ")])).toEqual([
+      ["here", HOST, "systemctl --user enable mosaic-agent@here.service"],
+      ["there", "dragon-lin", "ssh jwoltje@dragon-lin.lan systemctl --user enable mosaic-agent@there.service"],
+    ]);
+  });
+});
