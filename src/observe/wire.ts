@@ -347,5 +347,5 @@ function stripUndefined(record: z.infer<typeof RecordWire>): HeartbeatRecord {
     HeartbeatRecord,
     "fields"
   >;
-  return { ...defined, fields: Object.fromEntries(fields) as Record<string, string> };
+  return { ...defined, fields: Object.fromEntries(fields) };
 }
