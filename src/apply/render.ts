@@ -1,5 +1,6 @@
 import type { FixStep } from "../diff/types.js";
-import { safeText, shellLine, type Paint } from "../report/style.js";
+import { safeText, type Paint } from "../report/style.js";
+import { shellLine } from "../report/shell-line.js";
 
 // What `fleet apply` prints: the plan (terraform style: what, why, safe or disruptive,
 // and what will happen to it in this run), then one line per step as it runs.

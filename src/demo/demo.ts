@@ -18,7 +18,7 @@ import { runSystemctl } from "../system/systemctl.js";
 import { userManagerEnv } from "../observe/systemd.js";
 import { runTmuxNamed, tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
 import { processAlive } from "../system/procfs.js";
-import { shellLine } from "../report/style.js";
+import { shellLine } from "../report/shell-line.js";
 import { heartbeatPath, probePath, runDirOf } from "../heartbeat/index.js";
 import { packageRoot } from "./package-root.js";
 import { agentTemplate, DEMO_MARKER, demoPrefix, demoUnitNames, holderUnit } from "./units.js";

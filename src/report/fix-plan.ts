@@ -1,6 +1,7 @@
 import type { AgentStatus, FixStep } from "../diff/types.js";
 import { agentCount, unobserved } from "./condition-set.js";
-import { safeText, shellLine, UNKNOWN_STYLE, type Paint } from "./style.js";
+import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";
+import { shellLine } from "./shell-line.js";
 
 // The fix plan rendered like `terraform plan`: numbered steps, disruptive ones marked,
 // a summary line. Nothing is executed.

@@ -1,6 +1,7 @@
 import { summarize } from "../diff/compliance.js";
 import type { FleetStatus } from "../diff/types.js";
-import type { HistoryEntry, ReportInput } from "./history.js";
+import type { HistoryEntry } from "./history.js";
+import type { ReportInput } from "./input.js";
 import { render as html } from "./html.js";
 import { render as json } from "./report-json.js";
 import { render as junit } from "./junit.js";

@@ -1,22 +1,11 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeSync } from "node:fs";
 import { writeFileAtomic } from "../system/files.js";
 import { flockFd } from "../system/lock.js";
-import type { ComplianceSummary } from "../diff/compliance.js";
-import type { FleetStatus } from "../diff/types.js";
+import type { ReportInput, Verdict } from "./input.js";
 
-// The report's input, and a JSON-lines file of past runs so the HTML report can chart
-// fleet health over time. The file is append-only: each run adds one line with one
-// O_APPEND write, so concurrent cron runs never interleave or tear each other's lines.
-
-export type Verdict = ComplianceSummary["verdict"];
-type ReportSummary = ComplianceSummary & { unmanaged: number };
-
-/** What every report format renders: the `fleet ps` status, its summary, and past runs. */
-export interface ReportInput {
-  status: FleetStatus;
-  summary: ReportSummary;
-  history?: HistoryEntry[];
-}
+// A JSON-lines file of past runs so the HTML report can chart fleet health over time.
+// The file is append-only: each run adds one line with one O_APPEND write, so
+// concurrent cron runs never interleave or tear each other's lines.
 
 /** One run of `fleet report`, as one line of the history file. */
 export interface HistoryEntry {
@@ -56,19 +45,6 @@ export function historyEntry(input: ReportInput): HistoryEntry {
     unmanaged: summary.unmanaged,
     verdict: summary.verdict,
   };
-}
-
-/** One sentence every format uses, so UNKNOWN is never worded as "all compliant". */
-export function verdictSentence(summary: ComplianceSummary): string {
-  if (summary.agents === 0)
-    return "UNKNOWN: the roster lists no agents, so nothing was checked; this is not compliance.";
-  if (summary.verdict === "NONCOMPLIANT") {
-    return `NONCOMPLIANT: ${summary.nonCompliant} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} ${summary.nonCompliant === 1 ? "has" : "have"} a True condition.`;
-  }
-  if (summary.verdict === "UNKNOWN") {
-    return `UNKNOWN: ${summary.unknown} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} could not be fully observed; unknown is not compliant.`;
-  }
-  return `COMPLIANT: all ${summary.agents} agent${summary.agents === 1 ? "" : "s"} observed, every condition False.`;
 }
 
 const COUNT_FIELDS = ["agents", "compliant", "nonCompliant", "unknown", "unmanaged"] as const;

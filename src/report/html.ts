@@ -2,8 +2,9 @@ import type { AgentStatus, Condition, FixStep } from "../diff/types.js";
 import { formatSeconds } from "../spec/duration.js";
 import { renderHealthChart } from "./health-chart.js";
 import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
-import { verdictSentence, type ReportInput } from "./history.js";
-import { safeText, shellLine } from "./style.js";
+import { verdictSentence, type ReportInput } from "./input.js";
+import { safeText } from "./style.js";
+import { shellLine } from "./shell-line.js";
 
 // `fleet report --format html`: one self-contained file to open from a mail or a CI
 // artifact. Inline CSS only, no script, no external asset; the CSP forbids loading any,

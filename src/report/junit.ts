@@ -1,6 +1,6 @@
 import { CONDITION_TYPES } from "../diff/types.js";
 import { unobservedLines } from "./condition-set.js";
-import { verdictSentence, type ReportInput } from "./history.js";
+import { verdictSentence, type ReportInput } from "./input.js";
 import { safeText } from "./style.js";
 
 // `fleet report --format junit`: CI systems already show JUnit results, so each agent ×

@@ -1,8 +1,9 @@
 import type { AgentStatus, FixStep } from "../diff/types.js";
 import { formatSeconds } from "../spec/duration.js";
 import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
-import { verdictSentence, type ReportInput } from "./history.js";
-import { safeText, shellLine } from "./style.js";
+import { verdictSentence, type ReportInput } from "./input.js";
+import { safeText } from "./style.js";
+import { shellLine } from "./shell-line.js";
 
 // `fleet report --format markdown`: for a PR comment, a wiki page or a ticket. Every
 // observed string is untrusted (pane commands, session names, heartbeat words), so it

@@ -1,5 +1,5 @@
 import type { ConditionStatus } from "../diff/types.js";
-import type { ReportInput, Verdict } from "./history.js";
+import type { ReportInput, Verdict } from "./input.js";
 import { safeText } from "./style.js";
 
 // `fleet report --format prometheus`: text exposition format 0.0.4 for node_exporter's

@@ -1,5 +1,5 @@
 import { jsonSafe } from "../terminal-text.js";
-import type { ReportInput } from "./history.js";
+import type { ReportInput } from "./input.js";
 
 // `fleet report --format json`: the `fleet ps -o json` object plus the summary (and the
 // history when given). Nothing is recomputed here, so it cannot disagree with `fleet ps`.

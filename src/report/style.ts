@@ -19,10 +19,3 @@ export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv, flag: boole
 }
 
 export { safeText } from "../terminal-text.js";
-
-/** An argv as one line a human can paste into a POSIX shell (no needless escapes of `@`). */
-export function shellLine(argv: readonly string[]): string {
-  return argv
-    .map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
-    .join(" ");
-}
