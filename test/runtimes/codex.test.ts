@@ -125,7 +125,13 @@ describe.skipIf(MISSING)("codex (real, offline)", () => {
   }, 150_000);
 
   it("--verify without an acknowledgement is not verified (exit 1): its screen proves nothing", async () => {
-    await waitForScreen(fleet, "idle", /›/);
+    // Offline, codex's request fails and it may put the last prompt back into its box: a
+    // draft send rightly refuses. Clear it as the operator would, until the placeholder shows.
+    const cleared = await waitUntil(async () => {
+      await fleet.tmux.tmux("send-keys", "-t", "=idle:", "C-u");
+      return /Ask Codex to do anything/.test(await fleet.capture("idle"));
+    }, 60_000);
+    expect(cleared, await fleet.capture("idle")).toBe(true);
     const run = await fleet.send("idle", "second message", ["--verify", "-o", "json"]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const out = JSON.parse(run.stdout) as { delivered: boolean; verified: boolean; message: string };
