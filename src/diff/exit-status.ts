@@ -1,17 +1,8 @@
-import { constants } from "node:os";
+import { decodeExit } from "../system/exit-status.js";
 
 // How a pane's process ended, in the operator's words: "status 1", or the signal's
-// name. A wrapper shell reports a child killed by signal N as status 128+N (143 is
-// SIGTERM), so such a status is read as that signal too.
-
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name] as const),
-);
-
-/** The name of signal `n` (SIGTERM), or null when it is not one. */
-export function signalName(n: number): string | null {
-  return SIGNAL_NAMES.get(n) ?? null;
-}
+// name. The decoding (128+N read as signal N) is src/system/exit-status.ts, shared with
+// agent send and agent run.
 
 export interface ExitDescription {
   status: number | null;
@@ -22,13 +13,17 @@ export interface ExitDescription {
 
 /** Describe an exit from tmux's pane_dead_status and pane_dead_signal. */
 export function describeExit(status: number | null, signal: number | null | undefined): ExitDescription {
-  if (signal !== null && signal !== undefined) {
-    const name = signalName(signal) ?? `signal ${signal}`;
-    return { status, signal: name, text: `signal ${name}` };
+  const meaning = decodeExit(status, signal ?? null);
+  switch (meaning.kind) {
+    case "unknown":
+      return { status, signal: null, text: "an unknown status" };
+    case "exited":
+      return { status, signal: null, text: `status ${meaning.status}` };
+    case "signal": {
+      const name = meaning.name ?? `signal ${meaning.signal}`;
+      return meaning.via === "signal"
+        ? { status, signal: name, text: `signal ${name}` }
+        : { status, signal: name, text: `status ${status} (${name})` };
+    }
   }
-  if (status === null) return { status, signal: null, text: "an unknown status" };
-  const wrapped = status > 128 ? signalName(status - 128) : null;
-  return wrapped
-    ? { status, signal: wrapped, text: `status ${status} (${wrapped})` }
-    : { status, signal: null, text: `status ${status}` };
 }

@@ -4,7 +4,8 @@
 import { constants } from "node:os";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeExit, describeExit } from "../../src/agent/exit-status.js";
+import { describeExit } from "../../src/agent/exit-status.js";
+import { decodeExit } from "../../src/system/exit-status.js";
 
 describe("decodeExit", () => {
   it("143 is SIGTERM, 137 SIGKILL, 130 SIGINT, 129 SIGHUP", () => {
