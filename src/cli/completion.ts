@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts as Command } from "@commander-js/extra-typings";
 
 // `mosaic completion bash|zsh|fish`: a completion script generated from commander's own
 // command tree, so a new command, flag or `-o` value is completable without touching

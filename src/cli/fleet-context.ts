@@ -6,7 +6,6 @@ import { formatProblem } from "../spec/problems.js";
 import { runDirOf } from "../heartbeat/index.js";
 import type { ObserveContext } from "../observe/index.js";
 import { processAlive } from "../system/procfs.js";
-import type { StatusFormat } from "../report/output-formats.js";
 import { durationOption } from "./duration-option.js";
 import { observeAcrossHosts } from "./fleet-hosts.js";
 import { fixPlan } from "../diff/fix-plan.js";
@@ -15,15 +14,14 @@ import { colorEnabled, painter, type Paint } from "../report/style.js";
 import { UserError } from "./exit-codes.js";
 import { safeText } from "../terminal-text.js";
 import type { Io } from "./io.js";
+import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "./options.js";
 import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 
 // The shared front half of every fleet command: roster → observation → status.
 
-type OutputFormat = StatusFormat;
-
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
-export async function loadFleetOrExit(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {
-  const file = rosterPath(options["roster"] as string | undefined, io);
+export async function loadFleetOrExit(options: RosterOptions & Pick<HostOptions, "host">, io: Io): Promise<FleetSpec> {
+  const file = rosterPath(options.roster, io);
   const result = await loadRosterCached(
     displayPath(file, io),
     machineFacts(),
@@ -35,9 +33,9 @@ export async function loadFleetOrExit(options: Record<string, unknown>, io: Io):
     const last = result.problems[result.problems.length - 1];
     throw new UserError(last ? formatProblem(last) : "roster is invalid", 2, true);
   }
-  const host = options["host"] as string | undefined;
+  const host = options.host;
   const fleet = host === undefined ? result.fleet : onlyHost(result.fleet, host, displayPath(file, io));
-  const tenant = options["tenant"] as string | undefined;
+  const tenant = options.tenant;
   if (tenant === undefined) return fleet;
   // --tenant filters the fleet; a tenant the roster never names is a typo, not an empty fleet.
   const agents = fleet.agents.filter((agent) => agent.tenant === tenant);
@@ -59,17 +57,14 @@ function onlyHost(fleet: FleetSpec, host: string, file: string): FleetSpec {
 }
 
 /** How this invocation observes: env, uid, clock, overrides. */
-export function observeContext(options: Record<string, unknown>, io: Io): ObserveContext {
+export function observeContext(options: SocketOption & HostOptions, io: Io): ObserveContext {
   const facts = machineFacts();
-  const socket = (options["socket"] as string | undefined) || io.env["MOSAIC_FLEET_SOCKET"] || undefined;
+  const socket = options.socket || io.env["MOSAIC_FLEET_SOCKET"] || undefined;
   if (socket !== undefined && !SOCKET_RE.test(socket)) {
     throw new UserError(`invalid tmux socket name "${socket}": use letters, digits, _ . -`);
   }
   const timeout = Number(io.env["MOSAIC_TIMEOUT_MS"] ?? "");
-  const hostTimeoutS = durationOption("--host-timeout", (options["hostTimeout"] as string | undefined) ?? "5s", {
-    minS: 0.1,
-    maxS: 300,
-  });
+  const hostTimeoutS = durationOption("--host-timeout", options.hostTimeout ?? "5s", { minS: 0.1, maxS: 300 });
   return {
     env: io.env,
     uid: process.getuid?.() ?? 0,
@@ -130,12 +125,12 @@ function sshDestinations(fleet: FleetSpec, hostname: string): Map<string, string
 }
 
 /** `-o FORMAT` / `--json`, defaulting to the table. */
-export function outputFormat(options: Record<string, unknown>): OutputFormat {
-  if (options["json"]) return "json";
-  return (options["output"] as OutputFormat | undefined) ?? "table";
+export function outputFormat<Format extends string>(options: OutputOptions<Format>): Format | "json" | "table" {
+  if (options.json) return "json";
+  return options.output ?? "table";
 }
 
 /** The colour painter for this invocation. */
-export function paintFor(options: Record<string, unknown>, io: Io): Paint {
-  return painter(colorEnabled(io.stdoutIsTTY, io.env, options["color"] as boolean | undefined));
+export function paintFor(options: Pick<RosterOptions, "color">, io: Io): Paint {
+  return painter(colorEnabled(io.stdoutIsTTY, io.env, options.color));
 }

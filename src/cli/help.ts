@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts as Command } from "@commander-js/extra-typings";
 
 // Help that teaches: every command's --help ends with examples an operator can paste and
 // the exit codes a script can test (docs/commands.md has the long form). Keyed by the

@@ -1,4 +1,11 @@
-import { Argument, Command, CommanderError, Option } from "commander";
+import {
+  Argument,
+  Command,
+  CommanderError,
+  Option,
+  type CommandUnknownOpts,
+  type OptionValues,
+} from "@commander-js/extra-typings";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/run.js";
 import { RunDirRefused } from "../heartbeat/run-dir.js";
@@ -14,9 +21,22 @@ import { terminalSafe } from "../terminal-text.js";
 declare const __MOSAIC_VERSION__: string | undefined;
 const VERSION = typeof __MOSAIC_VERSION__ === "string" ? __MOSAIC_VERSION__ : "0.0.0-dev";
 
-type Action = (options: Record<string, unknown>, args: string[], io: Io) => Promise<number>;
+/** A command's run(): its options as its file declares them, checked against its flags below. */
+type Action<Options> = (options: Options, args: string[], io: Io) => Promise<number>;
 
-function withRoster(command: Command): Command {
+/**
+ * `unknown` when the options commander parses from a command's flags (inferred by
+ * @commander-js/extra-typings) fit what its run() declares: every option it reads is a
+ * flag of that command, of a type the parsed value fits. `never` otherwise, which
+ * fails `tsc` at the `.action(lazy(…))` of that command.
+ */
+export type OptionsFit<Parsed, Declared> = [Parsed] extends [Declared]
+  ? [Exclude<keyof Declared, keyof Parsed>] extends [never]
+    ? unknown
+    : never
+  : never;
+
+function withRoster<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command
     .option("-f, --roster <file>", "roster file (default: $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml)")
     .option("--tenant <name>", "only this tenant's agents")
@@ -24,15 +44,20 @@ function withRoster(command: Command): Command {
 }
 
 /** Options of the commands that observe across hosts (docs/commands.md, Many hosts). */
-function withHosts(command: Command): Command {
+function withHosts<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command
     .option("--host <name>", "only the agents of this host (as the roster names it)")
     .option("--host-timeout <dur>", "how long one remote host may take to answer over ssh", "5s");
 }
 
-function withOutput(command: Command, formats: readonly string[]): Command {
+function withOutput<
+  A extends unknown[],
+  O extends OptionValues,
+  G extends OptionValues,
+  const F extends readonly string[],
+>(command: Command<A, O, G>, formats: F) {
   return command
-    .addOption(new Option("-o, --output <format>", "output format").choices([...formats]))
+    .addOption(new Option("-o, --output <format>", "output format").choices(formats))
     .option("--json", "same as -o json")
     .option("--socket <name>", "tmux socket (-L) to observe; beats the roster and MOSAIC_FLEET_SOCKET");
 }
@@ -51,15 +76,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     })
     .exitOverride();
 
-  const lazy = (load: () => Promise<{ run: Action }>) =>
-    async function (this: Command, ...received: unknown[]) {
-      const command = received[received.length - 1] as Command;
-      const args = command.args;
+  // The command's action: its file loads only now, and gets its parsed options, typed.
+  const lazy =
+    <Options>(load: () => Promise<{ run: Action<Options> }>) =>
+    async <Parsed extends Options>(
+      ...received: [
+        ...positional: unknown[],
+        options: Parsed & OptionsFit<Parsed, Options>,
+        command: CommandUnknownOpts,
+      ]
+    ): Promise<void> => {
+      const options = received[received.length - 2] as Parsed;
+      const command = received[received.length - 1] as CommandUnknownOpts;
       const [module, logging] = await Promise.all([load(), import("../log.js")]);
       hasLog = true;
       await logging.initLog(io.env);
       if (booted) logging.log("debug", { step: "boot", codeCache: booted.codeCache }, "boot done");
-      setExit(await module.run(command.opts(), args, io));
+      setExit(await module.run(options, command.args, io));
     };
 
   const fleet = program.command("fleet").description("observe and check the whole fleet against its roster");

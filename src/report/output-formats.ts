@@ -13,3 +13,5 @@ export const TEXT_FORMATS = ["text", "json"] as const;
 
 export type StatusFormat = (typeof STATUS_FORMATS)[number];
 export type ReportFormatName = (typeof REPORT_FORMAT_NAMES)[number];
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+export type TextFormat = (typeof TEXT_FORMATS)[number];

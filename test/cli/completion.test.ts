@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Command, Option } from "commander";
+import { Command, Option } from "@commander-js/extra-typings";
 import { completionModel } from "../../src/cli/completion.js";
 import { cliEnv } from "../helpers/env.js";
 import { skipIfOutsideCi } from "../helpers/skip.js";

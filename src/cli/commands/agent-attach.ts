@@ -1,7 +1,7 @@
 import type { Io } from "../io.js";
-import { attach } from "./agent-watch.js";
+import { attach, type WatchOptions } from "./agent-watch.js";
 
 /** `mosaic agent attach NAME`: the explicit interactive takeover (still never resizes). */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: WatchOptions, args: string[], io: Io): Promise<number> {
   return attach("attach", options, args, io);
 }

@@ -12,19 +12,26 @@ import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
 import { intervalOption } from "./agent-stub.js";
 
+/** `agent heartbeat`'s flags. */
+export interface HeartbeatOptions {
+  status?: string | undefined;
+  interval?: string | undefined;
+  once?: boolean | undefined;
+}
+
 /**
  * `mosaic agent heartbeat NAME [--status WORD] [--once]`: a responder for runtimes that
  * cannot write a heartbeat. With --once it writes one line vouching for its parent (the
  * wrapper script that called it) and exits; otherwise it beats and answers probes until
  * stopped.
  */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: HeartbeatOptions, args: string[], io: Io): Promise<number> {
   const identity = await resolveAgentName(args[0], io.env);
   if ("error" in identity) throw new UserError(identity.error);
-  const status = (options["status"] as string | undefined) ?? "idle";
+  const status = options.status ?? "idle";
   if (!STATUS_RE.test(status)) throw new UserError(`invalid --status "${status}": one word of letters, digits, _ or -`);
-  const intervalS = intervalOption(options["interval"], io.env);
-  const once = options["once"] === true;
+  const intervalS = intervalOption(options.interval, io.env);
+  const once = options.once === true;
   const runDir = runDirOf(mosaicHome(io.env));
   const pid = once ? process.ppid : process.pid;
   const writer = new HeartbeatWriter({

@@ -7,6 +7,11 @@ import { EXIT_OK } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
 
+/** `agent hook`'s flags (unknown ones are let through: a runtime may add its own). */
+export interface HookOptions {
+  agent?: string | undefined;
+}
+
 /**
  * `mosaic agent hook claude-code|codex [--agent NAME] [JSON]`: a runtime's hook program
  * (docs/heartbeat.md, "Runtime adapters"). It turns the event on stdin (or, for codex's
@@ -15,7 +20,7 @@ import { mosaicHome } from "../roster-path.js";
  * hook's stdout to the conversation), reads stdin bounded in size and time, and says
  * what went wrong on stderr only when MOSAIC_HOOK_DEBUG is set.
  */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: HookOptions, args: string[], io: Io): Promise<number> {
   try {
     await hook(options, args, io);
   } catch (error) {
@@ -33,14 +38,14 @@ function debug(io: Io, text: string): void {
   if (io.env["MOSAIC_HOOK_DEBUG"]) io.stderr(`${safeText(text)}\n`);
 }
 
-async function hook(options: Record<string, unknown>, args: string[], io: Io): Promise<void> {
+async function hook(options: HookOptions, args: string[], io: Io): Promise<void> {
   const [runtime, ...rest] = args;
   // codex's notify passes its event as the last argument; every other hook, on stdin.
   const argument = rest.at(-1);
   const fromArgument = runtime === "codex" && argument !== undefined && argument.trimStart().startsWith("{");
   // `mosaic agent hook RUNTIME NAME` names the agent like --agent does.
   const positional = rest.find((arg) => !arg.trimStart().startsWith("{"));
-  const named = options["agent"] === undefined && positional !== undefined ? { agent: positional } : {};
+  const named = options.agent === undefined && positional !== undefined ? { agent: positional } : {};
   await recordHook(runtime, fromArgument ? argument : await readStdin(io), fromArgument, { ...options, ...named }, io);
 }
 
@@ -49,7 +54,7 @@ export async function recordHook(
   runtime: string | undefined,
   text: string | null,
   notify: boolean,
-  options: Record<string, unknown>,
+  options: HookOptions,
   io: Io,
 ): Promise<string | null> {
   const update = updateFor(runtime, parse(text), notify, io);
@@ -57,9 +62,8 @@ export async function recordHook(
     debug(io, `mosaic agent hook: nothing to record for ${runtime ?? "(no runtime)"}`);
     return null;
   }
-  const agent = options["agent"] as string | undefined;
   // The tmux fallback is a subprocess: bound it well under any hook timeout.
-  const identity = await resolveAgentName(agent, io.env, 500);
+  const identity = await resolveAgentName(options.agent, io.env, 500);
   if ("error" in identity) {
     debug(io, `mosaic agent hook: ${identity.error}`);
     return null;

@@ -5,15 +5,21 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import { onStdoutClosed, type Io } from "../io.js";
+import type { RosterOptions, SocketOption } from "../options.js";
+
+/** `agent logs`'s flags (`-f` is --follow here; the roster is --roster only). */
+export type LogsOptions = Pick<RosterOptions, "roster" | "tenant"> &
+  SocketOption & {
+    lines?: string | undefined;
+    follow?: boolean | undefined;
+  };
 
 // `mosaic agent logs NAME [-n LINES] [-f]`: the pane's recent output, escaped, as
 // `kubectl logs` prints a container's. Exit codes as `agent watch` (docs/commands.md).
 
 /** `-n LINES`: a whole number of lines, or undefined for all of them. */
-function tailOption(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== "string") throw new UserError("invalid -n: a whole number of lines, e.g. 100");
-  const text = raw;
+function tailOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   if (!/^\d{1,7}$/.test(text)) throw new UserError(`invalid -n "${safeText(text)}": a whole number of lines, e.g. 100`);
   return Number(text);
 }
@@ -24,8 +30,8 @@ function deadNote(name: string, paneId: string, status: number | null): string {
 }
 
 /** `mosaic agent logs NAME`: print (and with -f follow) the pane's output; 0, 2 unknown agent, 3 pane missing. */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
-  const tail = tailOption(options["lines"]);
+export async function run(options: LogsOptions, args: string[], io: Io): Promise<number> {
+  const tail = tailOption(options.lines);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
   const target = resolveAgentTarget(fleet, args[0], ctx);
@@ -35,7 +41,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
   const gone = () => new UserError(`no tmux session "${name}" on socket ${target.socket}`, EXIT_PANE_GONE);
   if (!pane) throw gone();
 
-  if (options["follow"] !== true) {
+  if (options.follow !== true) {
     const log = await readPaneLog(client, pane.paneId, tail);
     if (!log) throw gone();
     if (log.lines.length > 0) io.stdout(`${log.lines.join("\n")}\n`);

@@ -4,6 +4,7 @@ import { AGENT_NAME_RE, SOCKET_RE } from "../../spec/names.js";
 import { safeText } from "../../report/style.js";
 import { EXIT_USAGE, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import type { SocketOption } from "../options.js";
 
 /** The status a unit's main process reports for how the agent ended (a shell's convention for signals). */
 export function exitCodeOf(outcome: SuperviseOutcome): number {
@@ -40,14 +41,14 @@ function sessionEnv(name: string, env: NodeJS.ProcessEnv): Record<string, string
  * Exit status: the agent's own (128+N when killed by signal N), 0 when the unit is
  * stopped, 1 when the session vanished, 2 for bad input or a session it will not take over.
  */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: SocketOption, args: string[], io: Io): Promise<number> {
   const [name, ...argv] = args;
   if (!name || !AGENT_NAME_RE.test(name)) {
     throw new UserError(`invalid agent name "${safeText(name ?? "")}": letters, digits, _ and -, up to 64`);
   }
   if (argv.length === 0) throw new UserError("missing COMMAND: mosaic agent run NAME -- COMMAND [ARG…]");
   if (argv.some((arg) => arg.includes("\0"))) throw new UserError("COMMAND arguments cannot contain NUL bytes");
-  const socket = (options["socket"] as string | undefined) || io.env["MOSAIC_FLEET_SOCKET"] || "";
+  const socket = options.socket || io.env["MOSAIC_FLEET_SOCKET"] || "";
   if (!socket) throw new UserError("no tmux socket: pass --socket NAME or set MOSAIC_FLEET_SOCKET");
   if (!SOCKET_RE.test(socket))
     throw new UserError(`invalid tmux socket name "${safeText(socket)}": use letters, digits, _ . -`);

@@ -7,9 +7,19 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import type { OutputOptions, RosterOptions, SocketOption } from "../options.js";
+import type { TextFormat } from "../../report/output-formats.js";
+
+/** `agent send`'s flags. */
+export type SendOptions = RosterOptions &
+  SocketOption &
+  OutputOptions<TextFormat> & {
+    verify?: boolean | undefined;
+    timeout?: string | undefined;
+  };
 
 /** `mosaic agent send NAME MESSAGE [--verify] [--timeout DUR] [-o json]`. */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: SendOptions, args: string[], io: Io): Promise<number> {
   const [name, message, ...extra] = args;
   if (message === undefined)
     throw new UserError("usage: mosaic agent send NAME MESSAGE (quote the message as one argument)");
@@ -17,7 +27,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     throw new UserError(`too many arguments; quote the message as one argument ("${[message, ...extra].join(" ")}")`);
   const problem = messageProblem(message);
   if (problem) throw new UserError(`refusing to send: ${problem}`);
-  const rawTimeout = (options["timeout"] as string | undefined) ?? "10s";
+  const rawTimeout = options.timeout ?? "10s";
   const timeoutS = durationOption("--timeout", rawTimeout, { minS: 0.001, maxS: 600 });
 
   const fleet = await loadFleetOrExit(options, io);
@@ -29,7 +39,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     agent: target.agent.name,
     runtime: target.agent.runtime.name,
     message,
-    verify: options["verify"] === true,
+    verify: options.verify === true,
     timeoutMs: timeoutS * 1000,
     heartbeatPath,
     runDir: ctx.runDir,
@@ -37,7 +47,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
 
   const delivered = outcome.kind === "delivered";
   const verified = outcome.kind === "delivered" ? outcome.verified : false;
-  const json = options["json"] === true || options["output"] === "json";
+  const json = options.json === true || options.output === "json";
   if (json) {
     io.stdout(
       `${jsonSafe(

@@ -17,8 +17,13 @@ import { safeText } from "../../terminal-text.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
+/** `agent setup`'s flags. */
+export interface SetupOptions {
+  write?: string | undefined;
+}
+
 /** `mosaic agent setup claude-code|codex [NAME] [--write FILE]`. */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: SetupOptions, args: string[], io: Io): Promise<number> {
   const [runtimeArg, name] = args;
   if (runtimeArg !== "claude-code" && runtimeArg !== "codex")
     throw new UserError(`unknown runtime ${JSON.stringify(safeText(runtimeArg ?? ""))}: use claude-code or codex`);
@@ -27,7 +32,7 @@ export async function run(options: Record<string, unknown>, args: string[], io: 
     throw new UserError(`invalid agent name ${JSON.stringify(safeText(name))}: use letters, digits, _ and -`);
   const argv = hookArgv(mosaicPath(), runtime, name);
   const fragment = hooksFragment(runtime, hookCommand(argv));
-  const file = options["write"] as string | undefined;
+  const file = options.write;
   if (file === undefined) {
     io.stdout(describe(runtime, fragment, argv));
     io.stdout(`\n${nextStartNotice(runtime, name)}\n`);

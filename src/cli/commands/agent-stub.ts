@@ -7,22 +7,28 @@ import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { mosaicHome } from "../roster-path.js";
 
+/** `agent stub`'s flags. */
+export interface StubOptions {
+  interval?: string | undefined;
+  status?: string | undefined;
+}
+
 /** Longer than a day is a typo, and would overflow Node's timers. */
 const MAX_INTERVAL_S = 86_400;
 
 /** Parse `--interval`, defaulting to MOSAIC_HEARTBEAT_INTERVAL or 15 s. */
-export function intervalOption(value: unknown, env: NodeJS.ProcessEnv): number {
-  const raw = (value as string | undefined) ?? env["MOSAIC_HEARTBEAT_INTERVAL"] ?? "15s";
+export function intervalOption(value: string | undefined, env: NodeJS.ProcessEnv): number {
+  const raw = value ?? env["MOSAIC_HEARTBEAT_INTERVAL"] ?? "15s";
   return durationOption("--interval", raw, { minS: 0.1, maxS: MAX_INTERVAL_S });
 }
 
 /** `mosaic agent stub [NAME] [--interval DUR] [--status SCRIPT]`: the reference runtime. */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: StubOptions, args: string[], io: Io): Promise<number> {
   const identity = await resolveAgentName(args[0], io.env);
   if ("error" in identity) throw new UserError(identity.error);
-  const intervalS = intervalOption(options["interval"], io.env);
+  const intervalS = intervalOption(options.interval, io.env);
   // MOSAIC_STUB_STATUS: the same script from the environment (a unit's per-agent env file).
-  const script = parseStatusScript((options["status"] as string | undefined) || io.env["MOSAIC_STUB_STATUS"] || "idle");
+  const script = parseStatusScript(options.status || io.env["MOSAIC_STUB_STATUS"] || "idle");
   if ("error" in script) throw new UserError(`invalid --status script: ${script.error}`);
   // The name operators and `fleet ps` match as runtime `stub` in the process tree.
   process.title = "mosaic-agent-stub";

@@ -5,6 +5,10 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import type { RosterOptions, SocketOption } from "../options.js";
+
+/** `agent watch`'s and `agent attach`'s flags. */
+export type WatchOptions = RosterOptions & SocketOption;
 
 // `agent watch` and `agent attach`. Watch attaches no tmux client at all: it draws the
 // pane from capture-pane (src/agent/viewer.ts), so it cannot type and cannot resize.
@@ -13,12 +17,7 @@ import type { Io } from "../io.js";
 // `ignore-size` alone does not stop a lone client from resizing a window.
 
 /** Attach to the agent's session: the read-only viewer for `watch`, a tmux client for `attach`. */
-export async function attach(
-  mode: "watch" | "attach",
-  options: Record<string, unknown>,
-  args: string[],
-  io: Io,
-): Promise<number> {
+export async function attach(mode: "watch" | "attach", options: WatchOptions, args: string[], io: Io): Promise<number> {
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
     throw new UserError(`agent ${mode} needs a terminal (stdin and stdout must be a TTY)`);
   }
@@ -81,6 +80,6 @@ async function holdWindowSizes(
 }
 
 /** `mosaic agent watch NAME`: read-only, never resizes. */
-export async function run(options: Record<string, unknown>, args: string[], io: Io): Promise<number> {
+export async function run(options: WatchOptions, args: string[], io: Io): Promise<number> {
   return attach("watch", options, args, io);
 }

@@ -7,11 +7,16 @@ import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet
 import type { Io } from "../io.js";
 import { tableLayout } from "../terminal-width.js";
 
+/** `demo`'s flags. */
+export interface DemoOptions {
+  down?: boolean | undefined;
+  name?: string | undefined;
+  color?: boolean | undefined;
+}
+
 /** `--name NAME`, checked: it becomes a socket, unit and directory name. */
-function demoName(raw: unknown): string | null {
-  if (raw === undefined) return null;
-  if (typeof raw !== "string") throw new UserError("invalid --name: up to 16 lowercase letters, digits and -");
-  const name = raw;
+function demoName(name: string | undefined): string | null {
+  if (name === undefined) return null;
   if (!DEMO_NAME_RE.test(name)) {
     throw new UserError(`invalid --name "${safeText(name)}": up to 16 lowercase letters, digits and -`);
   }
@@ -19,14 +24,14 @@ function demoName(raw: unknown): string | null {
 }
 
 /** `mosaic demo [--down] [--name NAME]`: bring up, join (or remove) a private demo fleet and show it. */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(options: DemoOptions, _args: string[], io: Io): Promise<number> {
   const uid = process.getuid?.() ?? 0;
   const say = (line: string) => io.stdout(`${line}\n`);
-  const demo = demoIdentity(io.env, uid, demoName(options["name"]));
+  const demo = demoIdentity(io.env, uid, demoName(options.name));
   const { home, socket } = demo;
   const demoIo: DemoIo = { say, env: io.env, uid, demo };
   const again = nameFlag(demo);
-  if (options["down"] === true) {
+  if (options.down === true) {
     const removed = await demoDown(demoIo).catch((error: Error) => {
       throw new UserError(`demo --down failed: ${error.message}`);
     });

@@ -9,12 +9,13 @@ import { initLog, log } from "../../log.js";
 import type { ObserveContext } from "../../observe/index.js";
 import { lookupTenants } from "../../observe/tenants.js";
 import type { Owner } from "../../system/owner.js";
-import { parseDuration } from "../../spec/duration.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { safeText } from "../../report/style.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
+import { durationOption } from "../duration-option.js";
 import type { Io } from "../io.js";
+import type { RosterOptions, SocketOption } from "../options.js";
 
 // `mosaic fleet apply`: carry out the fix plan (docs/commands.md). Explicit and
 // reviewable: the plan is shown first; a terminal is asked once, anything else needs
@@ -31,23 +32,26 @@ interface ApplyOptions {
   settleMs: number;
 }
 
-function durationOption(raw: unknown, fallback: string, name: string, maxS: number): number {
-  const text = typeof raw === "string" ? raw : fallback;
-  const seconds = parseDuration(text);
-  if (seconds === null || seconds <= 0 || seconds > maxS)
-    throw new UserError(`invalid ${name} "${safeText(text)}": a duration up to ${maxS}s, e.g. 30s`);
-  return seconds * 1000;
-}
+/** `fleet apply`'s flags. */
+export type ApplyFlags = RosterOptions &
+  SocketOption & {
+    dryRun?: boolean | undefined;
+    yes?: boolean | undefined;
+    allowDisruptive?: boolean | undefined;
+    agent?: string[] | undefined;
+    stepTimeout?: string | undefined;
+    settle?: string | undefined;
+  };
 
-function applyOptions(options: Record<string, unknown>): ApplyOptions {
-  const agents = options["agent"];
+function applyOptions(options: ApplyFlags): ApplyOptions {
+  const bounds = { minS: 0.001, maxS: 600 };
   return {
-    dryRun: options["dryRun"] === true,
-    yes: options["yes"] === true,
-    allowDisruptive: options["allowDisruptive"] === true,
-    agents: Array.isArray(agents) ? agents.map(String) : [],
-    stepTimeoutMs: durationOption(options["stepTimeout"], "60s", "--step-timeout", 600),
-    settleMs: durationOption(options["settle"], "15s", "--settle", 600),
+    dryRun: options.dryRun === true,
+    yes: options.yes === true,
+    allowDisruptive: options.allowDisruptive === true,
+    agents: options.agent ?? [],
+    stepTimeoutMs: durationOption("--step-timeout", options.stepTimeout ?? "60s", bounds) * 1000,
+    settleMs: durationOption("--settle", options.settle ?? "15s", bounds) * 1000,
   };
 }
 
@@ -112,7 +116,7 @@ async function askOnce(io: Io, question: string): Promise<boolean> {
 }
 
 /** `mosaic fleet apply [--dry-run] [--yes] [--allow-disruptive] [--agent NAME]…`. */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(options: ApplyFlags, _args: string[], io: Io): Promise<number> {
   const opts = applyOptions(options);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);

@@ -6,9 +6,14 @@ import { renderJson, renderYaml } from "../../report/status-formats.js";
 import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
+import type { DiffFormat } from "../../report/output-formats.js";
+
+/** `fleet diff`'s flags. */
+export type DiffOptions = RosterOptions & HostOptions & OutputOptions<DiffFormat> & SocketOption;
 
 /** `mosaic fleet diff`: roster against live state; exit 0 in compliance, 1 differences, 2 bad input. */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(options: DiffOptions, _args: string[], io: Io): Promise<number> {
   const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
   const { rosterDiff } = await import("../../diff/roster-diff.js");

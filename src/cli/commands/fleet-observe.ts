@@ -7,6 +7,10 @@ import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import type { RosterOptions, SocketOption } from "../options.js";
+
+/** `fleet observe`'s flags (`-o json` is its only format). */
+export type ObserveOptions = RosterOptions & SocketOption & { output?: "json" | undefined };
 
 declare const __MOSAIC_VERSION__: string | undefined;
 const VERSION = typeof __MOSAIC_VERSION__ === "string" ? __MOSAIC_VERSION__ : "0.0.0-dev";
@@ -38,8 +42,8 @@ function readStdin(): string {
 }
 
 /** `-f -`: the roster from standard input; else the usual roster file. */
-async function rosterFrom(options: Record<string, unknown>, io: Io): Promise<FleetSpec> {
-  if (options["roster"] !== "-") return loadFleetOrExit(options, io);
+async function rosterFrom(options: ObserveOptions, io: Io): Promise<FleetSpec> {
+  if (options.roster !== "-") return loadFleetOrExit(options, io);
   const result = parseRoster("<stdin>", readStdin());
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
@@ -54,7 +58,7 @@ async function rosterFrom(options: Record<string, unknown>, io: Io): Promise<Fle
  * raw facts (docs/json.md, FleetObservation), nothing judged. The operator's `fleet ps`
  * runs it on each remote host over ssh and judges the answer itself.
  */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(options: ObserveOptions, _args: string[], io: Io): Promise<number> {
   const fleet = await rosterFrom(options, io);
   const observation = await observeFleet(fleet, observeContext(options, io));
   io.stdout(encodeObservation(observation, VERSION));

@@ -9,29 +9,42 @@ import { EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import { checkFlagRules, type FlagRule } from "../flag-rules.js";
 import type { Io } from "../io.js";
+import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
 import { takeTerminal, type TerminalSession } from "../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
 
-const PS_FLAG_RULES: readonly FlagRule[] = [
+/** `fleet ps`'s flags. */
+export type PsOptions = RosterOptions &
+  HostOptions &
+  OutputOptions &
+  SocketOption & {
+    fixPlan?: boolean | undefined;
+    probe?: boolean | undefined;
+    probeTimeout?: string | undefined;
+    watch?: boolean | undefined;
+    interval?: string | undefined;
+  };
+
+const PS_FLAG_RULES: readonly FlagRule<PsOptions>[] = [
   { flag: ["interval", "--interval"], requires: ["watch", "--watch"] },
   { flag: ["probeTimeout", "--probe-timeout"], requires: ["probe", "--probe"] },
   { flag: ["probe", "--probe"], conflicts: ["watch", "--watch"] },
 ];
 
 /** `--probe [--probe-timeout DUR]` → milliseconds to wait for echoes, or undefined. */
-function probeTimeout(options: Record<string, unknown>): number | undefined {
-  if (options["probe"] !== true) return undefined;
-  const raw = (options["probeTimeout"] as string | undefined) ?? "2s";
+function probeTimeout(options: PsOptions): number | undefined {
+  if (options.probe !== true) return undefined;
+  const raw = options.probeTimeout ?? "2s";
   return durationOption("--probe-timeout", raw, { minS: 0.001, maxS: 60 }) * 1000;
 }
 
 /** `mosaic fleet ps [--fix-plan]`: one row per roster agent; exit 0 once rendered. */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(options: PsOptions, _args: string[], io: Io): Promise<number> {
   checkFlagRules(options, PS_FLAG_RULES);
-  if (options["watch"] === true) return watch(options, io);
+  if (options.watch === true) return watch(options, io);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
-  const withPlan = options["fixPlan"] === true;
+  const withPlan = options.fixPlan === true;
   const format = outputFormat(options);
   const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
   if (format === "json") io.stdout(renderJson(status));
@@ -47,8 +60,8 @@ export async function run(options: Record<string, unknown>, _args: string[], io:
 }
 
 /** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
-async function watch(options: Record<string, unknown>, io: Io): Promise<number> {
-  const withPlan = options["fixPlan"] === true;
+async function watch(options: PsOptions, io: Io): Promise<number> {
+  const withPlan = options.fixPlan === true;
   const format = outputFormat(options);
   const inPlace = io.stdoutIsTTY && (format === "table" || format === "wide");
   // Signals first, before the roster is even read: Ctrl-C, SIGTERM or SIGHUP at any
@@ -68,7 +81,7 @@ async function watch(options: Record<string, unknown>, io: Io): Promise<number> 
 }
 
 async function watchUntilSignalled(
-  options: Record<string, unknown>,
+  options: PsOptions,
   io: Io,
   fleet: FleetSpec,
   ctx: ObserveContext,
@@ -83,7 +96,7 @@ async function watchUntilSignalled(
     import("../../report/cells.js"),
   ]);
   const paint = paintFor(options, io);
-  const raw = (options["interval"] as string | undefined) ?? "1s";
+  const raw = options.interval ?? "1s";
   const seconds = durationOption("--interval", raw, { minS: 0.05, maxS: 86_400 });
   let shown: { status: FleetStatus; why: string } | null = null;
   const draw = async (status: FleetStatus, why: string) => {

@@ -1,24 +1,33 @@
 import { isAbsolute, resolve } from "node:path";
 import { isCompliant } from "../../diff/compliance.js";
-import { isReportFormat, renderReport, reportInput, REPORT_FORMAT_NAMES } from "../../report/formats.js";
+import { renderReport, reportInput } from "../../report/formats.js";
 import { appendHistory, historyEntry, readHistory } from "../../report/history.js";
 import { isStdoutPath, replaceRefusal, writeFileAtomic } from "../../system/files.js";
 import { EXIT_FINDINGS, EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import type { HostOptions, RosterOptions, SocketOption } from "../options.js";
+import type { ReportFormatName } from "../../report/output-formats.js";
+
+/** `fleet report`'s flags: `-o/--format` is required and one of the report formats (commander checks both). */
+export type ReportOptions = RosterOptions &
+  HostOptions &
+  SocketOption & {
+    format: ReportFormatName;
+    output?: string | undefined;
+    history?: string | undefined;
+  };
 
 /**
  * `mosaic fleet report --format F [--output FILE] [--history FILE.jsonl]`: the compliance
  * report for cron and timers, rendered from the same status object as `fleet ps`.
  * Exit 0 compliant, 1 not (or UNKNOWN), 2 bad input or an unwritable output.
  */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
-  const stringOption = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-  const format = stringOption(options["format"]) ?? "";
-  if (!isReportFormat(format)) throw new UserError(`--format must be one of ${REPORT_FORMAT_NAMES.join(", ")}`);
+export async function run(options: ReportOptions, _args: string[], io: Io): Promise<number> {
+  const format = options.format;
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
-  const outputArg = stringOption(options["output"]);
-  const historyArg = stringOption(options["history"]);
+  const outputArg = options.output;
+  const historyArg = options.history;
   // Checked before resolving: resolve(cwd, "") is the directory itself, never "".
   if (outputArg === "" || historyArg === "") throw new UserError("--output and --history need a file path");
   // `-` and /dev/stdout mean standard output: never a file to replace.

@@ -3,7 +3,7 @@ import { EXIT_OK } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
 /** `mosaic fleet schema`: the roster's JSON Schema, exactly roster/roster.schema.json. */
-export async function run(_options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
+export async function run(_options: object, _args: string[], io: Io): Promise<number> {
   io.stdout(`${JSON.stringify(rosterJsonSchema(), null, 2)}\n`);
   return EXIT_OK;
 }

@@ -2,7 +2,12 @@ import { loadRoster } from "../../spec/load.js";
 import { formatProblem, type RosterProblem } from "../../spec/problems.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import type { OutputOptions, RosterOptions } from "../options.js";
 import { displayPath, rosterPath } from "../roster-path.js";
+import type { TextFormat } from "../../report/output-formats.js";
+
+/** `fleet validate`'s flags. */
+export type ValidateOptions = RosterOptions & OutputOptions<TextFormat>;
 
 // `-o json` is for editors and CI: the same problems as data, on stdout, one document
 // (docs/json.md); the exit code is the same as the text form's.
@@ -13,9 +18,9 @@ function problemData(problem: RosterProblem) {
 }
 
 /** `mosaic fleet validate`: every roster problem at FILE:LINE:COL (or as JSON), or a one-line OK. */
-export async function run(options: Record<string, unknown>, _args: string[], io: Io): Promise<number> {
-  const json = options["json"] === true || options["output"] === "json";
-  const file = rosterPath(options["roster"] as string | undefined, io);
+export async function run(options: ValidateOptions, _args: string[], io: Io): Promise<number> {
+  const json = options.json === true || options.output === "json";
+  const file = rosterPath(options.roster, io);
   const shown = displayPath(file, io);
   const result = loadRoster(shown === file ? file : shown);
   if (json) {
