@@ -8,6 +8,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_PANE_GONE = 3;
 /** A tmux server or user manager did not answer in time: not known to be missing. */
 export const EXIT_TIMEOUT = 4;
+/** The agent's host could not be used over ssh (unreachable, timed out, refused us, no or an old mosaic there). */
+export const EXIT_HOST_UNREACHABLE = 5;
 
 /** A user error: one sentence on stderr and an exit code, never a stack trace. */
 export class UserError extends Error {

@@ -19,15 +19,23 @@ import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
 
 // The shared front half of every fleet command: roster → observation → status.
 
+/** A roster given as text instead of a file: no flag sets it, only `agent over-ssh` (the request's roster entry). */
+export interface InlineRoster {
+  rosterText?: string | undefined;
+}
+
 /** Load the roster named by the options, or print every problem and fail with exit 2. */
-export async function loadFleetOrExit(options: RosterOptions & Pick<HostOptions, "host">, io: Io): Promise<FleetSpec> {
+export async function loadFleetOrExit(
+  options: RosterOptions & Pick<HostOptions, "host"> & InlineRoster,
+  io: Io,
+): Promise<FleetSpec> {
   const file = rosterPath(options.roster, io);
-  const result = await loadRosterCached(
-    displayPath(file, io),
-    machineFacts(),
-    cacheDir(io.env),
-    process.getuid?.() ?? 0,
-  );
+  // `rosterText`: the roster another host's mosaic sent with `agent over-ssh` (src/cli/remote-request.ts).
+  const inline = options.rosterText;
+  const result =
+    typeof inline === "string"
+      ? (await import("../spec/load.js")).parseRoster("<ssh request>", inline)
+      : await loadRosterCached(displayPath(file, io), machineFacts(), cacheDir(io.env), process.getuid?.() ?? 0);
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];

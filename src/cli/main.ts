@@ -264,6 +264,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--socket <name>", "tmux socket (-L); beats the roster and MOSAIC_FLEET_SOCKET")
     .action(lazy(() => import("./commands/agent-logs.js")));
 
+  // The far half of agent send/logs/watch/attach on another host (docs/commands.md, Many hosts).
+  agent
+    .command("over-ssh", { hidden: true })
+    .description("run one agent command here for another host's mosaic (sent by its ssh)")
+    .requiredOption("--request <word>", "the request, base64url")
+    .action(lazy(() => import("./commands/agent-over-ssh.js")));
+
   program
     .command("completion")
     .description("print a shell completion script: source <(mosaic completion bash)")

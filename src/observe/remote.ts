@@ -27,6 +27,8 @@ export interface RemoteContext {
   env: NodeJS.ProcessEnv;
   /** The whole round trip's bound for one host (`--host-timeout`). */
   timeoutMs: number;
+  /** ssh `-o` options for every host's connection (a `--watch`'s multiplexing). */
+  sshOptions?: readonly string[];
 }
 
 /** The roster the remote mosaic reads: these agents, resolved here, host left to the remote. */
@@ -54,37 +56,67 @@ export function remoteRoster(fleet: FleetSpec, agents: readonly AgentSpec[]): st
   return `${JSON.stringify(document)}\n`;
 }
 
-/** ssh's argv: fixed options, never StrictHostKeyChecking=no; the destination after `--`. */
-export function sshArgv(host: SshHost, env: NodeJS.ProcessEnv, timeoutMs: number): string[] {
+/** How ssh is asked to connect: the same fixed options for every remote command. */
+export interface SshMode {
+  /** BatchMode=yes: never a prompt. Off only where the operator is at a terminal (watch, attach). */
+  batch: boolean;
+  /** `-t`: a terminal on the far side (watch, attach). */
+  tty: boolean;
+  /** More `-o` options (ControlMaster/ControlPath/ControlPersist of a `--watch`). */
+  extra?: readonly string[];
+}
+
+/**
+ * ssh's argv for running `remote` (fixed words, each shell-inert: ssh joins them into one
+ * string for the remote shell) on `host`: fixed options, never StrictHostKeyChecking=no;
+ * the destination after `--`.
+ */
+export function sshCommand(
+  host: SshHost,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  mode: SshMode,
+  remote: readonly string[],
+): string[] {
   const config = env["MOSAIC_SSH_CONFIG"];
   return [
     "ssh",
-    "-o",
-    "BatchMode=yes",
+    ...(mode.batch ? ["-o", "BatchMode=yes"] : []),
+    ...(mode.tty ? ["-t"] : []),
     "-o",
     `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
     "-o",
     "LogLevel=ERROR",
+    ...(mode.extra ?? []).flatMap((option) => ["-o", option]),
     ...(config ? ["-F", config] : []),
     "--",
     host.destination,
     ...host.mosaic.split(" "),
+    ...remote,
+  ];
+}
+
+/** ssh's argv for `fleet observe` on `host`. */
+export function sshArgv(host: SshHost, env: NodeJS.ProcessEnv, timeoutMs: number, extra?: readonly string[]): string[] {
+  return sshCommand(host, env, timeoutMs, { batch: true, tty: false, ...(extra ? { extra } : {}) }, [
     "fleet",
     "observe",
     "-o",
     "json",
     "-f",
     "-",
-  ];
+  ]);
 }
 
 /** ssh's own words, one escaped line, bounded. */
-function said(result: CommandResult): string {
+export function said(result: Pick<CommandResult, "stderr" | "message">): string {
+  // ssh's banners (`@@@@ WARNING: … @`) framed in @: their words only; the last line says what failed.
   const lines = result.stderr
     .split("\n")
-    .map((l) => l.trim())
+    .map((l) => l.replace(/^[@\s]+|[@\s]+$/g, ""))
     .filter((l) => l !== "" && !l.startsWith("Warning: Permanently added"));
-  const text = lines.slice(0, 3).join("; ") || result.message;
+  const kept = lines.length > 3 ? [...lines.slice(0, 2), "…", ...lines.slice(-1)] : lines;
+  const text = kept.join("; ") || result.message;
   return safeText(text.length > 300 ? `${text.slice(0, 300)}…` : text);
 }
 
@@ -94,19 +126,32 @@ const TIMED_OUT = /timed out|Connection timeout/i;
 const NOT_FOUND = /command not found|No such file or directory|not found$/im;
 const OLD_MOSAIC = /unknown command|unknown option|too many arguments/i;
 
-/** Classify a finished ssh run into the host's observation or its failure. */
-export function classify(host: SshHost, result: CommandResult): RemoteObservation {
+/** A failure of ssh itself, or of the remote mosaic's start, as data about the host. */
+export interface HostFailure {
+  reason: HostFailureReason;
+  message: string;
+}
+
+/** What an ssh run needs for `sshFailure`: a CommandResult, or a streamed/terminal run's end. */
+interface SshRun {
+  timedOut: boolean;
+  timeoutMs?: number;
+  notFound: boolean;
+  exitCode: number | null;
+  stderr: string;
+  message: string;
+}
+
+/**
+ * The host-level failures every remote command shares: no answer in time, no ssh here,
+ * ssh's own failure (exit 255: unreachable, timed out, authentication or host key
+ * refused), or no mosaic there (127). Null: ssh ran the remote mosaic.
+ */
+export function sshFailure(host: SshHost, result: SshRun, notFoundWords = false): HostFailure | null {
   const where = `ssh ${host.destination}`;
   if (result.timedOut)
-    return { ok: false, reason: "HostTimeout", message: `${where}: no answer within ${result.timeoutMs} ms` };
-  if (result.overflowed)
-    return {
-      ok: false,
-      reason: "RemoteAnswerInvalid",
-      message: `${where}: answer larger than ${MAX_OBSERVATION_BYTES} bytes; refused`,
-    };
-  if (result.notFound)
-    return { ok: false, reason: "HostUnreachable", message: `ssh is not installed here (${result.message})` };
+    return { reason: "HostTimeout", message: `${where}: no answer within ${result.timeoutMs ?? "the"} ms` };
+  if (result.notFound) return { reason: "HostUnreachable", message: `ssh is not installed here (${result.message})` };
   if (result.exitCode === 255) {
     const text = said(result);
     const reason = AUTH_FAILED.test(result.stderr)
@@ -114,14 +159,36 @@ export function classify(host: SshHost, result: CommandResult): RemoteObservatio
       : TIMED_OUT.test(result.stderr)
         ? "HostTimeout"
         : "HostUnreachable";
-    return { ok: false, reason, message: `${where}: ${text}` };
+    return { reason, message: `${where}: ${text}` };
   }
-  if (result.exitCode === 127 || (result.exitCode !== 0 && NOT_FOUND.test(result.stderr)))
+  if (
+    result.exitCode === 127 ||
+    result.exitCode === 126 ||
+    (notFoundWords && result.exitCode !== 0 && NOT_FOUND.test(result.stderr))
+  )
     return {
-      ok: false,
       reason: "RemoteMosaicMissing",
       message: `${where}: ${host.mosaic} is not installed there (${said(result)}); set hosts.${host.name}.mosaic`,
     };
+  return null;
+}
+
+/** A remote mosaic too old for what it was asked (an unknown command or option). */
+export function remoteTooOld(stderr: string): boolean {
+  return OLD_MOSAIC.test(stderr);
+}
+
+/** Classify a finished ssh run into the host's observation or its failure. */
+export function classify(host: SshHost, result: CommandResult): RemoteObservation {
+  const where = `ssh ${host.destination}`;
+  if (result.overflowed && !result.timedOut)
+    return {
+      ok: false,
+      reason: "RemoteAnswerInvalid",
+      message: `${where}: answer larger than ${MAX_OBSERVATION_BYTES} bytes; refused`,
+    };
+  const failed = sshFailure(host, result, true);
+  if (failed) return { ok: false, ...failed };
   if (result.exitCode !== 0) {
     const reason = OLD_MOSAIC.test(result.stderr) ? "RemoteVersionMismatch" : "RemoteAnswerInvalid";
     return {
@@ -142,7 +209,7 @@ export async function observeRemoteHost(
   agents: readonly AgentSpec[],
   ctx: RemoteContext,
 ): Promise<RemoteObservation> {
-  const result = await runCommand(sshArgv(host, ctx.env, ctx.timeoutMs), {
+  const result = await runCommand(sshArgv(host, ctx.env, ctx.timeoutMs, ctx.sshOptions), {
     env: ctx.env,
     timeoutMs: ctx.timeoutMs,
     input: remoteRoster(fleet, agents),

@@ -7,11 +7,20 @@
 // lab started (by its pid file) and removes the lab's directory.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pidAlive, startReaper, waitFor } from "./proc.mjs";
+import { argvOf, pidAlive, startReaper, waitFor } from "./proc.mjs";
 
 export interface SshTestHost {
   /** The ssh_config alias (and the hostname inside its namespace). */
@@ -23,6 +32,10 @@ export interface SshTestHost {
   pid(): number | null;
   signal(signal: NodeJS.Signals): void;
   kill(): Promise<void>;
+  /** The TCP connections sshd accepted so far (its log's "Accepted publickey" lines). */
+  acceptedConnections(): number;
+  /** The host's process list: every process in its UTS namespace but the listening sshd, with argv. */
+  processes(): { pid: number; argv: string[] }[];
 }
 
 export interface SshLab {
@@ -32,6 +45,8 @@ export interface SshLab {
   addHost(name: string, address: string, env: { TMUX_TMPDIR: string }): Promise<SshTestHost>;
   /** A second alias of `host` whose known_hosts entry holds another key: host key verification fails. */
   addWrongKeyAlias(alias: string, host: SshTestHost): void;
+  /** An alias whose address nothing listens on: connection refused. */
+  addDeadAlias(alias: string, address: string): void;
   /** A second alias of `host` that offers a key the host does not authorize: permission denied. */
   addUnauthorizedAlias(alias: string, host: SshTestHost): void;
   cleanup(): Promise<void>;
@@ -95,7 +110,7 @@ export function startSshLab(): SshLab {
     async addHost(name, address, env) {
       const hostDir = join(dir, name);
       const home = join(hostDir, "home");
-      for (const sub of ["home/fleet/run", "xdg", "cache"])
+      for (const sub of ["home/fleet/run", "xdg", "cache", "login"])
         mkdirSync(join(hostDir, sub), { recursive: true, mode: 0o700 });
       const hostKey = join(hostDir, "hostkey");
       const hostPub = keygen(hostKey);
@@ -106,6 +121,7 @@ export function startSshLab(): SshLab {
         if (!(await portOpen(address, candidate))) port = candidate;
       }
       const config = join(hostDir, "sshd_config");
+      const logFile = join(hostDir, "sshd.log");
       writeFileSync(
         config,
         [
@@ -118,9 +134,11 @@ export function startSshLab(): SshLab {
           "StrictModes no",
           "PermitRootLogin prohibit-password",
           `PidFile ${pidFile}`,
+          "LogLevel INFO",
           // PYENV_REHASH_TIMEOUT: root's ~/.bashrc on some dev machines runs `pyenv init`,
           // whose rehash waits 60 s on a stale lock; a login here must not inherit that.
-          `SetEnv TMUX_TMPDIR=${env.TMUX_TMPDIR} MOSAIC_HOME=${home} XDG_RUNTIME_DIR=${join(hostDir, "xdg")} XDG_CACHE_HOME=${join(hostDir, "cache")} PYENV_REHASH_TIMEOUT=0`,
+          // HOME: a login here reads the lab's (empty) dotfiles, not this machine's root's.
+          `SetEnv HOME=${join(hostDir, "login")} TMUX_TMPDIR=${env.TMUX_TMPDIR} MOSAIC_HOME=${home} XDG_RUNTIME_DIR=${join(hostDir, "xdg")} XDG_CACHE_HOME=${join(hostDir, "cache")} PYENV_REHASH_TIMEOUT=0`,
           "",
         ].join("\n"),
       );
@@ -128,10 +146,11 @@ export function startSshLab(): SshLab {
         "--uts",
         "sh",
         "-c",
-        'hostname "$1" && exec /usr/sbin/sshd -f "$2"',
+        'hostname "$1" && exec /usr/sbin/sshd -f "$2" -E "$3"',
         "sh",
         name,
         config,
+        logFile,
       ]);
       if (started.status !== 0) throw new Error(`sshd for ${name} did not start: ${String(started.stderr)}`);
       const readPid = () => {
@@ -147,6 +166,13 @@ export function startSshLab(): SshLab {
       writeFileSync(knownHosts, `${readFileSync(knownHosts, "utf8")}[${address}]:${port} ${hostPub}\n`);
       writeFileSync(sshConfig, readFileSync(sshConfig, "utf8") + clientBlock(name, address, port));
       let pid: number | null = readPid();
+      const nsOf = (p: number) => {
+        try {
+          return readlinkSync(`/proc/${p}/ns/uts`);
+        } catch {
+          return null;
+        }
+      };
       const host: SshTestHost = {
         name,
         address,
@@ -155,6 +181,20 @@ export function startSshLab(): SshLab {
         pid: () => (pid !== null && pidAlive(pid) ? pid : null),
         signal(signal) {
           if (pid !== null && pidAlive(pid)) process.kill(pid, signal);
+        },
+        acceptedConnections() {
+          const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+          return text.split("\n").filter((line) => line.includes("Accepted publickey")).length;
+        },
+        processes() {
+          const listener = pid;
+          const ns = listener === null ? null : nsOf(listener);
+          if (ns === null) return [];
+          return readdirSync("/proc")
+            .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== listener)
+            .map(Number)
+            .filter((p) => pidAlive(p) && nsOf(p) === ns)
+            .map((p) => ({ pid: p, argv: argvOf(p) }));
         },
         async kill() {
           if (pid === null) return;
@@ -181,6 +221,10 @@ export function startSshLab(): SshLab {
         sshConfig,
         readFileSync(sshConfig, "utf8") + clientBlock(alias, host.address, host.port, `  HostKeyAlias ${alias}-key\n`),
       );
+    },
+    addDeadAlias(alias, address) {
+      // A port in the lab's range that nothing of ours listens on (checked at connect time by ssh).
+      writeFileSync(sshConfig, readFileSync(sshConfig, "utf8") + clientBlock(alias, address, 19_999));
     },
     addUnauthorizedAlias(alias, host) {
       const strangerKey = join(dir, `${alias}-userkey`);

@@ -5,6 +5,7 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import { onStdoutClosed, type Io } from "../io.js";
+import { agentOnSshHost, runOnAgentHost } from "../remote-agent.js";
 import type { RosterOptions, SocketOption } from "../options.js";
 
 /** `agent logs`'s flags (`-f` is --follow here; the roster is --roster only). */
@@ -34,6 +35,12 @@ export async function run(options: LogsOptions, args: string[], io: Io): Promise
   const tail = tailOption(options.lines);
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
+  const remote = agentOnSshHost(fleet, args[0], ctx);
+  if (remote)
+    return runOnAgentHost("logs", remote, fleet, ctx, io, {
+      ...(tail !== undefined ? { lines: String(tail) } : {}),
+      follow: options.follow === true,
+    });
   const target = resolveAgentTarget(fleet, args[0], ctx);
   const client = { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs };
   const name = target.agent.name;

@@ -7,6 +7,7 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import { agentOnSshHost, runOnAgentHost } from "../remote-agent.js";
 import type { OutputOptions, RosterOptions, SocketOption } from "../options.js";
 import type { TextFormat } from "../../report/output-formats.js";
 
@@ -32,6 +33,14 @@ export async function run(options: SendOptions, args: string[], io: Io): Promise
 
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
+  const remote = agentOnSshHost(fleet, name, ctx);
+  if (remote)
+    return runOnAgentHost("send", remote, fleet, ctx, io, {
+      message,
+      verify: options.verify === true,
+      timeout: rawTimeout,
+      output: options.json === true || options.output === "json" ? "json" : "text",
+    });
   const target = resolveAgentTarget(fleet, name, ctx);
   const heartbeatPath = target.agent.heartbeat.expected ? heartbeatFile(ctx.runDir, target.agent.name) : null;
   const outcome = await sendMessage({

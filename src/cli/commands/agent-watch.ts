@@ -5,6 +5,7 @@ import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
+import { agentOnSshHost, runOnAgentHost } from "../remote-agent.js";
 import type { RosterOptions, SocketOption } from "../options.js";
 
 /** `agent watch`'s and `agent attach`'s flags. */
@@ -23,6 +24,8 @@ export async function attach(mode: "watch" | "attach", options: WatchOptions, ar
   }
   const fleet = await loadFleetOrExit(options, io);
   const ctx = observeContext(options, io);
+  const remote = agentOnSshHost(fleet, args[0], ctx);
+  if (remote) return runOnAgentHost(mode, remote, fleet, ctx, io);
   const target = resolveAgentTarget(fleet, args[0], ctx);
   const client = { socketPath: target.socketPath, env: io.env, timeoutMs: ctx.timeoutMs };
   const pane = await findPane(client, target.agent.name);
