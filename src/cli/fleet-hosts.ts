@@ -9,6 +9,9 @@ import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 // observed there, all hosts in parallel; each host judged here with the roster we hold,
 // against its own clock; the rows merged back in roster order.
 
+/** How to observe, plus the ssh options of a `--watch`'s multiplexed connections (src/cli/ssh-multiplex.ts). */
+export type HostsContext = ObserveContext & { sshOptions?: readonly string[] };
+
 interface StatusOptions {
   probes?: Map<string, { rttMs: number | null }>;
 }
@@ -36,7 +39,7 @@ function partition(fleet: FleetSpec, hostname: string) {
 export type JudgeFleet = (options?: StatusOptions) => FleetStatus;
 
 /** Observe every agent of the fleet, each on its own host, once; judging is left to the caller. */
-export async function observeAcrossHosts(fleet: FleetSpec, ctx: ObserveContext): Promise<JudgeFleet> {
+export async function observeAcrossHosts(fleet: FleetSpec, ctx: HostsContext): Promise<JudgeFleet> {
   const socket = ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {};
   const { ssh, local, localNames } = partition(fleet, ctx.hostname);
   const aliased = fleet.agents.some((a) => a.host !== ctx.hostname && localNames.has(a.host));
@@ -54,7 +57,11 @@ export async function observeAcrossHosts(fleet: FleetSpec, ctx: ObserveContext):
     agents: localAgents.map((a) => (localNames.has(a.host) ? { ...a, host: ctx.hostname } : a)),
   };
   const { observeRemoteHost } = await import("../observe/remote.js");
-  const remoteCtx = { env: ctx.env, timeoutMs: ctx.hostTimeoutMs ?? 5_000 };
+  const remoteCtx = {
+    env: ctx.env,
+    timeoutMs: ctx.hostTimeoutMs ?? 5_000,
+    ...(ctx.sshOptions ? { sshOptions: ctx.sshOptions } : {}),
+  };
   const [observation, ...remotes] = await Promise.all([
     observeFleet(localFleet, ctx),
     ...ssh.map(({ host, indices }) =>

@@ -8,7 +8,7 @@ import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import { checkFlagRules, type FlagRule } from "../flag-rules.js";
-import type { Io } from "../io.js";
+import { onStdoutClosed, type Io } from "../io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
 import { takeTerminal, type TerminalSession } from "../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
@@ -59,6 +59,12 @@ export async function run(options: PsOptions, _args: string[], io: Io): Promise<
   return EXIT_OK;
 }
 
+/** `--interval DUR`: how often a watch re-observes at least, in seconds. */
+function watchIntervalS(options: Pick<PsOptions, "interval">): number {
+  const raw = options.interval ?? "1s";
+  return durationOption("--interval", raw, { minS: 0.05, maxS: 86_400 });
+}
+
 /** `fleet ps --watch`: redraw in place on a TTY; else a new block (or JSON document) per change. */
 async function watch(options: PsOptions, io: Io): Promise<number> {
   const withPlan = options.fixPlan === true;
@@ -72,8 +78,14 @@ async function watch(options: PsOptions, io: Io): Promise<number> {
   });
   try {
     const fleet = await loadFleetOrExit(options, io);
-    const ctx = observeContext(options, io);
-    return await watchUntilSignalled(options, io, fleet, ctx, withPlan, format, inPlace, terminal);
+    // Other hosts: one multiplexed ssh connection each for the whole watch, closed after it.
+    const { multiplexSsh } = await import("../ssh-multiplex.js");
+    const ssh = multiplexSsh(fleet, observeContext(options, io), watchIntervalS(options) * 1000);
+    try {
+      return await watchUntilSignalled(options, io, fleet, ssh.ctx, withPlan, format, inPlace, terminal);
+    } finally {
+      await ssh.close();
+    }
   } finally {
     terminal.restore();
     if (inPlace) io.stdout("\n");
@@ -96,8 +108,7 @@ async function watchUntilSignalled(
     import("../../report/cells.js"),
   ]);
   const paint = paintFor(options, io);
-  const raw = options.interval ?? "1s";
-  const seconds = durationOption("--interval", raw, { minS: 0.05, maxS: 86_400 });
+  const seconds = watchIntervalS(options);
   let shown: { status: FleetStatus; why: string } | null = null;
   const draw = async (status: FleetStatus, why: string) => {
     shown = { status, why };
@@ -113,6 +124,10 @@ async function watchUntilSignalled(
     if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
     else io.stdout(`${header}\n${table}\n`);
   };
+  let stopReaderGone: () => void = () => undefined;
+  const readerGone = new Promise<void>((resolve) => {
+    stopReaderGone = onStdoutClosed(resolve);
+  });
   // A resized terminal gets the last status redrawn to its new width at once.
   const stopResize = inPlace
     ? io.onResize?.(() => {
@@ -126,9 +141,11 @@ async function watchUntilSignalled(
       withPlan,
       floorMs: seconds * 1000,
       render: draw,
-      until: terminal.signalled.then(() => undefined),
+      // A signal, or nobody reading any more (`… -o json | head -1`, noticed at the next write).
+      until: Promise.race([terminal.signalled.then(() => undefined), readerGone]),
     });
   } finally {
+    stopReaderGone();
     stopResize?.();
   }
   return EXIT_OK;
