@@ -2,7 +2,10 @@ import { safeText } from "../terminal-text.js";
 import { runCommand, type CommandResult } from "../system/run.js";
 import type { AgentSpec, FleetSpec, HostSpec } from "../spec/resolve.js";
 import type { FleetObservation } from "./index.js";
-import { decodeObservation, MAX_OBSERVATION_BYTES } from "./wire.js";
+import type { decodeObservation } from "./wire.js";
+
+/** The largest answer read from a host; more is refused unread (RemoteAnswerInvalid). */
+export const MAX_OBSERVATION_BYTES = 16 * 1024 * 1024;
 
 // Another host's agents are observed there, by its own mosaic, over the operator's own
 // ssh (docs/commands.md, Many hosts): `ssh DEST mosaic fleet observe -o json -f -` with
@@ -53,7 +56,8 @@ export function remoteRoster(fleet: FleetSpec, agents: readonly AgentSpec[]): st
       heartbeat: a.heartbeat.expected ? { interval: `${Math.round(a.heartbeat.intervalS * 1000)}ms` } : false,
     })),
   };
-  return `${JSON.stringify(document)}\n`;
+  // One field a line: a roster line may be at most 4096 characters (docs/roster.md, Limits).
+  return `${JSON.stringify(document, null, 1)}\n`;
 }
 
 /** How ssh is asked to connect: the same fixed options for every remote command. */
@@ -178,8 +182,8 @@ export function remoteTooOld(stderr: string): boolean {
   return OLD_MOSAIC.test(stderr);
 }
 
-/** Classify a finished ssh run into the host's observation or its failure. */
-export function classify(host: SshHost, result: CommandResult): RemoteObservation {
+/** Classify a finished ssh run into the host's observation or its failure (`decode`: wire.ts's). */
+export function classify(host: SshHost, result: CommandResult, decode: typeof decodeObservation): RemoteObservation {
   const where = `ssh ${host.destination}`;
   if (result.overflowed && !result.timedOut)
     return {
@@ -197,7 +201,7 @@ export function classify(host: SshHost, result: CommandResult): RemoteObservatio
       message: `${where}: ${host.mosaic} exited ${result.exitCode ?? "on a signal"} (${said(result)})`,
     };
   }
-  const decoded = decodeObservation(result.stdout);
+  const decoded = decode(result.stdout);
   if (!decoded.ok) return { ok: false, reason: decoded.reason, message: `${where}: ${safeText(decoded.message)}` };
   return decoded;
 }
@@ -209,11 +213,15 @@ export async function observeRemoteHost(
   agents: readonly AgentSpec[],
   ctx: RemoteContext,
 ): Promise<RemoteObservation> {
-  const result = await runCommand(sshArgv(host, ctx.env, ctx.timeoutMs, ctx.sshOptions), {
-    env: ctx.env,
-    timeoutMs: ctx.timeoutMs,
-    input: remoteRoster(fleet, agents),
-    maxStdoutBytes: MAX_OBSERVATION_BYTES,
-  });
-  return classify(host, result);
+  // The decoder (and its schema library) loads while ssh connects, not before.
+  const [result, { decodeObservation: decode }] = await Promise.all([
+    runCommand(sshArgv(host, ctx.env, ctx.timeoutMs, ctx.sshOptions), {
+      env: ctx.env,
+      timeoutMs: ctx.timeoutMs,
+      input: remoteRoster(fleet, agents),
+      maxStdoutBytes: MAX_OBSERVATION_BYTES,
+    }),
+    import("./wire.js"),
+  ]);
+  return classify(host, result, decode);
 }

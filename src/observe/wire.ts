@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { safeText } from "../terminal-text.js";
+import { MAX_OBSERVATION_BYTES } from "./remote.js";
 import type { FleetObservation, TenantObservation } from "./index.js";
 import type { TenantAccess } from "./tenants.js";
 import type {
@@ -22,8 +23,7 @@ import type { HeartbeatRecord } from "../heartbeat/types.js";
 
 export const OBSERVATION_API_VERSION = "mosaic.fleet/v1";
 export const OBSERVATION_KIND = "FleetObservation";
-/** The largest answer read from a host; more is refused unread (RemoteAnswerInvalid). */
-export const MAX_OBSERVATION_BYTES = 16 * 1024 * 1024;
+export { MAX_OBSERVATION_BYTES };
 
 const MAX_TEXT = 4096;
 const MAX_ITEMS = 20_000;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { classify, remoteRoster, sshArgv, type SshHost } from "../../src/observe/remote.js";
+import { decodeObservation } from "../../src/observe/wire.js";
 import { parseRoster } from "../../src/spec/load.js";
 import type { CommandResult } from "../../src/system/run.js";
 
@@ -46,7 +47,7 @@ describe("classify an ssh run", () => {
   ];
   for (const [overrides, reason] of cases) {
     it(`${JSON.stringify(overrides).slice(0, 90)} → ${reason}`, () => {
-      const classified = classify(HOST, result(overrides));
+      const classified = classify(HOST, result(overrides), decodeObservation);
       expect(classified).toMatchObject({ ok: false, reason });
       if (!classified.ok) expect(classified.message).toMatch(/^ssh jwoltje@dragon-lin: |^ssh is not installed/);
     });
@@ -60,7 +61,7 @@ describe("classify an ssh run", () => {
         fc.option(fc.integer({ min: 0, max: 255 })),
         fc.boolean(),
         (stdout, stderr, exitCode, timedOut) => {
-          const classified = classify(HOST, result({ stdout, stderr, exitCode, timedOut }));
+          const classified = classify(HOST, result({ stdout, stderr, exitCode, timedOut }), decodeObservation);
           // eslint-disable-next-line no-control-regex
           if (!classified.ok) expect(classified.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         },
@@ -95,6 +96,19 @@ describe("what is sent to a host", () => {
       "-",
     ]);
     expect(argv.join(" ")).not.toMatch(/StrictHostKeyChecking/);
+  });
+
+  it("a host with many agents gets a roster the remote accepts (no line past the 4096-character limit)", () => {
+    const lines = ["version: 1", "agents:"];
+    for (let i = 0; i < 2000; i += 1) lines.push(`  - {name: agent-${i}, runtime: shell, host: dragon-lin}`);
+    const source = parseRoster("r.yaml", lines.join("\n"), { user: "jarvis", hostname: "W-jarvis" });
+    expect(source.ok).toBe(true);
+    if (!source.ok) return;
+    const sent = parseRoster("<stdin>", remoteRoster(source.fleet, source.fleet.agents), {
+      user: "jarvis",
+      hostname: "dragon-lin",
+    });
+    expect(sent.ok && sent.fleet.agents.map((a) => a.name)).toEqual(source.fleet.agents.map((a) => a.name));
   });
 
   it("the generated roster is a valid roster whose agents resolve as they did here, on the remote's own host", () => {
