@@ -64,6 +64,30 @@ export async function loadRosterCached(
   return result;
 }
 
+/**
+ * Parse roster text that has no file (`fleet observe -f -`: what another host's mosaic
+ * sends over ssh, the same bytes on every pass), from the cache when those bytes, this
+ * build and the facts are unchanged. One entry per `label`.
+ */
+export async function parseRosterCached(
+  label: string,
+  text: string,
+  facts: MachineFacts,
+  cacheDir: string | null,
+  uid: number,
+): Promise<RosterResult> {
+  const key = [BUILD, facts.user, facts.hostname, label, text];
+  const path = cacheDir === null ? null : join(cacheDir, cacheFileName("roster-text", label));
+  if (path !== null) {
+    const hit = readCached(path, key, uid);
+    if (hit) return { ok: true, fleet: hit };
+  }
+  const { parseRoster } = await import("./load.js");
+  const result = parseRoster(label, text, facts);
+  if (result.ok && cacheDir !== null) writeCached(cacheDir, cacheFileName("roster-text", label), key, result.fleet);
+  return result;
+}
+
 /** Remove the cached fleet of `file` (an absolute path), if the entry there is that roster's. */
 export function dropCachedRoster(file: string, cacheDir: string | null, uid: number): void {
   if (cacheDir === null) return;

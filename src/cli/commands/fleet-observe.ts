@@ -1,7 +1,9 @@
 import { readSync } from "node:fs";
 import { observeFleet } from "../../observe/index.js";
 import { encodeObservation } from "../../observe/wire.js";
-import { parseRoster } from "../../spec/load.js";
+import { cacheDir } from "../../cache/private-file.js";
+import { parseRosterCached } from "../../spec/cache.js";
+import { machineFacts } from "../../spec/resolve.js";
 import { formatProblem } from "../../spec/problems.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
@@ -44,7 +46,14 @@ function readStdin(): string {
 /** `-f -`: the roster from standard input; else the usual roster file. */
 async function rosterFrom(options: ObserveOptions, io: Io): Promise<FleetSpec> {
   if (options.roster !== "-") return loadFleetOrExit(options, io);
-  const result = parseRoster("<stdin>", readStdin());
+  // The same bytes on every pass of the operator's ps or watch: cached by content.
+  const result = await parseRosterCached(
+    "<stdin>",
+    readStdin(),
+    machineFacts(),
+    cacheDir(io.env),
+    process.getuid?.() ?? 0,
+  );
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];
