@@ -15,11 +15,13 @@ const FLEET_EXITS = [
   [2, "usage error or invalid roster"],
 ] as const;
 const TIMEOUT_EXIT = [4, "the tmux server did not answer in time (not known to be missing)"] as const;
+const HOST_EXIT = [5, "an agent of another host: that host could not be used over ssh"] as const;
 const AGENT_PANE_EXITS = [
   [0, "done"],
   [2, "usage error, invalid roster, unknown agent"],
   [3, "the agent's pane is missing"],
   TIMEOUT_EXIT,
+  HOST_EXIT,
 ] as const;
 
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
@@ -210,6 +212,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, "usage error, unknown agent, not a terminal"],
       [3, "the agent's pane is missing or went away"],
       TIMEOUT_EXIT,
+      HOST_EXIT,
     ],
   },
   "agent attach": {
@@ -222,6 +225,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, "usage error, unknown agent, not a terminal"],
       [3, "the agent's pane is missing"],
       TIMEOUT_EXIT,
+      HOST_EXIT,
     ],
   },
   "agent send": {
@@ -236,6 +240,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, "usage error, bad message, unknown agent"],
       [3, "the agent's pane is dead or missing"],
       TIMEOUT_EXIT,
+      HOST_EXIT,
     ],
   },
   "agent logs": {
