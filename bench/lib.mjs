@@ -171,6 +171,33 @@ export function interleave(commands, { runs, warmup, before, check } = {}) {
   return Object.fromEntries(names.map((n) => [n, { ...stats(samples[n]), cpuMean: cpu[n] / Math.max(1, runs) }]));
 }
 
+/**
+ * Peak resident set size (MiB) of a command, from the kernel's maxrss of the waited-for
+ * child (GNU time's %M, or python's getrusage when GNU time is missing): `runs` runs,
+ * median and max. Null when neither is installed.
+ */
+export function peakRss(argv, env, runs = 5) {
+  const samples = [];
+  const gnuTime = existsSync("/usr/bin/time");
+  for (let i = 0; i < runs; i += 1) {
+    const r = gnuTime
+      ? spawnSync("/usr/bin/time", ["-f", "MAXRSS %M", ...argv], { env, maxBuffer: 512 * 1024 * 1024 })
+      : spawnSync(
+          "python3",
+          [
+            "-c",
+            "import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL);print('MAXRSS',resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,file=sys.stderr)",
+            ...argv,
+          ],
+          { env, maxBuffer: 512 * 1024 * 1024 },
+        );
+    const m = /MAXRSS (\d+)/.exec(r.stderr?.toString() ?? "");
+    if (r.error || !m) return null;
+    samples.push(Number(m[1]) / 1024);
+  }
+  return stats(samples);
+}
+
 // --- machine facts ------------------------------------------------------------------------
 
 function firstLine(argv) {
