@@ -43,6 +43,8 @@ interface UnitFileIndex {
   /** Lookups already answered (a template is shared by every instance). */
   found: Map<string, FoundUnitFile | null>;
   installKinds: Map<string, ReturnType<typeof installKind>>;
+  /** Service Type= by unit file path: every instance of a template reads the same file. */
+  serviceTypes: Map<string, string | null>;
   wanted: Map<string, WantedBy>;
   /** name → dir kind of the first `/dev/null` symlink. */
   masked: Map<string, UnitPathDir["kind"]>;
@@ -87,7 +89,15 @@ export function indexUnitFiles(dirs: readonly UnitPathDir[]): UnitFileIndex {
       }
     }
   }
-  return { dirs: [...dirs], holders, found: new Map(), installKinds: new Map(), wanted, masked };
+  return {
+    dirs: [...dirs],
+    holders,
+    found: new Map(),
+    installKinds: new Map(),
+    serviceTypes: new Map(),
+    wanted,
+    masked,
+  };
 }
 
 /** `t@a.service` → `t@.service`; plain names have no template. */
@@ -191,9 +201,18 @@ export function serviceTypeOnDisk(index: UnitFileIndex, unit: string): string | 
   const template = templateOf(unit);
   const file = findUnitFile(index, unit) ?? (template ? findUnitFile(index, template) : null);
   if (file === null) return null;
+  const known = index.serviceTypes.get(file.path);
+  if (known !== undefined) return known;
+  const type = serviceTypeIn(file.path);
+  index.serviceTypes.set(file.path, type);
+  return type;
+}
+
+/** The Type= of a unit file's [Service] section ("simple" when none); null when it cannot be read. */
+function serviceTypeIn(path: string): string | null {
   let text: string;
   try {
-    text = readFileSync(file.path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch {
     return null;
   }
