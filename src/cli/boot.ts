@@ -99,6 +99,102 @@ export function decodeEntry(entry: Buffer | null, identity: string): Buffer | un
   return crc32(data) === entry.readUInt32LE(4 + length) ? data : undefined;
 }
 
+/** One CommonJS file compiled with the code cache: its state, and how to save an entry it lacked. */
+interface CompiledFile {
+  state: CodeCacheState;
+  save?: () => void;
+}
+
+/**
+ * Compile `file` (CommonJS source) with its entry in `dir` for this command, run it as
+ * a module (`module` is filled in), and say whether the entry was used.
+ */
+function runCached(
+  file: string,
+  module: { exports: unknown },
+  require: NodeJS.Require,
+  dir: string | null,
+  command: string,
+): CompiledFile {
+  const { source: text, stat } = readBundle(file);
+  let entryPath: string | null = null;
+  let identity = "";
+  let cachedData: Buffer | undefined;
+  if (dir !== null) {
+    try {
+      identity = bundleIdentity(file, stat);
+      entryPath = join(dir, cacheFileName(`code-${command}`, file, "v8"));
+      cachedData = decodeEntry(readPrivateFile(entryPath, process.getuid?.() ?? -1), identity);
+    } catch {
+      entryPath = null;
+    }
+  }
+
+  // The same wrapper Node's CommonJS loader puts around a module; its own line, so line
+  // numbers in stack traces and source maps stay those of the file.
+  const source = `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
+  const script = new Script(source, { filename: file, lineOffset: -1, cachedData });
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
+
+  const state: CodeCacheState =
+    entryPath === null
+      ? "off"
+      : cachedData === undefined
+        ? "miss"
+        : script.cachedDataRejected === true
+          ? "rejected"
+          : "hit";
+  const target = entryPath;
+  if (target === null || dir === null || state === "hit") return { state };
+  // After the run, so the data holds every function this command compiled, not just the top level.
+  return {
+    state,
+    save: () => writePrivateFile(dir, basename(target), () => encodeEntry(identity, script.createCachedData())),
+  };
+}
+
+/**
+ * The `require` the bundle gets: the libraries it loads on demand (dist/vendor/*.cjs,
+ * YAML and zod for a roster parse among them) go through the code cache too — compiled
+ * from source they cost `fleet validate` and every roster-cache miss ~20 ms — as real
+ * CommonJS modules (require.cache, module.paths), each loaded once. Everything else is
+ * Node's own loader.
+ */
+function bundleRequire(bundle: string, dir: string | null, command: string, compiled: CompiledFile[]): NodeJS.Require {
+  const base = createRequire(bundle);
+  if (dir === null) return base;
+  const vendor = join(dirname(bundle), "vendor") + "/";
+  const load = (id: string): unknown => {
+    if (!id.startsWith("./vendor/")) return base(id);
+    const file = resolve(dirname(bundle), id);
+    if (!file.startsWith(vendor)) return base(id);
+    const known = base.cache[file];
+    if (known) return known.exports;
+    const Module = base("node:module") as typeof import("node:module") & {
+      new (id: string, parent?: unknown): NodeJS.Module;
+      _nodeModulePaths(dir: string): string[];
+    };
+    const module = new Module(file);
+    module.filename = file;
+    module.paths = Module._nodeModulePaths(dirname(file));
+    base.cache[file] = module;
+    try {
+      compiled.push(runCached(file, module, createRequire(file), dir, command));
+    } catch (error) {
+      delete base.cache[file];
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
+  };
+  return Object.assign(load, {
+    resolve: base.resolve,
+    cache: base.cache,
+    main: base.main,
+    extensions: base.extensions,
+  });
+}
+
 /**
  * Compile and run the CLI bundle (a CommonJS file), then call its main(). Throws only
  * what loading the bundle throws (missing file, syntax error); bin/mosaic reports it.
@@ -109,48 +205,26 @@ export function boot(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const bundle = resolve(path);
-  const { source: text, stat } = readBundle(bundle);
   const dir = cacheDir(env);
-  let entryPath: string | null = null;
-  let identity = "";
-  let cachedData: Buffer | undefined;
-  if (dir !== null) {
-    try {
-      identity = bundleIdentity(bundle, stat);
-      entryPath = join(dir, cacheFileName(`code-${commandKey(argv)}`, bundle, "v8"));
-      cachedData = decodeEntry(readPrivateFile(entryPath, process.getuid?.() ?? -1), identity);
-    } catch {
-      entryPath = null;
-    }
-  }
-
-  // The same wrapper Node's CommonJS loader puts around a module; its own line, so line
-  // numbers in stack traces and source maps stay those of the file.
-  const source = `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
-  const script = new Script(source, { filename: bundle, lineOffset: -1, cachedData });
+  const command = commandKey(argv);
+  const vendored: CompiledFile[] = [];
   const module = { exports: {} as Partial<CliBundle> };
-  (script.runInThisContext() as (...args: unknown[]) => void)(
-    module.exports,
-    createRequire(bundle),
-    module,
+  const { state: codeCache, save } = runCached(
     bundle,
-    dirname(bundle),
+    module,
+    bundleRequire(bundle, dir, command, vendored),
+    dir,
+    command,
   );
-
-  const codeCache: CodeCacheState =
-    entryPath === null
-      ? "off"
-      : cachedData === undefined
-        ? "miss"
-        : script.cachedDataRejected === true
-          ? "rejected"
-          : "hit";
-  const target = entryPath;
+  // Every file this run compiled without an entry gets one once output is flushed
+  // (vendor files are loaded during the run, so which ones is known only then).
   const saveCodeCache =
-    target !== null && dir !== null && codeCache !== "hit"
-      ? // After the run, so the data holds every function this command compiled, not just the top level.
-        () => writePrivateFile(dir, basename(target), () => encodeEntry(identity, script.createCachedData()))
-      : undefined;
+    dir === null
+      ? undefined
+      : () => {
+          save?.();
+          for (const file of vendored) file.save?.();
+        };
   const main = module.exports.main;
   if (typeof main !== "function") throw new Error(`${bundle} has no main()`);
   return main(saveCodeCache ? { codeCache, saveCodeCache } : { codeCache });

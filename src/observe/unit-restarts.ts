@@ -26,7 +26,8 @@ export function runKey(runtimeDir: string | undefined, unit: string, active: str
   let invocation = "";
   if (runtimeDir) {
     try {
-      invocation = readlinkSync(join(runtimeDir, "systemd", "units", `invocation:${unit}`));
+      // Concatenated, not path.join: this runs once per unit (join's normalizing showed in profiles).
+      invocation = readlinkSync(`${runtimeDir}/systemd/units/invocation:${unit}`);
     } catch {
       // Not running (or not published): the states below still tell runs apart.
     }

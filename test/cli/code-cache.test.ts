@@ -14,11 +14,14 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandKey, decodeEntry, encodeEntry } from "../../src/cli/boot.js";
+import { cacheFileName } from "../../src/cache/private-file.js";
 import { ROOT, cleanEnv, scratchDir } from "./run-cli.js";
 
 // The compiled-code cache of src/cli/boot.ts: bin/mosaic compiles dist/cli.cjs with
-// V8's cachedData from $XDG_CACHE_HOME/mosaic, per command. Run against a copy of
-// bin/ + dist/ so a test can "rebuild" it without touching the repo's build.
+// V8's cachedData from $XDG_CACHE_HOME/mosaic, per command — and so the libraries it
+// loads on demand (dist/vendor/*.cjs: `fleet validate` loads YAML and zod), one entry
+// per command and file. Run against a copy of bin/ + dist/ so a test can "rebuild" it
+// without touching the repo's build.
 
 describe("commandKey: one cache entry per command", () => {
   it.each([
@@ -109,33 +112,53 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
 
   const entries = () =>
     existsSync(join(cache, "mosaic"))
-      ? readdirSync(join(cache, "mosaic")).filter((name) => name.startsWith("code-"))
+      ? readdirSync(join(cache, "mosaic"))
+          .filter((name) => name.startsWith("code-"))
+          .sort()
       : [];
-  const entryPath = () => {
-    const [name, ...more] = entries();
-    expect(more).toEqual([]);
-    return join(cache, "mosaic", name ?? "missing");
-  };
+  /** The bundle's entry for `fleet validate` (the others are its libraries'). */
+  const entryPath = () =>
+    join(cache, "mosaic", cacheFileName("code-fleet-validate", join(install, "dist", "cli.cjs"), "v8"));
+  /** The entries of the libraries `fleet validate` loads: YAML and zod. */
+  const libraryEntries = () =>
+    ["yaml", "zod"].map((name) => {
+      const file = readdirSync(join(install, "dist", "vendor")).find(
+        (f) => f.startsWith(`${name}-`) && f.endsWith(".cjs"),
+      );
+      return join(
+        cache,
+        "mosaic",
+        cacheFileName("code-fleet-validate", join(install, "dist", "vendor", file ?? "missing"), "v8"),
+      );
+    });
+  const bytesOf = (paths: string[]) => paths.map((path) => readFileSync(path));
 
   let expected = "";
+  let validateEntries: string[] = [];
 
-  it("first run: compiles, then writes the entry (mode 600, directory 700); the second run uses it", () => {
+  it("first run: compiles, then writes the entries (mode 600, directory 700); the second run uses them", () => {
     const first = validate();
     expect(first).toMatchObject({ code: 0, state: "miss" });
     expected = first.stdout;
     expect(expected).toContain("valid roster v1");
-    expect(entries()).toEqual([expect.stringMatching(/^code-fleet-validate-[0-9a-f]{16}\.v8$/)]);
-    expect(statSync(entryPath()).mode & 0o777).toBe(0o600);
+    // The bundle, YAML and zod (and pino, which writes the debug log this test reads).
+    validateEntries = entries();
+    const all = validateEntries.map((name) => join(cache, "mosaic", name));
+    expect(all).toEqual(expect.arrayContaining([entryPath(), ...libraryEntries()]));
+    for (const path of all) {
+      expect(path).toMatch(/\/code-fleet-validate-[0-9a-f]{16}\.v8$/);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
     expect(statSync(join(cache, "mosaic")).mode & 0o777).toBe(0o700);
 
-    const written = readFileSync(entryPath());
+    const written = bytesOf(all);
     const second = validate();
     expect(second).toMatchObject({ code: 0, state: "hit", stdout: expected });
-    // A hit writes nothing.
-    expect(readFileSync(entryPath()).equals(written)).toBe(true);
+    // A hit writes nothing, for the bundle or its libraries.
+    expect(bytesOf(all)).toEqual(written);
   });
 
-  it("another command gets its own entry", () => {
+  it("another command gets its own entries", () => {
     const result = spawnSync(process.execPath, [join(install, "bin", "mosaic"), "fleet", "schema"], {
       cwd: dir,
       env: cleanEnv(dir, { XDG_CACHE_HOME: cache }),
@@ -143,27 +166,33 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
       timeout: 20_000,
     });
     expect(result.status).toBe(0);
-    expect(entries().sort()).toEqual([
-      expect.stringMatching(/^code-fleet-schema-/),
-      expect.stringMatching(/^code-fleet-validate-/),
-    ]);
-    rmEntry(entries().find((name) => name.startsWith("code-fleet-schema-")));
+    const schema = entries().filter((name) => name.startsWith("code-fleet-schema-"));
+    expect(schema.length).toBeGreaterThan(0);
+    expect(entries().length).toBe(schema.length + validateEntries.length);
+    for (const name of schema) rmEntry(name);
   });
 
   function rmEntry(name: string | undefined): void {
     if (name) renameSync(join(cache, "mosaic", name), join(dir, `${name}.removed`));
   }
 
-  it("damaged data (bytes flipped all through it) is never handed to V8: same output, entry rewritten", () => {
-    validate(); // an entry exists
-    const entry = readFileSync(entryPath());
-    // Flip a byte every ~1 KiB of the last three quarters (V8's part): V8 itself would
-    // load this and crash (SIGSEGV) without the checksum.
-    for (let i = entry.length >> 2; i < entry.length; i += 997) entry[i] = (entry[i] ?? 0) ^ 0x5a;
-    writeFileSync(entryPath(), entry, { mode: 0o600 });
+  it("damaged data (bytes flipped all through it) is never handed to V8: same output, entries rewritten", () => {
+    validate(); // the entries exist
+    const all = validateEntries.map((name) => join(cache, "mosaic", name));
+    for (const path of all) {
+      const entry = readFileSync(path);
+      // Flip a byte every ~1 KiB of the last three quarters (V8's part): V8 itself would
+      // load this and crash (SIGSEGV) without the checksum.
+      for (let i = entry.length >> 2; i < entry.length; i += 997) entry[i] = (entry[i] ?? 0) ^ 0x5a;
+      writeFileSync(path, entry, { mode: 0o600 });
+    }
+    const damaged = bytesOf(all);
     const run = validate();
     expect(run).toMatchObject({ code: 0, signal: null, state: "miss", stdout: expected });
+    const rewritten = bytesOf(all);
+    rewritten.forEach((bytes, i) => expect(bytes.equals(damaged[i] as Buffer), all[i]).toBe(false));
     expect(validate()).toMatchObject({ code: 0, state: "hit", stdout: expected });
+    expect(bytesOf(all)).toEqual(rewritten);
   });
 
   it("an entry someone else could write, or that is not ours, is ignored and replaced by our own", () => {
@@ -201,10 +230,10 @@ describe("bin/mosaic with a code cache (real CLI, a copy of bin/ + dist/)", () =
   });
 
   it("MOSAIC_NO_CACHE: compiles from source and writes nothing", () => {
-    const before = entries().map((name) => [name, statSync(join(cache, "mosaic", name)).mtimeMs]);
-    rmEntry(entries()[0]);
+    const before = entries();
+    for (const name of before) rmEntry(name);
     expect(validate({ MOSAIC_NO_CACHE: "1" })).toMatchObject({ code: 0, state: "off", stdout: expected });
     expect(entries()).toEqual([]);
-    expect(before.length).toBe(1);
+    expect(before).toEqual(validateEntries);
   });
 });
