@@ -2,7 +2,7 @@ import type { FleetStatus } from "../../diff/types.js";
 import { jsonSafe } from "../../terminal-text.js";
 import type { ObserveContext } from "../../observe/index.js";
 import { renderFixPlan } from "../../report/fix-plan.js";
-import { renderJson, renderYaml } from "../../report/status-formats.js";
+import { renderJsonChunks, renderYaml } from "../../report/status-formats.js";
 import { durationOption } from "../duration-option.js";
 import type { FleetSpec } from "../../spec/resolve.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -47,7 +47,7 @@ export async function run(options: PsOptions, _args: string[], io: Io): Promise<
   const withPlan = options.fixPlan === true;
   const format = outputFormat(options);
   const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
-  if (format === "json") io.stdout(renderJson(status));
+  if (format === "json") for (const chunk of renderJsonChunks(status)) io.stdout(chunk);
   else if (format === "yaml") io.stdout(await renderYaml(status));
   else {
     // The table layout library loads only when a table is drawn (-o json is the hot path for scripts).

@@ -1,0 +1,57 @@
+// `fleet ps -o json` is written in pieces (renderJsonChunks) so a large fleet's document
+// is never one string; the pieces must make exactly the text of renderJson — the same
+// bytes, the same escaping of DEL, C1 controls, line separators and bidi marks — for
+// any document and any piece size.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { renderJson, renderJsonChunks, type MachineDocument } from "../../src/report/status-formats.js";
+import { sampleFixPlan, sampleStatus } from "./sample-status.js";
+
+// Strings over every code point, with the characters jsonSafe escapes made common.
+const text = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom("\u007f", "\u009b", "\u2028", "\u202e", "\u2066", "\u200e", "\u001b", "\n"),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+  ),
+});
+const value = fc.jsonValue({ maxDepth: 3 }).map((v) => v as unknown);
+const member = fc.oneof(
+  value,
+  fc.array(value, { maxLength: 6 }),
+  fc.array(fc.dictionary(text, fc.oneof(value, fc.constant(undefined)), { maxKeys: 4 }), { maxLength: 6 }),
+  fc.constant(undefined),
+  fc.constant([]),
+  fc.constant({}),
+  text,
+);
+const document = fc.dictionary(text, member, { maxKeys: 8 }).map((d) => d as unknown as MachineDocument);
+
+describe("renderJsonChunks: the text of renderJson, in pieces", () => {
+  it("for any document and piece size, the pieces joined are renderJson's text", () => {
+    fc.assert(
+      fc.property(document, fc.integer({ min: 1, max: 300 }), (doc, size) => {
+        const chunks = [...renderJsonChunks(doc, size)];
+        expect(chunks.join("")).toBe(renderJson(doc));
+        expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("a fleet status with a fix plan: the same text, and a large one comes in several pieces", () => {
+    const status = { ...sampleStatus(), fixPlan: sampleFixPlan() };
+    expect([...renderJsonChunks(status)].join("")).toBe(renderJson(status));
+    const many = { ...status, agents: Array.from({ length: 400 }, () => status.agents).flat() };
+    const chunks = [...renderJsonChunks(many, 4096)];
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(chunks.join("")).toBe(renderJson(many));
+  });
+
+  it("an empty document and one whose members JSON leaves out", () => {
+    for (const doc of [{}, { a: undefined }, { f: () => 1, u: undefined }])
+      expect([...renderJsonChunks(doc as unknown as MachineDocument)].join("")).toBe(
+        renderJson(doc as unknown as MachineDocument),
+      );
+  });
+});
