@@ -12,15 +12,16 @@ export function renderJson(status: MachineDocument): string {
   return `${jsonSafe(JSON.stringify(status, null, 2))}\n`;
 }
 
-// The element of an array member at depth 2 of a 2-space document, cut out of a
-// one-element document of the same shape: `{\n  "a": [\n` and `\n  ]\n}` around it.
-const ELEMENT_PREFIX = 11;
-const ELEMENT_SUFFIX = 6;
+// Elements of an array member at depth 2 of a 2-space document, cut out of a document
+// of the same shape holding only them: `{\n  "a": [\n` and `\n  ]\n}` around them.
+const ELEMENTS_PREFIX = 11;
+const ELEMENTS_SUFFIX = 6;
 
 /**
  * `-o json` as renderJson prints it, the same text in pieces of about `size` characters:
  * a 1 000-agent document (~2.3 MB) is then never one string plus its copy in a write
- * buffer, which was the peak of `fleet ps`'s memory (BENCHMARKS.md).
+ * buffer, which was the peak of `fleet ps`'s memory (BENCHMARKS.md). Array members are
+ * stringified a run of elements at a time (as many as make about `size`), not one by one.
  */
 export function* renderJsonChunks(document: MachineDocument, size = 64 * 1024): Generator<string> {
   if (typeof (document as { toJSON?: unknown }).toJSON === "function") {
@@ -40,15 +41,20 @@ export function* renderJsonChunks(document: MachineDocument, size = 64 * 1024): 
       continue;
     }
     pending += `${separator()}  ${JSON.stringify(key)}: [\n`;
-    for (let i = 0; i < value.length; i += 1) {
-      const element = JSON.stringify({ a: [value[i]] }, null, 2);
-      pending += `${element.slice(ELEMENT_PREFIX, -ELEMENT_SUFFIX)}${i < value.length - 1 ? ",\n" : "\n"}`;
+    let run = 1;
+    for (let i = 0; i < value.length;) {
+      const end = Math.min(value.length, i + run);
+      const text = JSON.stringify({ a: value.slice(i, end) }, null, 2).slice(ELEMENTS_PREFIX, -ELEMENTS_SUFFIX);
+      pending += i === 0 ? text : `,\n${text}`;
       if (pending.length >= size) {
         yield jsonSafe(pending);
         pending = "";
       }
+      // Next run: as many elements as this run's average makes `size` characters.
+      run = Math.max(1, Math.floor((size * (end - i)) / Math.max(1, text.length)));
+      i = end;
     }
-    pending += "  ]";
+    pending += "\n  ]";
   }
   yield jsonSafe(first ? "{}\n" : `${pending}\n}\n`);
 }

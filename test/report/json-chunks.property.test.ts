@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderJson, renderJsonChunks, type MachineDocument } from "../../src/report/status-formats.js";
+import { jsonSafe } from "../../src/terminal-text.js";
 import { sampleFixPlan, sampleStatus } from "./sample-status.js";
 
 // Strings over every code point, with the characters jsonSafe escapes made common.
@@ -53,5 +54,25 @@ describe("renderJsonChunks: the text of renderJson, in pieces", () => {
       expect([...renderJsonChunks(doc as unknown as MachineDocument)].join("")).toBe(
         renderJson(doc as unknown as MachineDocument),
       );
+  });
+});
+
+describe("jsonSafe: its fast path for plain ASCII changes nothing", () => {
+  // The reference: every DEL, C1 control, line separator and bidi mark as \uNNNN.
+  const reference = (json: string) =>
+    json.replace(
+      /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+
+  it("equals the escaping of every character, for any text and any JSON of it", () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (raw) => {
+        expect(jsonSafe(raw)).toBe(reference(raw));
+        const json = JSON.stringify({ raw }, null, 2);
+        expect(jsonSafe(json)).toBe(reference(json));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
