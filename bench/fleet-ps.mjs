@@ -561,8 +561,9 @@ withCleanup(async (track) => {
     if (r500.timing["baseline fleet ps -o json"]) {
       const mine = ratio(r500, "fleet ps -o json", "node -e 0");
       const old = ratio(r500, "baseline fleet ps -o json", "node -e 0");
+      const cpu = (name) => ms(r500.timing[name].cpuMean);
       log(
-        `  issue 12: fleet ps at 500 / node -e 0 = ${mine.toFixed(2)}x, baseline ${old.toFixed(2)}x (no slower) ${verdict(mine, old)}`,
+        `  issue 12: fleet ps at 500 / node -e 0 = ${mine.toFixed(2)}x, baseline ${old.toFixed(2)}x (no slower; CPU per run ${cpu("fleet ps -o json")} against ${cpu("baseline fleet ps -o json")} ms) ${verdict(mine, old)}`,
       );
     }
   }
