@@ -8,6 +8,24 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+// Front files (docs/architecture.md): a folder of src/ is reached from other folders only
+// through its index.ts, statically or by import(); src/cli, the top, is imported by
+// nothing else. A stage's heavy parts stay lazy behind loader functions of its front file.
+const STAGES = ["agent", "apply", "cache", "demo", "diff", "heartbeat", "observe", "report", "spec", "system"];
+const throughFrontFile = {
+  regex: `^(\\.\\./)+(${STAGES.join("|")})/(?!index\\.js$)`,
+  message: "Import another folder of src/ only through its front file, FOLDER/index.js (docs/architecture.md).",
+};
+const notTheCli = {
+  regex: "^(\\.\\./)+cli/",
+  message: "Nothing outside src/cli imports src/cli: the CLI is the top (docs/architecture.md).",
+};
+/** The same rule for import() expressions, which no-restricted-imports does not see. */
+const lazyThrough = (pattern) => ({
+  selector: `ImportExpression > Literal[value=/${pattern.regex.replaceAll("/", "\\/")}/]`,
+  message: pattern.message,
+});
+
 export default defineConfig(
   globalIgnores(["dist/", "node_modules/", "test/fixtures/", "coverage/", ".scratch/", "tmp/"]),
   js.configs.recommended,
@@ -63,6 +81,21 @@ export default defineConfig(
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",
       "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [throughFrontFile, notTheCli] }],
+      "no-restricted-syntax": ["error", lazyThrough(throughFrontFile), lazyThrough(notTheCli)],
+    },
+  },
+  {
+    files: ["src/cli/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [throughFrontFile] }],
+      "no-restricted-syntax": ["error", lazyThrough(throughFrontFile)],
     },
   },
 );

@@ -10,7 +10,7 @@
 
 import { performance } from "node:perf_hooks";
 import { writeSync } from "node:fs";
-import { loadRoster } from "../src/spec/load.js";
+import { loadRoster, rosterFileAt } from "../src/spec/load.js";
 import { machineFacts } from "../src/spec/resolve.js";
 import { observeFleet, isLocal } from "../src/observe/index.js";
 import { runDirOf } from "../src/heartbeat/index.js";
@@ -40,7 +40,7 @@ const alap = async (name, fn) => {
 };
 
 // The full parse (the CLI usually takes the cached fleet instead: see loadRosterCached).
-const loaded = lap("loadRoster (full parse; the CLI's cache skips it)", () => loadRoster(roster));
+const loaded = lap("loadRoster (full parse; the CLI's cache skips it)", () => loadRoster(rosterFileAt(roster)));
 if (!loaded.ok) throw new Error(`roster invalid: ${JSON.stringify(loaded.problems?.[0])}`);
 const fleet = loaded.fleet;
 const facts = machineFacts();

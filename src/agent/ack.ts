@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateRunDir, readHeartbeat } from "../heartbeat/index.js";
-import { writeFileAtomic } from "../system/files.js";
+import { writeFileAtomic } from "../system/index.js";
 
 // The acknowledgement path: proof that an agent accepted one specific message. The stub
 // acknowledges each line it reads; a real runtime does it through a hook adapter (Claude

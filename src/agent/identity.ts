@@ -1,5 +1,5 @@
-import { ownSession } from "../system/tmux.js";
-import { AGENT_NAME_RE } from "../spec/names.js";
+import { ownSession } from "../system/index.js";
+import { AGENT_NAME_RE } from "../spec/index.js";
 
 // Which agent a runtime is: the argument, else MOSAIC_AGENT_NAME, else the tmux session
 // it runs in (the unit → tmux hand-off is known to lose MOSAIC_AGENT_NAME).

@@ -1,4 +1,4 @@
-import { answered } from "../system/run.js";
+import { answered } from "../system/index.js";
 import { safeText } from "../terminal-text.js";
 import { tmux, type PaneClient } from "./pane.js";
 

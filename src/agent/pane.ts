@@ -1,7 +1,5 @@
-import { answered } from "../system/run.js";
-import { runTmux, type TmuxServer } from "../system/tmux.js";
-import { parsePaneDetails, PANE_DETAIL_FORMAT } from "../observe/tmux.js";
-import type { PaneDetail } from "../observe/types.js";
+import { answered, runTmux, type TmuxServer } from "../system/index.js";
+import { parsePaneDetails, PANE_DETAIL_FORMAT, type PaneDetail } from "../observe/index.js";
 import { parseRow, rowText, type Row } from "./screen.js";
 
 // One agent's pane on one socket: its state, its cursor line, and whether its
@@ -76,4 +74,4 @@ export async function readCursor(client: PaneClient, paneId: string): Promise<Cu
   };
 }
 
-export { foregroundWaitingForInput } from "../system/procfs.js";
+export { foregroundWaitingForInput } from "../system/index.js";

@@ -1,4 +1,4 @@
-import { GENERAL_SCREEN_RULES, RUNTIME_SCREEN_RULES, type ScreenRules } from "../spec/runtimes.js";
+import { GENERAL_SCREEN_RULES, RUNTIME_SCREEN_RULES, type ScreenRules } from "../spec/index.js";
 
 // Reading an agent's screen the way an operator does: with its attributes. A dim or grey
 // placeholder is not text anyone typed; a `┃` border or a drawn (reverse-video) cursor

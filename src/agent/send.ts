@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ensurePrivateRunDir, readHeartbeat, sendLockPath, type HeartbeatObservation } from "../heartbeat/index.js";
-import { answered } from "../system/run.js";
-import { acquireLock } from "../system/lock.js";
+import { answered, acquireLock } from "../system/index.js";
 import { ackId } from "./ack.js";
 import { describeExit } from "./exit-status.js";
 import { findPane, foregroundWaitingForInput, readCursor, tmux, type CursorLine, type PaneClient } from "./pane.js";

@@ -1,4 +1,4 @@
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../spec/index.js";
 import { STATUS_RE } from "../heartbeat/index.js";
 
 // `mosaic agent stub --status SCRIPT`: the stub plays a sequence of heartbeat states, so

@@ -1,6 +1,4 @@
-import type { CommandResult } from "../system/run.js";
-import { runTmux } from "../system/tmux.js";
-import { readProcess } from "../system/procfs.js";
+import { type CommandResult, runTmux, readProcess } from "../system/index.js";
 
 // `mosaic agent run NAME -- COMMAND…`: the agent's session, owned by the foreground
 // process of a systemd unit (docs/commands.md). The session is created with

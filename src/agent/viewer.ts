@@ -1,4 +1,4 @@
-import { takeTerminal } from "../cli/terminal-session.js";
+import { takeTerminal } from "../terminal-session.js";
 import { tmux, type PaneClient } from "./pane.js";
 import { banner, viewWindow } from "./viewer-layout.js";
 

@@ -1,5 +1,5 @@
-import type { FixAction, FixStep, FleetStatus } from "../diff/types.js";
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import type { FixAction, FixStep, FleetStatus } from "../diff/index.js";
+import type { AgentSpec, FleetSpec } from "../spec/index.js";
 
 // Before `fleet apply` runs a step, the step is checked against the roster itself, not
 // trusted because the plan produced it (docs/commands.md): it must touch exactly the

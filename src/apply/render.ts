@@ -1,6 +1,5 @@
-import type { FixStep } from "../diff/types.js";
-import { safeText, type Paint } from "../report/style.js";
-import { shellLine } from "../report/shell-line.js";
+import type { FixStep } from "../diff/index.js";
+import { safeText, type Paint, shellLine } from "../report/index.js";
 
 // What `fleet apply` prints: the plan (terraform style: what, why, safe or disruptive,
 // and what will happen to it in this run), then one line per step as it runs.

@@ -1,7 +1,5 @@
 import { clockMs } from "../log.js";
-import type { Owner } from "../system/owner.js";
-import { runCommand } from "../system/run.js";
-import { tmuxClientEnv } from "../system/tmux.js";
+import { type Owner, runCommand, tmuxClientEnv } from "../system/index.js";
 import type { CheckedStep } from "./check-step.js";
 
 // Runs one checked step: argv (never shell text), bounded by a timeout, and — when root

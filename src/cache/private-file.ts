@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { lstatSync, mkdirSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../system/files.js";
+import { writeFileAtomic } from "../system/index.js";
 
 // mosaic's cache files ($XDG_CACHE_HOME/mosaic): private files of the invoking user
 // (JSON entries, and the compiled-code cache of src/cli/boot.ts). A cache is only ever

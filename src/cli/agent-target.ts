@@ -1,7 +1,6 @@
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
-import { checkTmuxSocket } from "../system/tmux.js";
+import { type AgentSpec, type FleetSpec, didYouMean } from "../spec/index.js";
+import { checkTmuxSocket } from "../system/index.js";
 import { isLocal, type ObserveContext } from "../observe/index.js";
-import { didYouMean } from "../spec/suggest.js";
 import { safeText } from "../terminal-text.js";
 import { EXIT_PANE_GONE, EXIT_USAGE, UserError } from "./exit-codes.js";
 

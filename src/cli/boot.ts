@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync, type BigIntStats } from "
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { Script } from "node:vm";
-import { cacheDir, cacheFileName, readPrivateFile, writePrivateFile } from "../cache/private-file.js";
+import { cacheDir, cacheFileName, readPrivateFile, writePrivateFile } from "../cache/index.js";
 
 // What bin/mosaic runs first (built to dist/boot.cjs): it compiles dist/cli.cjs with
 // V8's code cache, so a run does not parse and compile again what the previous run of

@@ -1,4 +1,4 @@
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../spec/index.js";
 import { UserError } from "./exit-codes.js";
 
 // Every duration a command takes on its command line (--interval, --timeout,

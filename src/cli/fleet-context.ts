@@ -1,21 +1,24 @@
-import { machineFacts, type FleetSpec } from "../spec/resolve.js";
-import { cacheDir } from "../cache/private-file.js";
-import { loadRosterCached } from "../spec/cache.js";
-import { SOCKET_RE } from "../spec/names.js";
-import { formatProblem } from "../spec/problems.js";
-import { runDirOf } from "../heartbeat/index.js";
+import {
+  machineFacts,
+  type FleetSpec,
+  loadRosterCached,
+  rosterParser,
+  SOCKET_RE,
+  formatProblem,
+} from "../spec/index.js";
+import { cacheDir } from "../cache/index.js";
+import { runDirOf, heartbeatProber } from "../heartbeat/index.js";
 import type { ObserveContext } from "../observe/index.js";
-import { processAlive } from "../system/procfs.js";
+import { processAlive } from "../system/index.js";
 import { durationOption } from "./duration-option.js";
 import { observeAcrossHosts } from "./fleet-hosts.js";
-import { fixPlan } from "../diff/fix-plan.js";
-import type { FleetStatus } from "../diff/types.js";
-import { colorEnabled, painter, type Paint } from "../report/style.js";
+import { fixPlan, type FleetStatus } from "../diff/index.js";
+import { colorEnabled, painter, type Paint } from "../report/index.js";
 import { UserError } from "./exit-codes.js";
 import { safeText } from "../terminal-text.js";
 import type { Io } from "./io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "./options.js";
-import { displayPath, mosaicHome, rosterPath } from "./roster-path.js";
+import { mosaicHome, rosterFile } from "./roster-path.js";
 
 // The shared front half of every fleet command: roster → observation → status.
 
@@ -24,32 +27,36 @@ export interface InlineRoster {
   rosterText?: string | undefined;
 }
 
-/** Load the roster named by the options, or print every problem and fail with exit 2. */
+/** Load the roster named by the options (`-f -`: standard input), or print every problem and fail with exit 2. */
 export async function loadFleetOrExit(
   options: RosterOptions & Pick<HostOptions, "host"> & InlineRoster,
   io: Io,
 ): Promise<FleetSpec> {
-  const file = rosterPath(options.roster, io);
   // `rosterText`: the roster another host's mosaic sent with `agent over-ssh` (src/cli/remote-request.ts).
   const inline = options.rosterText;
   const result =
     typeof inline === "string"
-      ? (await import("../spec/load.js")).parseRoster("<ssh request>", inline)
-      : await loadRosterCached(displayPath(file, io), machineFacts(), cacheDir(io.env), process.getuid?.() ?? 0);
+      ? (await rosterParser()).parseRoster("<ssh request>", inline)
+      : await loadRosterCached(
+          rosterFile(options.roster, io),
+          machineFacts(),
+          cacheDir(io.env),
+          process.getuid?.() ?? 0,
+        );
   if (!result.ok) {
     for (const problem of result.problems.slice(0, -1)) io.stderr(`${formatProblem(problem)}\n`);
     const last = result.problems[result.problems.length - 1];
     throw new UserError(last ? formatProblem(last) : "roster is invalid", 2, true);
   }
   const host = options.host;
-  const fleet = host === undefined ? result.fleet : onlyHost(result.fleet, host, displayPath(file, io));
+  const fleet = host === undefined ? result.fleet : onlyHost(result.fleet, host, result.fleet.file);
   const tenant = options.tenant;
   if (tenant === undefined) return fleet;
   // --tenant filters the fleet; a tenant the roster never names is a typo, not an empty fleet.
   const agents = fleet.agents.filter((agent) => agent.tenant === tenant);
   if (agents.length === 0) {
     const known = [...new Set(fleet.agents.map((a) => a.tenant))].join(", ") || "none";
-    throw new UserError(`no agents of tenant "${tenant}" in ${displayPath(file, io)} (tenants: ${known})`);
+    throw new UserError(`no agents of tenant "${safeText(tenant)}" in ${fleet.file} (tenants: ${safeText(known)})`);
   }
   return { ...fleet, agents };
 }
@@ -101,7 +108,7 @@ export async function fleetStatus(
   if (probeTimeoutMs !== undefined) {
     // Probe after observing, and only responders that can answer: a missing or dead pane,
     // or a heartbeat whose writer is gone, is unanswered at once instead of after the timeout.
-    const { probeHeartbeats } = await import("../heartbeat/prober.js");
+    const { probeHeartbeats } = await heartbeatProber();
     const expected = status.agents.filter(
       (a) => a.heartbeat.expected && a.host === ctx.hostname && a.tenant_id === ctx.user,
     );

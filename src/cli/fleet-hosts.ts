@@ -1,8 +1,6 @@
-import { buildFleetStatus } from "../diff/status.js";
-import type { FleetStatus } from "../diff/types.js";
-import { observeFleet, type ObserveContext } from "../observe/index.js";
-import type { SshHost } from "../observe/remote.js";
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import { buildFleetStatus, type FleetStatus } from "../diff/index.js";
+import { observeFleet, type ObserveContext, remoteObserver, type SshHost } from "../observe/index.js";
+import type { AgentSpec, FleetSpec } from "../spec/index.js";
 
 // One fleet status across hosts (docs/commands.md, Many hosts): this machine's agents
 // (and those of hosts described `local: true`) observed here; each ssh host's agents
@@ -56,7 +54,7 @@ export async function observeAcrossHosts(fleet: FleetSpec, ctx: HostsContext): P
     ...fleet,
     agents: localAgents.map((a) => (localNames.has(a.host) ? { ...a, host: ctx.hostname } : a)),
   };
-  const { observeRemoteHost } = await import("../observe/remote.js");
+  const { observeRemoteHost } = await remoteObserver();
   const remoteCtx = {
     env: ctx.env,
     timeoutMs: ctx.hostTimeoutMs ?? 5_000,

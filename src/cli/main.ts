@@ -7,11 +7,11 @@ import {
   type OptionValues,
 } from "@commander-js/extra-typings";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
-import { CommandTimeout } from "../system/run.js";
-import { RunDirRefused } from "../heartbeat/run-dir.js";
+import { CommandTimeout } from "../system/index.js";
+import { RunDirRefused } from "../heartbeat/index.js";
 import type { BootOptions } from "./boot.js";
 import { addTeachingHelp } from "./help.js";
-import { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "../report/output-formats.js";
+import { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "../report/index.js";
 import { processIo, safeIo, type Io } from "./io.js";
 import { terminalSafe } from "../terminal-text.js";
 

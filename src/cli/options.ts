@@ -1,4 +1,4 @@
-import type { StatusFormat } from "../report/output-formats.js";
+import type { StatusFormat } from "../report/index.js";
 
 // The option groups several commands share, as their run() reads them (docs/commands.md).
 // Each command's file declares its own options from these and its own flags; src/cli/main.ts

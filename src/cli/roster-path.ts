@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { rosterFileAt, STDIN_ROSTER, type RosterFile } from "../spec/index.js";
 import { UserError } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
@@ -11,15 +12,16 @@ export function mosaicHome(env: NodeJS.ProcessEnv): string {
   return join(config, "mosaic");
 }
 
-/** The roster to read: --roster, else $MOSAIC_ROSTER, else $MOSAIC_HOME/fleet/roster.yaml. */
-export function rosterPath(flag: string | undefined, io: Io): string {
+/**
+ * The roster to read: --roster (`-` is standard input), else $MOSAIC_ROSTER, else
+ * $MOSAIC_HOME/fleet/roster.yaml. Opened at its absolute path; shown as typed when
+ * under the current directory, escaped.
+ */
+export function rosterFile(flag: string | undefined, io: Io): RosterFile {
   // `-f "$UNSET"` must not quietly check some other roster.
   if (flag !== undefined && flag.trim() === "") throw new UserError("--roster was given an empty path");
+  if (flag === "-") return STDIN_ROSTER;
   const chosen = flag || io.env["MOSAIC_ROSTER"] || join(mosaicHome(io.env), "fleet", "roster.yaml");
-  return isAbsolute(chosen) ? chosen : resolve(io.cwd, chosen);
-}
-
-/** Show paths the way the operator typed them when they are under the cwd. */
-export function displayPath(file: string, io: Io): string {
-  return file.startsWith(io.cwd + "/") ? file.slice(io.cwd.length + 1) : file;
+  const path = isAbsolute(chosen) ? chosen : resolve(io.cwd, chosen);
+  return rosterFileAt(path, path.startsWith(io.cwd + "/") ? path.slice(io.cwd.length + 1) : path);
 }

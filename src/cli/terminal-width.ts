@@ -1,4 +1,4 @@
-import type { TableLayout } from "../report/table.js";
+import type { TableLayout } from "../report/index.js";
 import type { Io } from "./io.js";
 
 // How wide the operator's terminal is, for `fleet ps` on a TTY (docs/commands.md).

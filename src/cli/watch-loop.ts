@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
-import { watchHeartbeatDir, watchTmux, type EventSource } from "../observe/events.js";
-import { processAlive } from "../system/procfs.js";
-import { checkTmuxSocket } from "../system/tmux.js";
-import type { ObserveContext } from "../observe/index.js";
-import type { FleetSpec } from "../spec/resolve.js";
-import type { FleetStatus } from "../diff/types.js";
+import { watchHeartbeatDir, watchTmux, type EventSource, type ObserveContext } from "../observe/index.js";
+import { processAlive, checkTmuxSocket } from "../system/index.js";
+import type { FleetSpec } from "../spec/index.js";
+import type { FleetStatus } from "../diff/index.js";
 import { fleetStatus } from "./fleet-context.js";
 import { onStdoutClosed } from "./io.js";
 

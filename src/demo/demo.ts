@@ -10,15 +10,13 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { cacheDir } from "../cache/private-file.js";
-import { dropCachedRoster } from "../spec/cache.js";
+import { cacheDir } from "../cache/index.js";
+import { dropCachedRoster, rosterParser } from "../spec/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runSystemctl } from "../system/systemctl.js";
-import { userManagerEnv } from "../observe/systemd.js";
-import { runTmuxNamed, tmuxClientEnv, tmuxSocketPath } from "../system/tmux.js";
-import { processAlive } from "../system/procfs.js";
-import { shellLine } from "../report/shell-line.js";
+import { runSystemctl, runTmuxNamed, tmuxClientEnv, tmuxSocketPath, processAlive } from "../system/index.js";
+import { userManagerEnv } from "../observe/index.js";
+import { shellLine } from "../report/index.js";
 import { heartbeatPath, probePath, runDirOf } from "../heartbeat/index.js";
 import { packageRoot } from "./package-root.js";
 import { agentTemplate, DEMO_MARKER, demoPrefix, demoUnitNames, holderUnit } from "./units.js";
@@ -114,7 +112,7 @@ function readDemoState(home: string): DemoState | null {
 
 /** The demo roster's agents, read with the roster loader: name, and whether it is started. */
 async function demoAgents(file: string, rosterText: string): Promise<{ name: string; start: boolean }[]> {
-  const { parseRoster } = await import("../spec/load.js");
+  const { parseRoster } = await rosterParser();
   const result = parseRoster(file, rosterText);
   if (!result.ok) throw new Error(`the built-in demo roster is invalid: ${result.problems[0]?.message ?? "?"}`);
   return result.fleet.agents.map((agent) => ({ name: agent.name, start: agent.lifecycle === "core" }));
@@ -161,7 +159,7 @@ const LOCK_WAIT_MS = 120_000;
  */
 async function withDemoLock<T>(home: string, body: () => Promise<T>): Promise<T> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const { acquireLock } = await import("../system/lock.js");
+  const { acquireLock } = await import("../system/index.js");
   const path = join(home, LOCK_FILE);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let held: { release(): void } | null = null;

@@ -1,4 +1,4 @@
-import { shellLine } from "../report/shell-line.js";
+import { shellLine } from "../report/index.js";
 
 // The demo's own unit files: the production templates' shape (a oneshot holder keeping
 // the tmux server up; supervised agents: Type=exec running `mosaic agent run`,

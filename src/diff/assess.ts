@@ -1,6 +1,5 @@
-import type { TmuxPane, UnitState } from "../observe/types.js";
-import type { RuntimeSpec } from "../spec/runtimes.js";
-import type { AgentSpec } from "../spec/resolve.js";
+import type { TmuxPane, UnitState } from "../observe/index.js";
+import type { RuntimeSpec, AgentSpec } from "../spec/index.js";
 import { heartbeatHealth, type HeartbeatHealth } from "./heartbeat-health.js";
 import { identifyRuntime, type RuntimeMatch } from "./runtime-match.js";
 import type { AgentFacts, PaneState } from "./types.js";

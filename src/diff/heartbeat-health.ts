@@ -1,5 +1,5 @@
 import { MAX_PID, STATUS_RE, heartbeatFileName, type HeartbeatInvalidReason } from "../heartbeat/index.js";
-import type { AgentSpec } from "../spec/resolve.js";
+import type { AgentSpec } from "../spec/index.js";
 import type { AgentFacts, HeartbeatState, Reason } from "./types.js";
 
 // Heartbeat health (docs/heartbeat.md, Health rule): healthy while now - ts <= 3 × interval and the

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
-import { INTERPRETERS, type RuntimeSpec } from "../spec/runtimes.js";
-import type { ProcessInfo, ProcessTree } from "../observe/types.js";
+import { INTERPRETERS, type RuntimeSpec } from "../spec/index.js";
+import type { ProcessInfo, ProcessTree } from "../observe/index.js";
 
 // Which runtime a pane really runs, from its process tree (docs/roster.md, Runtimes): a pattern is
 // a program name, compared with the basename of argv[0] (of the script when argv[0] is

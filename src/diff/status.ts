@@ -1,6 +1,5 @@
-import type { FleetObservation } from "../observe/index.js";
-import type { SourceUnavailable, TmuxObservation, TmuxPane } from "../observe/types.js";
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import type { FleetObservation, SourceUnavailable, TmuxObservation, TmuxPane } from "../observe/index.js";
+import type { AgentSpec, FleetSpec } from "../spec/index.js";
 import { CONDITION_CHECKS } from "./conditions/index.js";
 import { assessAgent } from "./assess.js";
 import { leftSession, paneCommand, shortCommand } from "./runtime-match.js";

@@ -7,7 +7,7 @@ import type {
   SourceUnavailable,
   TmuxPane,
   UnitState,
-} from "../observe/types.js";
+} from "../observe/index.js";
 
 // Conditions (Kubernetes style, abnormal-true): `True` means something is wrong.
 // Types and reasons are named constants so consumers can match on them.

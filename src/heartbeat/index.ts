@@ -29,3 +29,6 @@ export { ensurePrivateRunDir, RunDirRefused } from "./run-dir.js";
 export { HeartbeatWriter, writeHeartbeatFile, type HeartbeatWriterOptions } from "./writer.js";
 export { checkRunDir, readHeartbeat, readHeartbeats, type HeartbeatReadOptions } from "./reader.js";
 export { PROBE_NONCE_RE, readProbe } from "./probe-file.js";
+
+/** `probeHeartbeats`: the prober's end of the probe, loaded on first use. */
+export const heartbeatProber = () => import("./prober.js");

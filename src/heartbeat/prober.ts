@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { unlinkSync, watch } from "node:fs";
-import { writeFileAtomic } from "../system/files.js";
+import { writeFileAtomic } from "../system/index.js";
 import { join } from "node:path";
 import { agentOfHeartbeatFile, heartbeatPath, isHeartbeatPath, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
-import { writeFileAtomic } from "../system/files.js";
+import { writeFileAtomic } from "../system/index.js";
 import { formatHeartbeat, STATUS_RE } from "./grammar.js";
 import { heartbeatPath, probeFileName, probePath } from "./layout.js";
 import { readProbe } from "./probe-file.js";

@@ -1,5 +1,5 @@
 import { safeText } from "../terminal-text.js";
-import { runTmux, type TmuxServer } from "../system/tmux.js";
+import { runTmux, type TmuxServer } from "../system/index.js";
 import type { TmuxPane } from "./types.js";
 
 // Why a pane died (docs/conditions.md, PaneDead): its exit signal and the last lines it

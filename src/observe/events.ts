@@ -1,6 +1,6 @@
 import { isHeartbeatPath } from "../heartbeat/index.js";
 import { log } from "../log.js";
-import { controlClient, type ControlClient } from "../system/tmux.js";
+import { controlClient, type ControlClient } from "../system/index.js";
 
 // What tells `fleet ps --watch` to look again: heartbeat files changing (chokidar) and
 // tmux control-mode notifications (sessions and windows coming and going). Both are

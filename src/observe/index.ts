@@ -1,15 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import type { AgentSpec, FleetSpec } from "../spec/index.js";
 import { clockMs, log, timed } from "../log.js";
 import { observeHeartbeats } from "./heartbeat.js";
 import { observeLinger } from "./linger.js";
 import { processFromTable, scanProcessTable, treesFrom, zombieInTable, type ProcessTable } from "./proc.js";
-import { readProcess } from "../system/procfs.js";
+import { readProcess, asOwnerSync } from "../system/index.js";
 import { observeSystemd } from "./systemd.js";
 import { lookupTenants, tenantAccess, type TenantAccess, type TenantAccount } from "./tenants.js";
 import { observeTmux } from "./tmux.js";
-import { asOwnerSync } from "../system/owner.js";
 import type { HostFailureReason } from "./remote.js";
 import type {
   HeartbeatObservation,
@@ -19,6 +18,32 @@ import type {
   SystemdObservation,
   TmuxObservation,
 } from "./types.js";
+
+// The observe stage's front file (docs/architecture.md): other folders import it only
+// from here. The wire format (zod) and the remote observer are reached through
+// observationWire() and remoteObserver(), loaded only when a remote host is involved.
+export { watchHeartbeatDir, watchTmux } from "./events.js";
+export type { EventSource } from "./events.js";
+export type { SshHost } from "./remote.js";
+export { userManagerEnv } from "./systemd.js";
+export { lookupTenants } from "./tenants.js";
+export { PANE_DETAIL_FORMAT, parsePaneDetails } from "./tmux.js";
+export type {
+  HeartbeatObservation,
+  PaneDetail,
+  ProcessInfo,
+  ProcessTree,
+  SourceUnavailable,
+  TmuxObservation,
+  TmuxPane,
+  UnitRestarts,
+  UnitState,
+} from "./types.js";
+
+/** `encodeObservation` / `decodeObservation`: the FleetObservation wire format, loaded on first use. */
+export const observationWire = () => import("./wire.js");
+/** `observeRemoteHost`: one host over ssh, loaded on first use. */
+export const remoteObserver = () => import("./remote.js");
 
 // Builds the actual state of the fleet: per tenant, one batched call per source (one
 // tmux call per socket, one or two systemd calls, heartbeat reads), one /proc scan for all,

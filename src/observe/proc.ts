@@ -7,7 +7,7 @@ import {
   toInfo,
   type ProcOptions,
   type ProcessIndex,
-} from "../system/procfs.js";
+} from "../system/index.js";
 import type { ProcessInfo, ProcessTree } from "./types.js";
 
 // The process observer: pane root pids in, process trees out, from one scan of procfs

@@ -1,6 +1,6 @@
 import { safeText } from "../terminal-text.js";
-import { runCommand, type CommandResult } from "../system/run.js";
-import type { AgentSpec, FleetSpec, HostSpec } from "../spec/resolve.js";
+import { runCommand, type CommandResult } from "../system/index.js";
+import type { AgentSpec, FleetSpec, HostSpec } from "../spec/index.js";
 import type { FleetObservation } from "./index.js";
 import type { decodeObservation } from "./wire.js";
 

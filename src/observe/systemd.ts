@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { runSystemctl, type UserManager } from "../system/systemctl.js";
-import type { Owner } from "../system/owner.js";
+import { runSystemctl, type UserManager, type Owner } from "../system/index.js";
 import { classifyUnitPath, indexUnitFiles, serviceTypeOnDisk, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
 import { parseRestarts, readRestartCache, RESTART_PROPERTIES, runKey, storeRestartCache } from "./unit-restarts.js";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { runCommand } from "../system/run.js";
+import { runCommand } from "../system/index.js";
 
 // Tenancy is one Linux uid per tenant (a decision of record). A tenant's agents are
 // observed through that tenant's own socket directory (/tmp/tmux-UID), run directory

@@ -1,6 +1,5 @@
-import type { Owner } from "../system/owner.js";
+import { type Owner, checkTmuxSocket, runTmux } from "../system/index.js";
 import { addDeadPaneEvidence } from "./dead-panes.js";
-import { checkTmuxSocket, runTmux } from "../system/tmux.js";
 import type { PaneDetail, SourceUnavailable, TmuxObservation, TmuxPane } from "./types.js";
 
 // One `tmux list-panes -a` call per socket gives every pane of every session; the

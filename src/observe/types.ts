@@ -116,4 +116,4 @@ export interface ProcessTree {
 }
 
 // The heartbeat's facts are defined with the protocol (src/heartbeat/).
-export type { HeartbeatInvalidReason, HeartbeatObservation, HeartbeatRecord } from "../heartbeat/types.js";
+export type { HeartbeatInvalidReason, HeartbeatObservation, HeartbeatRecord } from "../heartbeat/index.js";

@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
+import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/index.js";
 
 // The user manager's UnitPath, remembered per manager instance, so `fleet ps` needs
 // one systemctl call (list-units), not two: a second systemctl was ~5 ms of a 500-agent

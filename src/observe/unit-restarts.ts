@@ -1,6 +1,6 @@
 import { readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
+import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/index.js";
 import type { UnitRestarts } from "./types.js";
 
 // How often systemd restarted each unit (NRestarts, Result, the main process's last

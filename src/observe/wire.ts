@@ -13,7 +13,7 @@ import type {
   UnitRestarts,
   UnitState,
 } from "./types.js";
-import type { HeartbeatRecord } from "../heartbeat/types.js";
+import type { HeartbeatRecord } from "../heartbeat/index.js";
 
 // The FleetObservation as a JSON document (docs/json.md, FleetObservation): what
 // `mosaic fleet observe -o json` prints on a remote host, and what the operator's side

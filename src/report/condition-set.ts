@@ -1,4 +1,4 @@
-import type { AgentStatus, Condition, Reason } from "../diff/types.js";
+import type { AgentStatus, Condition, Reason } from "../diff/index.js";
 import { safeText } from "./style.js";
 
 // How a condition set reads to a human, in every human format (docs/conditions.md): a

@@ -1,5 +1,4 @@
-import type { AgentDiff } from "../diff/roster-diff.js";
-import type { FleetStatus } from "../diff/types.js";
+import type { AgentDiff, FleetStatus } from "../diff/index.js";
 import { conditionMarks, unobserved, unobservedLines } from "./condition-set.js";
 import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";
 

@@ -1,4 +1,4 @@
-import type { AgentStatus, FixStep } from "../diff/types.js";
+import type { AgentStatus, FixStep } from "../diff/index.js";
 import { agentCount, unobserved } from "./condition-set.js";
 import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";
 import { shellLine } from "./shell-line.js";

@@ -1,6 +1,3 @@
-import { summarize } from "../diff/compliance.js";
-import type { FleetStatus } from "../diff/types.js";
-import type { HistoryEntry } from "./history.js";
 import type { ReportInput } from "./input.js";
 import { render as html } from "./html.js";
 import { render as json } from "./report-json.js";
@@ -24,16 +21,11 @@ export const REPORT_FORMATS = {
 
 type ReportFormat = ReportFormatName;
 export { REPORT_FORMAT_NAMES };
+export { reportInput } from "./input.js";
 
 /** Whether a `--format` value names a report format. */
 export function isReportFormat(name: string): name is ReportFormat {
   return Object.hasOwn(REPORT_FORMATS, name);
-}
-
-/** The report input for a status: the same summary `fleet diff` uses, plus unmanaged. */
-export function reportInput(status: FleetStatus, history?: HistoryEntry[]): ReportInput {
-  const summary = { ...summarize(status), unmanaged: status.unmanaged.length };
-  return history === undefined ? { status, summary } : { status, summary, history };
 }
 
 /** Render one format. */

@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeSync } from "node:fs";
-import { writeFileAtomic } from "../system/files.js";
-import { flockFd } from "../system/lock.js";
+import { writeFileAtomic, flockFd } from "../system/index.js";
 import type { ReportInput, Verdict } from "./input.js";
 
 // A JSON-lines file of past runs so the HTML report can chart fleet health over time.

@@ -1,5 +1,5 @@
-import type { AgentStatus, Condition, FixStep } from "../diff/types.js";
-import { formatSeconds } from "../spec/duration.js";
+import type { AgentStatus, Condition, FixStep } from "../diff/index.js";
+import { formatSeconds } from "../spec/index.js";
 import { renderHealthChart } from "./health-chart.js";
 import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./input.js";

@@ -1,5 +1,4 @@
-import type { ComplianceSummary } from "../diff/compliance.js";
-import type { FleetStatus } from "../diff/types.js";
+import { summarize, type ComplianceSummary, type FleetStatus } from "../diff/index.js";
 import type { HistoryEntry } from "./history.js";
 
 // What every report format renders, and the one verdict sentence they all say.
@@ -25,4 +24,10 @@ export function verdictSentence(summary: ComplianceSummary): string {
     return `UNKNOWN: ${summary.unknown} of ${summary.agents} agent${summary.agents === 1 ? "" : "s"} could not be fully observed; unknown is not compliant.`;
   }
   return `COMPLIANT: all ${summary.agents} agent${summary.agents === 1 ? "" : "s"} observed, every condition False.`;
+}
+
+/** The report input for a status: the same summary `fleet diff` uses, plus unmanaged. */
+export function reportInput(status: FleetStatus, history?: HistoryEntry[]): ReportInput {
+  const summary = { ...summarize(status), unmanaged: status.unmanaged.length };
+  return history === undefined ? { status, summary } : { status, summary, history };
 }

@@ -1,4 +1,4 @@
-import { CONDITION_TYPES } from "../diff/types.js";
+import { CONDITION_TYPES } from "../diff/index.js";
 import { unobservedLines } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./input.js";
 import { safeText } from "./style.js";

@@ -1,5 +1,5 @@
-import type { AgentStatus, FixStep } from "../diff/types.js";
-import { formatSeconds } from "../spec/duration.js";
+import type { AgentStatus, FixStep } from "../diff/index.js";
+import { formatSeconds } from "../spec/index.js";
 import { conditionMarks, unobserved, unobservedGroupText, unobservedHeadline } from "./condition-set.js";
 import { verdictSentence, type ReportInput } from "./input.js";
 import { safeText } from "./style.js";

@@ -1,4 +1,4 @@
-import type { ConditionStatus } from "../diff/types.js";
+import type { ConditionStatus } from "../diff/index.js";
 import type { ReportInput, Verdict } from "./input.js";
 import { safeText } from "./style.js";
 

@@ -1,4 +1,4 @@
-import type { FleetDiffDocument, FleetStatus } from "../diff/types.js";
+import type { FleetDiffDocument, FleetStatus } from "../diff/index.js";
 import { jsonSafe } from "../terminal-text.js";
 
 /** The documents the machine formats print: `fleet ps`'s status and `fleet diff`'s. */

@@ -1,5 +1,5 @@
-import { formatSeconds } from "../spec/duration.js";
-import type { AgentStatus, FleetStatus } from "../diff/types.js";
+import { formatSeconds } from "../spec/index.js";
+import type { AgentStatus, FleetStatus } from "../diff/index.js";
 import { cellWidth, paintCell, textCell, truncateCell, type Cell, type Span } from "./cells.js";
 import { conditionMarks, unobservedLines, type ConditionMark } from "./condition-set.js";
 import { safeText, UNKNOWN_STYLE, type Paint } from "./style.js";

@@ -1,13 +1,13 @@
 import { unlinkSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/private-file.js";
-import type { RosterResult } from "./read.js";
-import { readRosterText } from "./read.js";
+import { join } from "node:path";
+import { cacheFileName, readPrivateJson, writePrivateJson } from "../cache/index.js";
+import { readRosterText, STDIN_ROSTER, type RosterFile, type RosterResult } from "./read.js";
 import type { FleetSpec, MachineFacts } from "./resolve.js";
 import type { RuntimeSpec } from "./runtimes.js";
 
-// The resolved fleet of a roster already validated, keyed by the roster's exact bytes,
-// this build of mosaic, and the machine facts its defaults used. A hit skips the YAML
+// The resolved fleet of a roster already validated, keyed by the roster's path (the file
+// opened, never its label), its exact bytes, this build of mosaic, and the machine facts
+// its defaults used. A hit skips the YAML
 // parser and the schema entirely (tens of ms for a 500-agent roster, plus their import
 // cost) — `fleet ps` runs from cron every few minutes on rosters that rarely change.
 // `fleet validate` never uses it.
@@ -16,7 +16,7 @@ declare const __MOSAIC_BUILD__: string | undefined;
 const BUILD = typeof __MOSAIC_BUILD__ === "string" ? __MOSAIC_BUILD__ : `dev-${process.pid}-${Date.now()}`;
 
 interface CachedFleet {
-  /** Everything the fleet was resolved from, compared in full: the build, the facts, the path and the roster's text. */
+  /** Everything the fleet was resolved from, compared in full: the build, the facts, the absolute path and the roster's text. */
   key: string[];
   fleet: Omit<FleetSpec, "runtimes"> & { runtimes: [string, RuntimeSpec][] };
 }
@@ -42,49 +42,30 @@ function writeCached(dir: string, name: string, key: readonly string[], fleet: F
   writePrivateJson(dir, name, entry);
 }
 
-/** Load a roster, from the cache when its bytes, this build and the facts are unchanged. */
+/**
+ * Load a roster, from the cache when its path, bytes, this build and the facts are
+ * unchanged. The fleet carries `file.label` whichever directory the entry was written
+ * from. A roster on standard input (`fleet observe -f -`: what another host's mosaic
+ * sends over ssh, the same bytes on every pass) has an entry of its own, keyed by its bytes.
+ */
 export async function loadRosterCached(
-  file: string,
+  file: RosterFile,
   facts: MachineFacts,
   cacheDir: string | null,
   uid: number,
 ): Promise<RosterResult> {
   const read = readRosterText(file);
   if (!read.ok) return read.result;
-  const key = [BUILD, facts.user, facts.hostname, file, read.text];
-  const name = cacheFileName("roster", resolve(file));
-  const path = cacheDir === null ? null : join(cacheDir, name);
-  if (path !== null) {
-    const hit = readCached(path, key, uid);
-    if (hit) return { ok: true, fleet: hit };
+  const dir = cacheDir;
+  const key = [BUILD, facts.user, facts.hostname, file.path, read.text];
+  const name = cacheFileName(file.path === STDIN_ROSTER.path ? "roster-text" : "roster", file.path);
+  if (dir !== null) {
+    const hit = readCached(join(dir, name), key, uid);
+    if (hit) return { ok: true, fleet: { ...hit, file: file.label } };
   }
   const { parseRoster } = await import("./load.js");
-  const result = parseRoster(file, read.text, facts);
-  if (result.ok && cacheDir !== null) writeCached(cacheDir, name, key, result.fleet);
-  return result;
-}
-
-/**
- * Parse roster text that has no file (`fleet observe -f -`: what another host's mosaic
- * sends over ssh, the same bytes on every pass), from the cache when those bytes, this
- * build and the facts are unchanged. One entry per `label`.
- */
-export async function parseRosterCached(
-  label: string,
-  text: string,
-  facts: MachineFacts,
-  cacheDir: string | null,
-  uid: number,
-): Promise<RosterResult> {
-  const key = [BUILD, facts.user, facts.hostname, label, text];
-  const path = cacheDir === null ? null : join(cacheDir, cacheFileName("roster-text", label));
-  if (path !== null) {
-    const hit = readCached(path, key, uid);
-    if (hit) return { ok: true, fleet: hit };
-  }
-  const { parseRoster } = await import("./load.js");
-  const result = parseRoster(label, text, facts);
-  if (result.ok && cacheDir !== null) writeCached(cacheDir, cacheFileName("roster-text", label), key, result.fleet);
+  const result = parseRoster(file.label, read.text, facts);
+  if (result.ok && dir !== null) writeCached(dir, name, key, result.fleet);
   return result;
 }
 
@@ -93,13 +74,9 @@ export function dropCachedRoster(file: string, cacheDir: string | null, uid: num
   if (cacheDir === null) return;
   const path = join(cacheDir, cacheFileName("roster", file));
   const cached = readPrivateJson(path, uid) as CachedFleet | null;
-  const cachedFile = Array.isArray(cached?.key) ? cached.key[3] : undefined;
   // The entry's name already says which absolute path it was written for; the path it
-  // stores (as shown to the user, maybe relative to that run's directory) guards against
-  // a name collision.
-  const same =
-    typeof cachedFile === "string" && (isAbsolute(cachedFile) ? cachedFile === file : file.endsWith(`/${cachedFile}`));
-  if (!same) return;
+  // stores guards against a name collision.
+  if (!Array.isArray(cached?.key) || cached.key[3] !== file) return;
   try {
     unlinkSync(path);
   } catch {

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { checkRosterLimits, limitMessage, longLine, type LimitHit } from "./roster-limits.js";
 import { printableMessage, type RosterProblem } from "./problems.js";
-import { readRosterText, type RosterResult } from "./read.js";
+import { readRosterText, type RosterFile, type RosterResult } from "./read.js";
 import { resolveFleet, machineFacts, type MachineFacts } from "./resolve.js";
 import { crossFieldProblems } from "./rules.js";
 import { runtimeCatalog } from "./runtimes.js";
@@ -18,7 +18,7 @@ const MAX_ALIAS_COUNT = 10_000;
 /** Enough problems to fix a roster; more would bury the first ones. */
 const MAX_PROBLEMS = 50;
 
-export type { RosterResult } from "./read.js";
+export { rosterFileAt, STDIN_ROSTER, type RosterFile, type RosterResult } from "./read.js";
 
 function yamlProblems(file: string, doc: Document, lineCounter: LineCounter): RosterProblem[] {
   const seen = new Set<string>();
@@ -189,9 +189,9 @@ function limitProblem(file: string, hit: LimitHit, lineCounter: LineCounter): Ro
   return { ok: false, problems: [{ code: "LimitExceeded", file, line, col, message: limitMessage(hit) }] };
 }
 
-/** Read, parse and validate a roster file. */
-export function loadRoster(file: string, facts?: MachineFacts): RosterResult {
+/** Read (from `file.path`), parse and validate a roster; problems are named by `file.label`. */
+export function loadRoster(file: RosterFile, facts?: MachineFacts): RosterResult {
   const read = readRosterText(file);
   if (!read.ok) return read.result;
-  return parseRoster(file, read.text, facts);
+  return parseRoster(file.label, read.text, facts);
 }

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { safeText } from "../terminal-text.js";
 import type { RosterProblem } from "./problems.js";
 import type { FleetSpec } from "./resolve.js";
 
@@ -6,6 +7,28 @@ import type { FleetSpec } from "./resolve.js";
 // roster cache can check a file without loading the parser.
 
 export const MAX_ROSTER_BYTES = 512 * 1024;
+/** `-f -`: a roster on standard input may be larger than a file (docs/commands.md, fleet observe). */
+export const MAX_STDIN_ROSTER_BYTES = 1024 * 1024;
+
+/**
+ * Which roster to read, as the two things it must never be confused for: `path` is what
+ * is opened and what keys the roster cache (an absolute path, or `-` for standard input);
+ * `label` is how the operator is shown it and what names every problem's position
+ * (FILE:LINE:COL; docs/roster.md). The label is the path as given, relative when under
+ * the current directory, with control characters escaped: it is never opened.
+ */
+export interface RosterFile {
+  readonly path: string;
+  readonly label: string;
+}
+
+/** The roster on standard input (`-f -`). */
+export const STDIN_ROSTER: RosterFile = { path: "-", label: "<stdin>" };
+
+/** The roster at an absolute path, labelled with that path (escaped). */
+export function rosterFileAt(path: string, label: string = path): RosterFile {
+  return { path, label: safeText(label) };
+}
 
 export type RosterResult = { ok: true; fleet: FleetSpec } | { ok: false; problems: RosterProblem[] };
 
@@ -13,11 +36,15 @@ function fileProblem(file: string, message: string, code: RosterProblem["code"] 
   return { ok: false, problems: [{ code, file, line: 0, col: 0, message }] };
 }
 
-/** Read the roster text with a size cap; a directory, FIFO or missing path is a problem. */
-export function readRosterText(file: string): { ok: true; text: string } | { ok: false; result: RosterResult } {
+type ReadResult = { ok: true; text: string } | { ok: false; result: RosterResult };
+
+/** Read the roster text with a size cap; a directory, FIFO or missing path is a problem, named by its label. */
+export function readRosterText(roster: RosterFile): ReadResult {
+  const file = roster.label;
+  if (roster.path === STDIN_ROSTER.path) return readStdinText(file);
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(roster.path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -52,4 +79,32 @@ export function readRosterText(file: string): { ok: true; text: string } | { ok:
   } finally {
     closeSync(fd);
   }
+}
+
+/** Standard input, up to MAX_STDIN_ROSTER_BYTES. */
+function readStdinText(file: string): ReadResult {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buffer = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A non-blocking stdin with nothing yet: read again.
+      if (code === "EAGAIN") continue;
+      if (code === "EOF") break;
+      return { ok: false, result: fileProblem(file, `cannot be read (${code ?? "error"})`) };
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_STDIN_ROSTER_BYTES)
+      return {
+        ok: false,
+        result: fileProblem(file, `is larger than ${MAX_STDIN_ROSTER_BYTES} bytes`, "FileTooLarge"),
+      };
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return { ok: true, text: Buffer.concat(chunks).toString("utf8") };
 }

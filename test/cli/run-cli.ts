@@ -26,6 +26,8 @@ interface CliOptions {
   timeoutMs?: number;
   /** Flags for node itself, e.g. a heap cap. */
   nodeFlags?: string[];
+  /** Standard input (default: none). */
+  input?: string;
 }
 
 function assertBuilt(): void {
@@ -59,6 +61,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): CliRe
     encoding: "utf8",
     timeout: options.timeoutMs ?? 20_000,
     maxBuffer: 64 * 1024 * 1024,
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
   return {
     code: result.status,

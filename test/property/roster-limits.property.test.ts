@@ -9,7 +9,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseRoster, type RosterResult } from "../../src/spec/index.js";
+import { parseRoster, type RosterResult } from "../../src/spec/load.js";
 import { MAX_ROSTER_BYTES } from "../../src/spec/read.js";
 import {
   MAX_AGENTS,

@@ -12,7 +12,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseRoster, type RosterResult } from "../../src/spec/index.js";
+import { parseRoster, type RosterResult } from "../../src/spec/load.js";
 
 const FACTS = { user: "me", hostname: "h" };
 const FILE = "roster.yaml";

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRoster } from "../../src/spec/index.js";
+import { parseRoster } from "../../src/spec/load.js";
 import {
   type CliResult,
   expectNoCrash,

@@ -6,7 +6,7 @@
 // `!!str`, …) are described by the value they give.
 
 import { describe, expect, it } from "vitest";
-import { parseRoster } from "../../src/spec/index.js";
+import { parseRoster } from "../../src/spec/load.js";
 
 const FACTS = { user: "me", hostname: "h" };
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadRoster, parseRoster, type AgentSpec, type FleetSpec } from "../../src/spec/index.js";
+import { loadRoster, parseRoster, rosterFileAt } from "../../src/spec/load.js";
+import type { AgentSpec, FleetSpec } from "../../src/spec/index.js";
 import { ROOT, runCli } from "../cli/run-cli.js";
 
 // Valid rosters: the checked-in examples validate, and the resolved fleet is what the
@@ -35,7 +36,7 @@ describe("the example rosters", () => {
   }
 
   it("mosaic-factory resolves to the production fleet", () => {
-    const result = loadRoster(join(ROOT, "roster", "mosaic-factory.yaml"), FACTS);
+    const result = loadRoster(rosterFileAt(join(ROOT, "roster", "mosaic-factory.yaml")), FACTS);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { fleet } = result;

@@ -6,7 +6,7 @@ import { execa } from "execa";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, stringify } from "yaml";
-import { parseRoster } from "../../src/spec/index.js";
+import { parseRoster } from "../../src/spec/load.js";
 import { ROOT, cleanEnv, scratchDir } from "../cli/run-cli.js";
 
 // The editor and the CLI accept the same rosters: every row of the table below is

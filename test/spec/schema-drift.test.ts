@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rosterJsonSchema } from "../../src/spec/index.js";
+import { rosterJsonSchema } from "../../src/spec/json-schema.js";
 import { ROOT, runCli } from "../cli/run-cli.js";
 
 // The checked-in roster/roster.schema.json is what editors load; it must be exactly what

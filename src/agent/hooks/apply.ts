@@ -6,7 +6,7 @@ import {
   writeHeartbeatFile,
   type HeartbeatRecord,
 } from "../../heartbeat/index.js";
-import { processAlive, readProcess } from "../../system/procfs.js";
+import { processAlive, readProcess } from "../../system/index.js";
 import { ackId } from "../stub.js";
 import type { HookUpdate } from "./events.js";
 

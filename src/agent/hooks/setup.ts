@@ -1,4 +1,4 @@
-import { shellLine } from "../../report/shell-line.js";
+import { shellLine } from "../../report/index.js";
 
 // `mosaic agent setup claude-code|codex [NAME]`: the exact settings that make a runtime
 // call `mosaic agent hook …` (docs/heartbeat.md, "Runtime adapters"), and a merge that

@@ -1,4 +1,4 @@
-import { resolveAgentName } from "../../agent/identity.js";
+import { resolveAgentName } from "../../agent/index.js";
 import {
   ensurePrivateRunDir,
   heartbeatPath,

@@ -1,6 +1,12 @@
-import { claudeCodeUpdate, codexHookUpdate, codexNotifyUpdate, type HookUpdate } from "../../agent/hooks/events.js";
-import { applyHookUpdate, runtimePid } from "../../agent/hooks/apply.js";
-import { resolveAgentName } from "../../agent/identity.js";
+import {
+  claudeCodeUpdate,
+  codexHookUpdate,
+  codexNotifyUpdate,
+  type HookUpdate,
+  applyHookUpdate,
+  runtimePid,
+  resolveAgentName,
+} from "../../agent/index.js";
 import { runDirOf } from "../../heartbeat/index.js";
 import { safeText } from "../../terminal-text.js";
 import { EXIT_OK } from "../exit-codes.js";

@@ -1,5 +1,4 @@
-import { followPaneLog, readPaneLog } from "../../agent/logs.js";
-import { findPane } from "../../agent/pane.js";
+import { followPaneLog, readPaneLog, findPane } from "../../agent/index.js";
 import { safeText } from "../../terminal-text.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";

@@ -1,7 +1,7 @@
-import { superviseAgent, type SuperviseOutcome } from "../../agent/supervise.js";
-import { checkTmuxSocket } from "../../system/tmux.js";
-import { AGENT_NAME_RE, SOCKET_RE } from "../../spec/names.js";
-import { safeText } from "../../report/style.js";
+import { superviseAgent, type SuperviseOutcome } from "../../agent/index.js";
+import { checkTmuxSocket } from "../../system/index.js";
+import { AGENT_NAME_RE, SOCKET_RE } from "../../spec/index.js";
+import { safeText } from "../../report/index.js";
 import { EXIT_USAGE, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { SocketOption } from "../options.js";

@@ -1,6 +1,5 @@
 import { jsonSafe } from "../../terminal-text.js";
-import { messageProblem } from "../../agent/message.js";
-import { sendMessage } from "../../agent/send.js";
+import { messageProblem, sendMessage } from "../../agent/index.js";
 import { heartbeatPath as heartbeatFile } from "../../heartbeat/index.js";
 import { durationOption } from "../duration-option.js";
 import { resolveAgentTarget } from "../agent-target.js";
@@ -9,7 +8,7 @@ import { loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
 import { agentOnSshHost, runOnAgentHost } from "../remote-agent.js";
 import type { OutputOptions, RosterOptions, SocketOption } from "../options.js";
-import type { TextFormat } from "../../report/output-formats.js";
+import type { TextFormat } from "../../report/index.js";
 
 /** `agent send`'s flags. */
 export type SendOptions = RosterOptions &

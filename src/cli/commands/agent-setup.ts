@@ -1,5 +1,4 @@
-import { constants, copyFileSync, readFileSync, statSync } from "node:fs";
-import { realpathSync } from "node:fs";
+import { constants, copyFileSync, readFileSync, statSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   codexTomlFragment,
@@ -10,9 +9,9 @@ import {
   mergeHooks,
   nextStartNotice,
   type HookRuntime,
-} from "../../agent/hooks/setup.js";
-import { writeFileAtomic } from "../../system/files.js";
-import { AGENT_NAME_RE } from "../../spec/names.js";
+} from "../../agent/index.js";
+import { writeFileAtomic } from "../../system/index.js";
+import { AGENT_NAME_RE } from "../../spec/index.js";
 import { safeText } from "../../terminal-text.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import type { Io } from "../io.js";

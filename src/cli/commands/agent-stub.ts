@@ -1,6 +1,10 @@
-import { resolveAgentName } from "../../agent/identity.js";
-import { parseStatusScript, playStatusScript, type StatusStep } from "../../agent/status-script.js";
-import { serveStub } from "../../agent/stub.js";
+import {
+  resolveAgentName,
+  parseStatusScript,
+  playStatusScript,
+  type StatusStep,
+  serveStub,
+} from "../../agent/index.js";
 import { HeartbeatWriter, runDirOf } from "../../heartbeat/index.js";
 import { durationOption } from "../duration-option.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";

@@ -1,6 +1,5 @@
-import { findPane, tmux } from "../../agent/pane.js";
-import { runViewer } from "../../agent/viewer.js";
-import { attachTmux } from "../../system/tmux.js";
+import { findPane, tmux, runViewer } from "../../agent/index.js";
+import { attachTmux } from "../../system/index.js";
 import { resolveAgentTarget } from "../agent-target.js";
 import { EXIT_OK, EXIT_PANE_GONE, UserError } from "../exit-codes.js";
 import { loadFleetOrExit, observeContext } from "../fleet-context.js";

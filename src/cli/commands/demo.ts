@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { DEMO_NAME_RE, demoDown, demoIdentity, demoStart, nameFlag, type DemoIo } from "../../demo/demo.js";
-import { renderFixPlan } from "../../report/fix-plan.js";
+import { DEMO_NAME_RE, demoDown, demoIdentity, demoStart, nameFlag, type DemoIo } from "../../demo/index.js";
+import { renderFixPlan, tableRenderer } from "../../report/index.js";
 import { safeText } from "../../terminal-text.js";
 import { EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
@@ -65,7 +65,7 @@ export async function run(options: DemoOptions, _args: string[], io: Io): Promis
   const paint = paintFor(options, io);
   say("");
   say(paint("bold", `$ MOSAIC_HOME=${home} mosaic fleet ps --fix-plan`));
-  const { renderTable } = await import("../../report/table.js");
+  const { renderTable } = await tableRenderer();
   io.stdout(renderTable(status, paint, tableLayout("table", io)));
   io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
   const coder = status.agents.find((a) => a.name === "dogfood-coder");

@@ -1,16 +1,20 @@
 import { join } from "node:path";
-import { checkStep, type CheckedStep, type Invoking } from "../../apply/check-step.js";
-import { renderApplyPlan, renderStepResult, type PlannedStep } from "../../apply/render.js";
-import { runStep } from "../../apply/run-step.js";
+import {
+  checkStep,
+  type CheckedStep,
+  type Invoking,
+  renderApplyPlan,
+  renderStepResult,
+  type PlannedStep,
+  runStep,
+} from "../../apply/index.js";
 import { ensurePrivateRunDir } from "../../heartbeat/index.js";
-import type { FixStep, FleetStatus } from "../../diff/types.js";
-import { acquireLock } from "../../system/lock.js";
+import type { FixStep, FleetStatus } from "../../diff/index.js";
+import { acquireLock, type Owner } from "../../system/index.js";
 import { initLog, log } from "../../log.js";
-import type { ObserveContext } from "../../observe/index.js";
-import { lookupTenants } from "../../observe/tenants.js";
-import type { Owner } from "../../system/owner.js";
-import type { FleetSpec } from "../../spec/resolve.js";
-import { safeText } from "../../report/style.js";
+import { type ObserveContext, lookupTenants } from "../../observe/index.js";
+import type { FleetSpec } from "../../spec/index.js";
+import { safeText, tableRenderer } from "../../report/index.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, paintFor } from "../fleet-context.js";
 import { durationOption } from "../duration-option.js";
@@ -250,7 +254,7 @@ async function applyOnce(
   }
 
   const after = await settle(fleet, ctx, selected, opts);
-  const { renderTable } = await import("../../report/table.js");
+  const { renderTable } = await tableRenderer();
   const shown = { ...after, agents: after.agents.filter((a) => selected.has(a.name)) };
   io.stdout(`\nAfter apply:\n${renderTable(shown, paint)}`);
   return verdict(after, selected, failures, io);

@@ -1,13 +1,9 @@
-import { isCompliant, summarize } from "../../diff/compliance.js";
-import type { FleetDiffDocument } from "../../diff/types.js";
-import { renderDiff } from "../../report/diff-text.js";
-import { renderFixPlan } from "../../report/fix-plan.js";
-import { renderJson, renderYaml } from "../../report/status-formats.js";
+import { isCompliant, summarize, rosterDiffer, type FleetDiffDocument } from "../../diff/index.js";
+import { renderDiff, renderFixPlan, renderJson, renderYaml, type DiffFormat } from "../../report/index.js";
 import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import type { Io } from "../io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
-import type { DiffFormat } from "../../report/output-formats.js";
 
 /** `fleet diff`'s flags. */
 export type DiffOptions = RosterOptions & HostOptions & OutputOptions<DiffFormat> & SocketOption;
@@ -16,7 +12,7 @@ export type DiffOptions = RosterOptions & HostOptions & OutputOptions<DiffFormat
 export async function run(options: DiffOptions, _args: string[], io: Io): Promise<number> {
   const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
-  const { rosterDiff } = await import("../../diff/roster-diff.js");
+  const { rosterDiff } = await rosterDiffer();
   const diffs = rosterDiff(status);
   const summary = summarize(status);
   const compliant = isCompliant(status) && diffs.every((d) => d.changes.length === 0);

@@ -1,16 +1,15 @@
-import type { FleetStatus } from "../../diff/types.js";
+import type { FleetStatus } from "../../diff/index.js";
 import { jsonSafe } from "../../terminal-text.js";
 import type { ObserveContext } from "../../observe/index.js";
-import { renderFixPlan } from "../../report/fix-plan.js";
-import { renderJsonChunks, renderYaml } from "../../report/status-formats.js";
+import { renderFixPlan, tableRenderer, tableCells, renderJsonChunks, renderYaml } from "../../report/index.js";
 import { durationOption } from "../duration-option.js";
-import type { FleetSpec } from "../../spec/resolve.js";
+import type { FleetSpec } from "../../spec/index.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import { checkFlagRules, type FlagRule } from "../flag-rules.js";
 import { onStdoutClosed, type Io } from "../io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
-import { takeTerminal, type TerminalSession } from "../terminal-session.js";
+import { takeTerminal, type TerminalSession } from "../../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
 
 /** `fleet ps`'s flags. */
@@ -51,7 +50,7 @@ export async function run(options: PsOptions, _args: string[], io: Io): Promise<
   else if (format === "yaml") io.stdout(await renderYaml(status));
   else {
     // The table layout library loads only when a table is drawn (-o json is the hot path for scripts).
-    const { renderTable } = await import("../../report/table.js");
+    const { renderTable } = await tableRenderer();
     const paint = paintFor(options, io);
     io.stdout(renderTable(status, paint, tableLayout(format, io)));
     if (withPlan) io.stdout(`\n${renderFixPlan(status.fixPlan ?? [], paint, status.agents)}`);
@@ -104,8 +103,8 @@ async function watchUntilSignalled(
 ): Promise<number> {
   const [{ watchFleet }, { renderTable }, { paintCell, textCell, truncateCell }] = await Promise.all([
     import("../watch-loop.js"),
-    import("../../report/table.js"),
-    import("../../report/cells.js"),
+    tableRenderer(),
+    tableCells(),
   ]);
   const paint = paintFor(options, io);
   const seconds = watchIntervalS(options);

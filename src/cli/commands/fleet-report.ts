@@ -1,13 +1,17 @@
 import { isAbsolute, resolve } from "node:path";
-import { isCompliant } from "../../diff/compliance.js";
-import { renderReport, reportInput } from "../../report/formats.js";
-import { appendHistory, historyEntry, readHistory } from "../../report/history.js";
-import { isStdoutPath, replaceRefusal, writeFileAtomic } from "../../system/files.js";
+import { isCompliant } from "../../diff/index.js";
+import {
+  appendHistory,
+  historyEntry,
+  readHistory,
+  reportRenderers,
+  type ReportFormatName,
+} from "../../report/index.js";
+import { isStdoutPath, replaceRefusal, writeFileAtomic } from "../../system/index.js";
 import { EXIT_FINDINGS, EXIT_OK, UserError } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext } from "../fleet-context.js";
 import type { Io } from "../io.js";
 import type { HostOptions, RosterOptions, SocketOption } from "../options.js";
-import type { ReportFormatName } from "../../report/output-formats.js";
 
 /** `fleet report`'s flags: `-o/--format` is required and one of the report formats (commander checks both). */
 export type ReportOptions = RosterOptions &
@@ -46,6 +50,7 @@ export async function run(options: ReportOptions, _args: string[], io: Io): Prom
 
   const fleet = await loadFleetOrExit(options, io);
   const status = await fleetStatus(fleet, observeContext(options, io), true);
+  const { reportInput, renderReport } = await reportRenderers();
   const input = reportInput(status);
   const entry = historyEntry(input);
   if (historyFile !== undefined) {

@@ -1,10 +1,9 @@
-import { loadRoster } from "../../spec/load.js";
-import { formatProblem, type RosterProblem } from "../../spec/problems.js";
+import { formatProblem, rosterParser, type RosterProblem } from "../../spec/index.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { OutputOptions, RosterOptions } from "../options.js";
-import { displayPath, rosterPath } from "../roster-path.js";
-import type { TextFormat } from "../../report/output-formats.js";
+import { rosterFile } from "../roster-path.js";
+import type { TextFormat } from "../../report/index.js";
 
 /** `fleet validate`'s flags. */
 export type ValidateOptions = RosterOptions & OutputOptions<TextFormat>;
@@ -20,9 +19,10 @@ function problemData(problem: RosterProblem) {
 /** `mosaic fleet validate`: every roster problem at FILE:LINE:COL (or as JSON), or a one-line OK. */
 export async function run(options: ValidateOptions, _args: string[], io: Io): Promise<number> {
   const json = options.json === true || options.output === "json";
-  const file = rosterPath(options.roster, io);
-  const shown = displayPath(file, io);
-  const result = loadRoster(shown === file ? file : shown);
+  const file = rosterFile(options.roster, io);
+  const shown = file.label;
+  const { loadRoster } = await rosterParser();
+  const result = loadRoster(file);
   if (json) {
     const document = result.ok
       ? { file: shown, valid: true, fleet: result.fleet.fleet, agents: result.fleet.agents.length, problems: [] }

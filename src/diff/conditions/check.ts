@@ -1,5 +1,4 @@
-import type { RuntimeSpec } from "../../spec/runtimes.js";
-import type { AgentSpec } from "../../spec/resolve.js";
+import type { RuntimeSpec, AgentSpec } from "../../spec/index.js";
 import { assessAgent, type Assessment } from "../assess.js";
 import type { AgentFacts, Condition, ConditionType } from "../types.js";
 

@@ -1,4 +1,4 @@
-import type { UnitRestarts } from "../../observe/types.js";
+import type { UnitRestarts } from "../../observe/index.js";
 import type { Condition } from "../types.js";
 import { hiddenCondition, type CheckContext } from "./check.js";
 

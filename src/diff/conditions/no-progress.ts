@@ -1,4 +1,4 @@
-import { formatSeconds } from "../../spec/duration.js";
+import { formatSeconds } from "../../spec/index.js";
 import type { Condition } from "../types.js";
 import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
