@@ -11,7 +11,10 @@ import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import { conditionMarks, unobservedLines } from "../../src/report/condition-set.js";
 import { renderDiff } from "../../src/report/diff-text.js";
 import { renderFixPlan } from "../../src/report/fix-plan.js";
-import { renderReport, reportInput } from "../../src/report/formats.js";
+import { reportInput } from "../../src/report/formats.js";
+import { render as renderHtml } from "../../src/report/html.js";
+import { render as renderJunit } from "../../src/report/junit.js";
+import { render as renderMarkdown } from "../../src/report/markdown.js";
 import { painter } from "../../src/report/style.js";
 import { renderTable, type TableLayout } from "../../src/report/table.js";
 import { allFalse, arbAgent, arbConditions, statusOf } from "./arbitrary-fleet.js";
@@ -30,9 +33,9 @@ const HUMAN: Record<string, (status: FleetStatus) => string> = {
       return [`table fitted to ${width}`, (s: FleetStatus) => renderTable(s, plain, layout)];
     }),
   ),
-  markdown: (s) => renderReport("markdown", reportInput(s)),
-  html: (s) => renderReport("html", reportInput(s)),
-  junit: (s) => renderReport("junit", reportInput(s)),
+  markdown: (s) => renderMarkdown(reportInput(s)),
+  html: (s) => renderHtml(reportInput(s)),
+  junit: (s) => renderJunit(reportInput(s)),
   "diff text": (s) => renderDiff(s, rosterDiff(s), plain),
   "fix-plan text": (s) => renderFixPlan(s.fixPlan ?? [], plain, s.agents),
 };

@@ -60,7 +60,7 @@ export async function run(options: ReportOptions, _args: string[], io: Io): Prom
       throw new UserError(`cannot read history ${historyFile}: ${(error as Error).message}`);
     }
   }
-  const text = renderReport(format, input);
+  const text = await renderReport(format, input);
 
   if (output !== undefined) {
     const written = writeFileAtomic(output, text);
