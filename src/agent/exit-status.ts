@@ -1,4 +1,4 @@
-import { decodeExit } from "../system/exit-status.js";
+import { decodeExit } from "../system/index.js";
 
 // How an agent's process ended, as one phrase for agent send's and agent run's messages
 // (docs/conditions.md). The decoding itself is src/system/exit-status.ts, shared with

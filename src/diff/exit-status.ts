@@ -1,4 +1,4 @@
-import { decodeExit } from "../system/exit-status.js";
+import { decodeExit } from "../system/index.js";
 
 // How a pane's process ended, in the operator's words: "status 1", or the signal's
 // name. The decoding (128+N read as signal N) is src/system/exit-status.ts, shared with

@@ -2,6 +2,8 @@
 // system (processes, tmux, systemctl, /proc, files, locks). Other folders import it only
 // from here; only src/system spawns processes or renames files into place.
 
+export { decodeExit } from "./exit-status.js";
+export type { ExitMeaning } from "./exit-status.js";
 export { isStdoutPath, replaceRefusal, writeFileAtomic } from "./files.js";
 export { acquireLock, flockFd } from "./lock.js";
 export { asOwnerSync } from "./owner.js";
