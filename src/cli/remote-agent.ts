@@ -1,6 +1,6 @@
-import type { ObserveContext } from "../observe/index.js";
-import type { HostFailure, SshHost } from "../observe/remote.js";
-import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
+import { processStreams, runCommand } from "../system/index.js";
+import { remoteObserver, type HostFailure, type ObserveContext, type SshHost } from "../observe/index.js";
+import type { AgentSpec, FleetSpec } from "../spec/index.js";
 import { EXIT_HOST_UNREACHABLE, EXIT_OK } from "./exit-codes.js";
 import { onStdoutClosed, type Io } from "./io.js";
 import type { AgentRequest, AgentVerb } from "./remote-request.js";
@@ -57,7 +57,7 @@ export async function runOnAgentHost(
   fields: VerbFields = {},
 ): Promise<number> {
   const [{ remoteRoster, sshCommand, sshFailure, remoteTooOld }, { encodeRequest }] = await Promise.all([
-    import("../observe/remote.js"),
+    remoteObserver(),
     import("./remote-request.js"),
   ]);
   const { agent, host } = target;
@@ -86,7 +86,7 @@ export async function runOnAgentHost(
       : null;
 
   if (terminal) {
-    const { runOnTerminal } = await import("../system/stream.js");
+    const { runOnTerminal } = await processStreams();
     const end = await runOnTerminal(argv, { env: ctx.env });
     // Left on SIGTERM/SIGHUP, as the local viewer is (docs/commands.md: exit 0).
     if (end.killed) return EXIT_OK;
@@ -97,7 +97,6 @@ export async function runOnAgentHost(
   }
 
   if (verb === "send") {
-    const { runCommand } = await import("../system/run.js");
     const waitMs = fields.timeout !== undefined ? await durationMs(fields.timeout) : 10_000;
     const result = await runCommand(argv, {
       env: ctx.env,
@@ -114,7 +113,7 @@ export async function runOnAgentHost(
   }
 
   // logs: streamed as it comes; with -f until Ctrl-C, SIGTERM or our reader going away.
-  const { streamCommand } = await import("../system/stream.js");
+  const { streamCommand } = await processStreams();
   const program = streamCommand(argv, {
     env: ctx.env,
     onStdout: (text) => io.stdout(text),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AGENT_NAME_RE, SOCKET_RE } from "../spec/names.js";
+import { AGENT_NAME_RE, SOCKET_RE } from "../spec/index.js";
 
 // What the operator's side asks another host's mosaic to do for `agent send/logs/watch/
 // attach` (docs/commands.md, Many hosts): one JSON request — the verb, the agent's name,

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SshHost } from "../observe/remote.js";
-import type { FleetSpec } from "../spec/resolve.js";
-import { runCommand } from "../system/run.js";
+import type { SshHost } from "../observe/index.js";
+import type { FleetSpec } from "../spec/index.js";
+import { runCommand } from "../system/index.js";
 import type { HostsContext } from "./fleet-hosts.js";
 
 // `fleet ps --watch` across hosts (docs/commands.md, Many hosts): one ssh connection per

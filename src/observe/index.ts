@@ -24,7 +24,7 @@ import type {
 // observationWire() and remoteObserver(), loaded only when a remote host is involved.
 export { watchHeartbeatDir, watchTmux } from "./events.js";
 export type { EventSource } from "./events.js";
-export type { SshHost } from "./remote.js";
+export type { HostFailure, SshHost } from "./remote.js";
 export { userManagerEnv } from "./systemd.js";
 export { lookupTenants } from "./tenants.js";
 export { PANE_DETAIL_FORMAT, parsePaneDetails } from "./tmux.js";

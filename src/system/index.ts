@@ -21,6 +21,8 @@ export {
 } from "./procfs.js";
 export type { ProcessIndex, ProcOptions } from "./procfs.js";
 export { answered, CommandTimeout, runCommand } from "./run.js";
+/** Streaming a long-running program (agent logs -f, watch and attach over ssh): loaded when used. */
+export const processStreams = () => import("./stream.js");
 export type { CommandResult } from "./run.js";
 export { runSystemctl } from "./systemctl.js";
 export type { UserManager } from "./systemctl.js";
