@@ -21,7 +21,16 @@ import { log } from "../log.js";
 // there. Renders only when the status changed. Ends cleanly on SIGINT/SIGTERM.
 
 /** The safety net's period when `--interval` is shorter. */
-export const RESYNC_MS = 10_000;
+export const RESYNC_MS = 30_000;
+/** How often the process index is brought up to date between events (one readdir of /proc). */
+const TRACK_MS = 5_000;
+/**
+ * While some pane is dead (remain-on-exit) or its tmux server could not be read, how
+ * often that server's pane list is read again: `respawn-pane` brings a dead pane back,
+ * and a server that exited (or starts again) tells nobody, with no notification and no
+ * process of ours to watch.
+ */
+export const RECHECK_MS = 1_000;
 /** How often watched pane and heartbeat-writer pids are looked at. */
 export const PROCESS_POLL_MS = 50;
 /** A pane whose process is gone but whose death tmux has not recorded yet is asked again this often… */
@@ -108,6 +117,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   /** Agents whose pane's death tmux has yet to record → tries left. */
   const settling = new Map<string, number>();
   let settleTimer: NodeJS.Timeout | undefined;
+  let tracked = 0;
 
   /** Judge the held facts at `nowMs`: every agent, or only those in `only` (the others keep their rows). */
   const judge = (nowMs: number, only?: Set<string>): FleetStatus => {
@@ -132,7 +142,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       return fleetStatus(fleet, ctx, options.withPlan);
     }
     observation = await observeFleet(fleet, ctx);
-    incremental.rebase();
+    incremental.track();
     return judge(observation.observedAtMs);
   };
 
@@ -160,6 +170,10 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       settle(held, refreshed.judge);
       // Only the agents whose facts were read again are judged again.
       if (!work.tick) return judge(held.observedAtMs, refreshed.judge);
+    }
+    if (ctx.now() - tracked >= TRACK_MS) {
+      tracked = ctx.now();
+      incremental.track();
     }
     if (otherTenants) await reobserveTenants(held);
     return judge(ctx.now());
@@ -327,6 +341,15 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   // Nobody reads any more (`… -o json | head -1`): stop as on Ctrl-C.
   const unsubscribe = options.until ? () => undefined : onStdoutClosed(() => stop());
 
+  const deadPanes = setInterval(() => {
+    if (incremental === null || observation === null) return;
+    const changes = noChanges();
+    for (const agent of latest?.agents ?? [])
+      if ((agent.pane.state === "dead" || agent.pane.state === "unknown") && incremental.owns(agent.name))
+        changes.sockets.add(agent.socket);
+    if (hasChanges(changes)) request({ ...noWork(), changes, why: "rechecked" });
+  }, RECHECK_MS);
+  deadPanes.unref();
   const resyncMs = options.resyncMs ?? Math.max(options.floorMs, RESYNC_MS);
   const clock = setInterval(() => request({ ...noWork(), tick: true, full: incremental === null }), options.floorMs);
   const resync = setInterval(() => {
@@ -344,6 +367,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   stopped = true;
   clearInterval(clock);
   clearInterval(resync);
+  clearInterval(deadPanes);
   if (settleTimer) clearTimeout(settleTimer);
   processes.close();
   await sourcesReady;

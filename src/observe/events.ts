@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { agentOfHeartbeatFile, isHeartbeatPath } from "../heartbeat/index.js";
 import { log } from "../log.js";
-import { pidListed } from "../system/proc-rescan.js";
+import { pidExists } from "../system/proc-rescan.js";
 import { controlClient, type ControlClient } from "../system/tmux.js";
 
 // What tells `fleet ps --watch` to look again (docs/commands.md, Watch): heartbeat files
@@ -48,8 +48,8 @@ export async function watchHeartbeatDir(
  * Which watched processes left /proc. tmux tells control clients nothing when a pane's
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
- * writer exiting: so every `periodMs` each watched pid gets one access(2) of /proc/PID
- * (no file opened, no subprocess, no signal). A pid is reported once, then forgotten
+ * writer exiting: so every `periodMs` each watched pid is checked with kill(pid, 0)
+ * (no signal delivered, no file opened, no subprocess; ~2 µs). A pid is reported once, then forgotten
  * until `watch` is called again with it.
  */
 export class ProcessWatch {
@@ -60,7 +60,7 @@ export class ProcessWatch {
     this.timer = setInterval(() => {
       let gone: string[] | null = null;
       for (const [pid, agents] of this.watched) {
-        if (pidListed(pid)) continue;
+        if (pidExists(pid)) continue;
         this.watched.delete(pid);
         (gone ??= []).push(...agents);
       }

@@ -5,7 +5,7 @@ import { observeTmux } from "./tmux.js";
 import { bootTimeSec, DEFAULT_PROC_ROOT } from "../system/procfs.js";
 import { ProcessIndexCache } from "../system/proc-rescan.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
-import type { ProcessTree, SourceUnavailable, TmuxObservation } from "./types.js";
+import type { HeartbeatObservation, ProcessTree, SourceUnavailable, TmuxObservation } from "./types.js";
 
 // `fleet ps --watch` between full passes (docs/commands.md, Watch): an event names what
 // changed — a heartbeat file (chokidar), a tmux server (control mode), a pane's or a
@@ -79,12 +79,15 @@ export class IncrementalObserver {
     return this.ctx.socketOverride ?? agent.socket;
   }
 
-  /** After a full pass: the process index starts again from a full scan. */
-  rebase(): void {
+  /**
+   * Keep the process index current between events: the first call scans /proc fully,
+   * later ones list it (one readdir) and read only new pids. Called every clock tick.
+   */
+  track(): void {
     try {
-      this.processes.full();
+      this.processes.rescan([], []);
     } catch {
-      // Read again (fully) at the next refresh; until then the pass's own view stands.
+      // /proc cannot be listed: the next refresh says so (a full pass).
     }
   }
 
@@ -130,12 +133,15 @@ export class IncrementalObserver {
     // in the pane's tree as last read) means the tree may have changed too.
     const heartbeatNames = new Set([...changes.heartbeats, ...agents].filter((name) => this.byName.has(name)));
     const expected = [...heartbeatNames].filter((name) => this.byName.get(name)?.heartbeat.expected);
-    const heartbeats = observeHeartbeats(
-      { tenant: this.ctx.user, host: this.ctx.hostname },
-      access.runDir,
-      expected,
-      access.account.uid,
-    );
+    const heartbeats =
+      expected.length === 0
+        ? new Map<string, HeartbeatObservation>()
+        : observeHeartbeats(
+            { tenant: this.ctx.user, host: this.ctx.hostname },
+            access.runDir,
+            expected,
+            access.account.uid,
+          );
     for (const [name, heartbeat] of heartbeats) {
       own.heartbeats.set(name, heartbeat);
       judge.add(name);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { isExitedState, parseProcStat, type ProcStat } from "./proc-stat.js";
 import { scanProcesses, type ProcessIndex } from "./procfs.js";
 
@@ -34,61 +34,79 @@ export class ProcessIndexCache {
 
   /**
    * The index with the processes under `roots` (and `pids`) read again, plus every
-   * process new since the last look; a full scan when there was none yet.
+   * process new since the last look; a full scan when there was none yet. Cheap when
+   * nothing is named (one readdir): called every second, so that no pid can leave and
+   * come back (pids are handed out cyclically) between two looks unnoticed.
    */
   rescan(roots: readonly number[], pids: readonly number[]): ProcessIndex {
-    const previous = this.index;
-    if (previous === null) return this.full();
+    const index = this.index;
+    if (index === null) return this.full();
+    const { stats, zombies } = index;
     const listed = new Set<number>();
     for (const name of readdirSync(this.procRoot)) {
       const first = name.charCodeAt(0);
       if (first >= 48 && first <= 57) listed.add(Number(name));
     }
-    const stats = new Map(previous.stats);
-    const zombies = new Set(previous.zombies);
-    const again = new Set<number>();
-    for (const pid of [...stats.keys()]) if (!listed.has(pid)) stats.delete(pid);
-    for (const pid of [...zombies])
+    let changed = false;
+    const again = new Set<number>(pids);
+    for (const pid of stats.keys())
+      if (!listed.has(pid)) {
+        stats.delete(pid);
+        changed = true;
+      }
+    for (const pid of zombies)
       if (listed.has(pid)) again.add(pid);
       else zombies.delete(pid);
     for (const pid of listed) if (!stats.has(pid) && !zombies.has(pid)) again.add(pid);
     // Orphans: a process whose parent is gone has a new parent now.
     for (const stat of stats.values()) if (stat.ppid > 1 && !stats.has(stat.ppid)) again.add(stat.pid);
-    // The named trees as cached: each member's state and parent may have changed.
-    for (const pid of pids) again.add(pid);
+    // The named trees as indexed: each member's state and parent may have changed.
     const walked = new Set<number>();
     const queue = [...roots];
     for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
       if (walked.has(pid)) continue;
       walked.add(pid);
       again.add(pid);
-      for (const child of previous.children.get(pid) ?? []) queue.push(child.pid);
+      for (const child of index.children.get(pid) ?? []) queue.push(child.pid);
     }
     for (const pid of again) {
       const stat = listed.has(pid) ? readStat(this.procRoot, pid) : null;
+      const before = stats.get(pid);
       stats.delete(pid);
       zombies.delete(pid);
-      if (stat === null) continue;
-      if (isExitedState(stat.state)) zombies.add(stat.pid);
-      else stats.set(stat.pid, stat);
+      if (stat !== null && isExitedState(stat.state)) zombies.add(stat.pid);
+      else if (stat !== null) stats.set(stat.pid, stat);
+      if (before?.ppid !== stat?.ppid || before?.startTicks !== stat?.startTicks || stat === null) changed = true;
     }
-    // Children re-indexed as the full scan indexes them: oldest first.
-    const children = new Map<number, ProcStat[]>();
-    for (const stat of stats.values()) {
-      const siblings = children.get(stat.ppid);
-      if (siblings === undefined) children.set(stat.ppid, [stat]);
-      else siblings.push(stat);
-    }
-    for (const siblings of children.values()) siblings.sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid);
-    this.index = { stats, children, zombies };
-    return this.index;
+    if (changed) index.children = childrenOf(stats);
+    return index;
   }
 }
 
+/** Live children by parent, oldest first: as the full scan indexes them. */
+function childrenOf(stats: Map<number, ProcStat>): Map<number, ProcStat[]> {
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of stats.values()) {
+    const siblings = children.get(stat.ppid);
+    if (siblings === undefined) children.set(stat.ppid, [stat]);
+    else siblings.push(stat);
+  }
+  for (const siblings of children.values()) siblings.sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid);
+  return children;
+}
+
 /**
- * Whether pid still has a /proc entry: one access(2), no file opened, no signal sent
- * (the watch looks at every pane's process many times a second; a zombie still counts).
+ * Whether pid exists: kill(pid, 0), which delivers no signal (kill(2): "no signal is
+ * sent, but existence and permission checks are still performed") — EPERM is another
+ * user's live process. ~2 µs, no file opened: the watch asks it of every pane's process
+ * many times a second. A zombie still exists (its parent, tmux, reaps it at once).
  */
-export function pidListed(pid: number, procRoot = "/proc"): boolean {
-  return existsSync(`${procRoot}/${pid}`);
+export function pidExists(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
