@@ -153,7 +153,7 @@ function writeHeartbeat(fleet, name, fields) {
 
 /** One build's watcher at one size: latencies and idle CPU. */
 async function measure(fleet, n, roster, mosaic, label) {
-  const env = fleet.cliEnv();
+  const env = { ...fleet.cliEnv(), ...(process.env.BENCH_DEBUG ? { MOSAIC_LOG_LEVEL: "debug" } : {}) };
   await waitForQuiet({ maxBusy: MAX_BUSY, log, timeoutMs: 60_000 });
   fleet.writeHeartbeats(n);
   const w = new Watcher(mosaic, roster, env);
@@ -218,7 +218,10 @@ async function measure(fleet, n, roster, mosaic, label) {
       process.kill(pid, "SIGKILL");
       const dead = await w.waitFor((line) => agentIn(line, name)?.pane === "dead", from2, 10_000);
       if (dead) result.paneDeath.push(dead.at - k0);
-      else result.missed.push(`pane death ${name}`);
+      else {
+        result.missed.push(`pane death ${name}`);
+        if (process.env.BENCH_DEBUG) log(`debug: watcher stderr:\n${w.stderr.slice(-6000)}`);
+      }
 
       // Back to alive (outside the timing): respawn the pane, point its heartbeat at it.
       const respawned = fleet.tmux("respawn-pane", "-k", "-t", `=${name}:`);

@@ -9,7 +9,7 @@ import type { FleetSpec } from "../spec/resolve.js";
 import type { AgentStatus, FleetStatus } from "../diff/types.js";
 import { fleetStatus, sshDestinations } from "./fleet-context.js";
 import { onStdoutClosed } from "./io.js";
-import { log } from "../log.js";
+import { clockMs, log } from "../log.js";
 
 // `fleet ps --watch` (docs/commands.md, Watch). One full observation first; then each
 // event re-observes only what it names (src/observe/incremental.ts) and re-judges only
@@ -34,9 +34,9 @@ export const RECHECK_MS = 1_000;
 /** How often watched pane and heartbeat-writer pids are looked at. */
 export const PROCESS_POLL_MS = 50;
 /** A pane whose process is gone but whose death tmux has not recorded yet is asked again this often… */
-const SETTLE_MS = 100;
+const SETTLE_MS = 50;
 /** …this many times at most (the safety net takes over after). */
-const SETTLE_TRIES = 10;
+const SETTLE_TRIES = 20;
 
 const rowPrints = new WeakMap<AgentStatus, string>();
 
@@ -98,7 +98,7 @@ interface Work {
 const noWork = (): Work => ({ full: false, tick: false, changes: noChanges(), why: null });
 
 function hasChanges(changes: Changes): boolean {
-  return changes.agents.size + changes.heartbeats.size + changes.sockets.size > 0;
+  return changes.agents.size + changes.exited.size + changes.heartbeats.size + changes.sockets.size > 0;
 }
 
 /** Run the watch loop until `until` resolves. */
@@ -218,15 +218,32 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       while (!stopped && (pending.full || pending.tick || hasChanges(pending.changes))) {
         const work = pending;
         pending = noWork();
+        const began = clockMs();
         const status = await round(work);
         if (stopped) break;
+        const judged = clockMs();
         latest = status;
         watchProcesses();
         const print = fingerprint(status);
-        if (print !== last) {
+        const changed = print !== last;
+        if (changed) {
           last = print;
           await options.render(status, work.why ?? "periodic");
         }
+        log(
+          "debug",
+          {
+            step: "watch.round",
+            why: work.why ?? "periodic",
+            full: work.full,
+            agents: [...work.changes.agents, ...work.changes.exited, ...work.changes.heartbeats].slice(0, 20),
+            sockets: [...work.changes.sockets],
+            observe_ms: Math.round(judged - began),
+            total_ms: Math.round(clockMs() - began),
+            rendered: changed,
+          },
+          "watch round",
+        );
       }
     } catch (error) {
       // An observation that throws ends the watch with that error, as `fleet ps` would.
@@ -249,7 +266,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     const changes = noChanges();
     let full = false;
     for (const name of agents) {
-      if (incremental?.owns(name) && observation !== null) changes.agents.add(name);
+      if (incremental?.owns(name) && observation !== null) changes.exited.add(name);
       else full = true;
     }
     request({ ...noWork(), full, changes, why: "process exited" });

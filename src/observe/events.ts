@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { agentOfHeartbeatFile, isHeartbeatPath } from "../heartbeat/index.js";
 import { log } from "../log.js";
-import { pidExists } from "../system/proc-rescan.js";
+import { WatchedProcess } from "../system/proc-rescan.js";
 import { controlClient, type ControlClient } from "../system/tmux.js";
 
 // What tells `fleet ps --watch` to look again (docs/commands.md, Watch): heartbeat files
@@ -45,24 +45,30 @@ export async function watchHeartbeatDir(
 }
 
 /**
- * Which watched processes left /proc. tmux tells control clients nothing when a pane's
+ * Which watched processes exited. tmux tells control clients nothing when a pane's
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
- * writer exiting: so every `periodMs` each watched pid is checked with kill(pid, 0)
- * (no signal delivered, no file opened, no subprocess; ~2 µs). A pid is reported once, then forgotten
- * until `watch` is called again with it.
+ * writer exiting: so every `periodMs` each watched process is checked with kill(pid, 0)
+ * (gone once reaped), and a fifth of them in turn also by their stat (a zombie the tmux
+ * server has not reaped yet): no signal delivered, no file opened, no subprocess. A
+ * process is reported once, then forgotten until `watch` is called with it again.
  */
 export class ProcessWatch {
-  private watched = new Map<number, string[]>();
+  private watched = new Map<number, { process: WatchedProcess; agents: string[] }>();
   private readonly timer: NodeJS.Timeout;
+  private turn = 0;
 
   constructor(periodMs: number, onGone: (agents: string[]) => void) {
     this.timer = setInterval(() => {
       let gone: string[] | null = null;
-      for (const [pid, agents] of this.watched) {
-        if (pidExists(pid)) continue;
+      let i = 0;
+      this.turn = (this.turn + 1) % STAT_EVERY;
+      for (const [pid, entry] of this.watched) {
+        const exited = !entry.process.exists() || (i++ % STAT_EVERY === this.turn && entry.process.exited());
+        if (!exited) continue;
+        entry.process.close();
         this.watched.delete(pid);
-        (gone ??= []).push(...agents);
+        (gone ??= []).push(...entry.agents);
       }
       if (gone !== null) onGone(gone);
     }, periodMs);
@@ -71,17 +77,22 @@ export class ProcessWatch {
 
   /** Watch exactly these pids (pid → the agents it is the pane or heartbeat writer of). */
   watch(pids: Map<number, string[]>): void {
-    this.watched = pids;
-  }
-
-  get size(): number {
-    return this.watched.size;
+    const next = new Map<number, { process: WatchedProcess; agents: string[] }>();
+    for (const [pid, agents] of pids)
+      next.set(pid, { process: this.watched.get(pid)?.process ?? new WatchedProcess(pid), agents });
+    for (const [pid, entry] of this.watched) if (!next.has(pid)) entry.process.close();
+    this.watched = next;
   }
 
   close(): void {
     clearInterval(this.timer);
+    for (const entry of this.watched.values()) entry.process.close();
+    this.watched.clear();
   }
 }
+
+/** Each watched process's stat is read every this many periods (kill(pid, 0) every period). */
+const STAT_EVERY = 5;
 
 // Notifications that mean a session, window or pane came or went.
 // (tmux 3.3a, `man tmux` CONTROL MODE: %output is off with no-output, and the rest —

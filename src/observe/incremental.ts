@@ -18,20 +18,27 @@ import type { HeartbeatObservation, ProcessTree, SourceUnavailable, TmuxObservat
 export interface Changes {
   /** Agents whose heartbeat file changed. */
   heartbeats: Set<string>;
-  /** Agents whose pane or heartbeat writer process went away: everything about them is read again. */
+  /** Agents everything about is read again (their tmux server's pane list too). */
   agents: Set<string>;
+  /**
+   * Agents whose pane or heartbeat writer process exited: their processes and heartbeat
+   * are read again at once; tmux, which learns of it a moment later, is asked next
+   * (the watch loop's follow-up), so the death shows without waiting for tmux.
+   */
+  exited: Set<string>;
   /** tmux sockets whose server said something changed: their pane list is read again. */
   sockets: Set<string>;
 }
 
 export function noChanges(): Changes {
-  return { heartbeats: new Set(), agents: new Set(), sockets: new Set() };
+  return { heartbeats: new Set(), agents: new Set(), exited: new Set(), sockets: new Set() };
 }
 
 /** Merge `more` into `into`. */
 export function addChanges(into: Changes, more: Changes): void {
   for (const name of more.heartbeats) into.heartbeats.add(name);
   for (const name of more.agents) into.agents.add(name);
+  for (const name of more.exited) into.exited.add(name);
   for (const socket of more.sockets) into.sockets.add(socket);
 }
 
@@ -105,6 +112,7 @@ export class IncrementalObserver {
     const sockets = new Set(changes.sockets);
     // A pane that went away is first tmux's news: read its server's pane list too.
     for (const name of agents) sockets.add(this.socketOf(this.byName.get(name) as AgentSpec));
+    for (const name of changes.exited) if (this.byName.has(name)) agents.add(name);
 
     // tmux: one `list-panes -a` per socket named (the call a full pass makes), and every
     // agent whose pane changed is read again. Notifications about other sessions name a

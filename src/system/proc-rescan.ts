@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { isExitedState, parseProcStat, type ProcStat } from "./proc-stat.js";
 import { scanProcesses, type ProcessIndex } from "./procfs.js";
 
@@ -96,17 +96,55 @@ function childrenOf(stats: Map<number, ProcStat>): Map<number, ProcStat[]> {
 }
 
 /**
- * Whether pid exists: kill(pid, 0), which delivers no signal (kill(2): "no signal is
- * sent, but existence and permission checks are still performed") — EPERM is another
- * user's live process. ~2 µs, no file opened: the watch asks it of every pane's process
- * many times a second. A zombie still exists (its parent, tmux, reaps it at once).
+ * A process the watch looks at many times a second (a pane's, a heartbeat's writer), two
+ * ways: `exists()` is kill(pid, 0) — no signal is delivered (kill(2): "no signal is sent,
+ * but existence and permission checks are still performed"; EPERM is another user's live
+ * process), ~1 µs, but a zombie passes; `exited()` re-reads the /proc/PID/stat held open
+ * since the start (one pread, ~5 µs): Z or X, or an error because the process was reaped
+ * (even if its pid was handed out again since), means it exited. A pane's process stays
+ * a zombie for seconds when its tmux server is slow to reap it.
  */
-export function pidExists(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+export class WatchedProcess {
+  private fd: number | null;
+  private static readonly scratch = Buffer.allocUnsafe(1024);
+
+  constructor(
+    readonly pid: number,
+    procRoot = "/proc",
+  ) {
+    try {
+      this.fd = Number.isSafeInteger(pid) && pid > 0 ? openSync(`${procRoot}/${pid}/stat`, "r") : null;
+    } catch {
+      // Already gone, or out of file descriptors: exists() alone then.
+      this.fd = null;
+    }
+  }
+
+  exists(): boolean {
+    if (!Number.isSafeInteger(this.pid) || this.pid <= 0) return false;
+    try {
+      process.kill(this.pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+
+  exited(): boolean {
+    if (this.fd === null) return !this.exists();
+    try {
+      const buffer = WatchedProcess.scratch;
+      const length = readSync(this.fd, buffer, 0, buffer.length, 0);
+      const close = buffer.lastIndexOf(0x29, length); // ")": comm may hold anything before it
+      if (close < 0 || length === 0) return true;
+      return isExitedState(String.fromCharCode(buffer[close + 2] ?? 0));
+    } catch {
+      return true;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
