@@ -23,7 +23,7 @@ import { clockMs, log } from "../log.js";
 /** The safety net's period when `--interval` is shorter. */
 export const RESYNC_MS = 30_000;
 /** How often the process index is brought up to date between events (one readdir of /proc). */
-const TRACK_MS = 5_000;
+const TRACK_MS = 15_000;
 /**
  * While some pane is dead (remain-on-exit) or its tmux server could not be read, how
  * often that server's pane list is read again: `respawn-pane` brings a dead pane back,

@@ -49,7 +49,7 @@ export async function watchHeartbeatDir(
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
  * writer exiting: so every `periodMs` each watched process is checked with kill(pid, 0)
- * (gone once reaped), and a fifth of them in turn also by their stat (a zombie the tmux
+ * (gone once reaped), and a twentieth of them in turn also by their stat (a zombie the tmux
  * server has not reaped yet): no signal delivered, no file opened, no subprocess. A
  * process is reported once, then forgotten until `watch` is called with it again.
  */
@@ -91,8 +91,8 @@ export class ProcessWatch {
   }
 }
 
-/** Each watched process's stat is read every this many periods (kill(pid, 0) every period). */
-const STAT_EVERY = 5;
+/** Each watched process's stat is read every this many periods (kill(pid, 0) every period): once a second. */
+const STAT_EVERY = 20;
 
 // Notifications that mean a session, window or pane came or went.
 // (tmux 3.3a, `man tmux` CONTROL MODE: %output is off with no-output, and the rest —
