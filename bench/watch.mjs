@@ -166,10 +166,11 @@ async function measure(fleet, n, roster, mosaic, label) {
 
     // Idle first, while every heartbeat is fresh (written < 5 s ago, healthy for 45 s).
     fleet.writeHeartbeats(n);
-    // Until the watcher has printed nothing for 2 s (the rewrite changed no verdict).
-    for (let seen = w.lines.length, quietSince = performance.now(); performance.now() - quietSince < 2000;) {
-      await sleep(100);
-      if (w.lines.length !== seen) [seen, quietSince] = [w.lines.length, performance.now()];
+    // Until the watcher has read them all: its CPU under 5 % of a core over a second (at most 60 s).
+    for (let k = 0; k < 60; k += 1) {
+      const a = cpuOf(w.child.pid).self;
+      await sleep(1000);
+      if (cpuOf(w.child.pid).self - a < 50) break;
     }
     const c0 = cpuOf(w.child.pid);
     const t0 = performance.now();

@@ -22,6 +22,8 @@ import { clockMs, log } from "../log.js";
 
 /** The safety net's period when `--interval` is shorter. */
 export const RESYNC_MS = 30_000;
+/** How long heartbeat events are gathered before they are read (one round for a burst). */
+const HEARTBEAT_BATCH_MS = 5;
 /** How often the process index is brought up to date between events (one readdir of /proc). */
 const TRACK_MS = 15_000;
 /**
@@ -97,6 +99,10 @@ interface Work {
 
 const noWork = (): Work => ({ full: false, tick: false, changes: noChanges(), why: null });
 
+function hasOtherChanges(changes: Changes): boolean {
+  return changes.agents.size + changes.exited.size + changes.sockets.size > 0;
+}
+
 function hasChanges(changes: Changes): boolean {
   return changes.agents.size + changes.exited.size + changes.heartbeats.size + changes.sockets.size > 0;
 }
@@ -108,6 +114,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const incremental = fleet.agents.every((a) => a.host === ctx.hostname) ? new IncrementalObserver(fleet, ctx) : null;
   const otherTenants = fleet.agents.some((a) => a.host === ctx.hostname && a.tenant !== ctx.user);
   const destinations = sshDestinations(fleet, ctx.hostname);
+  const agentsByName = new Map(fleet.agents.map((agent) => [agent.name, agent]));
   let observation: FleetObservation | null = null;
   let latest: FleetStatus | null = null;
   let last = "";
@@ -183,7 +190,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const settle = (held: FleetObservation, judged: Set<string>) => {
     const own = held.tenants.get(ctx.user);
     for (const name of judged) {
-      const agent = fleet.agents.find((a) => a.name === name);
+      const agent = agentsByName.get(name);
       const tmux = agent ? own?.tmux.get(ctx.socketOverride ?? agent.socket) : undefined;
       const pane = tmux?.ok ? tmux.sessions.get(name) : undefined;
       const unsettled =
@@ -203,13 +210,23 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     }
   };
 
+  let batch: NodeJS.Timeout | undefined;
   const request = (work: Work) => {
     if (stopped) return;
     pending.full ||= work.full;
     pending.tick ||= work.tick;
     addChanges(pending.changes, work.changes);
     pending.why ??= work.why;
-    if (!running) void drain();
+    if (running || batch !== undefined) return;
+    // Heartbeats come in bursts (every agent rewrites its file every few seconds, the
+    // watcher is told file by file): a few ms gathers a burst into one round.
+    const onlyHeartbeats =
+      !pending.full && !pending.tick && pending.changes.heartbeats.size > 0 && !hasOtherChanges(pending.changes);
+    if (!onlyHeartbeats) return void drain();
+    batch = setTimeout(() => {
+      batch = undefined;
+      if (!running) void drain();
+    }, HEARTBEAT_BATCH_MS);
   };
 
   const drain = async () => {
@@ -386,6 +403,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   clearInterval(resync);
   clearInterval(deadPanes);
   if (settleTimer) clearTimeout(settleTimer);
+  if (batch) clearTimeout(batch);
   processes.close();
   await sourcesReady;
   await Promise.all([...sources.values()].map((source) => source.close()));

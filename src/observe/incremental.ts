@@ -2,7 +2,7 @@ import { observeHeartbeats } from "./heartbeat.js";
 import { isLocal, type FleetObservation, type ObserveContext, type TenantObservation } from "./index.js";
 import { processFromTable, treesFrom, zombieInTable, type ProcessTable } from "./proc.js";
 import { observeTmux } from "./tmux.js";
-import { bootTimeSec, DEFAULT_PROC_ROOT } from "../system/procfs.js";
+import { bootTimeSec, DEFAULT_PROC_ROOT, readProcess } from "../system/procfs.js";
 import { ProcessIndexCache } from "../system/proc-rescan.js";
 import type { AgentSpec, FleetSpec } from "../spec/resolve.js";
 import type { HeartbeatObservation, ProcessTree, SourceUnavailable, TmuxObservation } from "./types.js";
@@ -169,25 +169,30 @@ export class IncrementalObserver {
       const heartbeat = own.heartbeats.get(name);
       return heartbeat?.state === "present" ? [heartbeat.record.pid] : [];
     });
-    let table: ProcessTable;
-    try {
-      table = {
-        procRoot: DEFAULT_PROC_ROOT,
-        bootSec: bootTimeSec(DEFAULT_PROC_ROOT),
-        index: this.processes.rescan(roots, writers),
-      };
-    } catch {
-      return null;
+    // A heartbeat alone (its writer already in its pane's tree, as in the steady state of
+    // an agent beating every few seconds) needs no look at /proc beyond its writer.
+    let table: ProcessTable | null = null;
+    if (agents.size > 0) {
+      try {
+        table = {
+          procRoot: DEFAULT_PROC_ROOT,
+          bootSec: bootTimeSec(DEFAULT_PROC_ROOT),
+          index: this.processes.rescan(roots, writers),
+        };
+      } catch {
+        return null;
+      }
     }
-    const trees = treesFrom(table, roots);
-    const zombies = new Set(observation.zombies ?? []);
-    for (const [pid, tree] of trees) {
-      observation.trees.set(pid, tree);
-      zombies.delete(pid);
-      if (tree === null && zombieInTable(table, pid)) zombies.add(pid);
+    if (table !== null) {
+      const zombies = new Set(observation.zombies ?? []);
+      for (const [pid, tree] of treesFrom(table, roots)) {
+        observation.trees.set(pid, tree);
+        zombies.delete(pid);
+        if (tree === null && zombieInTable(table, pid)) zombies.add(pid);
+      }
+      observation.zombies = zombies;
+      this.pruneTrees(observation);
     }
-    observation.zombies = zombies;
-    this.pruneTrees(observation);
 
     // A heartbeat's writer: from its pane's tree when there, else from the index — as a full pass.
     for (const name of heartbeatNames) {
@@ -197,7 +202,8 @@ export class IncrementalObserver {
       const tree = this.treeOf(observation, own, name);
       own.heartbeatProcesses.set(
         pid,
-        tree?.processes.find((process) => process.pid === pid) ?? processFromTable(table, pid),
+        tree?.processes.find((process) => process.pid === pid) ??
+          (table !== null ? processFromTable(table, pid) : readProcess(pid)),
       );
     }
     for (const name of agents) judge.add(name);
