@@ -132,7 +132,7 @@ export async function fleetStatus(
 }
 
 /** Host name → its ssh destination, for fix-plan steps that read `ssh DEST systemctl --user …`. */
-function sshDestinations(fleet: FleetSpec, hostname: string): Map<string, string> {
+export function sshDestinations(fleet: FleetSpec, hostname: string): Map<string, string> {
   const destinations = new Map<string, string>();
   for (const host of fleet.hosts)
     if (host.via === "ssh" && host.name !== hostname) destinations.set(host.name, host.destination);

@@ -192,11 +192,30 @@ function unclaimedSessions(
   return { unmanaged, grouped };
 }
 
-/** The fleet status object (docs/json.md), without the fix plan. */
-export function buildFleetStatus(fleet: FleetSpec, observation: FleetObservation, options: StatusOptions): FleetStatus {
+/** One agent's row, judged exactly as buildFleetStatus judges it (`fleet ps --watch` re-judges one agent). */
+export function buildAgentStatus(
+  fleet: FleetSpec,
+  observation: FleetObservation,
+  agent: AgentSpec,
+  options: StatusOptions,
+): AgentStatus {
+  const socket = options.socketOverride ?? agent.socket;
+  return agentStatus(agent, socket, factsFor(agent, socket, observation), fleet, options);
+}
+
+/**
+ * The fleet status object (docs/json.md), without the fix plan. `reuse` may hand back a
+ * row already judged from the same facts (the watch's agents no event named).
+ */
+export function buildFleetStatus(
+  fleet: FleetSpec,
+  observation: FleetObservation,
+  options: StatusOptions,
+  reuse?: (agent: AgentSpec, index: number) => AgentStatus | undefined,
+): FleetStatus {
   const socketOf = (agent: AgentSpec) => options.socketOverride ?? agent.socket;
-  const agents = fleet.agents.map((agent) =>
-    agentStatus(agent, socketOf(agent), factsFor(agent, socketOf(agent), observation), fleet, options),
+  const agents = fleet.agents.map(
+    (agent, index) => reuse?.(agent, index) ?? buildAgentStatus(fleet, observation, agent, options),
   );
   const sources: FleetStatus["sources"] = [];
   const tenants: FleetStatus["tenants"] = [];

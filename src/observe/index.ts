@@ -22,7 +22,9 @@ import type {
 // The observe stage's front file (docs/architecture.md): other folders import it only
 // from here. The wire format (zod) and the remote observer are reached through
 // observationWire() and remoteObserver(), loaded only when a remote host is involved.
-export { watchHeartbeatDir, watchTmux } from "./events.js";
+export { ProcessWatch, watchHeartbeatDir, watchTmux } from "./events.js";
+export { addChanges, IncrementalObserver, noChanges } from "./incremental.js";
+export type { Changes } from "./incremental.js";
 export type { EventSource } from "./events.js";
 export type { HostFailure, SshHost } from "./remote.js";
 export { userManagerEnv } from "./systemd.js";

@@ -37,3 +37,4 @@ export {
   tmuxSocketPath,
 } from "./tmux.js";
 export type { ControlClient, TmuxServer } from "./tmux.js";
+export { ProcessIndexCache, WatchedProcess } from "./proc-rescan.js";

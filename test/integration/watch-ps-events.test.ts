@@ -13,8 +13,8 @@ import type { AgentStatus, FleetStatus } from "../../src/diff/types.js";
 import { BIN, ROOT, cliEnv, localDefaults, scratch, waitUntil, type Scratch } from "./fleet-support.js";
 
 const SLEEPER = { sleeper: { match: ["sleep"] } };
-/** The debug records every observation writes (observe.systemd too, when units are asked). */
-const CYCLE_STEPS = ["observe.tmux", "observe.heartbeat", "observe.proc"];
+/** The debug record the watch writes at the end of every round (a full pass, an event's re-read, a clock tick). */
+const ROUND_STEP = "watch.round";
 /** The watch must report a change within this long of it happening. */
 const WITHIN_MS = 1_000;
 
@@ -36,7 +36,6 @@ class Watcher {
   private partial = "";
   private stderrPartial = "";
   readonly logs: { at: number; record: Record<string, unknown> }[] = [];
-  private readonly cycle = new Set<string>();
   private cycleHooks: (() => void)[] = [];
   readonly exited: Promise<void>;
 
@@ -64,11 +63,7 @@ class Watcher {
           const record = JSON.parse(line) as Record<string, unknown>;
           this.logs.push({ at: now, record });
           const step = record["step"];
-          if (typeof step === "string" && CYCLE_STEPS.includes(step)) this.cycle.add(step);
-          if (this.cycle.size === CYCLE_STEPS.length) {
-            this.cycle.clear();
-            for (const hook of this.cycleHooks.splice(0)) hook();
-          }
+          if (step === ROUND_STEP) for (const hook of this.cycleHooks.splice(0)) hook();
         } catch {
           // not a log record; kept in stderr
         }
@@ -97,10 +92,9 @@ class Watcher {
   }
 
   /**
-   * Run `act` synchronously the moment the watcher has logged every step of its next
-   * observation (observe.tmux, observe.heartbeat and observe.proc, in whatever order):
-   * whatever `act` changes, that observation has already looked. Needs
-   * MOSAIC_LOG_LEVEL=debug.
+   * Run `act` synchronously the moment the watcher has logged the end of its next round
+   * (watch.round: a full pass, an event's re-read or a clock tick): whatever `act`
+   * changes, that round has already looked. Needs MOSAIC_LOG_LEVEL=debug.
    */
   afterNextObservation(act: () => void): Promise<number> {
     return new Promise((resolve) => {
@@ -292,10 +286,9 @@ describe("fleet ps --watch -o json", () => {
   }
 
   // The worst moment for a pane to die is just after the watcher looked: made exact here
-  // by killing the pane the instant the watcher has logged every step of an observation
-  // (debug log). tmux sends control clients no notification when a pane dies under
-  // remain-on-exit, so if nothing else reacts to it, only the next 1 s re-observation
-  // (plus the time that observation takes) can show it.
+  // by killing the pane the instant the watcher has logged the end of a round (debug
+  // log). tmux sends control clients no notification when a pane dies under
+  // remain-on-exit, so if nothing else reacts to it, only the next full pass can show it.
   it("with remain-on-exit on, a pane process killed right after an observation shows pane.state dead within a second", async () => {
     const names = ["da", "db"];
     const pids = await remainOnExitSessions(names);
