@@ -35,6 +35,13 @@ const KNOWN = new Set([
   "additionalProperties",
 ]);
 
+/** A string's length in code points (a surrogate pair is one; a lone surrogate is one). */
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
 function typeCheck(type: unknown): (value: unknown) => boolean {
   if (Array.isArray(type)) {
     const each = type.map(typeCheck);
@@ -89,9 +96,9 @@ function compile(node: JsonSchema, defs: Record<string, Check>, root: JsonSchema
     const n = node[keyword];
     if (typeof n === "number") checks.push((v, p) => (test(v, n) ? null : `${p}: ${says} ${n}`));
   };
-  // Lengths in UTF-16 code units, as zod counts them.
-  bound("maxLength", (v, n) => typeof v !== "string" || v.length <= n, "longer than");
-  bound("minLength", (v, n) => typeof v !== "string" || v.length >= n, "shorter than");
+  // Lengths in code points, as zod (and JSON Schema) count them.
+  bound("maxLength", (v, n) => typeof v !== "string" || v.length <= n || codePoints(v) <= n, "longer than");
+  bound("minLength", (v, n) => typeof v !== "string" || codePoints(v) >= n, "shorter than");
   bound("minimum", (v, n) => typeof v !== "number" || v >= n, "below");
   bound("maximum", (v, n) => typeof v !== "number" || v <= n, "above");
   bound("maxItems", (v, n) => !Array.isArray(v) || v.length <= n, "more items than");
