@@ -260,10 +260,31 @@ async function breakdown(hosts, cli, operatorEnv, rosterFile, manyArgv) {
     "--",
     host.name,
   ];
+  const control = join(operatorEnv.XDG_RUNTIME_DIR, "mosaic", "ssh", "%C");
+  const reused = [
+    "ssh",
+    "-F",
+    operatorEnv.MOSAIC_SSH_CONFIG,
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${control}`,
+    "-o",
+    "ControlPersist=60",
+    "--",
+    host.name,
+  ];
   const parts = {
     [`ssh ${host.name} true`]: { argv: [...ssh, "true"], env: operatorEnv },
     [`ssh ${host.name} mosaic fleet observe (${AGENTS + 1} agents)`]: {
       argv: [...ssh, process.execPath, cli.mosaic, ...observe],
+      env: operatorEnv,
+      input,
+    },
+    [`the same, a session on the reused connection`]: {
+      argv: [...reused, process.execPath, cli.mosaic, ...observe],
       env: operatorEnv,
       input,
     },
