@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { log } from "../log.js";
@@ -39,13 +39,22 @@ export function persistFromEnv(env: NodeJS.ProcessEnv): number {
 const SOCKET_NAME_BYTES = 1 + 40 + 17;
 const MAX_SOCKET_PATH = 107;
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The private directory for control sockets, or why there is none usable. */
 export function controlDirectory(env: NodeJS.ProcessEnv): { ok: true; dir: string } | { ok: false; why: string } {
   const uid = process.getuid?.() ?? -1;
   const runtime = env["XDG_RUNTIME_DIR"];
   const cache = env["XDG_CACHE_HOME"];
+  // The runtime directory only if it exists (mosaic never makes one); the cache directory is made if need be.
   const base =
-    runtime !== undefined && isAbsolute(runtime)
+    runtime !== undefined && isAbsolute(runtime) && isDirectory(runtime)
       ? runtime
       : cache !== undefined && isAbsolute(cache)
         ? cache
@@ -55,7 +64,8 @@ export function controlDirectory(env: NodeJS.ProcessEnv): { ok: true; dir: strin
     return { ok: false, why: `${dir} is too long for a socket path` };
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const baseStat = lstatSync(base);
+    // (The base may be a symlink, as ~/.cache often is: what it points to is judged.)
+    const baseStat = statSync(base);
     // Nobody else may rename our directories away: the base is ours or sticky, and not writable by others.
     if (baseStat.uid !== uid && (baseStat.mode & 0o1000) === 0) return { ok: false, why: `${base} is not ours` };
     if ((baseStat.mode & 0o022) !== 0 && (baseStat.mode & 0o1000) === 0)

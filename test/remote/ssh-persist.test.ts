@@ -1,5 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { controlDirectory, persistFromEnv } from "../../src/cli/ssh-control.js";
@@ -196,8 +206,19 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("ssh connectio
     expect(persistFromEnv({ MOSAIC_SSH_PERSIST: "soon" })).toBe(60);
   });
 
+  it("never makes a missing runtime directory: the cache directory is used instead", () => {
+    const cache = runtimeDir();
+    const missingRuntime = join(cache, "no-runtime");
+    expect(controlDirectory({ XDG_RUNTIME_DIR: missingRuntime, XDG_CACHE_HOME: cache })).toEqual({
+      ok: true,
+      dir: join(cache, "mosaic", "ssh"),
+    });
+    expect(existsSync(missingRuntime)).toBe(false);
+  });
+
   it("refuses a directory whose socket path would not fit", () => {
-    const long = `/tmp/${"d".repeat(80)}`;
+    const long = join(runtimeDir(), "d".repeat(80));
+    mkdirSync(long, { mode: 0o700 });
     expect(controlDirectory({ XDG_RUNTIME_DIR: long })).toMatchObject({ ok: false, why: /too long/ });
   });
 });
