@@ -1,13 +1,17 @@
 import { buildFleetStatus, type FleetStatus } from "../diff/index.js";
 import { observeFleet, type ObserveContext, remoteObserver, type SshHost } from "../observe/index.js";
 import type { AgentSpec, FleetSpec } from "../spec/index.js";
+import { persistOptions } from "./ssh-control.js";
 
 // One fleet status across hosts (docs/commands.md, Many hosts): this machine's agents
 // (and those of hosts described `local: true`) observed here; each ssh host's agents
 // observed there, all hosts in parallel; each host judged here with the roster we hold,
 // against its own clock; the rows merged back in roster order.
 
-/** How to observe, plus the ssh options of a `--watch`'s multiplexed connections (src/cli/ssh-multiplex.ts). */
+/**
+ * How to observe, plus the ssh options of a `--watch`'s multiplexed connections
+ * (src/cli/ssh-multiplex.ts); without them, a one-shot run's (src/cli/ssh-control.ts).
+ */
 export type HostsContext = ObserveContext & { sshOptions?: readonly string[] };
 
 interface StatusOptions {
@@ -55,10 +59,11 @@ export async function observeAcrossHosts(fleet: FleetSpec, ctx: HostsContext): P
     agents: localAgents.map((a) => (localNames.has(a.host) ? { ...a, host: ctx.hostname } : a)),
   };
   const { observeRemoteHost } = await remoteObserver();
+  // A one-shot run reuses (or leaves up) a connection per host for the persist window.
   const remoteCtx = {
     env: ctx.env,
     timeoutMs: ctx.hostTimeoutMs ?? 5_000,
-    ...(ctx.sshOptions ? { sshOptions: ctx.sshOptions } : {}),
+    sshOptions: ctx.sshOptions ?? persistOptions(ctx.env),
   };
   const [observation, ...remotes] = await Promise.all([
     observeFleet(localFleet, ctx),

@@ -94,6 +94,8 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("agent command
       MOSAIC_HOME: s.home,
       XDG_RUNTIME_DIR: join(s.dir, "xdg"),
       MOSAIC_SSH_CONFIG: lab.sshConfig,
+      // No connection left up after a run (test/remote/ssh-persist.test.ts covers reuse).
+      MOSAIC_SSH_PERSIST: "0",
       NO_COLOR: "1",
     });
     const on = (host: string, extra: Record<string, unknown> = {}) => ({

@@ -74,6 +74,8 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps acro
       MOSAIC_HOME: s.home,
       XDG_RUNTIME_DIR: join(s.dir, "xdg"),
       MOSAIC_SSH_CONFIG: lab.sshConfig,
+      // No connection left up after a run (test/remote/ssh-persist.test.ts covers reuse).
+      MOSAIC_SSH_PERSIST: "0",
     });
     mkdirSync(join(s.dir, "xdg"), { mode: 0o700 });
   }, 60_000);

@@ -44,7 +44,12 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("the seed's se
     const unused = join(lab.dir, "unused-tmux");
     mkdirSync(unused, { mode: 0o700 });
     await lab.addHost("dragon-lin", "127.0.0.3", { TMUX_TMPDIR: unused });
-    env = cliEnv({ MOSAIC_HOME: s.home, XDG_RUNTIME_DIR: join(s.dir, "xdg"), MOSAIC_SSH_CONFIG: lab.sshConfig });
+    env = cliEnv({
+      MOSAIC_HOME: s.home,
+      XDG_RUNTIME_DIR: join(s.dir, "xdg"),
+      MOSAIC_SSH_CONFIG: lab.sshConfig,
+      MOSAIC_SSH_PERSIST: "0",
+    });
     mkdirSync(join(s.dir, "xdg"), { mode: 0o700 });
   }, 60_000);
 

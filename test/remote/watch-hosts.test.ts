@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -21,9 +21,11 @@ import { waitUntil } from "../integration/agent-support.js";
 import { BIN, cliEnv, ROOT, scratch, USER, type Scratch } from "../integration/fleet-support.js";
 
 // `fleet ps --watch` across hosts (docs/commands.md, Many hosts): one multiplexed ssh
-// connection per host (ControlMaster) for every pass of the watch, counted by each real
-// sshd's own log; when the watch ends (SIGINT, SIGTERM, its reader gone) every master is
-// closed, the private control directory is removed, and nothing remains on the hosts.
+// connection per host (ControlMaster, in the private control directory one-shot runs use
+// too) for every pass of the watch, counted by each real sshd's own log; with
+// MOSAIC_SSH_PERSIST=0, when the watch ends (SIGINT, SIGTERM, its reader gone) every
+// master is closed and nothing remains on the hosts; with persistence on, the masters
+// stay for a later run.
 
 const missing = sshLabMissing();
 
@@ -91,15 +93,16 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps --wa
       .filter((entry) => argvOf(Number(entry)).some((word) => word.includes(dir)));
 
   for (const ending of ["SIGINT", "SIGTERM", "reader gone"] as const) {
-    it(`one connection per host across passes; after ${ending} every master is closed and its directory gone`, async () => {
-      // A short TMPDIR of our own, so the control directory is found (and removed with the scratch).
+    it(`one connection per host across passes; after ${ending} every master is closed and its socket gone (MOSAIC_SSH_PERSIST=0)`, async () => {
+      // A short runtime directory of our own: the control sockets go in DIR/mosaic/ssh.
       const tmp = mkdtempSync("/tmp/mfw-");
+      chmodSync(tmp, 0o700);
       cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
       const env = cliEnv({
         MOSAIC_HOME: s.home,
         MOSAIC_SSH_CONFIG: lab.sshConfig,
-        TMPDIR: tmp,
-        XDG_RUNTIME_DIR: join(s.dir, "no-runtime-dir"),
+        XDG_RUNTIME_DIR: tmp,
+        MOSAIC_SSH_PERSIST: "0",
       });
       const before = hosts.map((h) => h.acceptedConnections());
       const runsBefore = hosts.map((h) => runs(h.name));
@@ -124,9 +127,7 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps --wa
       ]);
       // …over exactly one TCP connection per host.
       expect(hosts.map((h, i) => h.acceptedConnections() - before[i]!)).toEqual([1, 1]);
-      const [dir] = readdirSync(tmp).filter((name) => name.startsWith("mosaic-ssh-"));
-      expect(dir).toBeDefined();
-      const control = join(tmp, dir!);
+      const control = join(tmp, "mosaic", "ssh");
       // Private: only we may reach the masters' sockets.
       expect(statSync(control).mode & 0o777).toBe(0o700);
       expect(using(control).length).toBeGreaterThan(0);
@@ -137,14 +138,46 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("fleet ps --wa
         expect((await servers[1]!.tmux("kill-session", "-t", "=beta")).ok).toBe(true);
       } else child.kill(ending);
       expect(await exited, err).toBe(0);
-      expect(existsSync(control)).toBe(false);
       expect(await waitUntil(() => using(control).length === 0, 5_000)).toBe(true);
+      expect(await waitUntil(() => readdirSync(control).length === 0, 5_000)).toBe(true);
       for (const host of hosts)
         expect(await waitUntil(() => host.processes().length === 0, 5_000), JSON.stringify(host.processes())).toBe(
           true,
         );
     }, 60_000);
   }
+
+  it("with persistence on, the watch's masters stay for the next run, which makes no new connection", async () => {
+    const tmp = mkdtempSync("/tmp/mfw-");
+    chmodSync(tmp, 0o700);
+    const control = join(tmp, "mosaic", "ssh");
+    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+    const env = cliEnv({ MOSAIC_HOME: s.home, MOSAIC_SSH_CONFIG: lab.sshConfig, XDG_RUNTIME_DIR: tmp });
+    const before = hosts.map((h) => h.acceptedConnections());
+    const runsBefore = hosts.map((h) => runs(h.name));
+    const child = spawn(
+      process.execPath,
+      [BIN, "fleet", "ps", "-f", file, "--watch", "-o", "json", "--interval", "200ms"],
+      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      expect(await waitUntil(() => hosts.every((h, i) => runs(h.name) - runsBefore[i]! >= 2), 30_000)).toBe(true);
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      const once = spawnSync(process.execPath, [BIN, "fleet", "ps", "-f", file, "-o", "json"], { cwd: ROOT, env });
+      expect(once.status, once.stderr.toString()).toBe(0);
+      expect(hosts.map((h, i) => h.acceptedConnections() - before[i]!)).toEqual([1, 1]);
+    } finally {
+      child.kill("SIGKILL");
+      // The masters this test's runs left up, closed.
+      for (const name of existsSync(control) ? readdirSync(control) : [])
+        for (const host of hosts)
+          spawnSync("ssh", ["-F", lab.sshConfig, "-o", `ControlPath=${join(control, name)}`, "-O", "exit", host.name]);
+      await waitUntil(() => using(control).length === 0, 5_000);
+    }
+    expect(using(control)).toEqual([]);
+  }, 60_000);
 
   it("an idle master outlives one pass's gap, and at most ten minutes", () => {
     expect(persistSeconds(1_000, 5_000)).toBe(10);
