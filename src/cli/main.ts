@@ -7,7 +7,7 @@ import {
   type OptionValues,
 } from "@commander-js/extra-typings";
 import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
-import { CommandTimeout } from "../system/run.js";
+import { CommandTimeout } from "../system/command-timeout.js";
 import { RunDirRefused } from "../heartbeat/run-dir.js";
 import type { BootOptions } from "./boot.js";
 import { addTeachingHelp } from "./help.js";
