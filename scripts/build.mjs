@@ -86,6 +86,28 @@ const vendorPlugin = {
   },
 };
 
+// commander requires node:child_process when it loads, for executable subcommands
+// (`git-foo`-style), which mosaic never declares; loading it (with net, dgram and the
+// stream modules) costs every command ~3 ms, `fleet validate` and `--help` included,
+// which spawn nothing. commander gets it on first use instead; src/system/run.ts, which
+// spawns, loads the real module itself.
+const lazyChildProcessPlugin = {
+  name: "lazy-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "lazy-builtin" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, () => ({
+      contents:
+        'let real; const load = () => (real ??= require("node:child_process"));\n' +
+        "module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n",
+      loader: "js",
+    }));
+  },
+};
+
 // 2. The CLI and boot.
 const [cli, boot] = await Promise.all([
   build({
@@ -93,7 +115,7 @@ const [cli, boot] = await Promise.all([
     entryPoints: { cli: "src/cli/main.ts" },
     outdir: DIST,
     outExtension: { ".js": ".cjs" },
-    plugins: [vendorPlugin],
+    plugins: [vendorPlugin, lazyChildProcessPlugin],
     // package-root.ts reads import.meta.url only when run as an ES module (the tests);
     // in this bundle it takes __filename.
     logOverride: { "empty-import-meta": "silent" },

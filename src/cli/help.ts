@@ -305,10 +305,14 @@ export function visibleCommands(program: Command): Command[] {
   return all;
 }
 
-/** Add the examples and exit codes to every command that has them. */
+/**
+ * Add the examples and exit codes to every command that has them: one listener on the
+ * program for the whole tree, which formats a footer only when help is shown (walking
+ * every command to attach its text cost each run of every command ~0.6 ms).
+ */
 export function addTeachingHelp(program: Command): void {
-  for (const command of visibleCommands(program)) {
+  program.addHelpText("afterAll", ({ command }) => {
     const help = COMMAND_HELP[commandPath(command)];
-    if (help) command.addHelpText("after", helpFooter(help));
-  }
+    return help ? helpFooter(help) : "";
+  });
 }

@@ -31,11 +31,15 @@ function namesFrom(process: ProcessInfo): { names: string[]; paths: string[] } {
   if (first === undefined) return { names: process.comm ? [process.comm] : [], paths: [] };
   // A process that rewrote its title (`mosaic-agent-stub x`) shows one space-joined argv[0].
   // A login shell's argv[0] is "-bash": the dash is a convention, not the name.
-  const program = (first.split(" ")[0] ?? first).replace(/^-/, "");
-  const head = basename(program);
+  // (indexOf and slice, not split and regular expressions: this runs once per tree process.)
+  const space = first.indexOf(" ");
+  let program = space < 0 ? first : first.slice(0, space);
+  if (program.charCodeAt(0) === 45) program = program.slice(1);
+  const isPath = program.includes("/");
+  const head = isPath ? basename(program) : program;
   const names = [head];
-  const paths = program.includes("/") ? [program] : [];
-  if (INTERPRETERS.has(head.replace(/[\d.]+$/, "")) || INTERPRETERS.has(head)) {
+  const paths = isPath ? [program] : [];
+  if (INTERPRETERS.has(withoutVersion(head)) || INTERPRETERS.has(head)) {
     const script = rest.find((arg) => !arg.startsWith("-"));
     if (script !== undefined) {
       names.push(basename(script));
@@ -43,6 +47,16 @@ function namesFrom(process: ProcessInfo): { names: string[]; paths: string[] } {
     }
   }
   return { names, paths };
+}
+
+/** A program name without its trailing version digits and dots (`python3.11` → `python`). */
+export function withoutVersion(name: string): string {
+  let end = name.length;
+  for (let code = name.charCodeAt(end - 1); end > 0 && (code === 46 || (code >= 48 && code <= 57));) {
+    end -= 1;
+    code = name.charCodeAt(end - 1);
+  }
+  return end === name.length ? name : name.slice(0, end);
 }
 
 /** Whether a path ends with a path pattern, whole segments at a time (`*` = one segment). */

@@ -2,7 +2,17 @@ import { existsSync } from "node:fs";
 import { runSystemctl, type UserManager, type Owner } from "../system/index.js";
 import { classifyUnitPath, indexUnitFiles, serviceTypeOnDisk, templateOf, unitFileState } from "./unit-files.js";
 import { managerInstanceKey, readUnitPath, storeUnitPath } from "./unit-path-cache.js";
-import { parseRestarts, readRestartCache, RESTART_PROPERTIES, runKey, storeRestartCache } from "./unit-restarts.js";
+import {
+  invocationOf,
+  linksStamp,
+  parseRestarts,
+  readInvocation,
+  readRestartCache,
+  RESTART_PROPERTIES,
+  runKey,
+  storeRestartCache,
+  type RestartCache,
+} from "./unit-restarts.js";
 import type { SourceUnavailable, SystemdObservation, UnitRestarts, UnitState } from "./types.js";
 
 // The invoking user's systemd manager in two calls whatever the fleet size:
@@ -174,18 +184,23 @@ async function observeRestarts(
   },
 ): Promise<Map<string, UnitRestarts>> {
   const { cache, instance } = options;
-  const remembered: Map<string, { run: string; restarts: UnitRestarts }> =
-    cache && instance
-      ? readRestartCache(cache.dir, instance, cache.uid)
-      : new Map<string, { run: string; restarts: UnitRestarts }>();
+  const runtimeDir = options.env["XDG_RUNTIME_DIR"];
+  // Taken before any link is read: a change while reading makes the next run's stamp differ.
+  const links = cache && instance ? linksStamp(runtimeDir) : null;
+  const remembered: RestartCache =
+    cache && instance ? readRestartCache(cache.dir, instance, cache.uid) : { links: null, units: new Map() };
+  // The links read as they did when the remembered runs were keyed: their invocation IDs stand in.
+  const linksUnchanged = links !== null && remembered.links === links;
   const runs = new Map<string, { run: string; restarts: UnitRestarts }>();
   const ask: string[] = [];
   const runOf = new Map<string, string>();
   for (const state of states.values()) {
     if (state.load !== "loaded") continue;
-    const run = runKey(options.env["XDG_RUNTIME_DIR"], state.name, state.active, state.sub);
+    const known = remembered.units.get(state.name);
+    const invocation =
+      linksUnchanged && known !== undefined ? invocationOf(known.run) : readInvocation(runtimeDir, state.name);
+    const run = runKey(invocation, state.active, state.sub);
     runOf.set(state.name, run);
-    const known = remembered.get(state.name);
     if (known?.run === run) runs.set(state.name, known);
     else ask.push(state.name);
   }
@@ -205,6 +220,7 @@ async function observeRestarts(
       }
     }
   }
-  if (cache && instance && ask.length > 0) storeRestartCache(cache.dir, instance, runs);
+  if (cache && instance && (ask.length > 0 || links !== remembered.links))
+    storeRestartCache(cache.dir, instance, { links, units: runs });
   return new Map([...runs].map(([name, entry]) => [name, entry.restarts]));
 }

@@ -1,5 +1,16 @@
-import { spawn } from "node:child_process";
+import type { spawn as Spawn } from "node:child_process";
+import { CommandTimeout } from "./command-timeout.js";
 import { needsSwitch, ownerEnv, switchArgv, type Owner } from "./owner.js";
+
+// node:child_process (with net's and dgram's modules, ~3 ms) loads on the first spawn,
+// not with this file: every folder reaches the runner through system/index.ts, and a
+// command that starts no program (--help, fleet validate) must not pay for it
+// (test/cli/startup-modules.test.ts). process.getBuiltinModule: Node >= 20.16.
+let spawnFn: typeof Spawn | undefined;
+const spawn: typeof Spawn = ((...args: Parameters<typeof Spawn>) =>
+  (spawnFn ??= process.getBuiltinModule("node:child_process").spawn)(...args)) as typeof Spawn;
+
+export { CommandTimeout } from "./command-timeout.js";
 
 // Every subprocess mosaic starts goes through here: one place bounds it with a timeout,
 // turns a non-zero exit into data, counts spawns (the benchmark checks the count stays
@@ -40,22 +51,6 @@ export interface RunOptions {
   cwd?: string;
   /** Stop reading (and kill the program) past this many bytes of stdout: an untrusted peer's answer. */
   maxStdoutBytes?: number;
-}
-
-/**
- * A program that did not answer in time. Thrown (by callers that would otherwise read a
- * failed call as "not there") so that a stopped or overloaded server is never reported
- * as missing: the CLI turns it into its own message and exit code (docs/commands.md).
- */
-export class CommandTimeout extends Error {
-  constructor(
-    readonly program: string,
-    readonly timeoutMs: number,
-    what: string,
-  ) {
-    super(`${what} did not answer within ${timeoutMs} ms (stopped or overloaded?); it may still exist`);
-    this.name = "CommandTimeout";
-  }
 }
 
 /** The result, unless the program timed out: then a CommandTimeout naming `what`. */

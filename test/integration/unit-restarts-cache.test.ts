@@ -4,10 +4,11 @@
 // (list-units), whatever its size; a restart makes one `show` for that unit alone — and
 // the count it reports is the manager's.
 
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetStatus } from "../../src/diff/types.js";
+import { linksStamp } from "../../src/observe/unit-restarts.js";
 import { skipOutsideCi } from "../helpers/skip.js";
 import { startUserManager, type UserManager } from "../helpers/systemd.js";
 import { agentOf, cliEnv, localDefaults, mosaic, scratch, waitUntil, type Scratch } from "./fleet-support.js";
@@ -48,6 +49,14 @@ afterAll(async () => {
   s?.cleanup();
 });
 
+/** The links-directory stamp the restart cache holds (null: none trusted). */
+function cachedLinksStamp(): string | null {
+  const dir = join(s.dir, "cache", "mosaic");
+  const file = readdirSync(dir).find((f) => f.startsWith("restarts-"));
+  if (file === undefined) return null;
+  return (JSON.parse(readFileSync(join(dir, file), "utf8")) as { links?: string | null }).links ?? null;
+}
+
 async function ps(): Promise<{ status: FleetStatus; systemctl: string[] }> {
   writeFileSync(calls, "");
   const run = await mosaic(["fleet", "ps", "-f", roster, "-o", "json"], env);
@@ -72,6 +81,23 @@ describe("restart counts in fleet ps", () => {
       expect(steady.systemctl[0]).toMatch(/^--user list-units /);
       for (const name of NAMES) expect(agentOf(steady.status, name).unit.n_restarts, name).toBe(0);
     }
+  });
+
+  it("once the invocation links have settled, a run records their directory's stamp: later runs take the invocation IDs from the cache", async (ctx) => {
+    if (!m) return skipOutsideCi(ctx, "no systemd user manager here");
+    const runtimeDir = m.env["XDG_RUNTIME_DIR"];
+    // The stamp is trusted only once the directory's last change is 2 s old.
+    expect(await waitUntil(() => linksStamp(runtimeDir) !== null, 10_000)).toBe(true);
+    const stamp = linksStamp(runtimeDir);
+    const recorded = await ps();
+    expect(recorded.systemctl).toHaveLength(1);
+    expect(cachedLinksStamp()).toBe(stamp);
+    // The next run trusts it (same stamp): this is the run the restart below must not fool.
+    const cached = await ps();
+    expect(cached.systemctl).toHaveLength(1);
+    for (const name of NAMES) expect(agentOf(cached.status, name).unit.n_restarts, name).toBe(0);
+    expect(linksStamp(runtimeDir)).toBe(stamp);
+    expect(cachedLinksStamp()).toBe(stamp);
   });
 
   it("a restarted unit: one show for that unit alone, and its NRestarts as systemd counts it", async (ctx) => {
