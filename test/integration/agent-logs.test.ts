@@ -150,9 +150,15 @@ describe("agent logs", () => {
           `cat ${payload}; printf '\\030\\033\\\\\\017\\033(B\\nEND-${round}\\n'; exit 0`,
         ]);
         expect(await waitUntil(() => paneDead(name), 10_000)).toBe(true);
+        // tmux can mark the pane dead before it has read the last bytes off the pty (seen
+        // under load): wait until tmux itself holds the marker; logs shows what tmux holds.
+        const marker = `END-${round}`;
+        const held = async () =>
+          (await tmux.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", `=${name}:`)).stdout.includes(marker);
+        expect(await waitUntil(held, 10_000)).toBe(true);
         const run = await mosaic(["agent", "logs", "--roster", roster, name], env);
         expect(run.code, run.stderr).toBe(0);
-        expect(run.stdout).toMatch(new RegExp(`END-${round}\\n$`));
+        expect(run.stdout).toMatch(new RegExp(`${marker}\\n$`));
         expect(CONTROL.test(run.stdout), JSON.stringify(run.stdout)).toBe(false);
         expect(CONTROL.test(run.stderr)).toBe(false);
       }),
