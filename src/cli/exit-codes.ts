@@ -10,6 +10,8 @@ export const EXIT_PANE_GONE = 3;
 export const EXIT_TIMEOUT = 4;
 /** The agent's host could not be used over ssh (unreachable, timed out, refused us, no or an old mosaic there). */
 export const EXIT_HOST_UNREACHABLE = 5;
+/** Output was lost: writing to stdout or stderr failed (a full disk, not a reader that left); sysexits' EX_IOERR. */
+export const EXIT_OUTPUT_FAILED = 74;
 
 /** A user error: one sentence on stderr and an exit code, never a stack trace. */
 export class UserError extends Error {

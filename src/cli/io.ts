@@ -35,6 +35,8 @@ export function safeIo(io: Io): Io {
 /** Streams whose reader went away (`mosaic --help | head`): further output is dropped. */
 const closed = new WeakSet<NodeJS.WriteStream>();
 const stdoutClosedListeners = new Set<() => void>();
+/** The first write to a standard stream that failed other than by its reader leaving. */
+let writeFailure: { stream: "standard output" | "standard error"; code: string; message: string } | null = null;
 
 /**
  * Call `listener` once stdout's reader has gone (`fleet ps -w -o json | head -1`): a
@@ -51,20 +53,62 @@ export function onStdoutClosed(listener: () => void): () => void {
 }
 
 /**
- * Write to a standard stream; a reader that closed the pipe (EPIPE) ends the output
- * quietly instead of crashing with a stack trace, and the command keeps its exit code.
+ * Why output was lost, when a standard stream failed for a reason other than its reader
+ * leaving (a full disk: `> /dev/full`; ENOBUFS, EIO): main says it in one sentence and
+ * exits EXIT_OUTPUT_FAILED (docs/commands.md, Exit codes). Null when nothing was lost.
+ */
+export function outputFailure(): typeof writeFailure {
+  return writeFailure;
+}
+
+/** Streams a command wrote to: the only ones with anything to flush at exit. */
+const written = new WeakSet<NodeJS.WriteStream>();
+
+/** Whether output to `stream` has ended (its reader left, or a write failed). */
+export function outputEnded(stream: NodeJS.WriteStream): boolean {
+  return closed.has(stream);
+}
+
+/** Whether anything was written to `stream` (a stream never written to has nothing to flush). */
+export function wroteTo(stream: NodeJS.WriteStream): boolean {
+  return written.has(stream);
+}
+
+/**
+ * Write to a standard stream. Whatever the stream does — a reader that closed the pipe
+ * (EPIPE), a full disk, a socket out of buffers — the output on it ends there, never
+ * with a stack trace: EPIPE quietly (the command keeps its exit code, as `yes | head`),
+ * anything else recorded for outputFailure(). A synchronous throw (a file: Node writes
+ * files synchronously) and an `error` event are the same failure.
  */
 function writer(stream: NodeJS.WriteStream): (text: string) => void {
-  if (stream.listenerCount("error") === 0) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
-      closed.add(stream);
-      if (stream === process.stdout) for (const listener of stdoutClosedListeners) listener();
-    });
-  }
-  return (text) => {
-    if (!closed.has(stream)) stream.write(text);
+  const fail = (error: NodeJS.ErrnoException) => {
+    if (closed.has(stream)) return;
+    closed.add(stream);
+    if (error.code !== "EPIPE" && writeFailure === null) {
+      writeFailure = {
+        stream: stream === process.stderr ? "standard error" : "standard output",
+        code: error.code ?? "error",
+        message: error.message,
+      };
+    }
+    if (stream === process.stdout) for (const listener of stdoutClosedListeners) listener();
   };
+  if (stream.listenerCount("error") === 0) stream.on("error", fail);
+  return (text) => {
+    if (closed.has(stream)) return;
+    written.add(stream);
+    try {
+      stream.write(text);
+    } catch (error) {
+      fail(error as NodeJS.ErrnoException);
+    }
+  };
+}
+
+/** Write to the process's stderr as every command does (for main's own last words). */
+export function writeStderr(text: string): void {
+  writer(process.stderr)(text);
 }
 
 /** The real process's io. */

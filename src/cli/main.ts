@@ -6,13 +6,13 @@ import {
   type CommandUnknownOpts,
   type OptionValues,
 } from "@commander-js/extra-typings";
-import { EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
+import { EXIT_OK, EXIT_OUTPUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, UserError } from "./exit-codes.js";
 import { CommandTimeout } from "../system/index.js";
 import { RunDirRefused } from "../heartbeat/index.js";
 import type { BootOptions } from "./boot.js";
 import { addTeachingHelp } from "./help.js";
 import { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "../report/index.js";
-import { processIo, safeIo, type Io } from "./io.js";
+import { outputEnded, outputFailure, processIo, safeIo, writeStderr, wroteTo, type Io } from "./io.js";
 import { terminalSafe } from "../terminal-text.js";
 
 // The CLI only wires the pipeline: it parses argv, then lazily loads the one command
@@ -354,9 +354,9 @@ export async function main(boot: BootOptions = { codeCache: "off" }): Promise<vo
   } catch (error) {
     // A bug, not a user error: say so in one line; the stack only when asked for.
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(terminalSafe(`mosaic: internal error: ${message}\n`));
+    writeStderr(terminalSafe(`mosaic: internal error: ${message}\n`));
     if (process.env["MOSAIC_LOG_LEVEL"] === "debug" && error instanceof Error)
-      process.stderr.write(terminalSafe(`${error.stack}\n`));
+      writeStderr(terminalSafe(`${error.stack}\n`));
     process.exitCode = 70;
   }
   await exitWhenFlushed(boot.saveCodeCache);
@@ -372,10 +372,29 @@ export async function main(boot: BootOptions = { codeCache: "off" }): Promise<vo
 async function exitWhenFlushed(beforeExit?: () => void): Promise<void> {
   const flushed = (stream: NodeJS.WriteStream) =>
     new Promise<void>((resolve) => {
-      if (stream.destroyed || !stream.writable) return resolve();
-      stream.write("", () => resolve());
+      if (!wroteTo(stream) || outputEnded(stream) || stream.destroyed || !stream.writable) return resolve();
+      try {
+        stream.write("", () => resolve());
+      } catch {
+        resolve();
+      }
     });
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // A write that failed on a stream Node writes asynchronously (a device, a socket)
+  // reports it by now: its callback ran, its error event follows on the next turn.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const failure = outputFailure();
+  if (failure !== null) {
+    // Output was lost (a full disk, not a reader that left): one sentence, if stderr still
+    // takes one, and an exit code that says so, whatever the command had decided.
+    if (!outputEnded(process.stderr)) {
+      writeStderr(
+        terminalSafe(`mosaic: cannot write to ${failure.stream} (${failure.code}); the output is incomplete\n`),
+      );
+      await flushed(process.stderr);
+    }
+    process.exitCode = EXIT_OUTPUT_FAILED;
+  }
   beforeExit?.();
   process.exit();
 }
