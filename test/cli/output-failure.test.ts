@@ -1,5 +1,5 @@
 // Output that cannot be written is said, never a stack trace (docs/commands.md, Exit
-// codes: 74). Fault injection: every command's stdout is /dev/full (ENOSPC on every
+// codes: 74), and a watch ends. Fault injection: every command's stdout is /dev/full (ENOSPC on every
 // write, a device Node writes asynchronously) or a file on it; the command exits 74 with
 // exactly one sentence on stderr. A reader that leaves (EPIPE) stays quiet with the
 // command's own code, and a command that writes nothing to stdout is not failed by it.
@@ -53,6 +53,8 @@ const COMMANDS: readonly (readonly string[])[] = [
   ["fleet", "ps", "-f", "ROSTER", "-o", "json"],
   ["fleet", "ps", "-f", "ROSTER", "-o", "yaml"],
   ["fleet", "ps", "-f", "ROSTER", "-o", "wide"],
+  // A watch runs until Ctrl-C: output that cannot be written ends it (a hang times out here).
+  ["fleet", "ps", "-f", "ROSTER", "--watch", "-o", "json"],
   ["fleet", "diff", "-f", "ROSTER", "-o", "json"],
   ["fleet", "report", "-f", "ROSTER", "--format", "markdown"],
   ["fleet", "report", "-f", "ROSTER", "--format", "prometheus"],
