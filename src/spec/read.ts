@@ -81,6 +81,15 @@ export function readRosterText(roster: RosterFile): ReadResult {
   }
 }
 
+/** How long a read of a non-blocking stdin that had nothing waits before trying again. */
+const STDIN_RETRY_MS = 10;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Block this thread for `ms` without spinning (the reader is synchronous). */
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
 /** Standard input, up to MAX_STDIN_ROSTER_BYTES. */
 function readStdinText(file: string): ReadResult {
   const chunks: Buffer[] = [];
@@ -92,8 +101,12 @@ function readStdinText(file: string): ReadResult {
       n = readSync(0, buffer, 0, buffer.length, null);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // A non-blocking stdin with nothing yet: read again.
-      if (code === "EAGAIN") continue;
+      // A non-blocking stdin with nothing yet (a pipe or socket another process holds
+      // open): wait a little and read again — never a busy loop that holds the CPU.
+      if (code === "EAGAIN") {
+        pause(STDIN_RETRY_MS);
+        continue;
+      }
       if (code === "EOF") break;
       return { ok: false, result: fileProblem(file, `cannot be read (${code ?? "error"})`) };
     }

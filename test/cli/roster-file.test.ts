@@ -1,11 +1,21 @@
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { Io } from "../../src/cli/io.js";
 import { safeText } from "../../src/terminal-text.js";
-import { runCli, scratchDir } from "./run-cli.js";
+import { BIN, cleanEnv, runCli, scratchDir } from "./run-cli.js";
 
 // The roster travels as {path, label} (src/spec/read.ts, RosterFile): the path is what
 // is opened and keys the roster cache; the label (as typed, relative under the current
@@ -115,7 +125,8 @@ describe("the roster is opened by its path and shown by its label", () => {
         unit: fc.constantFrom("a", " ", "\n", "\t", "\u001b", "\u0007", "\u009b", "\u202e", "é", "-", "\u0001"),
       })
       // (An all-blank -f is refused as empty, by design: docs/commands.md, Common options.)
-      .filter((s) => s.trim() !== "" && s !== "." && s !== "..");
+      // (`-f -` is standard input, as for every Unix tool: a file named `-` is given as `./-`.)
+      .filter((s) => s.trim() !== "" && s !== "." && s !== ".." && s !== "-");
     await fc.assert(
       fc.asyncProperty(segment, async (raw) => {
         n += 1;
@@ -168,6 +179,40 @@ describe("-f - reads the roster from standard input, labelled <stdin>", () => {
     expect(other).toMatchObject({ code: 2, stderr: 'mosaic: no agents of tenant "x" in <stdin> (tenants: u)\n' });
     expect(entries()).toHaveLength(1);
   });
+
+  it("a non-blocking stdin that stays empty is waited for, not spun on (CPU while waiting), then read whole", async () => {
+    const fifo = join(scratch.dir, "stdin.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    // libuv makes an inherited stdin blocking again in the child; perl (perl-base, always
+    // on Debian) sets O_NONBLOCK back on it and execs the CLI, as a caller holding a
+    // non-blocking pipe would hand it over (a test runner's worker did).
+    const nonblocking = "use Fcntl; fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die; exec @ARGV";
+    const child = spawn("perl", ["-e", nonblocking, process.execPath, BIN, "fleet", "validate", "-f", "-"], {
+      cwd: scratch.dir,
+      env: cleanEnv(scratch.dir),
+      stdio: [reader, "pipe", "pipe"],
+    });
+    closeSync(reader);
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => void (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const waitMs = 3_000;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // utime + stime (clock ticks, 100 per second) of the CLI so far: start-up, then waiting.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      const cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
+      // A loop that reads again at once would burn most of a core for the whole wait.
+      expect(cpuMs).toBeLessThan(waitMs * 0.3);
+      writeSync(writer, VALID);
+    } finally {
+      closeSync(writer);
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('<stdin>: valid roster v1, fleet "labels", 1 agent\n');
+  }, 30_000);
 
   it("a roster on stdin over the cap is refused in one sentence, exit 2", () => {
     const big = `${VALID}${"# padding\n".repeat(110_000)}`;
