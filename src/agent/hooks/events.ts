@@ -19,10 +19,12 @@ const str = (value: unknown): string | undefined => (typeof value === "string" ?
 const isPayload = (value: unknown): value is Payload =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Claude Code command hooks: the payload on stdin, named by `hook_event_name`. */
-export function claudeCodeUpdate(payload: unknown): HookUpdate | null {
-  if (!isPayload(payload)) return null;
-  switch (str(payload["hook_event_name"])) {
+/**
+ * The lifecycle events Claude Code's and Codex's command hooks share (the payload on
+ * stdin, named by `hook_event_name`, same fields); undefined for any other event.
+ */
+function sharedHookUpdate(event: string | undefined, payload: Payload): HookUpdate | null | undefined {
+  switch (event) {
     case "SessionStart":
       return { status: "idle", note: `session ${str(payload["source"]) ?? "started"}` };
     case "UserPromptSubmit": {
@@ -34,13 +36,28 @@ export function claudeCodeUpdate(payload: unknown): HookUpdate | null {
       return tool ? { status: "working", note: `tool ${tool}` } : { status: "working" };
     }
     case "PostToolUse":
+      return { status: "working" };
+    case "Stop":
+      return { status: "idle" };
+    case undefined:
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+/** Claude Code command hooks: the shared events, and its own. */
+export function claudeCodeUpdate(payload: unknown): HookUpdate | null {
+  if (!isPayload(payload)) return null;
+  const event = str(payload["hook_event_name"]);
+  const shared = sharedHookUpdate(event, payload);
+  if (shared !== undefined) return shared;
+  switch (event) {
     case "SubagentStop":
     case "PreCompact":
       return { status: "working" };
     case "Notification":
       return claudeNotification(payload);
-    case "Stop":
-      return { status: "idle" };
     case "SessionEnd":
       return { status: "exited", note: `session ended (${str(payload["reason"]) ?? "unknown reason"})` };
     case undefined:
@@ -62,28 +79,10 @@ function claudeNotification(payload: Payload): HookUpdate {
   return withNote("waiting");
 }
 
-/** Codex lifecycle hooks (hooks.json): the payload on stdin, like Claude Code's. */
+/** Codex lifecycle hooks (hooks.json): the payload on stdin, like Claude Code's; only the shared events. */
 export function codexHookUpdate(payload: unknown): HookUpdate | null {
   if (!isPayload(payload)) return null;
-  switch (str(payload["hook_event_name"])) {
-    case "SessionStart":
-      return { status: "idle", note: `session ${str(payload["source"]) ?? "started"}` };
-    case "UserPromptSubmit": {
-      const prompt = str(payload["prompt"]);
-      return prompt === undefined ? { status: "working" } : { status: "working", prompt };
-    }
-    case "PreToolUse": {
-      const tool = str(payload["tool_name"]);
-      return tool ? { status: "working", note: `tool ${tool}` } : { status: "working" };
-    }
-    case "PostToolUse":
-      return { status: "working" };
-    case "Stop":
-      return { status: "idle" };
-    case undefined:
-    default:
-      return null;
-  }
+  return sharedHookUpdate(str(payload["hook_event_name"]), payload) ?? null;
 }
 
 /** Codex's `notify` program: one JSON argument, `type: agent-turn-complete` when a turn ends. */
