@@ -1,7 +1,7 @@
 import { formatSeconds } from "../../spec/index.js";
 import { safeText } from "../../terminal-text.js";
 import type { Condition } from "../types.js";
-import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
+import { freshHeartbeat, hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
 /** AwaitingInput: the agent says (heartbeat `status=waiting`) it needs its operator — a question or a permission prompt. */
 export function awaitingInput(ctx: CheckContext): Condition {
@@ -13,13 +13,9 @@ export function awaitingInput(ctx: CheckContext): Condition {
   if (hidden) return hidden;
   if (notScheduled(ctx))
     return { type, status: "False", reason: "NotScheduled", message: "ephemeral agent is not running" };
-  const health = ctx.assessment.heartbeat;
-  const hb = ctx.facts.heartbeat;
-  if (health === null) return { type, status: "Unknown", reason: "NoHeartbeat", message: "no heartbeat was judged" };
-  if (health.state !== "healthy" || hb.state !== "present") {
-    return { type, status: "Unknown", reason: health.reason, message: `no fresh heartbeat to tell: ${health.message}` };
-  }
-  const { record } = hb;
+  const fresh = freshHeartbeat(type, ctx);
+  if ("unknown" in fresh) return fresh.unknown;
+  const { record } = fresh;
   if (record.status !== "waiting") {
     return { type, status: "False", reason: "NotWaiting", message: `status ${record.status}` };
   }

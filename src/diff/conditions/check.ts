@@ -1,3 +1,4 @@
+import type { HeartbeatRecord } from "../../heartbeat/index.js";
 import type { RuntimeSpec, AgentSpec } from "../../spec/index.js";
 import { assessAgent, type Assessment } from "../assess.js";
 import type { AgentFacts, Condition, ConditionType } from "../types.js";
@@ -26,6 +27,26 @@ export function hiddenCondition(type: ConditionType, ctx: CheckContext): Conditi
 export function notScheduled(ctx: CheckContext): boolean {
   const { tmux } = ctx.facts;
   return ctx.agent.lifecycle === "ephemeral" && tmux.ok && tmux.pane === null;
+}
+
+/**
+ * The agent's own word on its state, for the checks that read it (AwaitingInput,
+ * NoProgress): the heartbeat record when it was judged healthy, else the Unknown that
+ * says why it cannot tell.
+ */
+export function freshHeartbeat(
+  type: ConditionType,
+  ctx: CheckContext,
+): { record: HeartbeatRecord } | { unknown: Condition } {
+  const health = ctx.assessment.heartbeat;
+  const hb = ctx.facts.heartbeat;
+  if (health === null)
+    return { unknown: { type, status: "Unknown", reason: "NoHeartbeat", message: "no heartbeat was judged" } };
+  if (health.state !== "healthy" || hb.state !== "present") {
+    const message = `no fresh heartbeat to tell: ${health.message}`;
+    return { unknown: { type, status: "Unknown", reason: health.reason, message } };
+  }
+  return { record: hb.record };
 }
 
 /** A check's context with its assessment made from the facts (what status.ts does per agent). */

@@ -1,6 +1,6 @@
 import { formatSeconds } from "../../spec/index.js";
 import type { Condition } from "../types.js";
-import { hiddenCondition, notScheduled, type CheckContext } from "./check.js";
+import { freshHeartbeat, hiddenCondition, notScheduled, type CheckContext } from "./check.js";
 
 /**
  * NoProgress: alive, heartbeat fresh, status `working` — yet no pane output and no
@@ -23,13 +23,9 @@ export function noProgress(ctx: CheckContext): Condition {
   if (pane === null || pane.dead) {
     return { type, status: "False", reason: "NoProcess", message: "no running pane; PaneDead covers it" };
   }
-  const health = ctx.assessment.heartbeat;
-  const hb = ctx.facts.heartbeat;
-  if (health === null) return { type, status: "Unknown", reason: "NoHeartbeat", message: "no heartbeat was judged" };
-  if (health.state !== "healthy" || hb.state !== "present") {
-    return { type, status: "Unknown", reason: health.reason, message: `no fresh heartbeat to tell: ${health.message}` };
-  }
-  const { record } = hb;
+  const fresh = freshHeartbeat(type, ctx);
+  if ("unknown" in fresh) return fresh.unknown;
+  const { record } = fresh;
   if (record.status !== "working") {
     return { type, status: "False", reason: "NotWorking", message: `status ${record.status}` };
   }
