@@ -59,8 +59,15 @@ beforeAll(async () => {
   );
   await tmux.newSession("worker", stubPaneArgv(["worker", "--interval", "1s", "--status", "working"]), session);
   await tmux.newSession("idler", stubPaneArgv(["idler", "--interval", "1s"]), session);
-  await tmux.newSession("dier", ["sh", "-c", "echo starting up; echo 'stdin is not a terminal' >&2; exit 1"], session);
-  await tmux.newSession("dier-2", ["sh", "-c", "echo bye; kill -TERM $$"], session);
+  // Each dier ends only once the test has seen tmux hold its last words: tmux 3.3a can close
+  // a dead pane's pty before it has read the last bytes off it (seen in CI under load).
+  const gated = (name: string) => `while [ ! -e '${join(base, `${name}-gate`)}' ]; do sleep 0.05; done`;
+  await tmux.newSession(
+    "dier",
+    ["sh", "-c", `echo starting up; echo 'stdin is not a terminal' >&2; ${gated("dier")}; exit 1`],
+    session,
+  );
+  await tmux.newSession("dier-2", ["sh", "-c", `echo bye; ${gated("dier-2")}; kill -TERM $$`], session);
 }, 60_000);
 
 afterAll(async () => {
@@ -113,6 +120,14 @@ describe("agent state in fleet ps", () => {
   });
 
   it("a pane that printed 'stdin is not a terminal' and exited 1: PaneDead says both; pane.exit carries them", async () => {
+    for (const [name, words] of [
+      ["dier", "stdin is not a terminal"],
+      ["dier-2", "bye"],
+    ] as const) {
+      const holds = async () => (await tmux.tmux("capture-pane", "-p", "-J", "-t", `=${name}:`)).stdout.includes(words);
+      expect(await waitUntil(holds, 10_000), `tmux never held ${name}'s output`).toBe(true);
+      writeFileSync(join(base, `${name}-gate`), "");
+    }
     expect(
       await waitUntil(async () => agentOf(await ps(), "dier").pane.state === "dead", 10_000),
       "the pane never died",
