@@ -59,7 +59,6 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
   const heartbeatProcess =
     heartbeat.state === "present" ? (tenantObservation?.heartbeatProcesses.get(heartbeat.record.pid) ?? null) : null;
   const rootZombie = pane !== null && !pane.dead && tree === null && (observation.zombies?.has(pane.pid) ?? false);
-  const linger = tenantObservation?.linger ?? null;
   return {
     hidden,
     tmux,
@@ -69,7 +68,7 @@ function factsFor(agent: AgentSpec, socket: string, observation: FleetObservatio
     ...(rootZombie ? { rootZombie } : {}),
     heartbeat,
     heartbeatProcess,
-    linger,
+    tenant: tenantObservation ?? null,
   };
 }
 

@@ -5,6 +5,7 @@ import type {
   ProcessInfo,
   ProcessTree,
   SourceUnavailable,
+  TenantObservation,
   TmuxPane,
   UnitState,
 } from "../observe/index.js";
@@ -115,8 +116,11 @@ export interface AgentFacts {
   heartbeat: HeartbeatObservation;
   /** The process the heartbeat's pid names now, if any. */
   heartbeatProcess: ProcessInfo | null;
-  /** Whether the tenant's user manager starts at boot without a login; null/absent: not judged. */
-  linger?: boolean | null;
+  /**
+   * The agent's tenant as observed (null: not observed here): tenant-wide facts such as
+   * `linger` are read from it as they are, so a new tenant observer needs no edit here.
+   */
+  tenant: TenantObservation | null;
 }
 
 export type PaneState = "alive" | "dead" | "missing" | "unknown";

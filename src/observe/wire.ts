@@ -57,14 +57,19 @@ export function encodeObservation(observation: FleetObservation, mosaicVersion: 
     host: observation.host,
     user: observation.user,
     procReadable: observation.procReadable,
-    tenants: [...observation.tenants.values()].map((t) => ({
-      tenant: t.tenant,
-      access: accessWire(t.access),
-      tmux: [...t.tmux].map(([socket, tmux]) => [socket, tmuxWire(tmux)]),
-      systemd: t.systemd === null ? null : t.systemd.ok ? { ok: true, units: [...t.systemd.units] } : t.systemd,
-      heartbeats: [...t.heartbeats].map(([name, hb]) => [name, heartbeatWire(hb)]),
-      heartbeatProcesses: [...t.heartbeatProcesses],
-    })),
+    tenants: [...observation.tenants.values()].map(
+      ({ tenant, access, tmux, systemd, heartbeats, heartbeatProcesses, ...tenantFacts }) => ({
+        tenant,
+        access: accessWire(access),
+        tmux: [...tmux].map(([socket, observed]) => [socket, tmuxWire(observed)]),
+        systemd: systemd === null ? null : systemd.ok ? { ok: true, units: [...systemd.units] } : systemd,
+        heartbeats: [...heartbeats].map(([name, hb]) => [name, heartbeatWire(hb)]),
+        heartbeatProcesses: [...heartbeatProcesses],
+        // Tenant-wide facts that are plain JSON (linger, …) travel as they are: a new one
+        // needs its field in wire-schema.ts, and nothing here.
+        ...tenantFacts,
+      }),
+    ),
     trees: [...observation.trees].map(([p, tree]) => [p, tree === null ? null : treeWire(tree)]),
     ...(observation.zombies && observation.zombies.size > 0 ? { zombies: [...observation.zombies] } : {}),
   };
@@ -132,7 +137,7 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
   if (problem !== null) return { ok: false, reason: "RemoteAnswerInvalid", message: problem };
   const doc = value as ObservationDocument;
   const tenants = new Map<string, TenantObservation>();
-  for (const t of doc.tenants) {
+  for (const { tmux, systemd, heartbeats, heartbeatProcesses, ...t } of doc.tenants) {
     const access: TenantAccess = t.access.visible
       ? {
           visible: true,
@@ -143,27 +148,27 @@ export function decodeObservation(raw: string): { ok: true; observation: FleetOb
         }
       : t.access;
     tenants.set(t.tenant, {
-      tenant: t.tenant,
+      ...t,
       access,
       tmux: new Map(
-        t.tmux.map(([socket, tmux]): [string, TmuxObservation | SourceUnavailable] => [
+        tmux.map(([socket, tmux]): [string, TmuxObservation | SourceUnavailable] => [
           socket,
           tmux.ok ? { ...tmux, sessions: new Map(tmux.sessions.map(([name, pane]) => [name, paneFrom(pane)])) } : tmux,
         ]),
       ),
       systemd:
-        t.systemd === null
+        systemd === null
           ? null
-          : t.systemd.ok
-            ? { ok: true, units: new Map(t.systemd.units.map(([name, unit]) => [name, unitFrom(unit)])) }
-            : t.systemd,
+          : systemd.ok
+            ? { ok: true, units: new Map(systemd.units.map(([name, unit]) => [name, unitFrom(unit)])) }
+            : systemd,
       heartbeats: new Map(
-        t.heartbeats.map(([name, hb]): [string, HeartbeatObservation] => [
+        heartbeats.map(([name, hb]): [string, HeartbeatObservation] => [
           name,
           hb.state === "present" ? { ...hb, record: stripUndefined(hb.record) } : hb,
         ]),
       ),
-      heartbeatProcesses: new Map(t.heartbeatProcesses.map(([p, info]) => [p, info === null ? null : process_(info)])),
+      heartbeatProcesses: new Map(heartbeatProcesses.map(([p, info]) => [p, info === null ? null : process_(info)])),
     });
   }
   return {

@@ -127,6 +127,7 @@ export function facts(overrides: Partial<AgentFacts> = {}, spec: AgentSpec = age
     treeKnown: true,
     heartbeat: present({ pid: tree.root.pid }),
     heartbeatProcess: tree.root,
+    tenant: null,
     ...overrides,
   };
 }

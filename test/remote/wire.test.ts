@@ -56,6 +56,23 @@ describe("FleetObservation document", () => {
     );
   });
 
+  it("carries the tenant-wide facts (linger): a remote unit enabled without linger is BootDisabled here too", () => {
+    for (const linger of [false, true, null] as const) {
+      const { fleet, observation } = sample();
+      for (const tenant of observation.tenants.values()) tenant.linger = linger;
+      const decoded = decodeObservation(encodeObservation(observation, "test"));
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      expect([...decoded.observation.tenants.values()].map((t) => t.linger)).toEqual(
+        [...observation.tenants.values()].map(() => linger),
+      );
+      const remote = buildFleetStatus(fleet, decoded.observation, { nowMs: NOW_MS });
+      expect(remote).toEqual(buildFleetStatus(fleet, observation, { nowMs: NOW_MS }));
+      const boot = remote.agents[0]?.conditions.find((c) => c.type === "BootDisabled");
+      expect(boot?.reason, String(linger)).toBe(linger === false ? "LingerDisabled" : "UnitEnabled");
+    }
+  });
+
   it("names another version as RemoteVersionMismatch", () => {
     const doc = JSON.parse(encodeObservation(sample().observation, "test")) as Record<string, unknown>;
     for (const change of [{ apiVersion: "mosaic.fleet/v2" }, { kind: "FleetStatus" }, { apiVersion: 7 }]) {

@@ -16,7 +16,7 @@ export function bootDisabled(ctx: CheckContext): Condition {
   if (!systemd.ok) return { type: "BootDisabled", status: "Unknown", reason: systemd.reason, message: systemd.message };
   const unit = systemd.unit;
   if (unit.enabled === "enabled") {
-    if (ctx.facts.linger === false) {
+    if (ctx.facts.tenant?.linger === false) {
       return {
         type: "BootDisabled",
         status: "True",
