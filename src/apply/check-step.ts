@@ -1,5 +1,5 @@
 import type { FixAction, FixStep, FleetStatus } from "../diff/index.js";
-import type { AgentSpec, FleetSpec } from "../spec/index.js";
+import { thisMachineNames, type AgentSpec, type FleetSpec } from "../spec/index.js";
 
 // Before `fleet apply` runs a step, the step is checked against the roster itself, not
 // trusted because the plan produced it (docs/commands.md): it must touch exactly the
@@ -69,7 +69,7 @@ export function checkStep(step: FixStep, fleet: FleetSpec, status: FleetStatus, 
       manual: false,
       why: `the roster names no agent ${step.agent} of ${step.tenant_id}@${step.host}`,
     };
-  if (agent.host !== me.hostname)
+  if (!thisMachineNames(fleet, me.hostname).has(agent.host))
     return { ok: false, manual: false, why: `agent ${agent.name} runs on ${agent.host}, not on this host` };
   const socket = me.socketOverride ?? agent.socket;
   const target = action.target;

@@ -1,6 +1,6 @@
-import { type AgentSpec, type FleetSpec, didYouMean } from "../spec/index.js";
+import { type AgentSpec, type FleetSpec, didYouMean, thisMachineNames } from "../spec/index.js";
 import { checkTmuxSocket } from "../system/index.js";
-import { isLocal, type ObserveContext } from "../observe/index.js";
+import type { ObserveContext } from "../observe/index.js";
 import { safeText } from "../terminal-text.js";
 import { EXIT_PANE_GONE, EXIT_USAGE, UserError } from "./exit-codes.js";
 
@@ -18,13 +18,14 @@ interface AgentTarget {
 export function resolveAgentTarget(fleet: FleetSpec, name: string | undefined, ctx: ObserveContext): AgentTarget {
   if (!name) throw new UserError("missing agent NAME");
   const matches = fleet.agents.filter((a) => a.name === name);
-  const agent = matches.find((a) => isLocal(a, ctx)) ?? matches[0];
+  const here = thisMachineNames(fleet, ctx.hostname);
+  const agent = matches.find((a) => here.has(a.host) && a.tenant === ctx.user) ?? matches[0];
   if (!agent) {
     const hint = didYouMean(name, [...new Set(fleet.agents.map((a) => a.name))]);
     const near = hint !== undefined ? `; did you mean "${hint}"?` : " (names must match exactly)";
     throw new UserError(`no such agent "${safeText(name)}" in ${safeText(fleet.file)}${near}`, EXIT_USAGE);
   }
-  if (agent.host !== ctx.hostname) {
+  if (!here.has(agent.host)) {
     throw new UserError(`agent "${name}" runs on host ${agent.host}, not on this host (${ctx.hostname})`, EXIT_USAGE);
   }
   if (agent.tenant !== ctx.user) {

@@ -1,5 +1,6 @@
 import {
   machineFacts,
+  thisMachineNames,
   type FleetSpec,
   loadRosterCached,
   rosterParser,
@@ -109,9 +110,8 @@ export async function fleetStatus(
     // Probe after observing, and only responders that can answer: a missing or dead pane,
     // or a heartbeat whose writer is gone, is unanswered at once instead of after the timeout.
     const { probeHeartbeats } = await heartbeatProber();
-    const expected = status.agents.filter(
-      (a) => a.heartbeat.expected && a.host === ctx.hostname && a.tenant_id === ctx.user,
-    );
+    const here = thisMachineNames(fleet, ctx.hostname);
+    const expected = status.agents.filter((a) => a.heartbeat.expected && here.has(a.host) && a.tenant_id === ctx.user);
     const answerable = expected.filter(
       // (A pane tmux could not report on, "unknown", does not say the responder is gone.)
       (a) =>

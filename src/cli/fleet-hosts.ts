@@ -1,6 +1,6 @@
 import { buildFleetStatus, type FleetStatus } from "../diff/index.js";
 import { observeFleet, type ObserveContext, remoteObserver, type SshHost } from "../observe/index.js";
-import type { AgentSpec, FleetSpec } from "../spec/index.js";
+import { thisMachineNames, type AgentSpec, type FleetSpec } from "../spec/index.js";
 import { persistOptions } from "./ssh-control.js";
 
 // One fleet status across hosts (docs/commands.md, Many hosts): this machine's agents
@@ -21,12 +21,10 @@ interface StatusOptions {
 /** Which agents each described ssh host holds; everything else is observed here. */
 function partition(fleet: FleetSpec, hostname: string) {
   const ssh = new Map<string, { host: SshHost; indices: number[] }>();
-  const localNames = new Set([hostname]);
+  const localNames = thisMachineNames(fleet, hostname);
   for (const host of fleet.hosts) {
     // This machine is always observed here, whatever the roster says to reach it by.
-    if (host.name === hostname) continue;
-    if (host.via === "local") localNames.add(host.name);
-    else ssh.set(host.name, { host, indices: [] });
+    if (host.name !== hostname && host.via === "ssh") ssh.set(host.name, { host, indices: [] });
   }
   const local: number[] = [];
   fleet.agents.forEach((agent, index) => {

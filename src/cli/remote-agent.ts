@@ -1,6 +1,6 @@
 import { processStreams, runCommand } from "../system/index.js";
 import { remoteObserver, type HostFailure, type ObserveContext, type SshHost } from "../observe/index.js";
-import type { AgentSpec, FleetSpec } from "../spec/index.js";
+import { thisMachineNames, type AgentSpec, type FleetSpec } from "../spec/index.js";
 import { EXIT_HOST_UNREACHABLE, EXIT_OK } from "./exit-codes.js";
 import { onStdoutClosed, type Io } from "./io.js";
 import type { AgentRequest, AgentVerb } from "./remote-request.js";
@@ -21,8 +21,9 @@ export function agentOnSshHost(
   if (fleet.hosts.length === 0 || name === undefined) return null;
   // The agent the local path would pick (docs/commands.md: exact names, this host's first).
   const matches = fleet.agents.filter((a) => a.name === name);
-  const agent = matches.find((a) => a.host === ctx.hostname && a.tenant === ctx.user) ?? matches[0];
-  if (agent === undefined || agent.host === ctx.hostname) return null;
+  const here = thisMachineNames(fleet, ctx.hostname);
+  const agent = matches.find((a) => here.has(a.host) && a.tenant === ctx.user) ?? matches[0];
+  if (agent === undefined || here.has(agent.host)) return null;
   const host = fleet.hosts.find((h) => h.name === agent.host);
   return host?.via === "ssh" ? { agent, host } : null;
 }

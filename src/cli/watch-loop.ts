@@ -14,7 +14,7 @@ import {
 } from "../observe/index.js";
 import { checkTmuxSocket } from "../system/index.js";
 import { buildFleetStatus, fixPlan, type AgentStatus, type FleetStatus } from "../diff/index.js";
-import type { FleetSpec } from "../spec/index.js";
+import { thisMachineNames, type FleetSpec } from "../spec/index.js";
 import { fleetStatus, sshDestinations } from "./fleet-context.js";
 import { onStdoutClosed } from "./io.js";
 import { clockMs, log } from "../log.js";
@@ -122,6 +122,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const incremental = fleet.agents.every((a) => a.host === ctx.hostname) ? new IncrementalObserver(fleet, ctx) : null;
   const otherTenants = fleet.agents.some((a) => a.host === ctx.hostname && a.tenant !== ctx.user);
   const destinations = sshDestinations(fleet, ctx.hostname);
+  const here = thisMachineNames(fleet, ctx.hostname);
   const agentsByName = new Map(fleet.agents.map((agent) => [agent.name, agent]));
   let observation: FleetObservation | null = null;
   let latest: FleetStatus | null = null;
@@ -305,7 +306,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
       else pids.set(pid, [name]);
     };
     for (const agent of latest?.agents ?? []) {
-      if (agent.host !== ctx.hostname) continue;
+      if (!here.has(agent.host)) continue;
       if (agent.pane.state === "alive") add(agent.pane.pid, agent.name);
       // A healthy heartbeat's writer is alive: when it exits, healthy must go at once.
       if (agent.heartbeat.state === "healthy") add(agent.heartbeat.pid, agent.name);
@@ -342,7 +343,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     const sockets = [
       ...new Set(
         fleet.agents
-          .filter((a) => a.host === ctx.hostname && a.tenant === ctx.user)
+          .filter((a) => here.has(a.host) && a.tenant === ctx.user)
           .map((a) => ctx.socketOverride ?? a.socket),
       ),
     ];

@@ -10,7 +10,7 @@ export { formatProblem } from "./problems.js";
 export type { RosterProblem } from "./problems.js";
 export { rosterFileAt, STDIN_ROSTER } from "./read.js";
 export type { RosterFile, RosterResult } from "./read.js";
-export { machineFacts } from "./resolve.js";
+export { machineFacts, thisMachineNames } from "./resolve.js";
 export type { AgentSpec, FleetSpec, HostSpec, MachineFacts } from "./resolve.js";
 export { GENERAL_SCREEN_RULES, INTERPRETERS, RUNTIME_SCREEN_RULES } from "./runtimes.js";
 export type { RuntimeSpec, ScreenRules } from "./runtimes.js";

@@ -34,6 +34,17 @@ export interface AgentSpec {
 export type HostSpec =
   { name: string; via: "ssh"; destination: string; mosaic: string } | { name: string; via: "local" };
 
+/**
+ * The names this machine goes by in a roster: its hostname, and every host described
+ * `local: true` ("this machine under another name", docs/roster.md, Hosts). Whatever asks
+ * "is this agent here?" — observing, agent commands, apply, watch — asks this.
+ */
+export function thisMachineNames(fleet: Pick<FleetSpec, "hosts">, hostname: string): ReadonlySet<string> {
+  const names = new Set([hostname]);
+  for (const host of fleet.hosts) if (host.via === "local") names.add(host.name);
+  return names;
+}
+
 export interface FleetSpec {
   file: string;
   fleet: string;

@@ -82,6 +82,19 @@ describe("apply checks each step against the roster", () => {
     expect(checkStep(step, fleet, status, { ...me, user: "someone-else" })).toMatchObject({ ok: false });
   });
 
+  it("a host described local: true is this machine: its agents' steps pass; an undescribed host's are refused", () => {
+    const onAlias = (described: boolean) => {
+      const aliased = {
+        ...fleet,
+        hosts: described ? [{ name: "old-name", via: "local" as const }] : [],
+        agents: fleet.agents.map((a) => ({ ...a, host: "old-name" })),
+      };
+      return plan.map((step) => checkStep({ ...clone(step), host: "old-name" }, aliased, status, me));
+    };
+    for (const check of onAlias(true)) expect(check).toMatchObject({ ok: true });
+    for (const check of onAlias(false)) expect(check.ok === false && check.why).toMatch(/not on this host/);
+  });
+
   it("advice steps are manual, never run", () => {
     const advice: FixStep = {
       ...clone(plan[0] as FixStep),
