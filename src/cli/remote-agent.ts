@@ -1,3 +1,4 @@
+import { jsonSafe } from "../terminal-text.js";
 import { processStreams, runCommand } from "../system/index.js";
 import { remoteObserver, type HostFailure, type ObserveContext, type SshHost } from "../observe/index.js";
 import { thisMachineNames, type AgentSpec, type FleetSpec } from "../spec/index.js";
@@ -43,6 +44,22 @@ function unreachable(io: Io, verb: AgentVerb, agent: AgentSpec, failure: HostFai
 function relayStderr(io: Io, stderr: string): void {
   const text = stderr.replace(/\r/g, "").trimEnd();
   if (text !== "") io.stderr(`${text}\n`);
+}
+
+/**
+ * The far side's `send -o json` result with `host` as the roster names it (the far side
+ * knows only what the machine calls itself), as `fleet ps` names a remote row. Anything
+ * that is not such a result passes unchanged.
+ */
+function namedAsRosterDoes(stdout: string, host: string): string {
+  let result: unknown;
+  try {
+    result = JSON.parse(stdout);
+  } catch {
+    return stdout;
+  }
+  if (typeof result !== "object" || result === null || Array.isArray(result) || !("host" in result)) return stdout;
+  return `${jsonSafe(JSON.stringify({ ...result, host }, null, 2))}\n`;
 }
 
 /**
@@ -108,7 +125,8 @@ export async function runOnAgentHost(
     });
     const failure = sshFailure(host, result) ?? mismatch(result.stderr, result.exitCode);
     if (failure) return unreachable(io, verb, agent, failure);
-    if (result.stdout !== "") io.stdout(result.stdout.endsWith("\n") ? result.stdout : `${result.stdout}\n`);
+    const shown = fields.output === "json" ? namedAsRosterDoes(result.stdout, agent.host) : result.stdout;
+    if (shown !== "") io.stdout(shown.endsWith("\n") ? shown : `${shown}\n`);
     relayStderr(io, result.stderr);
     return result.exitCode ?? EXIT_HOST_UNREACHABLE;
   }

@@ -80,6 +80,7 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("agent command
       "-c",
       "printf 'one\\n\\033]52;c;aGVsbG8=\\007two\\033[2J\\n'; exec sleep 600",
     ]);
+    await tmuxA.newSession("elsewhere", stubPaneArgv(["--interval", "1s"]), { env: { MOSAIC_HOME: hostA.home } });
     await local.newSession("home", stubPaneArgv(["--interval", "1s"]), { env: { MOSAIC_HOME: s.home } });
     const up = await waitUntil(
       async () =>
@@ -114,6 +115,8 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("agent command
         nomosaic: { ssh: "host-a", mosaic: "/nonexistent/bin/mosaic" },
         old: { ssh: "host-a", mosaic: old },
         evil: { ssh: "host-a", mosaic: evil },
+        // host-a under another roster name: results name the host as the roster does.
+        renamed: { ssh: "host-a", mosaic: REMOTE_MOSAIC },
       },
       agents: [
         { name: "alpha", runtime: "stub", host: "host-a", socket: tmuxA.socket, heartbeat: { interval: "1s" } },
@@ -125,6 +128,7 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("agent command
         { name: "bare", runtime: "stub", ...on("nomosaic") },
         { name: "ancient", runtime: "stub", ...on("old") },
         { name: "hostile", runtime: "stub", ...on("evil") },
+        { name: "elsewhere", runtime: "stub", ...on("renamed") },
         { name: "home", runtime: "stub", socket: local.socket, heartbeat: { interval: "1s" } },
       ],
     });
@@ -156,6 +160,15 @@ describe.skipIf(skipIfOutsideCi(missing !== null, missing ?? ""))("agent command
     );
     expect(echoed, `the pane never showed ${received}`).toBe(true);
   }
+
+  it("send -o json names the host as the roster does, whatever the machine calls itself", async () => {
+    const named = await send("alpha", "hi", ["-o", "json"]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout)).toMatchObject({ agent: "alpha", host: "host-a", delivered: true });
+    const renamed = await send("elsewhere", "hi", ["-o", "json"]);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ agent: "elsewhere", host: "renamed", delivered: true });
+  }, 60_000);
 
   it("a hostile message crosses ssh and the remote shell inert and reaches the remote pane byte-exact", async () => {
     const messages = [
