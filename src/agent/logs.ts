@@ -112,8 +112,12 @@ export interface FollowOptions {
   client: PaneClient;
   paneId: string;
   tail: number | undefined;
-  /** Receives complete lines, escaped. */
-  write: (lines: string[]) => void;
+  /**
+   * Receives complete lines, escaped; may return a promise that settles once the reader
+   * has taken them (a slow reader): the next look at the pane waits for it, so lines are
+   * never queued in memory without bound.
+   */
+  write: (lines: string[]) => void | Promise<void>;
   /** Resolves when the operator stops following (Ctrl-C). */
   until: Promise<void>;
   intervalMs?: number;
@@ -160,7 +164,7 @@ export async function followPaneLog(options: FollowOptions): Promise<FollowEnd> 
   let next = complete(first.state, first.rows, 0);
   const initial = first.rows.slice(0, next).map((row) => row.trimEnd());
   const shown = options.tail === undefined ? initial : options.tail === 0 ? [] : initial.slice(-options.tail);
-  if (shown.length > 0) write(shown.map(safeText));
+  if (shown.length > 0) await Promise.race([write(shown.map(safeText)), options.until]);
   let anchor = first.rows.slice(Math.max(0, next - ANCHOR_ROWS), next);
   let history = first.state.historySize;
   if (first.state.dead) return { kind: "dead", status: first.state.deadStatus };
@@ -187,7 +191,10 @@ export async function followPaneLog(options: FollowOptions): Promise<FollowEnd> 
     const { rows, first: offset } = read;
     const until = complete(read.state, rows.slice(next - offset), next);
     if (until > next) {
-      write(rows.slice(next - offset, until - offset).map((row) => safeText(row.trimEnd())));
+      await Promise.race([
+        write(rows.slice(next - offset, until - offset).map((row) => safeText(row.trimEnd()))),
+        options.until,
+      ]);
       anchor = rows.slice(Math.max(0, until - offset - ANCHOR_ROWS), until - offset);
       next = until;
     }

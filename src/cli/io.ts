@@ -16,6 +16,10 @@ export interface Io {
   stdoutColumns?: () => number | undefined;
   /** Call `listener` whenever the terminal is resized; returns how to stop. */
   onResize?: (listener: () => void) => () => void;
+  /** Whether stdout's reader is behind: a write was queued beyond the stream's buffer. */
+  stdoutBlocked?: () => boolean;
+  /** Call `listener` once, when stdout has taken everything queued; returns how to stop waiting. */
+  onStdoutDrain?: (listener: () => void) => () => void;
 }
 
 /**
@@ -126,6 +130,11 @@ export function processIo(): Io {
     onResize: (listener) => {
       process.stdout.on("resize", listener);
       return () => void process.stdout.off("resize", listener);
+    },
+    stdoutBlocked: () => process.stdout.writableNeedDrain,
+    onStdoutDrain: (listener) => {
+      process.stdout.once("drain", listener);
+      return () => void process.stdout.off("drain", listener);
     },
   };
 }

@@ -69,7 +69,14 @@ export async function run(options: LogsOptions, args: string[], io: Io): Promise
       paneId: pane.paneId,
       tail,
       until,
-      write: (lines) => io.stdout(`${lines.join("\n")}\n`),
+      // A reader that is behind (`… | slow-consumer`) is waited for before the pane is read again.
+      write: (lines) => {
+        io.stdout(`${lines.join("\n")}\n`);
+        const onDrain = io.onStdoutDrain;
+        if (io.stdoutBlocked?.() !== true || onDrain === undefined) return;
+        // (followPaneLog stops waiting when the operator stops following.)
+        return new Promise<void>((resolve) => void onDrain(resolve));
+      },
     });
     switch (end.kind) {
       case "stopped":

@@ -11,6 +11,7 @@ import { onStdoutClosed, type Io } from "../io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
 import { takeTerminal, type TerminalSession } from "../../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
+import { latestFrameWhileBehind } from "../latest-frame.js";
 
 /** `fleet ps`'s flags. */
 export type PsOptions = RosterOptions &
@@ -123,6 +124,7 @@ async function watchUntilSignalled(
     if (inPlace) io.stdout(`\u001b[H\u001b[2J${header}\n${table}`);
     else io.stdout(`${header}\n${table}\n`);
   };
+  const frames = latestFrameWhileBehind(draw, io);
   let stopReaderGone: () => void = () => undefined;
   const readerGone = new Promise<void>((resolve) => {
     stopReaderGone = onStdoutClosed(resolve);
@@ -130,7 +132,7 @@ async function watchUntilSignalled(
   // A resized terminal gets the last status redrawn to its new width at once.
   const stopResize = inPlace
     ? io.onResize?.(() => {
-        if (shown !== null) void draw(shown.status, "resized");
+        if (shown !== null) void frames.draw(shown.status, "resized");
       })
     : undefined;
   try {
@@ -139,11 +141,12 @@ async function watchUntilSignalled(
       ctx,
       withPlan,
       floorMs: seconds * 1000,
-      render: draw,
+      render: frames.draw,
       // A signal, or nobody reading any more (`… -o json | head -1`, noticed at the next write).
       until: Promise.race([terminal.signalled.then(() => undefined), readerGone]),
     });
   } finally {
+    frames.stop();
     stopReaderGone();
     stopResize?.();
   }
