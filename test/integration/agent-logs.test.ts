@@ -91,7 +91,7 @@ describe("agent logs", () => {
     expect(last.stdout).toBe("stdin is not a terminal\n");
     const none = await mosaic(["agent", "logs", "--roster", roster, "-n", "0", "dier"], env);
     expect(none.stdout).toBe("");
-  });
+  }, 120_000);
 
   it("-n counts lines of history + screen, wrapped lines joined, trailing blank screen dropped", async () => {
     await tmux.newSession("talker", ["sh", "-c", "seq 1 100; printf '%0200d\\n' 7; exec sleep 600"], {
