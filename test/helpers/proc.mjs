@@ -65,7 +65,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const WAIT_SCALE = (() => {
   const raw = Number(process.env.MOSAIC_TEST_WAIT_SCALE);
   if (Number.isFinite(raw) && raw >= 1) return raw;
-  return process.env.CI ? 3 : 1;
+  return process.env.CI || process.env.MOSAIC_REQUIRE_SYSTEMD === "1" ? 3 : 1;
 })();
 
 /** Poll `check` until it holds (true) or the deadline passes (false). */
