@@ -13,18 +13,21 @@ import {
   type ObserveContext,
 } from "../observe/index.js";
 import { checkTmuxSocket } from "../system/index.js";
-import { buildFleetStatus, fixPlan, type AgentStatus, type FleetStatus } from "../diff/index.js";
+import { fixPlan, type AgentStatus, type FleetStatus } from "../diff/index.js";
 import type { FleetSpec } from "../spec/index.js";
 import { fleetStatus, sshDestinations } from "./fleet-context.js";
 import { onStdoutClosed } from "./io.js";
 import { clockMs, log } from "../log.js";
+import { WatchJudge } from "./watch-judge.js";
 
 // `fleet ps --watch` (docs/commands.md, Watch). One full observation first; then each
 // event re-observes only what it names (src/observe/incremental.ts) and re-judges only
 // those agents; every `floorMs` the held facts are judged again against the clock
 // (heartbeat ages, staleness: no I/O); every `resyncMs` the whole fleet is observed again
 // from scratch, the safety net for what no event reports (unit states, processes inside
-// a pane). A fleet with agents on other hosts is observed whole on every event and every
+// a pane). On the clock only the agents whose verdict a clock can have changed by then are
+// judged again (src/diff/clock-deadline.ts: a heartbeat expires at ts + 3 × interval, …);
+// the others keep their rows, and with them the ages they were judged with. A fleet with agents on other hosts is observed whole on every event and every
 // `floorMs`, as other tenants' agents are at every `floorMs`: no event reaches us from
 // there. Renders only when the status changed. Ends cleanly on SIGINT/SIGTERM.
 
@@ -94,6 +97,12 @@ interface WatchOptions {
   render: (status: FleetStatus, why: string) => void | Promise<void>;
   /** Resolves when the watch should end (SIGINT by default). */
   until?: Promise<void>;
+  /**
+   * Judge every row again just before rendering, so that every age shown is the
+   * moment's (a table redraws every row anyway); without it, rows no event or clock
+   * named are rendered as last judged (`-o json`: their text is kept, report/watch-json.ts).
+   */
+  freshRows?: boolean;
 }
 
 /** What the next round must do. */
@@ -133,21 +142,13 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const settling = new Map<string, number>();
   let settleTimer: NodeJS.Timeout | undefined;
   let tracked = 0;
+  const judging = new WatchJudge(fleet, ctx.socketOverride);
+  /** This host's agents that no event names (other tenants'): observed and judged again on every tick. */
+  const unowned = new Set(fleet.agents.filter((a) => !incremental?.owns(a.name)).map((a) => a.name));
 
   /** Judge the held facts at `nowMs`: every agent, or only those in `only` (the others keep their rows). */
   const judge = (nowMs: number, only?: Set<string>): FleetStatus => {
-    const previous = latest;
-    const status = buildFleetStatus(
-      fleet,
-      observation as FleetObservation,
-      { nowMs, ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}) },
-      only && previous
-        ? (agent, index) => {
-            const row = previous.agents[index];
-            return row?.name === agent.name && !only.has(agent.name) ? row : undefined;
-          }
-        : undefined,
-    );
+    const status = judging.judge(observation as FleetObservation, nowMs, latest, only);
     return options.withPlan ? { ...status, fixPlan: fixPlan(status, destinations) } : status;
   };
 
@@ -179,19 +180,24 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const round = async (work: Work): Promise<FleetStatus> => {
     if (work.full || incremental === null || observation === null) return fullPass();
     const held: FleetObservation = observation;
+    let read = new Set<string>();
     if (hasChanges(work.changes)) {
       const refreshed = await incremental.refresh(held, work.changes);
       if (refreshed === null) return fullPass();
       settle(held, refreshed.judge);
       // Only the agents whose facts were read again are judged again.
       if (!work.tick) return judge(held.observedAtMs, refreshed.judge);
+      read = refreshed.judge;
     }
     if (ctx.now() - tracked >= TRACK_MS) {
       tracked = ctx.now();
       incremental.track();
     }
     if (otherTenants) await reobserveTenants(held);
-    return judge(ctx.now());
+    const nowMs = ctx.now();
+    // Judged again: what this round read, other tenants' agents (observed again), and the
+    // agents whose verdict the clock may have changed by now.
+    return judge(nowMs, judging.due(nowMs, [...read, ...unowned]));
   };
 
   /** Ask again about panes whose process is gone before tmux recorded how it ended. */
@@ -244,14 +250,20 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
         const work = pending;
         pending = noWork();
         const began = clockMs();
-        const status = await round(work);
+        let status = await round(work);
         if (stopped) break;
         const judged = clockMs();
+        const previous = latest;
         latest = status;
-        watchProcesses();
-        const print = fingerprint(status);
+        // The pids to watch change only with a row judged again.
+        if (previous === null || status.agents.some((row, i) => row !== previous.agents[i])) watchProcesses();
+        let print = fingerprint(status);
         const changed = print !== last;
         if (changed) {
+          if (options.freshRows === true && observation !== null && incremental !== null) {
+            status = latest = judge(ctx.now());
+            print = fingerprint(status);
+          }
           last = print;
           await options.render(status, work.why ?? "periodic");
         }

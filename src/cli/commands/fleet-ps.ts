@@ -148,6 +148,8 @@ async function watchUntilSignalled(
       withPlan,
       floorMs: seconds * 1000,
       render: draw,
+      // A table (or YAML) is drawn whole: every age in it is the moment's.
+      freshRows: format !== "json",
       // A signal, or nobody reading any more (`… -o json | head -1`, noticed at the next write).
       until: Promise.race([terminal.signalled.then(() => undefined), readerGone]),
     });
