@@ -77,13 +77,30 @@ function rowPrint(a: AgentStatus): string {
   return print;
 }
 
+/** What, beyond the rows, matters for "did anything change". */
+function tailPrint(status: FleetStatus): string {
+  return JSON.stringify({ unmanaged: status.unmanaged, sources: status.sources.map((s) => s.reason) });
+}
+
 /** The parts of a status that matter for "did anything change" (not ages or clocks). */
 export function fingerprint(status: FleetStatus): string {
   // One JSON line per row (JSON has no raw newline): rows judged again are printed again.
-  return `${status.agents.map(rowPrint).join("\n")}\n${JSON.stringify({
-    unmanaged: status.unmanaged,
-    sources: status.sources.map((s) => s.reason),
-  })}`;
+  return `${status.agents.map(rowPrint).join("\n")}\n${tailPrint(status)}`;
+}
+
+/**
+ * Whether `status`'s fingerprint differs from `shown`'s, without making either: a row
+ * handed on from one round to the next is the same object, and only rows judged again
+ * are compared by their print (a 1 000-agent fingerprint is ~300 kB, every round).
+ */
+export function changedSince(shown: FleetStatus | null, status: FleetStatus): boolean {
+  if (shown === null || shown.agents.length !== status.agents.length) return true;
+  for (let i = 0; i < status.agents.length; i += 1) {
+    const row = status.agents[i] as AgentStatus;
+    const was = shown.agents[i] as AgentStatus;
+    if (row !== was && rowPrint(row) !== rowPrint(was)) return true;
+  }
+  return tailPrint(status) !== tailPrint(shown);
 }
 
 interface WatchOptions {
@@ -134,7 +151,8 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const agentsByName = new Map(fleet.agents.map((agent) => [agent.name, agent]));
   let observation: FleetObservation | null = null;
   let latest: FleetStatus | null = null;
-  let last = "";
+  /** The status last rendered. */
+  let shown: FleetStatus | null = null;
   let stopped = false;
   let running = false;
   let pending: Work = noWork();
@@ -196,8 +214,11 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
     if (otherTenants) await reobserveTenants(held);
     const nowMs = ctx.now();
     // Judged again: what this round read, other tenants' agents (observed again), and the
-    // agents whose verdict the clock may have changed by now.
-    return judge(nowMs, judging.due(nowMs, [...read, ...unowned]));
+    // agents whose verdict the clock may have changed by now. None, and nothing read: the
+    // status is the one held (only its clock would differ, and it is not drawn for that).
+    const due = judging.due(nowMs, [...read, ...unowned]);
+    if (due.size === 0 && !hasChanges(work.changes) && latest !== null) return latest;
+    return judge(nowMs, due);
   };
 
   /** Ask again about panes whose process is gone before tmux recorded how it ended. */
@@ -257,14 +278,11 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
         latest = status;
         // The pids to watch change only with a row judged again.
         if (previous === null || status.agents.some((row, i) => row !== previous.agents[i])) watchProcesses();
-        let print = fingerprint(status);
-        const changed = print !== last;
+        const changed = changedSince(shown, status);
         if (changed) {
-          if (options.freshRows === true && observation !== null && incremental !== null) {
+          if (options.freshRows === true && observation !== null && incremental !== null)
             status = latest = judge(ctx.now());
-            print = fingerprint(status);
-          }
-          last = print;
+          shown = status;
           await options.render(status, work.why ?? "periodic");
         }
         log(
