@@ -44,8 +44,17 @@ const TRACK_MS = 15_000;
  * process of ours to watch.
  */
 export const RECHECK_MS = 1_000;
-/** How often watched pane and heartbeat-writer pids are looked at. */
-export const PROCESS_POLL_MS = 50;
+/**
+ * How often watched pane and heartbeat-writer pids are looked at, for `count` of them.
+ * The aim is a pane's death redrawn within ~100 ms: a few hundred agents' document is
+ * judged and written in ~10 ms, so looking every 100 ms does (and each look costs a
+ * wake-up, ~0.2 ms of CPU on a busy 2-core VM: 0.2 % of a core at 100 agents); a
+ * thousand agents' document takes tens of ms, so their pids are looked at every 50 ms
+ * (BENCHMARKS.md, Round 3 watch).
+ */
+export function processPollMs(count: number): number {
+  return count <= 250 ? 100 : 50;
+}
 /** A pane whose process is gone but whose death tmux has not recorded yet is asked again this often… */
 const SETTLE_MS = 50;
 /** …this many times at most (the safety net takes over after). */
@@ -317,7 +326,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const failed = new Promise<void>((resolve) => (fail = resolve));
 
   // Pane processes and heartbeat writers of this host's agents, each pid once.
-  const processes = new ProcessWatch(PROCESS_POLL_MS, (agents) => {
+  const processes = new ProcessWatch(processPollMs, (agents) => {
     const changes = noChanges();
     let full = false;
     for (const name of agents) {

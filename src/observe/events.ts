@@ -80,10 +80,11 @@ const REARM_MS = 1_000;
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
  * writer exiting: so each watched process is checked in turn with kill(pid, 0) (gone
- * once reaped), every `periodMs` with up to PIDS_PER_MS × `periodMs` of them, and
+ * once reaped), every period (`periodFor` the number of pids) up to PIDS_PER_MS × the
+ * period of them, and
  * every STAT_EVERY checks also by its stat (a zombie the tmux server has not reaped yet):
- * no signal delivered, no file opened, no subprocess. A few hundred pids are all checked
- * every period; more take longer rounds, so the cost stays under about 1 % of a core
+ * no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all checked
+ * every period; more take longer rounds, so the cost stays under about 2 % of a core
  * (docs/commands.md, Watch). A process is reported once, then forgotten until `watch`
  * is called with it again.
  */
@@ -92,16 +93,28 @@ export class ProcessWatch {
   /** The watched pids in the order they are checked; `next` is where the next tick starts. */
   private order: number[] = [];
   private next = 0;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  /** The period now (0: nothing watched, no timer). */
+  private periodMs = 0;
 
+  /** `periodFor(n)`: how often to look when `n` pids are watched. */
   constructor(
-    private readonly periodMs: number,
-    onGone: (agents: string[]) => void,
-  ) {
+    private readonly periodFor: (count: number) => number,
+    private readonly onGone: (agents: string[]) => void,
+  ) {}
+
+  /** A timer at the period for the pids watched now; none while there are none. */
+  private schedule(): void {
+    const period = this.order.length === 0 ? 0 : this.periodFor(this.order.length);
+    if (period === this.periodMs) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.periodMs = period;
+    if (period <= 0) return;
     this.timer = setInterval(() => {
       const gone = this.check();
-      if (gone !== null) onGone(gone);
-    }, periodMs);
+      if (gone !== null) this.onGone(gone);
+    }, period);
     this.timer.unref();
   }
 
@@ -143,15 +156,21 @@ export class ProcessWatch {
     }
     for (const [pid, entry] of this.watched) if (!next.has(pid)) entry.process.close();
     this.watched = next;
-    this.order = [...next.keys()];
-    if (this.next >= this.order.length) this.next = 0;
+    // The turn goes on where it was (the pids not checked yet this lap first), new pids
+    // last: no pid waits more than a lap, however often the set changes.
+    const order = [...this.order.slice(this.next), ...this.order.slice(0, this.next)].filter((pid) => next.has(pid));
+    const placed = new Set(order);
+    for (const pid of next.keys()) if (!placed.has(pid)) order.push(pid);
+    this.order = order;
+    this.next = 0;
+    this.schedule();
   }
 
   close(): void {
-    clearInterval(this.timer);
     for (const entry of this.watched.values()) entry.process.close();
     this.watched.clear();
     this.order = [];
+    this.schedule();
   }
 }
 
@@ -165,10 +184,12 @@ interface WatchedEntry {
 /** Each watched process's stat is read every this many of its checks (once a second with up to a few hundred pids). */
 const STAT_EVERY = 20;
 /**
- * kill(pid, 0) checks per ms of the period at most: ~1 µs each, so ~1 % of a core. 50 ms
- * checks 500 pids; 1 000 pids are each checked every 100 ms.
+ * kill(pid, 0) checks per ms of the period at most: ~1 µs each, so ~2 % of a core. 50 ms
+ * checks 1 000 pids; 2 000 pids are each checked every 100 ms. (Half that budget — 1 000
+ * pids every 100 ms — made a pane's death at 1 000 agents redrawn in 161 ms instead of
+ * ~100: BENCHMARKS.md, Round 3 watch.)
  */
-const PIDS_PER_MS = 10;
+const PIDS_PER_MS = 20;
 
 // Notifications that mean a session, window or pane came or went.
 // (tmux 3.3a, `man tmux` CONTROL MODE: %output is off with no-output, and the rest —
