@@ -13,18 +13,21 @@ import {
   type ObserveContext,
 } from "../observe/index.js";
 import { checkTmuxSocket } from "../system/index.js";
-import { buildFleetStatus, fixPlan, type AgentStatus, type FleetStatus } from "../diff/index.js";
+import { fixPlan, type AgentStatus, type FleetStatus } from "../diff/index.js";
 import { thisMachineNames, type FleetSpec } from "../spec/index.js";
 import { fleetStatus, sshDestinations } from "./fleet-context.js";
 import { onStdoutClosed } from "./io.js";
 import { clockMs, log } from "../log.js";
+import { WatchJudge } from "./watch-judge.js";
 
 // `fleet ps --watch` (docs/commands.md, Watch). One full observation first; then each
 // event re-observes only what it names (src/observe/incremental.ts) and re-judges only
 // those agents; every `floorMs` the held facts are judged again against the clock
 // (heartbeat ages, staleness: no I/O); every `resyncMs` the whole fleet is observed again
 // from scratch, the safety net for what no event reports (unit states, processes inside
-// a pane). A fleet with agents on other hosts is observed whole on every event and every
+// a pane). On the clock only the agents whose verdict a clock can have changed by then are
+// judged again (src/diff/clock-deadline.ts: a heartbeat expires at ts + 3 × interval, …);
+// the others keep their rows, and with them the ages they were judged with. A fleet with agents on other hosts is observed whole on every event and every
 // `floorMs`, as other tenants' agents are at every `floorMs`: no event reaches us from
 // there. Renders only when the status changed. Ends cleanly on SIGINT/SIGTERM.
 
@@ -41,8 +44,17 @@ const TRACK_MS = 15_000;
  * process of ours to watch.
  */
 export const RECHECK_MS = 1_000;
-/** How often watched pane and heartbeat-writer pids are looked at. */
-export const PROCESS_POLL_MS = 50;
+/**
+ * How often watched pane and heartbeat-writer pids are looked at, for `count` of them.
+ * The aim is a pane's death redrawn within ~100 ms: a few hundred agents' document is
+ * judged and written in ~10 ms, so looking every 100 ms does (and each look costs a
+ * wake-up, ~0.2 ms of CPU on a busy 2-core VM: 0.2 % of a core at 100 agents); a
+ * thousand agents' document takes tens of ms, so their pids are looked at every 50 ms
+ * (BENCHMARKS.md, Round 3 watch).
+ */
+export function processPollMs(count: number): number {
+  return count <= 250 ? 100 : 50;
+}
 /** A pane whose process is gone but whose death tmux has not recorded yet is asked again this often… */
 const SETTLE_MS = 50;
 /** …this many times at most (the safety net takes over after). */
@@ -74,13 +86,30 @@ function rowPrint(a: AgentStatus): string {
   return print;
 }
 
+/** What, beyond the rows, matters for "did anything change". */
+function tailPrint(status: FleetStatus): string {
+  return JSON.stringify({ unmanaged: status.unmanaged, sources: status.sources.map((s) => s.reason) });
+}
+
 /** The parts of a status that matter for "did anything change" (not ages or clocks). */
 export function fingerprint(status: FleetStatus): string {
   // One JSON line per row (JSON has no raw newline): rows judged again are printed again.
-  return `${status.agents.map(rowPrint).join("\n")}\n${JSON.stringify({
-    unmanaged: status.unmanaged,
-    sources: status.sources.map((s) => s.reason),
-  })}`;
+  return `${status.agents.map(rowPrint).join("\n")}\n${tailPrint(status)}`;
+}
+
+/**
+ * Whether `status`'s fingerprint differs from `shown`'s, without making either: a row
+ * handed on from one round to the next is the same object, and only rows judged again
+ * are compared by their print (a 1 000-agent fingerprint is ~300 kB, every round).
+ */
+export function changedSince(shown: FleetStatus | null, status: FleetStatus): boolean {
+  if (shown === null || shown.agents.length !== status.agents.length) return true;
+  for (let i = 0; i < status.agents.length; i += 1) {
+    const row = status.agents[i] as AgentStatus;
+    const was = shown.agents[i] as AgentStatus;
+    if (row !== was && rowPrint(row) !== rowPrint(was)) return true;
+  }
+  return tailPrint(status) !== tailPrint(shown);
 }
 
 interface WatchOptions {
@@ -94,6 +123,12 @@ interface WatchOptions {
   render: (status: FleetStatus, why: string) => void | Promise<void>;
   /** Resolves when the watch should end (SIGINT by default). */
   until?: Promise<void>;
+  /**
+   * Judge every row again just before rendering, so that every age shown is the
+   * moment's (a table redraws every row anyway); without it, rows no event or clock
+   * named are rendered as last judged (`-o json`: their text is kept, report/watch-json.ts).
+   */
+  freshRows?: boolean;
 }
 
 /** What the next round must do. */
@@ -126,7 +161,8 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const agentsByName = new Map(fleet.agents.map((agent) => [agent.name, agent]));
   let observation: FleetObservation | null = null;
   let latest: FleetStatus | null = null;
-  let last = "";
+  /** The status last rendered. */
+  let shown: FleetStatus | null = null;
   let stopped = false;
   let running = false;
   let pending: Work = noWork();
@@ -134,21 +170,13 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const settling = new Map<string, number>();
   let settleTimer: NodeJS.Timeout | undefined;
   let tracked = 0;
+  const judging = new WatchJudge(fleet, ctx.socketOverride);
+  /** This host's agents that no event names (other tenants'): observed and judged again on every tick. */
+  const unowned = new Set(fleet.agents.filter((a) => !incremental?.owns(a.name)).map((a) => a.name));
 
   /** Judge the held facts at `nowMs`: every agent, or only those in `only` (the others keep their rows). */
   const judge = (nowMs: number, only?: Set<string>): FleetStatus => {
-    const previous = latest;
-    const status = buildFleetStatus(
-      fleet,
-      observation as FleetObservation,
-      { nowMs, ...(ctx.socketOverride !== undefined ? { socketOverride: ctx.socketOverride } : {}) },
-      only && previous
-        ? (agent, index) => {
-            const row = previous.agents[index];
-            return row?.name === agent.name && !only.has(agent.name) ? row : undefined;
-          }
-        : undefined,
-    );
+    const status = judging.judge(observation as FleetObservation, nowMs, latest, only);
     return options.withPlan ? { ...status, fixPlan: fixPlan(status, destinations) } : status;
   };
 
@@ -180,19 +208,27 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const round = async (work: Work): Promise<FleetStatus> => {
     if (work.full || incremental === null || observation === null) return fullPass();
     const held: FleetObservation = observation;
+    let read = new Set<string>();
     if (hasChanges(work.changes)) {
       const refreshed = await incremental.refresh(held, work.changes);
       if (refreshed === null) return fullPass();
       settle(held, refreshed.judge);
       // Only the agents whose facts were read again are judged again.
       if (!work.tick) return judge(held.observedAtMs, refreshed.judge);
+      read = refreshed.judge;
     }
     if (ctx.now() - tracked >= TRACK_MS) {
       tracked = ctx.now();
       incremental.track();
     }
     if (otherTenants) await reobserveTenants(held);
-    return judge(ctx.now());
+    const nowMs = ctx.now();
+    // Judged again: what this round read, other tenants' agents (observed again), and the
+    // agents whose verdict the clock may have changed by now. None, and nothing read: the
+    // status is the one held (only its clock would differ, and it is not drawn for that).
+    const due = judging.due(nowMs, [...read, ...unowned]);
+    if (due.size === 0 && !hasChanges(work.changes) && latest !== null) return latest;
+    return judge(nowMs, due);
   };
 
   /** Ask again about panes whose process is gone before tmux recorded how it ended. */
@@ -245,15 +281,18 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
         const work = pending;
         pending = noWork();
         const began = clockMs();
-        const status = await round(work);
+        let status = await round(work);
         if (stopped) break;
         const judged = clockMs();
+        const previous = latest;
         latest = status;
-        watchProcesses();
-        const print = fingerprint(status);
-        const changed = print !== last;
+        // The pids to watch change only with a row judged again.
+        if (previous === null || status.agents.some((row, i) => row !== previous.agents[i])) watchProcesses();
+        const changed = changedSince(shown, status);
         if (changed) {
-          last = print;
+          if (options.freshRows === true && observation !== null && incremental !== null)
+            status = latest = judge(ctx.now());
+          shown = status;
           await options.render(status, work.why ?? "periodic");
         }
         log(
@@ -288,7 +327,7 @@ export async function watchFleet(options: WatchOptions): Promise<void> {
   const failed = new Promise<void>((resolve) => (fail = resolve));
 
   // Pane processes and heartbeat writers of this host's agents, each pid once.
-  const processes = new ProcessWatch(PROCESS_POLL_MS, (agents) => {
+  const processes = new ProcessWatch(processPollMs, (agents) => {
     const changes = noChanges();
     let full = false;
     for (const name of agents) {

@@ -5,7 +5,8 @@
 export { isCompliant, summarize } from "./compliance.js";
 export type { ComplianceSummary } from "./compliance.js";
 export { fixPlan } from "./fix-plan.js";
-export { buildFleetStatus } from "./status.js";
+export { buildFleetStatus, factsFor } from "./status.js";
+export { nextClockChangeMs } from "./clock-deadline.js";
 export { CONDITION_TYPES } from "./types.js";
 export type {
   AgentStatus,

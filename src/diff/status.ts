@@ -17,7 +17,8 @@ interface StatusOptions {
   probes?: Map<string, { rttMs: number | null }>;
 }
 
-function factsFor(agent: AgentSpec, socket: string, observation: FleetObservation): AgentFacts {
+/** What the observation says of one agent (judged by buildAgentStatus; the watch also asks clock-deadline.ts of it). */
+export function factsFor(agent: AgentSpec, socket: string, observation: FleetObservation): AgentFacts {
   const tenantObservation = observation.tenants.get(agent.tenant);
   const access = tenantObservation?.access;
   const hidden: AgentFacts["hidden"] =

@@ -1,10 +1,11 @@
+import { watch, type FSWatcher } from "node:fs";
 import { basename } from "node:path";
 import { agentOfHeartbeatFile, isHeartbeatPath } from "../heartbeat/index.js";
 import { log } from "../log.js";
 import { controlClient, WatchedProcess, type ControlClient } from "../system/index.js";
 
 // What tells `fleet ps --watch` to look again (docs/commands.md, Watch): heartbeat files
-// changing (chokidar: which file), tmux control-mode notifications (which server), and
+// changing (inotify: which file), tmux control-mode notifications (which server), and
 // pane or heartbeat-writer processes leaving /proc (which pid). The watch loop reads
 // again only what an event names, and re-observes everything on a timer as a safety net.
 
@@ -15,83 +16,180 @@ export interface EventSource {
 /**
  * Call `onChange` with the agent whose heartbeat file changed, or null when the run
  * directory itself did (removed, replaced, unreadable): then only a full pass will do.
- * inotify through chokidar, never polling (usePolling stays off): no CPU while idle.
+ * One inotify watch on the directory (fs.watch, never polling: no CPU while idle), which
+ * names the file of each event. Not chokidar: for every change in a directory it lists
+ * the directory again and lstat()s each entry, and it holds one watch per file — at
+ * 1 000 agents that is 1 000 lstat calls per heartbeat written (BENCHMARKS.md, Round 3
+ * watch). Events about the directory itself re-arm the watch on its path (a run
+ * directory replaced is watched again); the watch loop's full pass covers the moment
+ * between.
  */
 export async function watchHeartbeatDir(
   runDir: string,
   onChange: (agent: string | null) => void,
 ): Promise<EventSource> {
-  const { watch } = await import("chokidar");
-  const watcher = watch(runDir, {
-    ignoreInitial: true,
-    depth: 0,
-    atomic: false,
-    usePolling: false,
-    ignorePermissionErrors: true,
-  });
-  watcher.on("all", (event, path) => {
-    if (path === runDir || event === "addDir" || event === "unlinkDir") onChange(null);
-    else if (isHeartbeatPath(path)) {
-      const agent = agentOfHeartbeatFile(basename(path));
-      if (agent !== null) onChange(agent);
-    }
-  });
-  watcher.on("error", (error) => {
-    log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error");
+  const self = basename(runDir);
+  let watcher: FSWatcher | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    watcher?.close();
+    watcher = null;
     onChange(null);
-  });
-  return { close: () => watcher.close() };
+    if (!closed && retry === undefined)
+      retry = setTimeout(() => {
+        retry = undefined;
+        arm();
+      }, REARM_MS);
+  };
+  const arm = () => {
+    if (closed) return;
+    try {
+      watcher = watch(runDir, (_event, file) => {
+        const name = file === null ? null : String(file);
+        if (name === null || name === self) return rearm();
+        const agent = isHeartbeatPath(name) ? agentOfHeartbeatFile(name) : null;
+        if (agent !== null) onChange(agent);
+      });
+    } catch (error) {
+      log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error");
+      return rearm();
+    }
+    watcher.on("error", (error) => {
+      log("info", { step: "watch.heartbeat", error: String(error) }, "heartbeat watch error");
+      rearm();
+    });
+  };
+  arm();
+  await Promise.resolve();
+  return {
+    close: () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      watcher?.close();
+      return Promise.resolve();
+    },
+  };
 }
+
+/** How soon a heartbeat watch whose directory went away is set up again. */
+const REARM_MS = 1_000;
 
 /**
  * Which watched processes exited. tmux tells control clients nothing when a pane's
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
- * writer exiting: so every `periodMs` each watched process is checked with kill(pid, 0)
- * (gone once reaped), and a twentieth of them in turn also by their stat (a zombie the tmux
- * server has not reaped yet): no signal delivered, no file opened, no subprocess. A
- * process is reported once, then forgotten until `watch` is called with it again.
+ * writer exiting: so each watched process is checked in turn with kill(pid, 0) (gone
+ * once reaped), every period (`periodFor` the number of pids) up to PIDS_PER_MS × the
+ * period of them, and
+ * every STAT_EVERY checks also by its stat (a zombie the tmux server has not reaped yet):
+ * no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all checked
+ * every period; more take longer rounds, so the cost stays under about 2 % of a core
+ * (docs/commands.md, Watch). A process is reported once, then forgotten until `watch`
+ * is called with it again.
  */
 export class ProcessWatch {
-  private watched = new Map<number, { process: WatchedProcess; agents: string[] }>();
-  private readonly timer: NodeJS.Timeout;
-  private turn = 0;
+  private watched = new Map<number, WatchedEntry>();
+  /** The watched pids in the order they are checked; `next` is where the next tick starts. */
+  private order: number[] = [];
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The period now (0: nothing watched, no timer). */
+  private periodMs = 0;
 
-  constructor(periodMs: number, onGone: (agents: string[]) => void) {
+  /** `periodFor(n)`: how often to look when `n` pids are watched. */
+  constructor(
+    private readonly periodFor: (count: number) => number,
+    private readonly onGone: (agents: string[]) => void,
+  ) {}
+
+  /** A timer at the period for the pids watched now; none while there are none. */
+  private schedule(): void {
+    const period = this.order.length === 0 ? 0 : this.periodFor(this.order.length);
+    if (period === this.periodMs) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.periodMs = period;
+    if (period <= 0) return;
     this.timer = setInterval(() => {
-      let gone: string[] | null = null;
-      let i = 0;
-      this.turn = (this.turn + 1) % STAT_EVERY;
-      for (const [pid, entry] of this.watched) {
-        const exited = !entry.process.exists() || (i++ % STAT_EVERY === this.turn && entry.process.exited());
-        if (!exited) continue;
-        entry.process.close();
-        this.watched.delete(pid);
-        (gone ??= []).push(...entry.agents);
-      }
-      if (gone !== null) onGone(gone);
-    }, periodMs);
+      const gone = this.check();
+      if (gone !== null) this.onGone(gone);
+    }, period);
     this.timer.unref();
+  }
+
+  /** How many pids one period checks: all of them, up to the budget. */
+  get slice(): number {
+    return Math.min(this.order.length, Math.max(1, Math.floor(PIDS_PER_MS * this.periodMs)));
+  }
+
+  /** One period's checks: the agents of the processes found gone, or null. */
+  check(): string[] | null {
+    let gone: string[] | null = null;
+    const count = this.slice;
+    for (let k = 0; k < count; k += 1) {
+      if (this.next >= this.order.length) this.next = 0;
+      const pid = this.order[this.next++] as number;
+      const entry = this.watched.get(pid);
+      if (entry === undefined) continue;
+      entry.checks = (entry.checks + 1) % STAT_EVERY;
+      const exited = !entry.process.exists() || (entry.checks === 0 && entry.process.exited());
+      if (!exited) continue;
+      entry.process.close();
+      this.watched.delete(pid);
+      (gone ??= []).push(...entry.agents);
+    }
+    return gone;
   }
 
   /** Watch exactly these pids (pid → the agents it is the pane or heartbeat writer of). */
   watch(pids: Map<number, string[]>): void {
-    const next = new Map<number, { process: WatchedProcess; agents: string[] }>();
-    for (const [pid, agents] of pids)
-      next.set(pid, { process: this.watched.get(pid)?.process ?? new WatchedProcess(pid), agents });
+    const next = new Map<number, WatchedEntry>();
+    for (const [pid, agents] of pids) {
+      const entry = this.watched.get(pid);
+      next.set(pid, {
+        process: entry?.process ?? new WatchedProcess(pid),
+        agents,
+        // A new pid's stat is read within STAT_EVERY checks, staggered so that not all come at once.
+        checks: entry?.checks ?? next.size % STAT_EVERY,
+      });
+    }
     for (const [pid, entry] of this.watched) if (!next.has(pid)) entry.process.close();
     this.watched = next;
+    // The turn goes on where it was (the pids not checked yet this lap first), new pids
+    // last: no pid waits more than a lap, however often the set changes.
+    const order = [...this.order.slice(this.next), ...this.order.slice(0, this.next)].filter((pid) => next.has(pid));
+    const placed = new Set(order);
+    for (const pid of next.keys()) if (!placed.has(pid)) order.push(pid);
+    this.order = order;
+    this.next = 0;
+    this.schedule();
   }
 
   close(): void {
-    clearInterval(this.timer);
     for (const entry of this.watched.values()) entry.process.close();
     this.watched.clear();
+    this.order = [];
+    this.schedule();
   }
 }
 
-/** Each watched process's stat is read every this many periods (kill(pid, 0) every period): once a second. */
+interface WatchedEntry {
+  process: WatchedProcess;
+  agents: string[];
+  /** Checks since its stat was last read, modulo STAT_EVERY. */
+  checks: number;
+}
+
+/** Each watched process's stat is read every this many of its checks (once a second with up to a few hundred pids). */
 const STAT_EVERY = 20;
+/**
+ * kill(pid, 0) checks per ms of the period at most: ~1 µs each, so ~2 % of a core. 50 ms
+ * checks 1 000 pids; 2 000 pids are each checked every 100 ms. (Half that budget — 1 000
+ * pids every 100 ms — made a pane's death at 1 000 agents redrawn in 161 ms instead of
+ * ~100: BENCHMARKS.md, Round 3 watch.)
+ */
+const PIDS_PER_MS = 20;
 
 // Notifications that mean a session, window or pane came or went.
 // (tmux 3.3a, `man tmux` CONTROL MODE: %output is off with no-output, and the rest —

@@ -7,7 +7,7 @@ import type { AgentSpec, FleetSpec } from "../spec/index.js";
 import type { HeartbeatObservation, ProcessTree, SourceUnavailable, TmuxObservation } from "./types.js";
 
 // `fleet ps --watch` between full passes (docs/commands.md, Watch): an event names what
-// changed — a heartbeat file (chokidar), a tmux server (control mode), a pane's or a
+// changed — a heartbeat file (inotify), a tmux server (control mode), a pane's or a
 // heartbeat writer's process (gone from /proc) — and only those facts are read again,
 // through the very observers a full pass uses, into the observation the watch holds.
 // Only the invoking user's own agents on this host are refreshed this way: other

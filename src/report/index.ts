@@ -18,5 +18,7 @@ export type { TableLayout } from "./table.js";
 export const tableRenderer = () => import("./table.js");
 /** The table's cells (`textCell`, `paintCell`, `truncateCell`), loaded on first use. */
 export const tableCells = () => import("./cells.js");
+/** `watchJson(status)`: `fleet ps --watch -o json`'s line, from the row texts it kept; loaded on first use. */
+export const watchJsonWriter = () => import("./watch-json.js");
 /** `reportInput(status)` and `renderReport(format, input)`: every `fleet report` format, loaded on first use. */
 export const reportRenderers = () => import("./formats.js");

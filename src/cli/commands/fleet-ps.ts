@@ -1,7 +1,13 @@
 import type { FleetStatus } from "../../diff/index.js";
-import { jsonSafe } from "../../terminal-text.js";
 import type { ObserveContext } from "../../observe/index.js";
-import { renderFixPlan, tableRenderer, tableCells, renderJsonChunks, renderYaml } from "../../report/index.js";
+import {
+  renderFixPlan,
+  tableRenderer,
+  tableCells,
+  renderJsonChunks,
+  renderYaml,
+  watchJsonWriter,
+} from "../../report/index.js";
 import { durationOption } from "../duration-option.js";
 import type { FleetSpec } from "../../spec/index.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -102,17 +108,19 @@ async function watchUntilSignalled(
   inPlace: boolean,
   terminal: TerminalSession,
 ): Promise<number> {
-  const [{ watchFleet }, { renderTable }, { paintCell, textCell, truncateCell }] = await Promise.all([
+  const [{ watchFleet }, { renderTable }, { paintCell, textCell, truncateCell }, { watchJson }] = await Promise.all([
     import("../watch-loop.js"),
     tableRenderer(),
     tableCells(),
+    watchJsonWriter(),
   ]);
   const paint = paintFor(options, io);
   const seconds = watchIntervalS(options);
   let shown: { status: FleetStatus; why: string } | null = null;
   const draw = async (status: FleetStatus, why: string) => {
     shown = { status, why };
-    if (format === "json") return io.stdout(`${jsonSafe(JSON.stringify(status))}\n`);
+    // Rows no event touched keep their text from the last document (report/watch-json.ts).
+    if (format === "json") return io.stdout(`${watchJson(status)}\n`);
     if (format === "yaml") return io.stdout(`---\n${await renderYaml(status)}`);
     // On a terminal the table, and the line above it, fit its width as it is now.
     const layout = tableLayout(format, io);
@@ -142,6 +150,8 @@ async function watchUntilSignalled(
       withPlan,
       floorMs: seconds * 1000,
       render: frames.draw,
+      // A table (or YAML) is drawn whole: every age in it is the moment's.
+      freshRows: format !== "json",
       // A signal, or nobody reading any more (`… -o json | head -1`, noticed at the next write).
       until: Promise.race([terminal.signalled.then(() => undefined), readerGone]),
     });
