@@ -5,7 +5,7 @@
 //   dist/cli.cjs              all of mosaic's own code and commander, as one CommonJS file
 //   dist/vendor/NAME-HASH.cjs each larger dependency on its own, required only by the
 //                             commands that use it (YAML and zod when a roster is parsed,
-//                             pino when diagnostics are asked for, execa and chokidar for
+//                             pino when diagnostics are asked for, execa for
 //                             --watch, …), so `fleet ps` and `--help` never compile them
 //
 // CommonJS, not ES modules: Node 20 can only reuse compiled code (vm.Script cachedData)
@@ -40,7 +40,7 @@ const TEMP_RE = /^\..*\.tmp-\d+-[0-9a-f]+$/;
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 
 /** Dependencies bundled apart, each as dist/vendor/NAME-HASH.cjs. The others go into cli.cjs. */
-const VENDOR = ["yaml", "zod", "json-diff-ts", "cli-table3", "pino", "execa", "chokidar"];
+const VENDOR = ["yaml", "zod", "json-diff-ts", "cli-table3", "pino", "execa"];
 const vendorEntry = (name) => name.replace(/[^a-z0-9-]/g, "-");
 
 const common = {
