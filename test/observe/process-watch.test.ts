@@ -5,9 +5,11 @@
 // and a live one never. The periods are driven by hand here (check()): no time asserted.
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessWatch } from "../../src/observe/events.js";
+import { waitFor } from "../helpers/proc.mjs";
 
 const watches: ProcessWatch[] = [];
 afterEach(() => {
@@ -92,5 +94,32 @@ describe("ProcessWatch: a slice of the pids per period", () => {
     expect(reported).toEqual([]); // the hour-long timer never fired: only check() reported it
     watch.close();
     expect(watch.slice).toBe(0);
+  });
+
+  it("a zombie (kill(pid, 0) still succeeds) is reported within one round of stat reads: about a second's worth of checks", async () => {
+    // `sleep 600` never waits for its child: the short sleep stays a zombie until this test ends it.
+    const parent = spawn("sh", ["-c", "sleep 0.05 & echo $!; exec sleep 600"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const pid = Number(
+        await new Promise<string>((resolve) => parent.stdout.once("data", (chunk: Buffer) => resolve(String(chunk)))),
+      );
+      const { watch } = manual(100);
+      watch.watch(new Map([[pid, ["zombie"]]]));
+      const zombie = await waitFor(() => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+          return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+        } catch {
+          return false;
+        }
+      }, 5_000);
+      expect(zombie).toBe(true);
+      // Every 100 ms with one pid: its stat read every 10 checks (1 s).
+      let reported: string[] | null = null;
+      for (let k = 0; k < 10 && reported === null; k += 1) reported = watch.check();
+      expect(reported).toEqual(["zombie"]);
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 });
