@@ -150,8 +150,9 @@ async function watchUntilSignalled(
       withPlan,
       floorMs: seconds * 1000,
       render: frames.draw,
-      // A table (or YAML) is drawn whole: every age in it is the moment's.
-      freshRows: format !== "json",
+      // Every document is judged whole before it is drawn: every age in it is the moment's
+      // (a JSON row written as last judged would carry ages up to a full pass old).
+      freshRows: true,
       // A signal, or nobody reading any more (`… -o json | head -1`, noticed at the next write).
       until: Promise.race([terminal.signalled.then(() => undefined), readerGone]),
     });
