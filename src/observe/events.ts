@@ -85,9 +85,7 @@ const REARM_MS = 1_000;
  * about once every STAT_MS also by its stat (a zombie the tmux server has not reaped yet:
  * kill(pid, 0) succeeds on one, and tmux 3.3a left half of the panes killed at 100
  * agents unreaped for seconds):
- * no signal delivered, no file opened, no subprocess. A pid on a terminal (a pane's
- * process) is checked at once, too, when its terminal goes away (tmux closes a pane's pty
- * on end-of-file, reaped or not: WatchedProcess.onTerminalEvent). Up to 1 000 pids are all checked
+ * no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all checked
  * every period; more take longer rounds, so the cost stays under about 2 % of a core
  * (docs/commands.md, Watch). A process is reported once, then forgotten until `watch`
  * is called with it again.
@@ -160,7 +158,7 @@ export class ProcessWatch {
     for (const [pid, agents] of pids) {
       const entry = this.watched.get(pid);
       next.set(pid, {
-        process: entry?.process ?? this.newProcess(pid),
+        process: entry?.process ?? new WatchedProcess(pid),
         agents,
         // A new pid's stat is read within a round of stat reads, staggered so that not all come at once.
         checks: entry?.checks ?? next.size % statEvery,
@@ -176,20 +174,6 @@ export class ProcessWatch {
     this.order = order;
     this.next = 0;
     this.schedule();
-  }
-
-  /** A pid to watch; its terminal closing (it exited, maybe a zombie) has it checked at once. */
-  private newProcess(pid: number): WatchedProcess {
-    const process = new WatchedProcess(pid);
-    process.onTerminalEvent(() => {
-      const entry = this.watched.get(pid);
-      if (entry === undefined || entry.process !== process) return;
-      if (process.exists() && !process.exited()) return;
-      process.close();
-      this.watched.delete(pid);
-      this.onGone(entry.agents);
-    });
-    return process;
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, watch, type FSWatcher } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { isExitedState, parseProcStat, type ProcStat } from "./proc-stat.js";
 import { scanProcesses, type ProcessIndex } from "./procfs.js";
 
@@ -102,10 +102,7 @@ function childrenOf(stats: Map<number, ProcStat>): Map<number, ProcStat[]> {
  * process), ~1 µs, but a zombie passes; `exited()` re-reads the /proc/PID/stat held open
  * since the start (one pread, ~5 µs): Z or X, or an error because the process was reaped
  * (even if its pid was handed out again since), means it exited. A pane's process stays
- * a zombie for seconds when its tmux server is slow to reap it — or, tmux 3.3a having
- * missed a SIGCHLD, for minutes. `onTerminalEvent` tells of that moment without polling:
- * a process that exits closes its terminal, and inotify reports the close on the
- * terminal's device node (/dev/pts/N), zombie or not.
+ * a zombie for seconds when its tmux server is slow to reap it.
  */
 export class WatchedProcess {
   private fd: number | null;
@@ -146,38 +143,7 @@ export class WatchedProcess {
     }
   }
 
-  private terminal: FSWatcher | null = null;
-
-  /**
-   * Call `listener` whenever the process's terminal (its stdin, when that is a
-   * /dev/pts device) is closed or changed by anyone: then `exited()` is worth asking at
-   * once. Nothing happens for a process without one, or whose fds are not ours to read.
-   */
-  onTerminalEvent(listener: () => void, procRoot = "/proc"): void {
-    if (this.terminal !== null || this.fd === null) return;
-    let tty: string;
-    try {
-      tty = readlinkSync(`${procRoot}/${this.pid}/fd/0`);
-    } catch {
-      return;
-    }
-    if (!/^\/dev\/pts\/\d+$/.test(tty)) return;
-    try {
-      this.terminal = watch(tty, { persistent: false }, () => listener());
-      this.terminal.on("error", () => this.stopTerminalWatch());
-    } catch {
-      // Out of inotify watches, or not readable by us: the periodic checks remain.
-      this.terminal = null;
-    }
-  }
-
-  private stopTerminalWatch(): void {
-    this.terminal?.close();
-    this.terminal = null;
-  }
-
   close(): void {
-    this.stopTerminalWatch();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
