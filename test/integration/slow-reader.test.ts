@@ -6,8 +6,6 @@
 // kept in the watcher's memory). `agent logs -f` waits for a reader that is behind before
 // it looks at the pane again, and still prints every line once, in order.
 
-import { renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTmuxServer, type TmuxServer } from "../helpers/tmux.js";
@@ -21,9 +19,18 @@ let env: NodeJS.ProcessEnv;
 let roster: string;
 
 function beat(name: string, note: string): void {
-  const file = join(s.runDir, `${name}.hb`);
-  writeFileSync(`${file}.tmp`, `ts=${Math.floor(Date.now() / 1000)} pid=${process.pid} status=working note=${note}\n`);
-  renameSync(`${file}.tmp`, file);
+  s.heartbeat(name, `ts=${Math.floor(Date.now() / 1000)} pid=${process.pid} status=working note=${note}`);
+}
+
+/** The CLI with its stdout a pipe this test reads (or stops reading) itself. */
+function streaming(args: string[]) {
+  return execa(process.execPath, [BIN, ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    stdin: "ignore",
+  });
 }
 
 beforeAll(async () => {
@@ -51,13 +58,7 @@ function lines(chunks: Buffer[]): string[] {
 
 describe("a reader slower than the changes", () => {
   it("fleet ps --watch -o json: while the reader is away only the newest document waits; then the present", async () => {
-    const watcher = execa(process.execPath, [BIN, "fleet", "ps", "--watch", "-o", "json", "--roster", roster], {
-      env,
-      extendEnv: false,
-      reject: false,
-      buffer: false,
-      stdin: "ignore",
-    });
+    const watcher = streaming(["fleet", "ps", "--watch", "-o", "json", "--roster", roster]);
     const chunks: Buffer[] = [];
     const stdout = watcher.stdout;
     const collect = (chunk: Buffer) => void chunks.push(chunk);
@@ -108,13 +109,7 @@ describe("a reader slower than the changes", () => {
       ],
       { width: 250, height: 30 },
     );
-    const follower = execa(process.execPath, [BIN, "agent", "logs", "-f", "--roster", roster, "talker"], {
-      env,
-      extendEnv: false,
-      reject: false,
-      buffer: false,
-      stdin: "ignore",
-    });
+    const follower = streaming(["agent", "logs", "-f", "--roster", roster, "talker"]);
     const chunks: Buffer[] = [];
     const stdout = follower.stdout;
     stdout.on("data", (chunk: Buffer) => void chunks.push(chunk));

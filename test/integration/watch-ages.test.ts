@@ -4,8 +4,6 @@
 // the real age. The watch re-judges only what changed between draws, so this is checked
 // on a row that nothing touched for several seconds while another row changed.
 
-import { renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetStatus } from "../../src/diff/types.js";
@@ -18,9 +16,7 @@ let env: NodeJS.ProcessEnv;
 let roster: string;
 
 function beat(name: string, ts: number, note: string): void {
-  const file = join(s.runDir, `${name}.hb`);
-  writeFileSync(`${file}.tmp`, `ts=${ts} pid=${process.pid} status=working note=${note}\n`);
-  renameSync(`${file}.tmp`, file);
+  s.heartbeat(name, `ts=${ts} pid=${process.pid} status=working note=${note}`);
 }
 
 beforeAll(async () => {
