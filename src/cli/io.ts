@@ -1,10 +1,12 @@
 import { isatty } from "node:tty";
-import { terminalSafe } from "../terminal-text.js";
+import { inertJsonBytes, jsonSafe, terminalSafe, type InertBytes } from "../terminal-text.js";
 
 // What a command may touch of the outside world, passed in so tests can capture it.
 
 export interface Io {
   stdout: (text: string) => void;
+  /** Write bytes that need no escaping (inertJsonBytes), where the real stdout takes bytes. */
+  stdoutInert?: (bytes: InertBytes) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -26,7 +28,8 @@ export interface Io {
  * The output boundary: every byte a command prints passes terminalSafe, so text from a
  * user, roster, file name, variable, tenant or tmux server cannot reach the terminal
  * raw on any path (results, errors, commander's messages, help). mosaic's own colour
- * and redraw sequences pass only to a terminal; stderr gets none.
+ * and redraw sequences pass only to a terminal; stderr gets none. Bytes for
+ * `stdoutInert` pass as they are: their type says they were escaped already.
  */
 export function safeIo(io: Io): Io {
   return {
@@ -34,6 +37,17 @@ export function safeIo(io: Io): Io {
     stdout: (text) => io.stdout(terminalSafe(text, io.stdoutIsTTY)),
     stderr: (text) => io.stderr(terminalSafe(text)),
   };
+}
+
+/**
+ * Print JSON.stringify's text, pieces in order, as jsonSafe makes it: straight to the
+ * real stdout as bytes already inert (no boundary scan, one encode), else as text
+ * through the boundary. Either way the same bytes (test/report/json-chunks.property.test.ts).
+ */
+export function printJson(io: Io, pieces: Iterable<string>): void {
+  const { stdoutInert } = io;
+  if (stdoutInert) for (const piece of pieces) stdoutInert(inertJsonBytes(piece));
+  else for (const piece of pieces) io.stdout(jsonSafe(piece));
 }
 
 /** Streams whose reader went away (`mosaic --help | head`): further output is dropped. */
@@ -85,7 +99,7 @@ export function wroteTo(stream: NodeJS.WriteStream): boolean {
  * anything else recorded for outputFailure(). A synchronous throw (a file: Node writes
  * files synchronously) and an `error` event are the same failure.
  */
-function writer(stream: NodeJS.WriteStream): (text: string) => void {
+function writer(stream: NodeJS.WriteStream): (text: string | Uint8Array) => void {
   const fail = (error: NodeJS.ErrnoException) => {
     if (closed.has(stream)) return;
     closed.add(stream);
@@ -117,8 +131,10 @@ export function writeStderr(text: string): void {
 
 /** The real process's io. */
 export function processIo(): Io {
+  const stdout = writer(process.stdout);
   return {
-    stdout: writer(process.stdout),
+    stdout,
+    stdoutInert: stdout,
     stderr: writer(process.stderr),
     env: process.env,
     cwd: process.cwd(),

@@ -9,7 +9,7 @@ export { appendHistory, historyEntry, readHistory } from "./history.js";
 export { DIFF_FORMATS, REPORT_FORMAT_NAMES, STATUS_FORMATS, TEXT_FORMATS } from "./output-formats.js";
 export type { DiffFormat, ReportFormatName, StatusFormat, TextFormat } from "./output-formats.js";
 export { shellLine } from "./shell-line.js";
-export { renderJson, renderJsonChunks, renderYaml } from "./status-formats.js";
+export { jsonPieces, renderJson, renderYaml } from "./status-formats.js";
 export { colorEnabled, painter, safeText } from "./style.js";
 export type { Paint } from "./style.js";
 export type { TableLayout } from "./table.js";

@@ -18,14 +18,16 @@ const ELEMENTS_PREFIX = 11;
 const ELEMENTS_SUFFIX = 6;
 
 /**
- * `-o json` as renderJson prints it, the same text in pieces of about `size` characters:
- * a 1 000-agent document (~2.3 MB) is then never one string plus its copy in a write
- * buffer, which was the peak of `fleet ps`'s memory (BENCHMARKS.md). Array members are
- * stringified a run of elements at a time (as many as make about `size`), not one by one.
+ * `-o json` as renderJson prints it, before jsonSafe, in pieces of about `size`
+ * characters: JSON.stringify's own text, for a writer that escapes and encodes each
+ * piece at once (cli/io.ts printJson). A 1 000-agent document (~2.3 MB) is then never
+ * one string plus its copy in a write buffer, which was the peak of `fleet ps`'s memory
+ * (BENCHMARKS.md). Array members are stringified a run of elements at a time (as many
+ * as make about `size`), not one by one.
  */
-export function* renderJsonChunks(document: MachineDocument, size = 64 * 1024): Generator<string> {
+export function* jsonPieces(document: MachineDocument, size = 64 * 1024): Generator<string> {
   if (typeof (document as { toJSON?: unknown }).toJSON === "function") {
-    yield renderJson(document);
+    yield `${JSON.stringify(document, null, 2)}\n`;
     return;
   }
   let pending = "{\n";
@@ -47,7 +49,7 @@ export function* renderJsonChunks(document: MachineDocument, size = 64 * 1024): 
       const text = JSON.stringify({ a: value.slice(i, end) }, null, 2).slice(ELEMENTS_PREFIX, -ELEMENTS_SUFFIX);
       pending += i === 0 ? text : `,\n${text}`;
       if (pending.length >= size) {
-        yield jsonSafe(pending);
+        yield pending;
         pending = "";
       }
       // Next run: as many elements as this run's average makes `size` characters.
@@ -56,7 +58,7 @@ export function* renderJsonChunks(document: MachineDocument, size = 64 * 1024): 
     }
     pending += "\n  ]";
   }
-  yield jsonSafe(first ? "{}\n" : `${pending}\n}\n`);
+  yield first ? "{}\n" : `${pending}\n}\n`;
 }
 
 /** `-o yaml`. */

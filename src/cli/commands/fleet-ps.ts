@@ -4,7 +4,7 @@ import {
   renderFixPlan,
   tableRenderer,
   tableCells,
-  renderJsonChunks,
+  jsonPieces,
   renderYaml,
   watchJsonWriter,
 } from "../../report/index.js";
@@ -13,7 +13,7 @@ import type { FleetSpec } from "../../spec/index.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { fleetStatus, loadFleetOrExit, observeContext, outputFormat, paintFor } from "../fleet-context.js";
 import { checkFlagRules, type FlagRule } from "../flag-rules.js";
-import { onStdoutClosed, type Io } from "../io.js";
+import { onStdoutClosed, printJson, type Io } from "../io.js";
 import type { HostOptions, OutputOptions, RosterOptions, SocketOption } from "../options.js";
 import { takeTerminal, type TerminalSession } from "../../terminal-session.js";
 import { tableLayout } from "../terminal-width.js";
@@ -53,7 +53,7 @@ export async function run(options: PsOptions, _args: string[], io: Io): Promise<
   const withPlan = options.fixPlan === true;
   const format = outputFormat(options);
   const status = await fleetStatus(fleet, ctx, withPlan, probeTimeout(options));
-  if (format === "json") for (const chunk of renderJsonChunks(status)) io.stdout(chunk);
+  if (format === "json") printJson(io, jsonPieces(status));
   else if (format === "yaml") io.stdout(await renderYaml(status));
   else {
     // The table layout library loads only when a table is drawn (-o json is the hot path for scripts).
