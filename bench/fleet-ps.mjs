@@ -8,6 +8,9 @@
 //                           [--baseline DIR]   also time DIR/bin/mosaic (an older build, e.g. a
 //                                              `git worktree` of the previous release, built)
 //                                              in the same interleaved run
+//                           [--also DIR]...    time DIR/bin/mosaic fleet ps -o json too (any
+//                                              number of other builds, e.g. the end of one
+//                                              issue's series), each with its own cache
 //   e.g. node bench/fleet-ps.mjs 5 100 500 1000           (default sizes; N = 15)
 //
 // Per size it also: checks the JSON (every agent present, pane alive, unit active,
@@ -63,11 +66,14 @@ const option = (name, fallback) => {
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
 const BASELINE = argv.includes("--baseline") ? argv[argv.indexOf("--baseline") + 1] : null;
-const optionValues = new Set(
-  ["--runs", "--warmup", "--max-busy", "--baseline"].flatMap((n) =>
+const ALSO = argv.flatMap((a, i) => (a === "--also" && argv[i + 1] ? [argv[i + 1]] : []));
+const alsoName = (dir) => `fleet ps -o json @ ${dir.replace(/\/+$/, "").split("/").pop()}`;
+const optionValues = new Set([
+  ...["--runs", "--warmup", "--max-busy", "--baseline"].flatMap((n) =>
     argv.indexOf(n) >= 0 ? [argv.indexOf(n) + 1] : [],
   ),
-);
+  ...argv.flatMap((a, i) => (a === "--also" ? [i + 1] : [])),
+]);
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && !optionValues.has(i)).map(Number);
 if (sizes.length === 0) sizes.push(5, 100, 500, 1000);
 sizes.sort((a, b) => a - b);
@@ -240,6 +246,15 @@ withCleanup(async (track) => {
             },
           }
         : {}),
+      ...Object.fromEntries(
+        ALSO.map((dir, i) => [
+          alsoName(dir),
+          {
+            argv: [process.execPath, join(dir, "bin", "mosaic"), ...ps.slice(1)],
+            env: { ...env, XDG_CACHE_HOME: join(work, `also-cache-${i}`) },
+          },
+        ]),
+      ),
     };
     // At 100 agents: the commands that parse the roster. `fleet validate` always does; the
     // "cache miss" runs get their own copy of the roster, edited (one comment line
@@ -480,6 +495,13 @@ withCleanup(async (track) => {
       log(
         `   baseline ${BASELINE}: ratio to node -e 0 ${(base.median / floor.median).toFixed(2)}x; this build / baseline ${(ps0.median / base.median).toFixed(2)}x`,
       );
+    for (const dir of ALSO) {
+      const other = timing[alsoName(dir)];
+      if (other)
+        log(
+          `   ${dir}: ratio to node -e 0 ${(other.median / floor.median).toFixed(2)}x; this build / it ${(ps0.median / other.median).toFixed(2)}x${base ? `; it / baseline ${(other.median / base.median).toFixed(2)}x` : ""}`,
+        );
+    }
     for (const name of Object.keys(timing).filter((k) => k.includes("validate") || k.includes("edited")))
       log(`   ${name}: ${(timing[name].median / floor.median).toFixed(2)}x node -e 0`);
     log(

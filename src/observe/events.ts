@@ -79,16 +79,13 @@ const REARM_MS = 1_000;
  * Which watched processes exited. tmux tells control clients nothing when a pane's
  * process exits under remain-on-exit (tmux 3.3a has no such notification; a pane-died
  * hook would change a server we do not own), and nothing at all tells of a heartbeat's
- * writer exiting: so each watched process is checked in turn with kill(pid, 0) (gone
- * once reaped), every period (`periodFor` the number of pids) up to PIDS_PER_MS × the
- * period of them, and
- * about once every STAT_MS also by its stat (a zombie the tmux server has not reaped yet:
- * kill(pid, 0) succeeds on one, and tmux 3.3a left half of the panes killed at 100
- * agents unreaped for seconds):
- * no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all checked
- * every period; more take longer rounds, so the cost stays under about 2 % of a core
- * (docs/commands.md, Watch). A process is reported once, then forgotten until `watch`
- * is called with it again.
+ * writer exiting: so each watched process is checked in turn (WatchedProcess.exited():
+ * one pread of its /proc/PID/statm, which also sees a zombie its tmux server has not
+ * reaped), every period (`periodFor` the number of pids), up to PIDS_PER_MS × the period
+ * of them: no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all
+ * checked every period; more take longer rounds, so the cost stays under about 3 % of a
+ * core (docs/commands.md, Watch). A process is reported once, then forgotten until
+ * `watch` is called with it again.
  */
 export class ProcessWatch {
   private watched = new Map<number, WatchedEntry>();
@@ -120,12 +117,6 @@ export class ProcessWatch {
     this.timer.unref();
   }
 
-  /** Every how many of a pid's checks its stat is read: about once every STAT_MS, whatever the period. */
-  private get statEvery(): number {
-    const lapMs = this.periodMs * Math.max(1, Math.ceil(this.order.length / Math.max(1, this.slice)));
-    return Math.max(1, Math.round(STAT_MS / Math.max(1, lapMs)));
-  }
-
   /** How many pids one period checks: all of them, up to the budget. */
   get slice(): number {
     return Math.min(this.order.length, Math.max(1, Math.floor(PIDS_PER_MS * this.periodMs)));
@@ -135,15 +126,12 @@ export class ProcessWatch {
   check(): string[] | null {
     let gone: string[] | null = null;
     const count = this.slice;
-    const statEvery = this.statEvery;
     for (let k = 0; k < count; k += 1) {
       if (this.next >= this.order.length) this.next = 0;
       const pid = this.order[this.next++] as number;
       const entry = this.watched.get(pid);
       if (entry === undefined) continue;
-      entry.checks = (entry.checks + 1) % statEvery;
-      const exited = !entry.process.exists() || (entry.checks === 0 && entry.process.exited());
-      if (!exited) continue;
+      if (!entry.process.exited()) continue;
       entry.process.close();
       this.watched.delete(pid);
       (gone ??= []).push(...entry.agents);
@@ -154,15 +142,9 @@ export class ProcessWatch {
   /** Watch exactly these pids (pid → the agents it is the pane or heartbeat writer of). */
   watch(pids: Map<number, string[]>): void {
     const next = new Map<number, WatchedEntry>();
-    const statEvery = this.statEvery;
     for (const [pid, agents] of pids) {
       const entry = this.watched.get(pid);
-      next.set(pid, {
-        process: entry?.process ?? new WatchedProcess(pid),
-        agents,
-        // A new pid's stat is read within a round of stat reads, staggered so that not all come at once.
-        checks: entry?.checks ?? next.size % statEvery,
-      });
+      next.set(pid, { process: entry?.process ?? new WatchedProcess(pid), agents });
     }
     for (const [pid, entry] of this.watched) if (!next.has(pid)) entry.process.close();
     this.watched = next;
@@ -187,14 +169,10 @@ export class ProcessWatch {
 interface WatchedEntry {
   process: WatchedProcess;
   agents: string[];
-  /** Checks since its stat was last read, modulo the watch's statEvery. */
-  checks: number;
 }
 
-/** How often each watched process's stat is read, about (ms): a zombie is seen within this. */
-const STAT_MS = 1_000;
 /**
- * kill(pid, 0) checks per ms of the period at most: ~1 µs each, so ~2 % of a core. 50 ms
+ * Checks per ms of the period at most: ~1.4 µs each, so ~3 % of a core. 50 ms
  * checks 1 000 pids; 2 000 pids are each checked every 100 ms. (Half that budget — 1 000
  * pids every 100 ms — made a pane's death at 1 000 agents redrawn in 161 ms instead of
  * ~100: BENCHMARKS.md, Round 3 watch.)
