@@ -5,7 +5,7 @@
 // the redraw that shows it, and how much CPU an idle watch uses.
 //
 //   node bench/watch.mjs [SIZES...] [--rounds N] [--idle-s S] [--baseline DIR] [--max-busy 0.3]
-//   e.g. node bench/watch.mjs 100 1000 --baseline /work/wt/baseline      (defaults: 100 1000, N = 7, S = 30)
+//   e.g. node bench/watch.mjs 100 1000 --baseline ../old-build         (defaults: 100 1000, N = 7, S = 30)
 //
 // Per size and per build (this one, then the baseline; the order alternates by size),
 // one watcher at a time, its stdout a pipe:

@@ -1,6 +1,6 @@
 // Runtime adapters (docs/heartbeat.md, "Runtime adapters"): `mosaic agent hook
 // claude-code|codex` fed the payloads recorded from the real runtimes
-// (/work/shared/fixtures/runtimes, copied under test/fixtures/runtimes) write the
+// (test/fixtures/runtimes, see its README.md for where each was recorded) write the
 // expected heartbeat lines — status, since, note and the ack `agent send --verify`
 // accepts; garbage (random bytes, huge, hostile JSON) never makes them exit non-zero,
 // print on stdout, or take long. `mosaic agent setup` merges without losing anything.

@@ -1,4 +1,4 @@
-// Other hosts on this machine (docs: /work/shared/TESTING.md "Other hosts"): each "host"
+// Other hosts on this machine, for the tests and benchmarks of README.md "Many hosts over ssh": each "host"
 // is a real sshd of its own in a UTS namespace (its own hostname), listening on its own
 // loopback address (127.0.0.2, 127.0.0.3 …) and a port picked per run, with its own
 // TMUX_TMPDIR, MOSAIC_HOME, XDG_RUNTIME_DIR and cache set by sshd_config SetEnv (and
