@@ -3,7 +3,8 @@
 // environment variables are shown escaped, never interpreted by the operator's
 // terminal (docs/threat-model.md). Renderers escape each field with safeText; every
 // byte a command prints then passes terminalSafe at the output boundary (cli/io.ts
-// safeIo), so a path that forgot still cannot reach the terminal raw.
+// safeIo), so a path that forgot still cannot reach the terminal raw — except JSON made
+// inert by inertJsonBytes, on which that scan would change nothing.
 
 /** C0 and C1 controls, DEL, and the bidirectional overrides/isolates that reorder what is shown. */
 // eslint-disable-next-line no-control-regex
