@@ -8,6 +8,15 @@ export function pidAlive(pid: number): boolean;
 export function startTicks(pid: number): string;
 /** Live children of pid, read from /proc (zombies left out). */
 export function childPids(pid: number): number[];
+/** A process named by its pid and start time (a pid handed out again is another process). */
+export interface ProcessId {
+  pid: number;
+  start: string;
+}
+/** Every live descendant of pid, each with its start time. One /proc scan. */
+export function descendantsOf(pid: number): ProcessId[];
+/** Whether that process is still running (same pid and start time, not a zombie). */
+export function stillRunning(process: ProcessId): boolean;
 /** argv of pid from /proc, or [] when it is gone. */
 export function argvOf(pid: number): string[];
 export function sleep(ms: number): Promise<void>;

@@ -44,6 +44,36 @@ export function childPids(pid) {
   return found;
 }
 
+/**
+ * Every live descendant of pid, each as { pid, start } (its start time: the pair names
+ * the process, so a pid handed out again later is not taken for it). One /proc scan.
+ */
+export function descendantsOf(pid) {
+  const children = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = procStat(Number(entry));
+    if (fields === null || fields[0] === "Z") continue;
+    const parent = Number(fields[1]);
+    const siblings = children.get(parent) ?? [];
+    siblings.push({ pid: Number(entry), start: fields[19] });
+    children.set(parent, siblings);
+  }
+  const found = [];
+  for (let queue = [...(children.get(pid) ?? [])]; queue.length > 0;) {
+    const next = queue.pop();
+    found.push(next);
+    queue.push(...(children.get(next.pid) ?? []));
+  }
+  return found;
+}
+
+/** Whether the process { pid, start } (descendantsOf's) is still running: same pid, same start, not a zombie. */
+export function stillRunning({ pid, start }) {
+  const fields = procStat(pid);
+  return fields !== null && fields[19] === start && fields[0] !== "Z" && fields[0] !== "X";
+}
+
 /** argv of pid from /proc, or [] when it is gone. */
 export function argvOf(pid) {
   try {

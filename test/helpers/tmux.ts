@@ -18,7 +18,7 @@ import { existsSync, rmSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir as osTmpdir } from "node:os";
 import { join } from "node:path";
-import { pidAlive, startReaper, waitFor, type Reaper } from "./proc.mjs";
+import { descendantsOf, pidAlive, startReaper, startTicks, stillRunning, waitFor, type Reaper } from "./proc.mjs";
 import { run, type CommandResult } from "./run.js";
 
 export interface StartTmuxServerOptions {
@@ -170,14 +170,21 @@ class TmuxServerImpl implements TmuxServer {
     this.stopReaper();
     if (existsSync(this.tmpdir)) {
       const pid = await this.serverPid();
+      // The panes' programs (and theirs) are this server's to end: they get SIGHUP as it
+      // goes, and one slow to act on it (a stub writing its last heartbeat) would still be
+      // writing into the test's directories while the test removes them.
+      const panes = pid === null ? [] : descendantsOf(pid);
       await this.tmux("kill-server");
-      if (pid !== null && !(await waitFor(() => !pidAlive(pid), 5_000))) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone meanwhile
+      for (const group of [pid === null ? [] : [{ pid, start: startTicks(pid) }], panes]) {
+        if (await waitFor(() => !group.some(stillRunning), 5_000)) continue;
+        for (const member of group.filter(stillRunning)) {
+          try {
+            process.kill(member.pid, "SIGKILL");
+          } catch {
+            // gone meanwhile
+          }
         }
-        await waitFor(() => !pidAlive(pid), 2_000);
+        await waitFor(() => !group.some(stillRunning), 2_000);
       }
     }
     await rm(this.tmpdir, { recursive: true, force: true });
