@@ -82,9 +82,9 @@ const REARM_MS = 1_000;
  * writer exiting: so each watched process is checked in turn (WatchedProcess.exited():
  * one pread of its /proc/PID/statm, which also sees a zombie its tmux server has not
  * reaped), every period (`periodFor` the number of pids), up to PIDS_PER_MS × the period
- * of them: no signal delivered, no file opened, no subprocess. Up to 1 000 pids are all
- * checked every period; more take longer rounds, so the cost stays under about 3 % of a
- * core (docs/commands.md, Watch). A process is reported once, then forgotten until
+ * of them: no signal delivered, no file opened per check (each is opened once), no
+ * subprocess. Up to 1 000 pids are all checked every period; more take longer rounds, so
+ * the cost stays under about 3 % of a core (docs/commands.md, Watch). A process is reported once, then forgotten until
  * `watch` is called with it again.
  */
 export class ProcessWatch {

@@ -173,9 +173,10 @@ class TmuxServerImpl implements TmuxServer {
       // The panes' programs (and theirs) are this server's to end: they get SIGHUP as it
       // goes, and one slow to act on it (a stub writing its last heartbeat) would still be
       // writing into the test's directories while the test removes them.
+      const server = pid === null ? [] : [{ pid, start: startTicks(pid) }];
       const panes = pid === null ? [] : descendantsOf(pid);
       await this.tmux("kill-server");
-      for (const group of [pid === null ? [] : [{ pid, start: startTicks(pid) }], panes]) {
+      for (const group of [server, panes]) {
         if (await waitFor(() => !group.some(stillRunning), 5_000)) continue;
         for (const member of group.filter(stillRunning)) {
           try {
